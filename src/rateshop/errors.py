@@ -1,0 +1,90 @@
+"""The rateshop error tree.
+
+Every error rateshop raises on purpose derives from :class:`RateshopError`::
+
+    RateshopError
+    ├── ManualError          a rate manual is wrong; carries every problem found (file, line, reason)
+    ├── RiskError            the risk given to rating is wrong; carries each field, problem and what is allowed
+    ├── ManualNotFound       no manual version applies to the carrier/line/state/date asked for
+    └── CarrierError         a carrier could not give an answer (live connectors)
+        ├── CarrierTimeout   it did not answer before the deadline
+        └── CarrierBadResponse  it answered with something we cannot read
+
+A decline (the risk is not eligible) is not an error: rating returns a :class:`~rateshop.rating.quote.Decline`
+with its reasons. :class:`Ineligible` exists for callers who want to raise one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class RateshopError(Exception):
+    """Base of every error rateshop raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One mistake in a manual: where it is and what is wrong."""
+
+    file: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.reason}"
+
+
+class ManualError(RateshopError):
+    """A rate manual could not be loaded; ``problems`` lists every mistake found, with file and line."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One thing wrong with a risk: the field's path, the problem and what is allowed."""
+
+    field: str
+    problem: str
+    allowed: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.field}: {self.problem}"
+        return f"{text} (allowed: {self.allowed})" if self.allowed else text
+
+
+class RiskError(RateshopError):
+    """The risk given to rating is malformed; ``problems`` names each field."""
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+
+class ManualNotFound(RateshopError):
+    """No manual version is in force for the carrier, line, state and date asked for."""
+
+
+class Ineligible(RateshopError):
+    """Raised by callers that treat a decline as exceptional; carries the decline reasons."""
+
+    def __init__(self, reasons: Sequence[str]) -> None:
+        self.reasons = list(reasons)
+        super().__init__("; ".join(self.reasons))
+
+
+class CarrierError(RateshopError):
+    """A carrier's connector could not produce an answer."""
+
+
+class CarrierTimeout(CarrierError):
+    """The carrier did not answer before the deadline."""
+
+
+class CarrierBadResponse(CarrierError):
+    """The carrier answered with something that could not be read."""

@@ -1,0 +1,631 @@
+"""The manual expression language: a small, typed, side-effect-free subset of Python syntax.
+
+Expressions are parsed with :mod:`ast` and checked node by node against a whitelist, then typed;
+nothing is ever handed to ``eval``. What is allowed:
+
+* literals: integers, decimals (exact, from their text), ``"text"``, ``true``/``false``
+  (``True``/``False``), ``date("2025-07-15")``;
+* names and fields: ``effective_date``, ``driver.age``, ``coverages.BI.limit``;
+* ``+ - *`` on numbers; ``/`` only inside ``round(a / b, n)``, ``floor(a / b)``, ``ceil(a / b)``;
+* comparisons (chains allowed), ``in``/``not in`` a literal list, ``and``/``or``/``not``,
+  ``x if condition else y``;
+* functions: ``min max abs clamp round floor ceil age years_between months_between days_between
+  len count sum any all``; aggregations take a generator: ``count(v for v in driver.violations
+  if v.kind == "dwi")``;
+* table lookups: ``points(kind=v.kind, occurrence=2)``; keys left out take the table's bindings.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from rateshop.manual.types import (
+    BOOL,
+    DATE,
+    INT,
+    Bool,
+    Date,
+    List,
+    Num,
+    Record,
+    Text,
+    Type,
+    same_kind,
+)
+from rateshop.money import parse_scaled
+
+MAX_SCALE = 30
+
+
+class ExprError(Exception):
+    """An expression is malformed or ill-typed; ``column`` is 1-based within the expression."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        self.message = message
+        self.column = column
+        super().__init__(message if column is None else f"{message} (at column {column})")
+
+
+# ---------------------------------------------------------------- typed nodes
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """Base of the typed expression tree."""
+
+    type: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Const(Expr):
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Expr):
+    path: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class Arith(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Neg(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Compare(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class InSet(Expr):
+    operand: Expr
+    options: tuple[Any, ...]
+    negate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Logic(Expr):
+    op: str
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class IfElse(Expr):
+    cond: Expr
+    then: Expr
+    other: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Func(Expr):
+    name: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rounded(Expr):
+    """``round``/``floor``/``ceil`` of ``num`` (or of ``num / den``) to ``decimals`` places."""
+
+    mode: str
+    num: Expr
+    den: Expr | None
+    decimals: int
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    var: str
+    source: Expr
+    conds: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Agg(Expr):
+    kind: str
+    elt: Expr | None
+    loops: tuple[Loop, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup(Expr):
+    table: str
+    column: str
+    keys: tuple[tuple[str, Expr], ...]
+
+
+# ---------------------------------------------------------------- context
+
+
+class TableInfo(Protocol):
+    """What the type checker needs to know about a table."""
+
+    name: str
+
+    def key_names(self) -> tuple[str, ...]: ...
+
+    def key_type(self, key: str) -> Type: ...
+
+    def value_columns(self) -> tuple[str, ...]: ...
+
+    def column_scale(self, column: str) -> int: ...
+
+
+@dataclass
+class Scope:
+    """Names visible to an expression: root names with their types, plus tables."""
+
+    roots: Mapping[str, Type]
+    tables: Mapping[str, TableInfo] = field(default_factory=dict)
+    # How a table call with keys left out binds them: table name -> key -> expression text.
+    bindings: Callable[[str, str, Scope], Expr] | None = None
+    component: str | None = None
+    # Names that stand for a constant (``coverage`` inside a component) or for another path
+    # (``option`` -> ``coverages.BI``).
+    consts: Mapping[str, Const] = field(default_factory=dict)
+    aliases: Mapping[str, tuple[Type, tuple[str, ...]]] = field(default_factory=dict)
+
+    def child(self, name: str, type_: Type) -> Scope:
+        roots = dict(self.roots)
+        roots[name] = type_
+        return Scope(roots, self.tables, self.bindings, self.component, self.consts, self.aliases)
+
+
+FUNCTIONS = {
+    "min", "max", "abs", "clamp", "round", "floor", "ceil", "age", "years_between",
+    "months_between", "days_between", "len", "count", "sum", "any", "all", "date",
+}  # fmt: skip
+
+
+def parse(text: str, scope: Scope) -> Expr:
+    """Parse and type-check ``text`` in ``scope``; raise :class:`ExprError` if it is not valid."""
+    src = str(text).strip()
+    if not src:
+        raise ExprError("empty expression")
+    try:
+        tree = ast.parse(src, mode="eval")
+    except SyntaxError as exc:
+        raise ExprError(f"syntax error: {exc.msg}", exc.offset) from exc
+    return _Checker(src).visit(tree.body, scope)
+
+
+def _col(node: ast.AST) -> int | None:
+    offset = getattr(node, "col_offset", None)
+    return None if offset is None else offset + 1
+
+
+def _describe(expr: Expr) -> str:
+    return expr.key if isinstance(expr, Name) else "value"
+
+
+class _Checker:
+    def __init__(self, src: str) -> None:
+        self.src = src
+
+    def fail(self, node: ast.AST, message: str) -> ExprError:
+        return ExprError(message, _col(node))
+
+    def visit(self, node: ast.AST, scope: Scope) -> Expr:
+        method = getattr(self, f"v_{type(node).__name__}", None)
+        if method is None:
+            raise self.fail(node, f"{type(node).__name__} is not allowed in a manual expression")
+        result: Expr = method(node, scope)
+        return result
+
+    # literals and names
+    def v_Constant(self, node: ast.Constant, scope: Scope) -> Expr:
+        value = node.value
+        if isinstance(value, bool):
+            return Const(BOOL, value)
+        if isinstance(value, int | float):
+            segment = ast.get_source_segment(self.src, node) or repr(value)
+            scaled, scale = parse_scaled(segment)
+            return Const(Num(scale), scaled)
+        if isinstance(value, str):
+            return Const(Text((value,)), value)
+        raise self.fail(node, f"literal {value!r} is not allowed")
+
+    def v_Name(self, node: ast.Name, scope: Scope) -> Expr:
+        if node.id in ("true", "false"):
+            return Const(BOOL, node.id == "true")
+        if node.id in scope.consts:
+            return scope.consts[node.id]
+        if node.id in scope.aliases:
+            alias_type, path = scope.aliases[node.id]
+            return Name(alias_type, path)
+        if node.id not in scope.roots:
+            known = ", ".join(sorted({*scope.roots, *scope.consts, *scope.aliases})) or "none"
+            raise self.fail(node, f"unknown name {node.id!r}; known names: {known}")
+        return Name(scope.roots[node.id], (node.id,))
+
+    def v_Attribute(self, node: ast.Attribute, scope: Scope) -> Expr:
+        base = self.visit(node.value, scope)
+        if not isinstance(base, Name):
+            raise self.fail(node, "fields can only be read from names")
+        if isinstance(base.type, List):
+            raise self.fail(node, f"{base.key} is a list; use count/sum/any/all over its items")
+        if not isinstance(base.type, Record):
+            raise self.fail(node, f"{base.key} is {base.type}, it has no field {node.attr!r}")
+        if node.attr not in base.type.fields:
+            known = ", ".join(sorted(base.type.fields))
+            raise self.fail(node, f"{base.key} has no field {node.attr!r}; fields: {known}")
+        return Name(base.type.fields[node.attr], (*base.path, node.attr))
+
+    # operators
+    def v_BinOp(self, node: ast.BinOp, scope: Scope) -> Expr:
+        if isinstance(node.op, ast.Div):
+            raise self.fail(
+                node, "'/' is only allowed as round(a / b, n), floor(a / b), ceil(a / b)"
+            )
+        ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
+        op = ops.get(type(node.op))
+        if op is None:
+            raise self.fail(node, f"operator {type(node.op).__name__} is not allowed")
+        left = self.num(node.left, scope)
+        right = self.num(node.right, scope)
+        ls, rs = _scale(left), _scale(right)
+        scale = ls + rs if op == "*" else max(ls, rs)
+        if scale > MAX_SCALE:
+            raise self.fail(node, f"more than {MAX_SCALE} decimals; round an operand first")
+        return Arith(Num(scale), op, left, right)
+
+    def v_UnaryOp(self, node: ast.UnaryOp, scope: Scope) -> Expr:
+        if isinstance(node.op, ast.Not):
+            return Not(BOOL, self.boolean(node.operand, scope))
+        if isinstance(node.op, ast.USub):
+            operand = self.num(node.operand, scope)
+            if isinstance(operand, Const):
+                return Const(operand.type, -operand.value)
+            return Neg(operand.type, operand)
+        if isinstance(node.op, ast.UAdd):
+            return self.num(node.operand, scope)
+        raise self.fail(node, "operator is not allowed")
+
+    def v_BoolOp(self, node: ast.BoolOp, scope: Scope) -> Expr:
+        op = "and" if isinstance(node.op, ast.And) else "or"
+        return Logic(BOOL, op, tuple(self.boolean(v, scope) for v in node.values))
+
+    def v_IfExp(self, node: ast.IfExp, scope: Scope) -> Expr:
+        cond = self.boolean(node.test, scope)
+        then = self.visit(node.body, scope)
+        other = self.visit(node.orelse, scope)
+        if not same_kind(then.type, other.type):
+            raise self.fail(
+                node, f"both branches must have one type, got {then.type} and {other.type}"
+            )
+        result_type: Type = then.type
+        if isinstance(then.type, Num) and isinstance(other.type, Num):
+            result_type = Num(max(then.type.scale, other.type.scale))
+        elif isinstance(then.type, Text) and isinstance(other.type, Text):
+            result_type = _merge_text(then.type, other.type)
+        return IfElse(result_type, cond, then, other)
+
+    def v_Compare(self, node: ast.Compare, scope: Scope) -> Expr:
+        parts: list[Expr] = []
+        left_node: ast.AST = node.left
+        left = self.visit(left_node, scope)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, ast.In | ast.NotIn):
+                if len(node.ops) != 1:
+                    raise self.fail(node, "'in' cannot be chained with other comparisons")
+                return self.in_set(left, right_node, isinstance(op, ast.NotIn), scope)
+            names = {
+                ast.Eq: "==",
+                ast.NotEq: "!=",
+                ast.Lt: "<",
+                ast.LtE: "<=",
+                ast.Gt: ">",
+                ast.GtE: ">=",
+            }
+            sym = names.get(type(op))
+            if sym is None:
+                raise self.fail(node, f"comparison {type(op).__name__} is not allowed")
+            right = self.visit(right_node, scope)
+            if not same_kind(left.type, right.type):
+                raise self.fail(node, f"cannot compare {left.type} with {right.type}")
+            if sym not in ("==", "!=") and isinstance(left.type, Bool | Text):
+                raise self.fail(node, f"'{sym}' needs numbers or dates, got {left.type}")
+            self.check_category(left, right, right_node)
+            self.check_category(right, left, left_node)
+            parts.append(Compare(BOOL, sym, left, right))
+            left, left_node = right, right_node
+        return parts[0] if len(parts) == 1 else Logic(BOOL, "and", tuple(parts))
+
+    def in_set(self, operand: Expr, options_node: ast.AST, negate: bool, scope: Scope) -> Expr:
+        if not isinstance(options_node, ast.List | ast.Tuple):
+            raise self.fail(options_node, "'in' needs a literal list, e.g. x in ['a', 'b']")
+        options = [self.visit(o, scope) for o in options_node.elts]
+        values: list[Any] = []
+        for opt, opt_node in zip(options, options_node.elts, strict=True):
+            if not isinstance(opt, Const) or not same_kind(opt.type, operand.type):
+                raise self.fail(opt_node, f"list items must be literals of type {operand.type}")
+            self.check_category(operand, opt, opt_node)
+            value = opt.value
+            if isinstance(opt.type, Num) and isinstance(operand.type, Num):
+                if opt.type.scale > operand.type.scale:
+                    value = None  # can never equal a value of smaller scale
+                else:
+                    value = value * 10 ** (operand.type.scale - opt.type.scale)
+            values.append(value)
+        return InSet(BOOL, operand, tuple(v for v in values if v is not None), negate)
+
+    def check_category(self, subject: Expr, other: Expr, other_node: ast.AST) -> None:
+        if (
+            isinstance(subject.type, Text)
+            and subject.type.values is not None
+            and isinstance(other, Const)
+            and isinstance(other.type, Text)
+            and other.value not in subject.type.values
+        ):
+            raise self.fail(
+                other_node,
+                f"{other.value!r} is never a value of {_describe(subject)}; "
+                f"its values are {', '.join(subject.type.values)}",
+            )
+
+    # calls
+    def v_Call(self, node: ast.Call, scope: Scope) -> Expr:
+        if not isinstance(node.func, ast.Name):
+            raise self.fail(node, "only named functions and tables can be called")
+        fname = node.func.id
+        if fname in scope.tables:
+            return self.table_call(node, scope.tables[fname], scope)
+        if fname not in FUNCTIONS:
+            tables = ", ".join(sorted(scope.tables)) or "none"
+            raise self.fail(
+                node,
+                f"unknown function or table {fname!r}; functions: {', '.join(sorted(FUNCTIONS))}; "
+                f"tables: {tables}",
+            )
+        if fname in ("count", "sum", "any", "all"):
+            return self.aggregate(node, fname, scope)
+        if node.keywords:
+            raise self.fail(node, f"{fname}() takes no keyword arguments")
+        args = node.args
+        if fname == "date":
+            if (
+                len(args) != 1
+                or not isinstance(args[0], ast.Constant)
+                or not isinstance(args[0].value, str)
+            ):
+                raise self.fail(node, 'date() takes one literal, e.g. date("2025-07-15")')
+            try:
+                return Const(DATE, dt.date.fromisoformat(args[0].value))
+            except ValueError as exc:
+                raise self.fail(node, f"bad date {args[0].value!r}: use YYYY-MM-DD") from exc
+        if fname in ("round", "floor", "ceil"):
+            return self.rounded(node, fname, scope)
+        if fname == "len":
+            if len(args) != 1:
+                raise self.fail(node, "len() takes one list")
+            source = self.visit(args[0], scope)
+            if not isinstance(source.type, List):
+                raise self.fail(node, f"len() needs a list, got {source.type}")
+            return Agg(INT, "len", None, (Loop("_", source, ()),))
+        if fname in ("age", "years_between", "months_between", "days_between"):
+            if len(args) != 2:
+                raise self.fail(node, f"{fname}(from_date, to_date) takes two dates")
+            dates = tuple(self.visit(a, scope) for a in args)
+            for d, a in zip(dates, args, strict=True):
+                if not isinstance(d.type, Date):
+                    raise self.fail(a, f"{fname}() needs dates, got {d.type}")
+            name = "years_between" if fname == "age" else fname
+            return Func(INT, name, dates)
+        if fname in ("min", "max", "abs", "clamp"):
+            want = {"abs": 1, "clamp": 3}.get(fname)
+            if (want is not None and len(args) != want) or (want is None and len(args) < 2):
+                raise self.fail(node, f"{fname}() takes {want or 'two or more'} numbers")
+            nums = tuple(self.num(a, scope) for a in args)
+            scale = max(n.type.scale for n in nums if isinstance(n.type, Num))
+            return Func(Num(scale), fname, nums)
+        raise self.fail(node, f"{fname}() is not callable here")
+
+    def rounded(self, node: ast.Call, fname: str, scope: Scope) -> Expr:
+        args = node.args
+        decimals = 0
+        if fname == "round":
+            if (
+                len(args) != 2
+                or not isinstance(args[1], ast.Constant)
+                or type(args[1].value) is not int
+            ):
+                raise self.fail(node, "round(x, n) needs a whole number of decimals n")
+            decimals = args[1].value
+            if not 0 <= decimals <= 12:
+                raise self.fail(node, "round() decimals must be 0 to 12")
+        elif len(args) != 1:
+            raise self.fail(node, f"{fname}(x) takes one number")
+        target = args[0]
+        den: Expr | None = None
+        if isinstance(target, ast.BinOp) and isinstance(target.op, ast.Div):
+            num = self.num(target.left, scope)
+            den = self.num(target.right, scope)
+        else:
+            num = self.num(target, scope)
+        mode = {"round": "half_up", "floor": "floor", "ceil": "ceil"}[fname]
+        return Rounded(Num(decimals), mode, num, den, decimals)
+
+    def aggregate(self, node: ast.Call, fname: str, scope: Scope) -> Expr:
+        if len(node.args) != 1 or not isinstance(node.args[0], ast.GeneratorExp):
+            raise self.fail(
+                node, f"{fname}() takes a generator, e.g. {fname}(x for x in list if ...)"
+            )
+        gen = node.args[0]
+        loops: list[Loop] = []
+        inner = scope
+        for comp in gen.generators:
+            if not isinstance(comp.target, ast.Name) or comp.is_async:
+                raise self.fail(comp.target, "loop variable must be a plain name")
+            source = self.visit(comp.iter, inner)
+            if not isinstance(source.type, List):
+                raise self.fail(comp.iter, f"can only loop over a list, got {source.type}")
+            inner = inner.child(comp.target.id, source.type.item)
+            conds = tuple(self.boolean(c, inner) for c in comp.ifs)
+            loops.append(Loop(comp.target.id, source, conds))
+        elt = self.visit(gen.elt, inner)
+        result: Type
+        if fname == "count":
+            result, elt_out = INT, None
+        elif fname == "sum":
+            if not isinstance(elt.type, Num):
+                raise self.fail(gen.elt, f"sum() needs numbers, got {elt.type}")
+            result, elt_out = elt.type, elt
+        else:
+            if not isinstance(elt.type, Bool):
+                raise self.fail(gen.elt, f"{fname}() needs conditions, got {elt.type}")
+            result, elt_out = BOOL, elt
+        return Agg(result, fname, elt_out, tuple(loops))
+
+    def table_call(self, node: ast.Call, table: TableInfo, scope: Scope) -> Expr:
+        keys = table.key_names()
+        given: dict[str, Expr] = {}
+        if len(node.args) > len(keys):
+            raise self.fail(node, f"table {table.name} has {len(keys)} keys: {', '.join(keys)}")
+        for key, arg in zip(keys, node.args, strict=False):
+            given[key] = self.visit(arg, scope)
+        column: str | None = None
+        for kw in node.keywords:
+            if kw.arg == "column":
+                if not isinstance(kw.value, ast.Constant) or not isinstance(kw.value.value, str):
+                    raise self.fail(kw.value, "column= must be a literal column name")
+                column = kw.value.value
+            elif kw.arg in keys:
+                given[kw.arg] = self.visit(kw.value, scope)
+            else:
+                raise self.fail(
+                    node, f"table {table.name} has no key {kw.arg!r}; keys: {', '.join(keys)}"
+                )
+        return lookup_node(table, given, column, scope, node)
+
+    # helpers
+    def num(self, node: ast.AST, scope: Scope) -> Expr:
+        expr = self.visit(node, scope)
+        if not isinstance(expr.type, Num):
+            raise self.fail(node, f"expected a number, got {expr.type}")
+        return expr
+
+    def boolean(self, node: ast.AST, scope: Scope) -> Expr:
+        expr = self.visit(node, scope)
+        if not isinstance(expr.type, Bool):
+            raise self.fail(node, f"expected a condition (true/false), got {expr.type}")
+        return expr
+
+
+def _scale(expr: Expr) -> int:
+    return expr.type.scale if isinstance(expr.type, Num) else 0
+
+
+def _merge_text(a: Text, b: Text) -> Text:
+    if a.values is None or b.values is None:
+        return Text()
+    return Text(tuple(dict.fromkeys((*a.values, *b.values))))
+
+
+def lookup_node(
+    table: TableInfo,
+    given: Mapping[str, Expr],
+    column: str | None,
+    scope: Scope,
+    node: ast.AST | None = None,
+) -> Lookup:
+    """Build a typed table lookup, binding keys that were not given from the table's bindings."""
+    columns = table.value_columns()
+    if column is None:
+        if len(columns) == 1:
+            column = columns[0]
+        elif scope.component is not None and scope.component in columns:
+            column = scope.component
+        else:
+            where = f" for {scope.component}" if scope.component else ""
+            raise ExprError(
+                f"table {table.name} has columns {', '.join(columns)}; none applies{where}: "
+                "name one with column=",
+                _col(node) if node else None,
+            )
+    elif column not in columns:
+        raise ExprError(
+            f"table {table.name} has no column {column!r}; columns: {', '.join(columns)}",
+            _col(node) if node else None,
+        )
+    keys: list[tuple[str, Expr]] = []
+    for key in table.key_names():
+        expr = given.get(key)
+        if expr is None:
+            if scope.bindings is None:
+                raise ExprError(f"table {table.name}: key {key!r} is not given")
+            expr = scope.bindings(table.name, key, scope)
+        want = table.key_type(key)
+        if not same_kind(expr.type, want):
+            raise ExprError(
+                f"table {table.name}: key {key!r} needs {want}, got {expr.type}",
+                _col(node) if node else None,
+            )
+        if (
+            isinstance(want, Text)
+            and isinstance(expr, Const)
+            and want.values
+            and expr.value not in want.values
+        ):
+            raise ExprError(f"table {table.name}: {expr.value!r} is not a row of key {key!r}")
+        keys.append((key, expr))
+    return Lookup(Num(table.column_scale(column)), table.name, column, tuple(keys))
+
+
+def walk(expr: Expr) -> list[Expr]:
+    """Every node of an expression tree, the root first."""
+    out: list[Expr] = [expr]
+    for child in _children(expr):
+        out.extend(walk(child))
+    return out
+
+
+def _children(expr: Expr) -> list[Expr]:
+    if isinstance(expr, Arith | Compare):
+        return [expr.left, expr.right]
+    if isinstance(expr, Neg | Not | InSet):
+        return [expr.operand]
+    if isinstance(expr, Logic):
+        return list(expr.items)
+    if isinstance(expr, IfElse):
+        return [expr.cond, expr.then, expr.other]
+    if isinstance(expr, Func):
+        return list(expr.args)
+    if isinstance(expr, Rounded):
+        return [expr.num] + ([expr.den] if expr.den is not None else [])
+    if isinstance(expr, Agg):
+        kids = [lp.source for lp in expr.loops] + [c for lp in expr.loops for c in lp.conds]
+        return kids + ([expr.elt] if expr.elt is not None else [])
+    if isinstance(expr, Lookup):
+        return [e for _, e in expr.keys]
+    return []
+
+
+def not_vectorizable(expr: Expr) -> str | None:
+    """Why ``expr`` cannot run column-wise over a flat table (aggregations, lists), or None."""
+    for node in walk(expr):
+        if isinstance(node, Agg):
+            return f"{node.kind}() over a list"
+        if isinstance(node, Name) and isinstance(node.type, List | Record):
+            return f"{node.key} is {node.type}"
+    return None

@@ -1,0 +1,1039 @@
+"""Load a rate manual from its files, checking everything that can be checked before a quote.
+
+A manual is a folder holding ``manual.yaml`` (identity, inputs, coverages, derived variables,
+eligibility, tables, the rating algorithm, fees), CSV tables, and ``tests.yaml`` (stored cases).
+Every mistake found is reported with its file, its line (or table row) and the reason; loading
+goes on after a mistake where it can, so one run lists them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rateshop.errors import FieldProblem, ManualError, Problem
+from rateshop.manual.expr import Const, Expr, ExprError, Scope, lookup_node, parse
+from rateshop.manual.inputs import NUMBER_FIELD, FieldSpec, validate
+from rateshop.manual.model import (
+    Assignment,
+    Component,
+    Coverage,
+    Derived,
+    DiscountGroup,
+    DiscountItem,
+    Fee,
+    Identity,
+    Manual,
+    Rule,
+    Step,
+    TestCase,
+    Unit,
+)
+from rateshop.manual.source import CsvRow, Node, Seq, SourceError, load_yaml, read_csv
+from rateshop.manual.tables import KeySpec, Table, build_table
+from rateshop.manual.types import BOOL, DATE, INT, TEXT, Bool, List, Num, Record, Text, Type
+from rateshop.money import HALF_UP_CENT, Rounding, parse_scaled, rounding_from
+
+MANIFEST = "manual.yaml"
+TESTS = "tests.yaml"
+SECTIONS = {
+    "manual", "inputs", "coverages", "derived", "eligibility", "tables", "components",
+    "rating", "policy",
+}  # fmt: skip
+STEP_OPS = ("start", "multiply", "add", "minimum", "maximum", "discount")
+STEP_KEYS = {*STEP_OPS, "id", "label", "when", "only", "except", "column", "round", "note"}
+RISK = "risk"
+
+
+def display_path(path: Path) -> str:
+    """A path as shown in messages: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+class _Loader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.file = display_path(root / MANIFEST)
+        self.problems: list[Problem] = []
+        self.tables: dict[str, Table] = {}
+        self.table_bindings: dict[str, dict[str, tuple[str, int]]] = {}
+        self.hashed: list[Path] = [root / MANIFEST]
+        # record name -> field -> Type, or ("list", item) / ("record", name) for nested shapes
+        self.shapes: dict[str, dict[str, Type | tuple[str, str]]] = {RISK: {}}
+        self.items: dict[str, tuple[str, str]] = {}  # item -> (parent record, list field)
+        self.component_when: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ reporting
+    def bad(self, line: int | None, reason: str, file: str | None = None) -> None:
+        self.problems.append(Problem(file or self.file, line, reason))
+
+    def expr(
+        self, text: Any, scope: Scope, line: int, what: str, want: type | None = None
+    ) -> Expr | None:
+        """Parse an expression from the manifest, reporting problems at ``line``."""
+        if isinstance(text, bool):
+            return Const(BOOL, text)
+        if isinstance(text, int | Decimal):
+            scaled, scale = parse_scaled(str(text))
+            result: Expr = Const(Num(scale), scaled)
+        else:
+            try:
+                result = parse(str(text), scope)
+            except ExprError as exc:
+                self.bad(line, f"{what}: {exc}")
+                return None
+        if want is not None and not isinstance(result.type, want):
+            kind = {Num: "a number", Bool: "a condition (true/false)"}.get(want, want.__name__)
+            self.bad(line, f"{what}: must be {kind}, but {text!r} is {result.type}")
+            return None
+        return result
+
+    # ------------------------------------------------------------------ shapes
+    def record_type(self, name: str) -> Record:
+        fields: dict[str, Type] = {}
+        for fname, shape in self.shapes[name].items():
+            if isinstance(shape, tuple):
+                kind, target = shape
+                rec = self.record_type(target)
+                fields[fname] = List(rec) if kind == "list" else rec
+            else:
+                fields[fname] = shape
+        return Record(name, fields)
+
+    def chain(self, item: str) -> list[str]:
+        """The items enclosing ``item``, outermost first, ``item`` last."""
+        out = [item]
+        while out[0] in self.items and self.items[out[0]][0] != RISK:
+            out.insert(0, self.items[out[0]][0])
+        return out
+
+    def scope(self, *extra: str, **more: Type) -> Scope:
+        roots: dict[str, Type] = dict(self.record_type(RISK).fields)
+        for item in extra:
+            for name in self.chain(item):
+                roots[name] = self.record_type(name)
+        roots.update(more)
+        return Scope(roots, self.tables, self.bind)
+
+    def bind(self, table: str, key: str, scope: Scope) -> Expr:
+        binding = self.table_bindings.get(table, {}).get(key)
+        if binding is None:
+            raise ExprError(f"table {table}: key {key!r} has no binding; pass it as {key}=...")
+        text, line = binding
+        try:
+            return parse(text, scope)
+        except ExprError as exc:
+            raise ExprError(f"table {table} key {key!r} (line {line}): {exc}") from exc
+
+    # ------------------------------------------------------------------ load
+    def load(self) -> Manual:
+        try:
+            doc = load_yaml(self.root / MANIFEST, self.file)
+        except SourceError as exc:
+            raise ManualError([exc.problem]) from exc
+        if not isinstance(doc, Node):
+            raise ManualError([Problem(self.file, 1, "the manifest must be a mapping of sections")])
+        for key in doc:
+            if key not in SECTIONS:
+                self.bad(doc.line_of(key), f"unknown section {key!r}; sections: {sorted(SECTIONS)}")
+        identity = self.identity(doc)
+        inputs = self.inputs(doc.get("inputs"), doc.line_of("inputs"))
+        coverages = self.coverages(doc.get("coverages"), doc.line_of("coverages"), inputs)
+        self.load_tables(doc.get("tables"), doc.line_of("tables"))
+        derived = self.derived(doc.get("derived"), doc.line_of("derived"))
+        rules = self.eligibility(doc.get("eligibility"), doc.line_of("eligibility"))
+        rating = doc.get("rating")
+        if not isinstance(rating, Node):
+            self.bad(doc.line_of("rating"), "a 'rating' section with steps is required")
+            rating = Node()
+            rating.file, rating.line, rating.key_lines = self.file, doc.line, {}
+        unit = self.unit(rating)
+        components = self.components(doc.get("components"), doc.line_of("components"), coverages)
+        round_each = self.rounding(rating.get("round_each"), rating.line_of("round_each"))
+        steps_raw = rating.get("steps")
+        built = self.build_components(components, steps_raw, rating, unit, round_each, coverages)
+        policy = doc.get("policy") or {}
+        policy_line = doc.line_of("policy")
+        policy_steps: list[Step] = []
+        fees: list[Fee] = []
+        if policy and not isinstance(policy, Node):
+            self.bad(policy_line, "policy must be a mapping with steps and/or fees")
+        elif isinstance(policy, Node):
+            for key in policy:
+                if key not in ("steps", "fees"):
+                    self.bad(policy.line_of(key), f"unknown key {key!r} in policy; use steps, fees")
+            policy_scope = self.scope()
+            raw_steps = policy.get("steps") or Seq()
+            policy_steps = self.steps(raw_steps, policy_scope, None, None, round_each, "policy")
+            fees = self.fees(policy.get("fees"), policy.line_of("fees"))
+        hashed = hashlib.sha256()
+        for p in sorted(set(self.hashed)):
+            try:
+                hashed.update(p.relative_to(self.root).as_posix().encode())
+                hashed.update(p.read_bytes())
+            except OSError:
+                continue
+        manual = Manual(
+            identity=identity,
+            root=self.root,
+            file=self.file,
+            content_hash=hashed.hexdigest(),
+            inputs=inputs,
+            coverages=coverages,
+            derived=derived,
+            eligibility=rules,
+            tables=self.tables,
+            unit=unit,
+            components=built,
+            policy_steps=policy_steps,
+            fees=fees,
+        )
+        manual.items = dict(self.items)
+        self.load_tests(manual)
+        if self.problems:
+            raise ManualError(_dedupe(self.problems))
+        return manual
+
+    def identity(self, doc: Node) -> Identity:
+        raw = doc.get("manual")
+        if not isinstance(raw, Node):
+            self.bad(
+                doc.line_of("manual"),
+                "a 'manual' section (carrier, line, state, effective) is required",
+            )
+            raw = Node()
+            raw.file, raw.line, raw.key_lines = self.file, 1, {}
+
+        def text(key: str, required: bool = True, default: str = "") -> str:
+            value = raw.get(key)
+            if value is None:
+                if required:
+                    self.bad(raw.line_of(key), f"manual.{key} is required")
+                return default
+            return str(value)
+
+        def date(key: str, required: bool) -> dt.date | None:
+            value = raw.get(key)
+            if value is None:
+                if required:
+                    self.bad(raw.line_of(key), f"manual.{key} is required (YYYY-MM-DD)")
+                return None
+            if isinstance(value, dt.date):
+                return value
+            try:
+                return dt.date.fromisoformat(str(value))
+            except ValueError:
+                self.bad(raw.line_of(key), f"manual.{key}: {value!r} is not a date (YYYY-MM-DD)")
+                return None
+
+        term = raw.get("term_months", 12)
+        if not isinstance(term, int) or isinstance(term, bool) or not 1 <= term <= 120:
+            self.bad(
+                raw.line_of("term_months"), "manual.term_months must be a whole number of months"
+            )
+            term = 12
+        effective = date("effective", True) or dt.date(1900, 1, 1)
+        expires = date("expires", False)
+        if expires is not None and expires <= effective:
+            self.bad(raw.line_of("expires"), "manual.expires must be after manual.effective")
+        known = {"carrier", "carrier_name", "line", "state", "effective", "expires", "version",
+                 "title", "term_months", "sample", "source", "currency"}  # fmt: skip
+        for key in raw:
+            if key not in known:
+                self.bad(raw.line_of(key), f"unknown key manual.{key}; keys: {sorted(known)}")
+        carrier = text("carrier")
+        return Identity(
+            carrier=carrier,
+            carrier_name=text("carrier_name", False, carrier),
+            line=text("line"),
+            state=text("state").upper(),
+            effective=effective,
+            expires=expires,
+            version=text("version", False, effective.isoformat()),
+            title=text("title", False),
+            term_months=term,
+            sample=bool(raw.get("sample", False)),
+            source=text("source", False),
+        )
+
+    # ------------------------------------------------------------------ inputs
+    def inputs(self, raw: Any, line: int) -> dict[str, FieldSpec]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, Node):
+            self.bad(line, "inputs must be a mapping of field name to type")
+            return {}
+        return self.fields(raw, RISK)
+
+    def fields(self, raw: Node, record: str) -> dict[str, FieldSpec]:
+        out: dict[str, FieldSpec] = {}
+        for name, value in raw.items():
+            fline = raw.line_of(name)
+            if name == NUMBER_FIELD:
+                self.bad(fline, f"'{NUMBER_FIELD}' is reserved: every list item has it (1, 2, ...)")
+                continue
+            spec = self.field(name, value, fline, record)
+            if spec is not None:
+                out[name] = spec
+        return out
+
+    def field(self, name: str, raw: Any, line: int, record: str) -> FieldSpec | None:
+        shorthand: dict[str, Type] = {"date": DATE, "int": INT, "integer": INT, "bool": BOOL, "text": TEXT,
+                     "money": Num(2), "decimal": Num(2)}  # fmt: skip
+        if isinstance(raw, str):
+            if raw not in shorthand:
+                self.bad(line, f"input {name}: unknown type {raw!r}; types: {sorted(shorthand)}, "
+                         "category (values: [...]), record, list")  # fmt: skip
+                return None
+            self.shapes[record][name] = shorthand[raw]
+            return FieldSpec(name, shorthand[raw], line)
+        if isinstance(raw, Seq):
+            category = Text(tuple(str(v) for v in raw))
+            self.shapes[record][name] = category
+            return FieldSpec(name, category, line)
+        if not isinstance(raw, Node):
+            self.bad(line, f"input {name}: give a type name, a list of values or a mapping")
+            return None
+        kind = raw.get("type")
+        if kind is None:
+            kind = "category" if "values" in raw else "record" if "fields" in raw else None
+        spec: FieldSpec
+        if kind == "list":
+            item = raw.get("item")
+            if not isinstance(item, str) or not item.isidentifier():
+                self.bad(raw.line_of("item"), f"input {name}: a list needs 'item: <singular name>'")
+                return None
+            if item in self.shapes or item == RISK:
+                self.bad(raw.line_of("item"), f"input {name}: item name {item!r} is already used")
+                return None
+            self.shapes[item] = {NUMBER_FIELD: INT}
+            self.items[item] = (record, name)
+            sub = raw.get("fields")
+            if not isinstance(sub, Node):
+                self.bad(raw.line_of("fields"), f"input {name}: a list needs 'fields'")
+                return None
+            spec = FieldSpec(name, List(Record(item)), line, fields=self.fields(sub, item))
+            spec.required = bool(raw.get("required", True))
+            spec.min_items = int(raw.get("min", 0))
+            spec.max_items = None if raw.get("max") is None else int(raw["max"])
+            self.shapes[record][name] = ("list", item)
+            return spec
+        if kind == "record":
+            sub = raw.get("fields")
+            rec_name = name if record == RISK else f"{record}.{name}"
+            self.shapes[rec_name] = {}
+            if not isinstance(sub, Node):
+                self.bad(line, f"input {name}: a record needs 'fields'")
+                return None
+            spec = FieldSpec(name, Record(rec_name), line, fields=self.fields(sub, rec_name))
+            spec.required = bool(raw.get("required", True))
+            self.shapes[record][name] = ("record", rec_name)
+            return spec
+        t: Type
+        if kind == "category":
+            values = raw.get("values")
+            if not isinstance(values, Seq) or not values:
+                self.bad(raw.line_of("values"), f"input {name}: a category needs a list of values")
+                return None
+            t = Text(tuple(str(v) for v in values))
+        elif kind == "decimal":
+            decimals = raw.get("decimals", 2)
+            if not isinstance(decimals, int) or not 0 <= decimals <= 9:
+                self.bad(raw.line_of("decimals"), f"input {name}: decimals must be 0-9")
+                decimals = 2
+            t = Num(decimals)
+        elif isinstance(kind, str) and kind in shorthand:
+            t = shorthand[kind]
+        else:
+            self.bad(raw.line_of("type"), f"input {name}: unknown type {kind!r}")
+            return None
+        spec = FieldSpec(name, t, line, required=bool(raw.get("required", True)))
+        for bound in ("min", "max"):
+            if bound in raw:
+                if not isinstance(t, Num):
+                    self.bad(raw.line_of(bound), f"input {name}: {bound} only applies to numbers")
+                    continue
+                try:
+                    v, s = parse_scaled(str(raw[bound]))
+                except ValueError:
+                    self.bad(raw.line_of(bound), f"input {name}: {bound} must be a number")
+                    continue
+                if s > t.scale:
+                    self.bad(raw.line_of(bound), f"input {name}: {bound} has too many decimals")
+                    continue
+                setattr(spec, "minimum" if bound == "min" else "maximum", v * 10 ** (t.scale - s))
+        if "default" in raw:
+            problems: list[FieldProblem] = []
+            probe = dict(spec.__dict__)
+            probe_spec = FieldSpec(**probe)
+            spec.default = validate({name: probe_spec}, {name: raw["default"]}, "", problems)[name]
+            for p in problems:
+                self.bad(raw.line_of("default"), f"input {name}: default {p.problem}")
+            spec.required = False
+        self.shapes[record][name] = t
+        return spec
+
+    def coverages(self, raw: Any, line: int, inputs: dict[str, FieldSpec]) -> dict[str, Coverage]:
+        out: dict[str, Coverage] = {}
+        if raw is None:
+            return out
+        if not isinstance(raw, Node):
+            self.bad(line, "coverages must be a mapping of coverage id to its options")
+            return out
+        if "coverages" in inputs:
+            self.bad(line, "'coverages' is declared both as an input and as a section")
+            return out
+        self.shapes["coverages"] = {}
+        for cid, spec in raw.items():
+            cline = raw.line_of(cid)
+            if not str(cid).isidentifier():
+                self.bad(cline, f"coverage id {cid!r} must be a name (letters, digits, _)")
+                continue
+            spec = spec if isinstance(spec, Node) else Node()
+            options: dict[str, FieldSpec] = {}
+            rec = f"coverages.{cid}"
+            self.shapes[rec] = {"chosen": BOOL}
+            opts = spec.get("options") or {}
+            for oname, values in opts.items():
+                oline = opts.line_of(oname) if isinstance(opts, Node) else cline
+                if isinstance(values, Node):
+                    default = values.get("default")
+                    values = values.get("values")
+                else:
+                    default = None
+                if not isinstance(values, Seq) or not values:
+                    self.bad(oline, f"coverage {cid} option {oname}: give a list of values")
+                    continue
+                ot: Type
+                if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+                    ot = INT
+                else:
+                    ot = Text(tuple(str(v) for v in values))
+                allowed = tuple(str(v) for v in values)
+                fs = FieldSpec(oname, ot, oline, choices=allowed)
+                if default is not None:
+                    if str(default) not in allowed:
+                        self.bad(
+                            oline,
+                            f"coverage {cid} option {oname}: default {default!r} is not offered",
+                        )
+                    fs.default = default if isinstance(ot, Text) else int(default)
+                    fs.required = False
+                options[oname] = fs
+                self.shapes[rec][oname] = ot
+            out[cid] = Coverage(
+                cid, str(spec.get("label", cid)), bool(spec.get("required", False)), options, cline
+            )
+            self.shapes["coverages"][cid] = ("record", rec)
+        self.shapes[RISK]["coverages"] = ("record", "coverages")
+        return out
+
+    # ------------------------------------------------------------------ tables
+    def load_tables(self, raw: Any, line: int) -> None:
+        if raw is None:
+            return
+        if not isinstance(raw, Node):
+            self.bad(line, "tables must be a mapping of table name to its definition")
+            return
+        for name, spec in raw.items():
+            tline = raw.line_of(name)
+            if not str(name).isidentifier():
+                self.bad(tline, f"table name {name!r} must be a name (letters, digits, _)")
+                continue
+            if not isinstance(spec, Node):
+                self.bad(tline, f"table {name}: give file (or rows) and keys")
+                continue
+            self.load_table(str(name), spec)
+
+    def load_table(self, name: str, spec: Node) -> None:
+        known = {"file", "rows", "keys", "round", "beyond", "default", "sparse", "note", "label"}
+        for key in spec:
+            if key not in known:
+                self.bad(
+                    spec.line_of(key), f"table {name}: unknown key {key!r}; keys: {sorted(known)}"
+                )
+        keys_raw = spec.get("keys")
+        if not isinstance(keys_raw, Node) or not keys_raw:
+            self.bad(
+                spec.line_of("keys"), f"table {name}: 'keys' must map each key column to a variable"
+            )
+            return
+        keys: list[KeySpec] = []
+        bindings: dict[str, tuple[str, int]] = {}
+        for kname, kspec in keys_raw.items():
+            kline = keys_raw.line_of(kname)
+            match, binding = "exact", kspec
+            if isinstance(kspec, Node):
+                modes = [m for m in ("exact", "band", "interpolate") if m in kspec]
+                if len(modes) != 1:
+                    self.bad(kline, f"table {name} key {kname}: say one of exact/band/interpolate")
+                    continue
+                match, binding = modes[0], kspec[modes[0]]
+            if binding is not None:
+                bindings[kname] = (str(binding), kline)
+            keys.append(KeySpec(kname, match, None if binding is None else str(binding), kline))
+        file = spec.get("file")
+        header: list[str]
+        rows: list[CsvRow]
+        if file is not None:
+            path = self.root / str(file)
+            shown = display_path(path)
+            self.hashed.append(path)
+            try:
+                header, rows = read_csv(path, shown)
+            except SourceError as exc:
+                self.problems.append(exc.problem)
+                return
+        elif isinstance(spec.get("rows"), Seq):
+            shown = self.file
+            header, rows = [], []
+            for item, iline in zip(spec["rows"], spec["rows"].item_lines, strict=True):
+                if not isinstance(item, Node):
+                    self.bad(iline, f"table {name}: each row must be a mapping of column to value")
+                    return
+                for col in item:
+                    if col not in header:
+                        header.append(col)
+                rows.append(CsvRow(iline, {k: str(v) for k, v in item.items()}))
+            for row in rows:
+                missing = [h for h in header if h not in row.cells]
+                if missing:
+                    self.bad(row.line, f"table {name}: row lacks {', '.join(missing)}")
+                    return
+        else:
+            self.bad(spec.line, f"table {name}: give 'file: tables/x.csv' or inline 'rows'")
+            return
+        decimals: int | None = None
+        if "round" in spec:
+            try:
+                decimals = rounding_from(spec["round"]).decimals
+            except ValueError as exc:
+                self.bad(spec.line_of("round"), f"table {name}: {exc}")
+        beyond = None
+        if "beyond" in spec:
+            b = spec["beyond"]
+            if not isinstance(b, Node) or "every" not in b or "add" not in b:
+                self.bad(spec.line_of("beyond"), f"table {name}: beyond needs 'every' and 'add'")
+            else:
+                beyond = (str(b["every"]), str(b["add"]))
+        default = spec.get("default")
+        table, problems = build_table(
+            name, shown, spec.line, keys, header, rows,
+            decimals=decimals, beyond=beyond,
+            default=None if default is None else str(default),
+            sparse=bool(spec.get("sparse", False)),
+        )  # fmt: skip
+        if decimals is not None and table is not None and table.interp is None:
+            self.bad(
+                spec.line_of("round"), f"table {name}: 'round' only applies to interpolated tables"
+            )
+        self.problems.extend(problems)
+        if table is not None:
+            self.tables[name] = table
+            self.table_bindings[name] = bindings
+
+    # ------------------------------------------------------------------ derived & rules
+    def derived(self, raw: Any, line: int) -> list[Derived]:
+        out: list[Derived] = []
+        if raw is None:
+            return out
+        if not isinstance(raw, Node):
+            self.bad(line, "derived must be a mapping of name to expression")
+            return out
+        for target, text in raw.items():
+            dline = raw.line_of(target)
+            record, _, fname = str(target).rpartition(".")
+            record = record or RISK
+            if record != RISK and record not in self.items:
+                items = ", ".join(sorted(self.items)) or "none"
+                self.bad(dline, f"derived {target}: {record!r} is not a list item; items: {items}")
+                continue
+            if not fname.isidentifier():
+                self.bad(dline, f"derived {target}: {fname!r} is not a valid name")
+                continue
+            if fname in self.shapes[record]:
+                self.bad(dline, f"derived {target}: {fname!r} already exists")
+                continue
+            scope = self.scope() if record == RISK else self.scope(record)
+            expr = self.expr(text, scope, dline, f"derived {target}")
+            if expr is None:
+                continue
+            if isinstance(expr.type, List | Record):
+                self.bad(dline, f"derived {target}: must be a single value, not {expr.type}")
+                continue
+            self.shapes[record][fname] = expr.type
+            out.append(Derived(record, fname, expr, str(text), dline))
+        return out
+
+    def eligibility(self, raw: Any, line: int) -> list[Rule]:
+        out: list[Rule] = []
+        if raw is None:
+            return out
+        if not isinstance(raw, Seq):
+            self.bad(line, "eligibility must be a list of {decline: reason, when: condition}")
+            return out
+        for item, iline in zip(raw, raw.item_lines, strict=True):
+            if not isinstance(item, Node) or "decline" not in item or "when" not in item:
+                self.bad(iline, "each eligibility rule needs 'decline' (the reason) and 'when'")
+                continue
+            expr = self.expr(item["when"], self.scope(), item.line_of("when"), "eligibility", Bool)
+            if expr is not None:
+                out.append(Rule(str(item["decline"]), expr, str(item["when"]), iline))
+        return out
+
+    # ------------------------------------------------------------------ rating
+    def unit(self, rating: Node) -> Unit | None:
+        per = rating.get("per")
+        if per is None:
+            if "assign" in rating:
+                self.bad(
+                    rating.line_of("assign"), "assign needs 'per' (the list rated item by item)"
+                )
+            return None
+        shape = self.shapes[RISK].get(str(per))
+        if not (isinstance(shape, tuple) and shape[0] == "list"):
+            lists = [
+                k for k, v in self.shapes[RISK].items() if isinstance(v, tuple) and v[0] == "list"
+            ]
+            self.bad(
+                rating.line_of("per"), f"rating.per: {per!r} is not a list input; lists: {lists}"
+            )
+            return None
+        item = shape[1]
+        assignments: list[Assignment] = []
+        raw = rating.get("assign") or Node()
+        for aname, spec in raw.items() if isinstance(raw, Node) else []:
+            aline = raw.line_of(aname)
+            if not isinstance(spec, Node):
+                self.bad(aline, f"assign {aname}: give from, method and ranks")
+                continue
+            source = str(spec.get("from", ""))
+            sshape = self.shapes[RISK].get(source)
+            if not (isinstance(sshape, tuple) and sshape[0] == "list"):
+                self.bad(spec.line_of("from"), f"assign {aname}: from must name a list input")
+                continue
+            if aname != sshape[1]:
+                self.bad(
+                    aline, f"assign: the name must be the item name of {source}, {sshape[1]!r}"
+                )
+                continue
+            method = str(spec.get("method", "highest_to_highest"))
+            rank_from = rank_to = None
+            fld = None
+            if method == "highest_to_highest":
+                rank_from = self.expr(
+                    spec.get("rank", ""),
+                    self.scope(sshape[1]),
+                    spec.line_of("rank"),
+                    f"assign {aname} rank",
+                    Num,
+                )
+                rank_to = self.expr(
+                    spec.get("unit_rank", ""),
+                    self.scope(item),
+                    spec.line_of("unit_rank"),
+                    f"assign {aname} unit_rank",
+                    Num,
+                )
+            elif method == "field":
+                fld = str(spec.get("field", ""))
+                if not isinstance(self.shapes[item].get(fld), Num):
+                    self.bad(
+                        spec.line_of("field"),
+                        f"assign {aname}: field must be a whole-number field of {item} holding the {aname} number",
+                    )
+            else:
+                self.bad(
+                    spec.line_of("method"),
+                    f"assign {aname}: method must be highest_to_highest or field",
+                )
+                continue
+            assignments.append(Assignment(aname, source, method, rank_from, rank_to, fld, aline))
+        return Unit(str(per), item, assignments)
+
+    def unit_scope(self, unit: Unit | None) -> Scope:
+        if unit is None:
+            return self.scope()
+        extra: dict[str, Type] = {a.name: self.record_type(a.name) for a in unit.assignments}
+        if unit.assignments:
+            extra["assigned"] = BOOL
+        return self.scope(unit.name, **extra)
+
+    def components(self, raw: Any, line: int, coverages: dict[str, Coverage]) -> list[Component]:
+        if raw is None:
+            if coverages:
+                return [
+                    Component(c.id, c.label, c.id, None, [], c.line) for c in coverages.values()
+                ]
+            return [Component("premium", "Premium", None, None, [], line)]
+        if not isinstance(raw, Seq) or not raw:
+            self.bad(line, "components must be a list of {id, label, coverage?, when?}")
+            return []
+        out: list[Component] = []
+        for item, iline in zip(raw, raw.item_lines, strict=True):
+            if isinstance(item, str):
+                item_node = Node({"id": item})
+                item_node.file, item_node.line, item_node.key_lines = self.file, iline, {}
+                item = item_node
+            if not isinstance(item, Node) or "id" not in item:
+                self.bad(iline, "each component needs an id")
+                continue
+            cov = item.get("coverage")
+            if cov is not None and str(cov) not in coverages:
+                self.bad(
+                    item.line_of("coverage"), f"component {item['id']}: unknown coverage {cov!r}"
+                )
+            comp = Component(
+                str(item["id"]),
+                str(item.get("label", item["id"])),
+                None if cov is None else str(cov),
+                None,
+                [],
+                iline,
+            )
+            if "when" in item:
+                self.component_when[comp.id] = item["when"]
+            out.append(comp)
+        ids = [c.id for c in out]
+        for c in out:
+            if ids.count(c.id) > 1:
+                self.bad(c.line, f"component id {c.id!r} is used twice")
+        return out
+
+    def component_scope(
+        self, base: Scope, comp: Component, coverages: dict[str, Coverage]
+    ) -> Scope:
+        consts = {"coverage": Const(Text((comp.id,)), comp.id)}
+        aliases: dict[str, tuple[Type, tuple[str, ...]]] = {}
+        if comp.coverage is not None:
+            aliases["option"] = (
+                self.record_type(f"coverages.{comp.coverage}"),
+                ("coverages", comp.coverage),
+            )
+        return Scope(base.roots, base.tables, base.bindings, comp.id, consts, aliases)
+
+    def build_components(
+        self,
+        components: list[Component],
+        steps_raw: Any,
+        rating: Node,
+        unit: Unit | None,
+        round_each: Rounding | None,
+        coverages: dict[str, Coverage],
+    ) -> list[Component]:
+        if not isinstance(steps_raw, Seq) or not steps_raw:
+            self.bad(rating.line_of("steps"), "rating.steps must be a non-empty list of steps")
+            return components
+        ids = {c.id for c in components}
+        for item in steps_raw:
+            if isinstance(item, Node):
+                for key in ("only", "except"):
+                    for cid in _as_list(item.get(key)):
+                        if cid not in ids:
+                            self.bad(
+                                item.line_of(key),
+                                f"step {item.get('id')}: {key} names unknown component {cid!r}; components: {sorted(ids)}",
+                            )
+        base = self.unit_scope(unit)
+        for comp in components:
+            scope = self.component_scope(base, comp, coverages)
+            when_text = self.component_when.get(comp.id)
+            if when_text is not None:
+                comp.when = self.expr(
+                    when_text, scope, comp.line, f"component {comp.id} when", Bool
+                )
+            comp.steps = self.steps(steps_raw, scope, comp.id, unit, round_each, "rating")
+        return components
+
+    def steps(
+        self,
+        raw: Any,
+        scope: Scope,
+        component: str | None,
+        unit: Unit | None,
+        round_each: Rounding | None,
+        where: str,
+    ) -> list[Step]:
+        out: list[Step] = []
+        if not isinstance(raw, Seq):
+            self.bad(getattr(raw, "line", None), f"{where}.steps must be a list")
+            return out
+        seen: set[str] = set()
+        for item, iline in zip(raw, raw.item_lines, strict=True):
+            if not isinstance(item, Node):
+                self.bad(iline, f"{where} step must be a mapping with an id and one operation")
+                continue
+            sid = str(item.get("id", ""))
+            if not sid.isidentifier():
+                self.bad(
+                    iline, f"{where} step needs an id made of letters, digits and _ (got {sid!r})"
+                )
+                continue
+            if sid in seen:
+                self.bad(iline, f"step id {sid!r} is used twice")
+                continue
+            seen.add(sid)
+            for key in item:
+                if key not in STEP_KEYS:
+                    self.bad(
+                        item.line_of(key),
+                        f"step {sid}: unknown key {key!r}; keys: {sorted(STEP_KEYS)}",
+                    )
+            only, exclude = _as_list(item.get("only")), _as_list(item.get("except"))
+            if component is not None and ((only and component not in only) or component in exclude):
+                continue
+            ops = [k for k in STEP_OPS if k in item]
+            if len(ops) > 1:
+                self.bad(iline, f"step {sid}: one operation per step, found {', '.join(ops)}")
+                continue
+            if not ops and "round" not in item:
+                self.bad(iline, f"step {sid}: needs one of {', '.join(STEP_OPS)} or round")
+                continue
+            kind = ops[0] if ops else "round"
+            rounding = (
+                self.rounding(item.get("round"), item.line_of("round"))
+                if "round" in item
+                else (round_each if kind in ("start", "multiply", "add", "discount") else None)
+            )
+            when = None
+            if "when" in item:
+                when = self.expr(
+                    item["when"], scope, item.line_of("when"), f"step {sid} when", Bool
+                )
+            operand: Expr | None = None
+            groups: list[DiscountGroup] = []
+            source = ""
+            if kind == "discount":
+                groups = self.discount(item["discount"], item.line_of("discount"), scope, sid)
+                source = "discounts"
+            elif kind != "round":
+                operand, source = self.operand(item[kind], item, scope, sid, kind)
+                if operand is None:
+                    continue
+            label = str(item.get("label", sid.replace("_", " ")))
+            out.append(Step(sid, label, kind, operand, when, rounding, groups, source, iline))
+        if out and out[0].kind not in ("start",) and where == "rating":
+            self.bad(out[0].line, f"the first step for {component} must be a start (base rate)")
+        return out
+
+    def operand(
+        self, value: Any, item: Node, scope: Scope, sid: str, kind: str
+    ) -> tuple[Expr | None, str]:
+        line = item.line_of(kind)
+        column = item.get("column")
+        if isinstance(value, str) and value in self.tables:
+            try:
+                return lookup_node(
+                    self.tables[value], {}, None if column is None else str(column), scope
+                ), value
+            except ExprError as exc:
+                self.bad(line, f"step {sid}: {exc}")
+                return None, value
+        if column is not None:
+            self.bad(item.line_of("column"), f"step {sid}: column only applies to a table lookup")
+        if (
+            isinstance(value, str)
+            and value.isidentifier()
+            and value not in scope.roots
+            and value not in scope.consts
+        ):
+            tables = ", ".join(sorted(self.tables)) or "none"
+            self.bad(
+                line, f"step {sid}: {value!r} is neither a table nor a variable; tables: {tables}"
+            )
+            return None, value
+        return self.expr(value, scope, line, f"step {sid}", Num), str(value)
+
+    def discount(self, raw: Any, line: int, scope: Scope, sid: str) -> list[DiscountGroup]:
+        groups: list[DiscountGroup] = []
+        spec = raw.get("groups") if isinstance(raw, Node) else None
+        if not isinstance(spec, Seq):
+            self.bad(
+                line, f"step {sid}: discount needs 'groups', each with items and an optional cap"
+            )
+            return groups
+        for g, gline in zip(spec, spec.item_lines, strict=True):
+            if not isinstance(g, Node) or not isinstance(g.get("items"), Seq):
+                self.bad(gline, f"step {sid}: each discount group needs 'items'")
+                continue
+            gid = str(g.get("id", f"group{len(groups) + 1}"))
+            cap = None
+            if "cap" in g:
+                cap = self.expr(g["cap"], scope, g.line_of("cap"), f"discount group {gid} cap", Num)
+            items: list[DiscountItem] = []
+            for it, itline in zip(g["items"], g["items"].item_lines, strict=True):
+                if not isinstance(it, Node) or "id" not in it or "rate" not in it:
+                    self.bad(itline, f"step {sid}: each discount needs an id and a rate")
+                    continue
+                rate_value = it["rate"]
+                if isinstance(rate_value, str) and rate_value in self.tables:
+                    try:
+                        rate: Expr | None = lookup_node(self.tables[rate_value], {}, None, scope)
+                    except ExprError as exc:
+                        self.bad(it.line_of("rate"), f"discount {it['id']}: {exc}")
+                        continue
+                else:
+                    rate = self.expr(
+                        rate_value, scope, it.line_of("rate"), f"discount {it['id']} rate", Num
+                    )
+                when = None
+                if "when" in it:
+                    when = self.expr(
+                        it["when"], scope, it.line_of("when"), f"discount {it['id']} when", Bool
+                    )
+                if rate is not None:
+                    items.append(
+                        DiscountItem(
+                            str(it["id"]), str(it.get("label", it["id"])), rate, when, itline
+                        )
+                    )
+            groups.append(DiscountGroup(gid, str(g.get("label", gid)), cap, items))
+        return groups
+
+    def fees(self, raw: Any, line: int) -> list[Fee]:
+        out: list[Fee] = []
+        if raw is None:
+            return out
+        if not isinstance(raw, Seq):
+            self.bad(line, "fees must be a list of {id, amount, when?}")
+            return out
+        scope = self.scope(premium=Num(2))
+        for item, iline in zip(raw, raw.item_lines, strict=True):
+            if not isinstance(item, Node) or "id" not in item or "amount" not in item:
+                self.bad(iline, "each fee needs an id and an amount")
+                continue
+            fid = str(item["id"])
+            amount = self.expr(item["amount"], scope, item.line_of("amount"), f"fee {fid}", Num)
+            when = None
+            if "when" in item:
+                when = self.expr(item["when"], scope, item.line_of("when"), f"fee {fid} when", Bool)
+            rounding = (
+                self.rounding(item.get("round", "cent"), item.line_of("round")) or HALF_UP_CENT
+            )
+            if amount is not None:
+                out.append(
+                    Fee(
+                        fid,
+                        str(item.get("label", fid.replace("_", " "))),
+                        amount,
+                        when,
+                        rounding,
+                        iline,
+                    )
+                )
+        return out
+
+    def rounding(self, raw: Any, line: int) -> Rounding | None:
+        if raw is None or raw == "none":
+            return None
+        try:
+            return rounding_from(raw)
+        except ValueError as exc:
+            self.bad(line, str(exc))
+            return None
+
+    # ------------------------------------------------------------------ stored tests
+    def load_tests(self, manual: Manual) -> None:
+        path = self.root / TESTS
+        if not path.exists():
+            return
+        shown = display_path(path)
+        manual.tests_file = shown
+        try:
+            doc = load_yaml(path, shown)
+        except SourceError as exc:
+            self.problems.append(exc.problem)
+            return
+        cases = doc.get("cases") if isinstance(doc, Node) else doc
+        if not isinstance(cases, Seq):
+            self.bad(getattr(doc, "line", 1), "tests.yaml must hold a list of cases", shown)
+            return
+        for case, cline in zip(cases, cases.item_lines, strict=True):
+            if not isinstance(case, Node) or "name" not in case or "expect" not in case:
+                self.bad(cline, "each test case needs a name, a risk and an expect", shown)
+                continue
+            risk = case.get("risk")
+            if "risk_file" in case:
+                try:
+                    risk = json.loads(
+                        (self.root / str(case["risk_file"])).read_text(encoding="utf-8")
+                    )
+                except (OSError, ValueError) as exc:
+                    self.bad(case.line_of("risk_file"), f"cannot read risk_file: {exc}", shown)
+                    continue
+            if not isinstance(risk, dict):
+                self.bad(
+                    cline, f"test {case['name']}: risk must be a mapping (or give risk_file)", shown
+                )
+                continue
+            expect = case["expect"]
+            if not isinstance(expect, Node):
+                self.bad(case.line_of("expect"), "expect must be a mapping", shown)
+                continue
+            decline = expect.get("decline")
+            manual.tests.append(
+                TestCase(
+                    name=str(case["name"]),
+                    risk=_plain(risk),
+                    premium=None if expect.get("premium") is None else str(expect["premium"]),
+                    total=None if expect.get("total") is None else str(expect["total"]),
+                    components={
+                        str(k): str(v) for k, v in (expect.get("components") or {}).items()
+                    },
+                    steps={str(k): str(v) for k, v in (expect.get("steps") or {}).items()},
+                    decline=None if decline is None else [str(d) for d in _as_list(decline)],
+                    line=cline,
+                )
+            )
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def _plain(value: Any) -> Any:
+    """YAML values as JSON would give them (decimals as text keep their digits)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
+
+
+def load_manual(path: Path | str) -> Manual:
+    """Load and check the manual in folder ``path`` (or at ``path/manual.yaml``)."""
+    root = Path(path)
+    if root.name == MANIFEST:
+        root = root.parent
+    if not (root / MANIFEST).is_file():
+        raise ManualError([Problem(display_path(root), None, f"no {MANIFEST} in this folder")])
+    return _Loader(root).load()
+
+
+def find_manuals(path: Path | str) -> list[Path]:
+    """Every manual folder at or below ``path``."""
+    root = Path(path)
+    if root.is_file() and root.name == MANIFEST:
+        return [root.parent]
+    if (root / MANIFEST).is_file():
+        return [root]
+    return sorted(p.parent for p in root.rglob(MANIFEST))

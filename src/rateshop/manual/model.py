@@ -1,0 +1,185 @@
+"""A loaded rate manual: every part validated and every expression typed, ready to compile."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rateshop.manual.expr import Expr
+from rateshop.manual.inputs import FieldSpec
+from rateshop.manual.tables import Table
+from rateshop.money import Rounding
+
+STEP_KINDS = ("start", "multiply", "add", "minimum", "maximum", "discount", "round")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Which carrier's manual this is, for which line and state, and from when."""
+
+    carrier: str
+    carrier_name: str
+    line: str
+    state: str
+    effective: dt.date
+    version: str
+    title: str
+    term_months: int
+    sample: bool
+    source: str
+    expires: dt.date | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.carrier}/{self.line}/{self.state}@{self.effective.isoformat()}"
+
+
+@dataclass
+class Coverage:
+    """A coverage the shopper may choose, with its options (limits, deductibles)."""
+
+    id: str
+    label: str
+    required: bool
+    options: dict[str, FieldSpec]
+    line: int
+
+
+@dataclass
+class Derived:
+    """A variable computed from the risk: ``field`` on each item of ``record`` (``risk`` = top)."""
+
+    record: str
+    field: str
+    expr: Expr
+    text: str
+    line: int
+
+
+@dataclass
+class Rule:
+    """An eligibility rule: the risk is declined with ``reason`` when ``when`` holds."""
+
+    reason: str
+    when: Expr
+    text: str
+    line: int
+
+
+@dataclass
+class Assignment:
+    """How each rating unit gets a member of another list (a driver for each vehicle)."""
+
+    name: str
+    source: str
+    method: str  # highest_to_highest | field
+    rank_from: Expr | None
+    rank_to: Expr | None
+    field: str | None
+    line: int
+
+
+@dataclass
+class Unit:
+    """The rating unit: each item of ``source`` is rated as ``name`` (a vehicle, a member)."""
+
+    source: str
+    name: str
+    assignments: list[Assignment]
+
+
+@dataclass
+class DiscountItem:
+    id: str
+    label: str
+    rate: Expr
+    when: Expr | None
+    line: int
+
+
+@dataclass
+class DiscountGroup:
+    """Discounts that add up within the group, capped; groups multiply with each other."""
+
+    id: str
+    label: str
+    cap: Expr | None
+    items: list[DiscountItem]
+
+
+@dataclass
+class Step:
+    """One step of a rating algorithm as it applies to one component."""
+
+    id: str
+    label: str
+    kind: str
+    operand: Expr | None
+    when: Expr | None
+    rounding: Rounding | None
+    groups: list[DiscountGroup]
+    source: str
+    line: int
+
+
+@dataclass
+class Component:
+    """A premium piece rated by its own chain of steps (a coverage, a peril, an endorsement)."""
+
+    id: str
+    label: str
+    coverage: str | None
+    when: Expr | None
+    steps: list[Step]
+    line: int
+
+
+@dataclass
+class Fee:
+    """A charge added after the premium (policy fee, per-vehicle fee, instalment fee)."""
+
+    id: str
+    label: str
+    amount: Expr
+    when: Expr | None
+    rounding: Rounding
+    line: int
+
+
+@dataclass
+class TestCase:
+    """A risk stored beside the manual with the answer it must give."""
+
+    name: str
+    risk: dict[str, Any]
+    premium: str | None
+    total: str | None
+    components: dict[str, str]
+    steps: dict[str, str]
+    decline: list[str] | None
+    line: int
+
+
+@dataclass
+class Manual:
+    """A whole rate manual, loaded and checked."""
+
+    identity: Identity
+    root: Path
+    file: str
+    content_hash: str
+    inputs: dict[str, FieldSpec]
+    coverages: dict[str, Coverage]
+    derived: list[Derived]
+    eligibility: list[Rule]
+    tables: dict[str, Table]
+    unit: Unit | None
+    components: list[Component]
+    policy_steps: list[Step]
+    fees: list[Fee]
+    tests: list[TestCase] = field(default_factory=list)
+    tests_file: str | None = None
+    items: dict[str, tuple[str, str]] = field(default_factory=dict)
+    step_lines: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,102 @@
+"""Exact money and factor arithmetic on scaled integers.
+
+A number in rating is an ``int`` holding ``value * 10**scale``; the scale of every intermediate
+is fixed when a manual is compiled, so the hot paths only multiply, add and round integers.
+Rounding happens only where a manual says, always half-up (away from zero on a tie), which is
+how filed manuals state it ("50 cents and over rounds up").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+POW10: tuple[int, ...] = tuple(10**k for k in range(40))
+
+
+@dataclass(frozen=True, slots=True)
+class Rounding:
+    """A named rounding rule: round half-up to ``decimals`` places."""
+
+    name: str
+    decimals: int
+
+    def __str__(self) -> str:
+        return self.name
+
+
+HALF_UP_CENT = Rounding("cent", 2)
+WHOLE_DOLLAR = Rounding("dollar", 0)
+HALF_UP_MILL = Rounding("3 decimals", 3)
+
+NAMED_ROUNDINGS: dict[str, Rounding] = {
+    "cent": HALF_UP_CENT,
+    "dollar": WHOLE_DOLLAR,
+    "whole": WHOLE_DOLLAR,
+    "mill": HALF_UP_MILL,
+}
+
+
+def rounding_from(spec: object) -> Rounding:
+    """Read a rounding rule from a manual: a name (``cent``, ``dollar``) or a number of decimals."""
+    if isinstance(spec, bool):
+        raise ValueError(f"rounding must be one of {sorted(NAMED_ROUNDINGS)} or 0-9 decimals")
+    if isinstance(spec, int) and 0 <= spec <= 9:
+        return Rounding(f"{spec} decimals", spec)
+    if isinstance(spec, str) and spec in NAMED_ROUNDINGS:
+        return NAMED_ROUNDINGS[spec]
+    raise ValueError(
+        f"unknown rounding {spec!r}; use one of {sorted(NAMED_ROUNDINGS)} or 0-9 decimals"
+    )
+
+
+def round_half_up(value: int, from_scale: int, to_scale: int) -> int:
+    """Rescale a scaled integer, rounding half away from zero when decimals are dropped."""
+    if to_scale >= from_scale:
+        return value * POW10[to_scale - from_scale]
+    div = POW10[from_scale - to_scale]
+    if value >= 0:
+        return (value + div // 2) // div
+    return -((-value + div // 2) // div)
+
+
+def div_half_up(num: int, den: int) -> int:
+    """``num / den`` rounded half away from zero, exactly (``den`` > 0)."""
+    if num >= 0:
+        return (2 * num + den) // (2 * den)
+    return -((-2 * num + den) // (2 * den))
+
+
+def rescale(value: int, from_scale: int, to_scale: int) -> int:
+    """Bring a scaled integer to a larger scale (exact); rounds half-up if the scale shrinks."""
+    return round_half_up(value, from_scale, to_scale)
+
+
+def to_decimal(value: int, scale: int) -> Decimal:
+    """The exact Decimal of a scaled integer."""
+    return Decimal(value).scaleb(-scale)
+
+
+def parse_scaled(text: str) -> tuple[int, int]:
+    """Parse a decimal literal into ``(scaled integer, scale)`` without passing through float.
+
+    Raises ``ValueError`` for anything but an optionally signed decimal number.
+    """
+    try:
+        d = Decimal(text.strip())
+    except Exception as exc:
+        raise ValueError(f"{text!r} is not a number") from exc
+    if not d.is_finite():
+        raise ValueError(f"{text!r} is not a finite number")
+    exp = d.as_tuple().exponent
+    assert isinstance(exp, int)
+    scale = max(0, -exp)
+    return int(d.scaleb(scale)), scale
+
+
+def format_money(value: int, scale: int) -> str:
+    """Human text for a scaled amount, at least to the cent: ``1,484.38``."""
+    d = to_decimal(value, scale)
+    if scale < 2:
+        d = d.quantize(Decimal("0.01"))
+    return f"{d:,}"

@@ -1,0 +1,278 @@
+"""Compile a loaded manual into an executable rating plan.
+
+Compilation fixes the scale (number of decimals) of every intermediate value, so execution is
+integer arithmetic only, and checks what only the whole algorithm shows: a component whose
+premium would still carry more than cents after its last step is a manual mistake, reported with
+the step's line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rateshop.errors import ManualError, Problem
+from rateshop.manual.expr import Expr, Lookup, Name, not_vectorizable, walk
+from rateshop.manual.model import Component, DiscountGroup, Manual, Step
+from rateshop.money import POW10
+from rateshop.rating.quote import ManualRef
+from rateshop.rating.scalar import Compiler, Fn, LookupFn, scale_of
+
+MONEY_SCALE = 2
+
+
+@dataclass
+class CItem:
+    """A compiled discount item."""
+
+    id: str
+    label: str
+    rate: Fn
+    align: int  # multiplier bringing the rate to the group's scale
+    when: Fn | None
+
+
+@dataclass
+class CGroup:
+    """A compiled discount group: rates add up (capped), the group multiplies as 1 - total."""
+
+    id: str
+    label: str
+    scale: int
+    cap: Fn | None
+    cap_align: int
+    items: list[CItem]
+    model: DiscountGroup
+
+
+@dataclass
+class CStep:
+    """A compiled step with the scales of the running total before and after it."""
+
+    step: Step
+    operand: Fn | None
+    lookup: LookupFn | None
+    when: Fn | None
+    groups: list[CGroup]
+    op_scale: int
+    in_scale: int
+    mid_scale: int
+    out_scale: int
+    round_to: int | None
+    align_total: int  # multiplier for the running total before add/min/max (or skipped multiply)
+    align_operand: int  # multiplier for the operand of add/min/max
+
+
+@dataclass
+class CComponent:
+    """A compiled component: its chain of steps and the final scale of its premium."""
+
+    id: str
+    label: str
+    coverage: str | None
+    when: Fn | None
+    steps: list[CStep]
+    final_scale: int
+    to_money: int  # multiplier to bring the final value to cents
+    model: Component
+
+
+@dataclass
+class CFee:
+    id: str
+    label: str
+    amount: Fn
+    amount_scale: int
+    when: Fn | None
+    decimals: int
+
+
+@dataclass(eq=False)
+class Plan:
+    """Everything needed to rate a risk against one manual, compiled once at load time."""
+
+    manual: Manual
+    derived: list[tuple[str, str, Fn]]
+    rules: list[tuple[str, Fn]]
+    ranks: dict[str, tuple[Fn | None, Fn | None]]
+    components: list[CComponent]
+    policy_steps: list[CStep]
+    fees: list[CFee]
+    unit_columns: list[str] = field(default_factory=list)
+    risk_columns: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.manual.identity.key
+
+    @property
+    def ref(self) -> ManualRef:
+        """The identity of the manual version behind this plan, as quotes carry it."""
+        ident = self.manual.identity
+        return ManualRef(
+            carrier=ident.carrier,
+            carrier_name=ident.carrier_name,
+            line=ident.line,
+            state=ident.state,
+            effective=ident.effective,
+            version=ident.version,
+            content_hash=self.manual.content_hash,
+            sample=ident.sample,
+        )
+
+
+def _names(exprs: list[Expr]) -> set[str]:
+    out: set[str] = set()
+    for e in exprs:
+        for node in walk(e):
+            if isinstance(node, Name):
+                out.add(node.key)
+    return out
+
+
+class _PlanBuilder:
+    def __init__(self, manual: Manual) -> None:
+        self.manual = manual
+        self.nested = Compiler(manual.tables, flat=False)
+        self.flat = Compiler(manual.tables, flat=True)
+        self.problems: list[Problem] = []
+        self.step_exprs: list[Expr] = []
+        self.policy_exprs: list[Expr] = []
+
+    def bad(self, line: int, reason: str) -> None:
+        self.problems.append(Problem(self.manual.file, line, reason))
+
+    def flat_fn(self, e: Expr, line: int, what: str, sink: list[Expr]) -> Fn:
+        why = not_vectorizable(e)
+        if why is not None:
+            self.bad(
+                line, f"{what}: {why} cannot be used in a rating step; compute it in 'derived'"
+            )
+        sink.append(e)
+        return self.flat.compile(e)
+
+    def chain(self, steps: list[Step], start: int, sink: list[Expr], where: str) -> list[CStep]:
+        out: list[CStep] = []
+        scale = start
+        for st in steps:
+            when = (
+                None if st.when is None else self.flat_fn(st.when, st.line, f"step {st.id}", sink)
+            )
+            operand: Fn | None = None
+            lookup: LookupFn | None = None
+            op_scale = 0
+            groups: list[CGroup] = []
+            if st.operand is not None:
+                op_scale = scale_of(st.operand)
+                if isinstance(st.operand, Lookup):
+                    self.flat_fn(st.operand, st.line, f"step {st.id}", sink)
+                    lookup = self.flat.lookup(st.operand)
+                    operand = lookup
+                else:
+                    operand = self.flat_fn(st.operand, st.line, f"step {st.id}", sink)
+            if st.kind == "discount":
+                groups = [self.group(g, st, sink) for g in st.groups]
+                op_scale = sum(g.scale for g in groups)
+            in_scale = scale
+            align_total = align_operand = 1
+            if st.kind == "start":
+                mid = op_scale
+            elif st.kind in ("multiply", "discount"):
+                mid = scale + op_scale
+                align_total = POW10[op_scale]
+            elif st.kind in ("add", "minimum", "maximum"):
+                mid = max(scale, op_scale)
+                align_total = POW10[mid - scale]
+                align_operand = POW10[mid - op_scale]
+            else:  # round
+                mid = scale
+            round_to = None if st.rounding is None else st.rounding.decimals
+            scale = mid if round_to is None else round_to
+            if scale > 30:
+                self.bad(
+                    st.line,
+                    f"step {st.id}: the running total would carry {scale} decimals; round it",
+                )
+            out.append(
+                CStep(st, operand, lookup, when, groups, op_scale, in_scale, mid, scale,
+                      round_to, align_total, align_operand)
+            )  # fmt: skip
+        return out
+
+    def group(self, g: DiscountGroup, st: Step, sink: list[Expr]) -> CGroup:
+        scales = [scale_of(i.rate) for i in g.items]
+        if g.cap is not None:
+            scales.append(scale_of(g.cap))
+        gs = max(scales, default=0)
+        items = [
+            CItem(
+                i.id,
+                i.label,
+                self.flat_fn(i.rate, i.line, f"discount {i.id}", sink),
+                POW10[gs - scale_of(i.rate)],
+                None if i.when is None else self.flat_fn(i.when, i.line, f"discount {i.id}", sink),
+            )
+            for i in g.items
+        ]
+        cap = None if g.cap is None else self.flat_fn(g.cap, st.line, f"discount {g.id} cap", sink)
+        cap_align = POW10[gs - scale_of(g.cap)] if g.cap is not None else 1
+        return CGroup(g.id, g.label, gs, cap, cap_align, items, g)
+
+    def build(self) -> Plan:
+        m = self.manual
+        derived = [(d.record, d.field, self.nested.compile(d.expr)) for d in m.derived]
+        rules = [(r.reason, self.nested.compile(r.when)) for r in m.eligibility]
+        ranks: dict[str, tuple[Fn | None, Fn | None]] = {}
+        if m.unit is not None:
+            for a in m.unit.assignments:
+                ranks[a.name] = (
+                    None if a.rank_from is None else self.nested.compile(a.rank_from),
+                    None if a.rank_to is None else self.nested.compile(a.rank_to),
+                )
+        components: list[CComponent] = []
+        for comp in m.components:
+            when = None
+            if comp.when is not None:
+                when = self.flat_fn(comp.when, comp.line, f"component {comp.id}", self.step_exprs)
+            steps = self.chain(comp.steps, 0, self.step_exprs, "rating")
+            final = steps[-1].out_scale if steps else 0
+            if final > MONEY_SCALE:
+                last = steps[-1].step
+                self.bad(
+                    last.line,
+                    f"component {comp.id}: the premium still has {final} decimals after step "
+                    f"{last.id}; round it (to the cent or the dollar) at the end",
+                )
+            to_money = POW10[max(0, MONEY_SCALE - final)]
+            components.append(
+                CComponent(comp.id, comp.label, comp.coverage, when, steps, final, to_money, comp)
+            )
+        policy = self.chain(m.policy_steps, MONEY_SCALE, self.policy_exprs, "policy")
+        if policy and policy[-1].out_scale > MONEY_SCALE:
+            self.bad(
+                policy[-1].step.line, "policy steps end with more than cents; round at the end"
+            )
+        for st in m.policy_steps:
+            if st.kind == "start":
+                self.bad(st.line, "policy steps work on the summed premium; 'start' is not allowed")
+        fees = []
+        for f in m.fees:
+            amount = self.flat_fn(f.amount, f.line, f"fee {f.id}", self.policy_exprs)
+            when = (
+                None
+                if f.when is None
+                else self.flat_fn(f.when, f.line, f"fee {f.id}", self.policy_exprs)
+            )
+            fees.append(CFee(f.id, f.label, amount, scale_of(f.amount), when, f.rounding.decimals))
+            if f.rounding.decimals > MONEY_SCALE:
+                self.bad(f.line, f"fee {f.id}: fees are money; round to the cent or the dollar")
+        if self.problems:
+            raise ManualError(self.problems)
+        plan = Plan(m, derived, rules, ranks, components, policy, fees)
+        plan.unit_columns = sorted(_names(self.step_exprs))
+        plan.risk_columns = sorted(_names(self.policy_exprs) - {"premium"})
+        return plan
+
+
+def compile_manual(manual: Manual) -> Plan:
+    """Compile ``manual`` into a :class:`Plan`; raise :class:`ManualError` on a mistake."""
+    return _PlanBuilder(manual).build()

@@ -1,0 +1,166 @@
+"""From a shopper's risk to rating units: validate, derive, check eligibility, assign.
+
+This is the structural half of rating, shared by the single and the batch paths: it turns the
+nested risk into one flat record per rating unit (a vehicle with its assigned driver, a household
+member, or the whole policy), keyed by dotted paths such as ``driver.age``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rateshop.errors import FieldProblem, RiskError
+from rateshop.manual.inputs import validate
+from rateshop.manual.loader import RISK
+from rateshop.manual.types import Num
+from rateshop.rating.plan import Plan
+
+Flat = dict[str, Any]
+
+
+@dataclass
+class Prepared:
+    """A risk ready to rate: its policy-level record, its units, or the reasons it is declined."""
+
+    risk: Flat
+    units: list[Flat]
+    unit_labels: list[str | None]
+    declined: list[str]
+
+
+def _flatten(record: Mapping[str, Any], prefix: str, out: Flat) -> None:
+    for key, value in record.items():
+        if isinstance(value, list):
+            continue
+        if isinstance(value, dict):
+            _flatten(value, f"{prefix}{key}.", out)
+        else:
+            out[prefix + key] = value
+
+
+def validate_risk(plan: Plan, risk: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the risk against the manual's inputs and coverages; return exact values."""
+    manual = plan.manual
+    problems: list[FieldProblem] = []
+    top = validate(manual.inputs, risk, "", problems)
+    if manual.coverages:
+        chosen_raw = risk.get("coverages") if isinstance(risk, Mapping) else None
+        if chosen_raw is None:
+            chosen_raw = {}
+        if not isinstance(chosen_raw, Mapping):
+            problems.append(
+                FieldProblem("coverages", "must be an object of coverage id to options")
+            )
+            chosen_raw = {}
+        offered = ", ".join(manual.coverages)
+        for cid in chosen_raw:
+            if cid not in manual.coverages:
+                problems.append(FieldProblem(f"coverages.{cid}", "is not offered", offered))
+        coverages: dict[str, Any] = {}
+        for cid, cov in manual.coverages.items():
+            raw = chosen_raw.get(cid)
+            if raw is None or raw is False:
+                if cov.required:
+                    problems.append(FieldProblem(f"coverages.{cid}", f"{cov.label} is required"))
+                # Unchosen coverages still carry option values so every unit has the same
+                # columns; no step reads them because the component is not rated.
+                record: dict[str, Any] = {"chosen": False}
+                for oname, spec in cov.options.items():
+                    assert spec.choices is not None
+                    first = spec.default if spec.default is not None else spec.choices[0]
+                    record[oname] = int(first) if isinstance(spec.type, Num) else first
+                coverages[cid] = record
+                continue
+            if raw is True:
+                raw = {}
+            chosen = validate(cov.options, raw, f"coverages.{cid}", problems)
+            chosen["chosen"] = True
+            coverages[cid] = chosen
+        top["coverages"] = coverages
+    if problems:
+        raise RiskError(problems)
+    return top
+
+
+def _derive(plan: Plan, top: dict[str, Any]) -> None:
+    items = plan.manual.items
+    for record, fname, fn in plan.derived:
+        if record == RISK:
+            top[fname] = fn(top)
+            continue
+        chain = [record]
+        while items[chain[0]][0] != RISK:
+            chain.insert(0, items[chain[0]][0])
+        envs: list[dict[str, Any]] = [top]
+        for item in chain:
+            list_field = items[item][1]
+            nxt: list[dict[str, Any]] = []
+            for env in envs:
+                holder = env if items[item][0] == RISK else env[items[item][0]]
+                for element in holder[list_field]:
+                    inner = dict(env)
+                    inner[item] = element
+                    nxt.append(inner)
+            envs = nxt
+        for env in envs:
+            env[record][fname] = fn(env)
+
+
+def prepare(plan: Plan, risk: Mapping[str, Any]) -> Prepared:
+    """Validate, derive and assign: the units of ``risk`` as flat records, or its declines."""
+    top = validate_risk(plan, risk)
+    _derive(plan, top)
+    declined = [reason for reason, rule in plan.rules if rule(top)]
+    flat: Flat = {}
+    _flatten(top, "", flat)
+    if declined:
+        return Prepared(flat, [], [], declined)
+    unit = plan.manual.unit
+    if unit is None:
+        return Prepared(flat, [flat], [None], [])
+    elements: list[dict[str, Any]] = top[unit.source]
+    units: list[Flat] = []
+    labels: list[str | None] = []
+    bound: list[dict[str, tuple[dict[str, Any], bool]]] = [{} for _ in elements]
+    for a in unit.assignments:
+        pool: list[dict[str, Any]] = top[a.source]
+        if not pool:
+            raise RiskError([FieldProblem(a.source, f"at least one {a.name} is needed to rate")])
+        if a.method == "field":
+            by_number = {p["number"]: p for p in pool}
+            for i, element in enumerate(elements):
+                wanted = element[a.field or ""]
+                if wanted not in by_number:
+                    raise RiskError(
+                        [FieldProblem(f"{unit.source}[{i}].{a.field}", f"there is no {a.name} {wanted}",
+                                      ", ".join(str(n) for n in by_number))]
+                    )  # fmt: skip
+                bound[i][a.name] = (by_number[wanted], True)
+            continue
+        rank_from, rank_to = plan.ranks[a.name]
+        assert rank_from is not None
+        assert rank_to is not None
+        pool_ranked = sorted(pool, key=lambda p: (-rank_from({**top, a.name: p}), p["number"]))
+        unit_ranked = sorted(
+            range(len(elements)),
+            key=lambda i: (-rank_to({**top, unit.name: elements[i]}), elements[i]["number"]),
+        )
+        for pos, i in enumerate(unit_ranked):
+            if pos < len(pool_ranked):
+                bound[i][a.name] = (pool_ranked[pos], True)
+            else:
+                bound[i][a.name] = (pool_ranked[0], False)
+    for i, element in enumerate(elements):
+        u: Flat = dict(flat)
+        _flatten(element, f"{unit.name}.", u)
+        assigned = True
+        for name, (person, own) in bound[i].items():
+            _flatten(person, f"{name}.", u)
+            assigned = assigned and own
+        if unit.assignments:
+            u["assigned"] = assigned
+        units.append(u)
+        labels.append(f"{unit.name} {element['number']}")
+    return Prepared(flat, units, labels, [])

@@ -1,0 +1,209 @@
+"""What rating returns: a quote with its worksheet, or a decline with its reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from rateshop.money import to_decimal
+
+if TYPE_CHECKING:
+    from rateshop.rating.plan import CStep
+
+
+@dataclass(frozen=True)
+class ManualRef:
+    """The manual version a price came from, down to its content hash."""
+
+    carrier: str
+    carrier_name: str
+    line: str
+    state: str
+    effective: dt.date
+    version: str
+    content_hash: str
+    sample: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "carrier": self.carrier,
+            "carrier_name": self.carrier_name,
+            "line": self.line,
+            "state": self.state,
+            "effective": self.effective.isoformat(),
+            "version": self.version,
+            "content_hash": self.content_hash,
+            "sample": self.sample,
+        }
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A named amount on a quote (a component premium, a fee, an adjustment)."""
+
+    id: str
+    label: str
+    amount: Decimal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "amount": str(self.amount)}
+
+
+@dataclass(frozen=True)
+class AppliedDiscount:
+    """A discount that applied to a component of a unit, at its rate."""
+
+    id: str
+    label: str
+    rate: Decimal
+    component: str
+    unit: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "rate": str(self.rate),
+            "component": self.component,
+            "unit": self.unit,
+        }
+
+
+@dataclass(frozen=True)
+class WorksheetLine:
+    """One step of one premium: what was looked up, the factor or amount, the running total."""
+
+    unit: str | None
+    component: str
+    step: str
+    label: str
+    kind: str
+    source: str
+    key: str | None
+    value: Decimal | None
+    total: Decimal
+    applied: bool
+    note: str
+
+    @property
+    def address(self) -> str:
+        """How stored test cases name this line: ``step``, ``component.step``, ``N.component.step``."""
+        return self.step if self.unit is None else f"{self.unit.split()[-1]}.{self.component}.{self.step}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "component": self.component,
+            "step": self.step,
+            "label": self.label,
+            "kind": self.kind,
+            "source": self.source,
+            "key": self.key,
+            "value": None if self.value is None else str(self.value),
+            "total": str(self.total),
+            "applied": self.applied,
+            "note": self.note,
+        }
+
+
+# (unit label, component id, compiled step, key text, operand, running total, applied, note)
+RawLine = tuple[str | None, str, "CStep", str | None, int | None, int, bool, str]
+
+
+@dataclass
+class Worksheet:
+    """The full trace of a premium, kept as raw integers until someone reads it."""
+
+    raw: list[RawLine] = field(default_factory=list)
+
+    @property
+    def lines(self) -> list[WorksheetLine]:
+        out = []
+        for unit, comp, cs, key, operand, total, applied, note in self.raw:
+            st = cs.step
+            out.append(
+                WorksheetLine(
+                    unit=unit,
+                    component=comp,
+                    step=st.id,
+                    label=st.label,
+                    kind=st.kind,
+                    source=st.source,
+                    key=key,
+                    value=None if operand is None else to_decimal(operand, cs.op_scale),
+                    total=to_decimal(total, cs.out_scale),
+                    applied=applied,
+                    note=note,
+                )
+            )
+        return out
+
+    def step_values(self) -> dict[str, Decimal]:
+        """Running totals by address, plus ``component.step`` and ``step`` where unambiguous."""
+        out: dict[str, Decimal] = {}
+        counts: dict[str, int] = {}
+        lines = self.lines
+        for ln in lines:
+            for addr in {ln.address, f"{ln.component}.{ln.step}", ln.step}:
+                counts[addr] = counts.get(addr, 0) + 1
+        for ln in lines:
+            out[ln.address] = ln.total
+            for addr in (f"{ln.component}.{ln.step}", ln.step):
+                if counts[addr] == 1:
+                    out[addr] = ln.total
+        return out
+
+
+@dataclass
+class Quote:
+    """A priced answer from one manual."""
+
+    manual: ManualRef
+    premium: Decimal
+    fees: list[Amount]
+    total: Decimal
+    monthly: Decimal
+    term_months: int
+    components: list[Amount]
+    units: list[tuple[str | None, list[Amount]]]
+    adjustments: list[Amount]
+    discounts: list[AppliedDiscount]
+    worksheet: Worksheet
+
+    kind = "quote"
+
+    def to_dict(self, worksheet: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": "quote",
+            "manual": self.manual.to_dict(),
+            "premium": str(self.premium),
+            "fees": [f.to_dict() for f in self.fees],
+            "total": str(self.total),
+            "monthly": str(self.monthly),
+            "term_months": self.term_months,
+            "components": [c.to_dict() for c in self.components],
+            "units": [
+                {"unit": label, "components": [c.to_dict() for c in comps]}
+                for label, comps in self.units
+            ],
+            "adjustments": [a.to_dict() for a in self.adjustments],
+            "discounts": [d.to_dict() for d in self.discounts],
+        }
+        if worksheet:
+            out["worksheet"] = [ln.to_dict() for ln in self.worksheet.lines]
+        return out
+
+
+@dataclass
+class Decline:
+    """The manual's eligibility rules decline the risk, for these reasons."""
+
+    manual: ManualRef
+    reasons: list[str]
+
+    kind = "decline"
+
+    def to_dict(self, worksheet: bool = True) -> dict[str, Any]:
+        return {"kind": "decline", "manual": self.manual.to_dict(), "reasons": list(self.reasons)}

@@ -1,0 +1,385 @@
+"""Compile typed manual expressions into Python closures over exact scaled integers.
+
+Two kinds of environment exist: *nested* (the validated risk as dicts and lists, used by derived
+variables, eligibility and assignment ranks) and *flat* (one dict per rating unit keyed by dotted
+paths such as ``driver.age``, used by the rating steps). The same typed tree compiles to either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from rateshop.errors import FieldProblem, RiskError
+from rateshop.manual.expr import (
+    Agg,
+    Arith,
+    Compare,
+    Const,
+    Expr,
+    Func,
+    IfElse,
+    InSet,
+    Logic,
+    Lookup,
+    Name,
+    Neg,
+    Not,
+    Rounded,
+)
+from rateshop.manual.tables import Dim, Table
+from rateshop.manual.types import Num
+from rateshop.money import POW10, div_half_up, round_half_up
+
+Env = dict[str, Any]
+Fn = Callable[[Env], Any]
+
+
+def scale_of(expr: Expr) -> int:
+    """The static scale of a numeric expression (0 for anything else)."""
+    return expr.type.scale if isinstance(expr.type, Num) else 0
+
+
+def years_between(a: dt.date, b: dt.date) -> int:
+    """Whole years from ``a`` to ``b`` (an age on a birthday counts the new year)."""
+    return b.year - a.year - ((b.month, b.day) < (a.month, a.day))
+
+
+def months_between(a: dt.date, b: dt.date) -> int:
+    """Whole months from ``a`` to ``b``."""
+    return (b.year - a.year) * 12 + b.month - a.month - (b.day < a.day)
+
+
+def days_between(a: dt.date, b: dt.date) -> int:
+    """Days from ``a`` to ``b``."""
+    return (b - a).days
+
+
+DATE_FUNCS: dict[str, Callable[[dt.date, dt.date], int]] = {
+    "years_between": years_between,
+    "months_between": months_between,
+    "days_between": days_between,
+}
+
+
+class NoMatch(RiskError):
+    """A table has no row for the values a risk gave it (and declares no default)."""
+
+
+class KeyConv:
+    """How one key value reaches a table dimension: rescale, then find its grid position."""
+
+    def __init__(self, table: Table, key: str, expr: Expr) -> None:
+        self.key = key
+        self.expr = expr
+        self.dim: Dim | None = table.dim_for(key)
+        target = (
+            self.dim.scale if self.dim is not None else (table.interp.scale if table.interp else 0)
+        )
+        source = scale_of(expr)
+        self.up = POW10[max(0, target - source)]
+        self.down = POW10[max(0, source - target)]
+        self.is_num = isinstance(expr.type, Num)
+
+    def convert(self, value: Any) -> Any:
+        """The key value at the table's scale, or None when it cannot equal any row."""
+        if not self.is_num:
+            return value
+        if self.down == 1:
+            return value * self.up
+        if self.dim is not None and self.dim.match == "band":
+            return value // self.down  # a band's bounds are whole at its own scale
+        q, r = divmod(value, self.down)
+        return None if r else q
+
+
+class LookupFn:
+    """A compiled table lookup: value only, or value with the matched row for a worksheet."""
+
+    def __init__(self, node: Lookup, table: Table, compile_key: Callable[[Expr], Fn]) -> None:
+        self.table = table
+        self.column = node.column
+        self.keys = [KeyConv(table, k, e) for k, e in node.keys]
+        self.key_fns = [compile_key(e) for _, e in node.keys]
+        self.values = table.grid[node.column]
+        self.default = None if table.default is None else table.default[node.column]
+        self.interp_index = next((i for i, k in enumerate(self.keys) if k.dim is None), None)
+        self.dim_keys = [k for k in self.keys if k.dim is not None]
+        self.dim_fns = [
+            f for k, f in zip(self.keys, self.key_fns, strict=True) if k.dim is not None
+        ]
+        self.simple = self.interp_index is None
+
+    def codes(self, env: Env) -> tuple[list[int], Any]:
+        codes: list[int] = []
+        for conv, fn in zip(self.dim_keys, self.dim_fns, strict=True):
+            value = conv.convert(fn(env))
+            assert conv.dim is not None
+            codes.append(-1 if value is None else conv.dim.code(value))
+        x = None
+        if self.interp_index is not None:
+            x = self.keys[self.interp_index].convert(self.key_fns[self.interp_index](env))
+        return codes, x
+
+    def find(self, env: Env) -> tuple[int, str]:
+        """The value and a description of the row that gave it."""
+        codes, x = self.codes(env)
+        table = self.table
+        value: int | None = None
+        if -1 not in codes:
+            pos = sum(c * s for c, s in zip(codes, table.strides, strict=False))
+            if self.simple:
+                value = self.values[pos]
+            elif x is not None:
+                value = table.interpolate(self.column, pos, x)
+        if value is None:
+            if self.default is not None:
+                return self.default, self.describe(env, codes, x) + " (default)"
+            raise self.no_match(env)
+        return value, self.describe(env, codes, x)
+
+    def __call__(self, env: Env) -> int:
+        value, _ = self.find(env)
+        return value
+
+    def describe(self, env: Env, codes: list[int], x: Any) -> str:
+        parts = []
+        for conv, fn, code in zip(self.dim_keys, self.dim_fns, codes, strict=True):
+            assert conv.dim is not None
+            shown = _show(fn(env), conv.expr)
+            label = conv.dim.labels[code] if code >= 0 else "?"
+            parts.append(
+                f"{conv.key}={shown}" if label == shown else f"{conv.key}={shown} [{label}]"
+            )
+        if self.interp_index is not None:
+            conv = self.keys[self.interp_index]
+            parts.append(f"{conv.key}={_show(self.key_fns[self.interp_index](env), conv.expr)}")
+        return ", ".join(parts)
+
+    def no_match(self, env: Env) -> NoMatch:
+        given = []
+        allowed = []
+        for conv, fn in zip(self.keys, self.key_fns, strict=True):
+            given.append(f"{conv.key}={_show(fn(env), conv.expr)}")
+            if conv.dim is not None:
+                allowed.append(f"{conv.key}: {', '.join(conv.dim.labels)}")
+            elif self.table.interp is not None:
+                xs = self.table.interp.xs
+                allowed.append(f"{conv.key}: from {xs[0]}")
+        field = ", ".join(c.expr.key if isinstance(c.expr, Name) else c.key for c in self.keys)
+        return NoMatch(
+            [
+                FieldProblem(
+                    field,
+                    f"table {self.table.name} has no row for {', '.join(given)}",
+                    "; ".join(allowed),
+                )
+            ]
+        )
+
+
+def _show(value: Any, expr: Expr) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(expr.type, Num) and isinstance(value, int):
+        s = scale_of(expr)
+        return (
+            str(value)
+            if s == 0
+            else f"{value / POW10[s]:.{s}f}"
+            if abs(value) < 2**52
+            else str(value)
+        )
+    return str(value)
+
+
+class Compiler:
+    """Turns typed expressions into closures; ``flat`` picks the environment shape."""
+
+    def __init__(self, tables: dict[str, Table], flat: bool) -> None:
+        self.tables = tables
+        self.flat = flat
+
+    def lookup(self, node: Lookup) -> LookupFn:
+        return LookupFn(node, self.tables[node.table], self.compile)
+
+    def compile(self, e: Expr) -> Fn:
+        if isinstance(e, Const):
+            value = e.value
+            return lambda env: value
+        if isinstance(e, Name):
+            return self.name(e)
+        if isinstance(e, Arith):
+            return self.arith(e)
+        if isinstance(e, Neg):
+            f = self.compile(e.operand)
+            return lambda env: -f(env)
+        if isinstance(e, Compare):
+            return self.compare(e)
+        if isinstance(e, InSet):
+            f = self.compile(e.operand)
+            options = frozenset(e.options)
+            if e.negate:
+                return lambda env: f(env) not in options
+            return lambda env: f(env) in options
+        if isinstance(e, Logic):
+            fns = [self.compile(i) for i in e.items]
+            if e.op == "and":
+                return lambda env: all(fn(env) for fn in fns)
+            return lambda env: any(fn(env) for fn in fns)
+        if isinstance(e, Not):
+            f = self.compile(e.operand)
+            return lambda env: not f(env)
+        if isinstance(e, IfElse):
+            c = self.compile(e.cond)
+            t = self.aligned(e.then, scale_of(e))
+            o = self.aligned(e.other, scale_of(e))
+            return lambda env: t(env) if c(env) else o(env)
+        if isinstance(e, Func):
+            return self.func(e)
+        if isinstance(e, Rounded):
+            return self.rounded(e)
+        if isinstance(e, Agg):
+            return self.agg(e)
+        if isinstance(e, Lookup):
+            return self.lookup(e)
+        raise TypeError(f"cannot compile {type(e).__name__}")
+
+    def aligned(self, e: Expr, scale: int) -> Fn:
+        """Compile a numeric expression brought to ``scale`` (other types unchanged)."""
+        f = self.compile(e)
+        if not isinstance(e.type, Num) or scale_of(e) == scale:
+            return f
+        m = POW10[scale - scale_of(e)]
+        return lambda env: f(env) * m
+
+    def name(self, e: Name) -> Fn:
+        if self.flat:
+            key = e.key
+            return lambda env: env[key]
+        path = e.path
+        if len(path) == 1:
+            a = path[0]
+            return lambda env: env[a]
+        if len(path) == 2:
+            a, b = path
+            return lambda env: env[a][b]
+
+        def walk(env: Env) -> Any:
+            value: Any = env
+            for p in path:
+                value = value[p]
+            return value
+
+        return walk
+
+    def arith(self, e: Arith) -> Fn:
+        if e.op == "*":
+            lf, rf = self.compile(e.left), self.compile(e.right)
+            return lambda env: lf(env) * rf(env)
+        s = scale_of(e)
+        lf, rf = self.aligned(e.left, s), self.aligned(e.right, s)
+        if e.op == "+":
+            return lambda env: lf(env) + rf(env)
+        return lambda env: lf(env) - rf(env)
+
+    def compare(self, e: Compare) -> Fn:
+        s = max(scale_of(e.left), scale_of(e.right))
+        lf, rf = self.aligned(e.left, s), self.aligned(e.right, s)
+        op = e.op
+        if op == "==":
+            return lambda env: lf(env) == rf(env)
+        if op == "!=":
+            return lambda env: lf(env) != rf(env)
+        if op == "<":
+            return lambda env: lf(env) < rf(env)
+        if op == "<=":
+            return lambda env: lf(env) <= rf(env)
+        if op == ">":
+            return lambda env: lf(env) > rf(env)
+        return lambda env: lf(env) >= rf(env)
+
+    def func(self, e: Func) -> Fn:
+        if e.name in DATE_FUNCS:
+            fn = DATE_FUNCS[e.name]
+            a, b = (self.compile(x) for x in e.args)
+            return lambda env: fn(a(env), b(env))
+        s = scale_of(e)
+        args = [self.aligned(x, s) for x in e.args]
+        if e.name == "abs":
+            (a,) = args
+            return lambda env: abs(a(env))
+        if e.name == "min":
+            return lambda env: min(f(env) for f in args)
+        if e.name == "max":
+            return lambda env: max(f(env) for f in args)
+        x, lo, hi = args
+        return lambda env: min(max(x(env), lo(env)), hi(env))
+
+    def rounded(self, e: Rounded) -> Fn:
+        d = e.decimals
+        mode = e.mode
+        num = self.compile(e.num)
+        sn = scale_of(e.num)
+        if e.den is None:
+            if mode == "half_up":
+                return lambda env: round_half_up(num(env), sn, d)
+            if d >= sn:
+                m = POW10[d - sn]
+                return lambda env: num(env) * m
+            div = POW10[sn - d]
+            if mode == "floor":
+                return lambda env: num(env) // div
+            return lambda env: -((-num(env)) // div)
+        den = self.compile(e.den)
+        sd = scale_of(e.den)
+        up, down = POW10[sd + d], POW10[sn]
+        text = "division"
+
+        def divide(env: Env) -> int:
+            dv: int = den(env) * down
+            if dv == 0:
+                raise RiskError([FieldProblem(text, "division by zero", None)])
+            nv: int = num(env) * up
+            if dv < 0:
+                nv, dv = -nv, -dv
+            if mode == "half_up":
+                return div_half_up(nv, dv)
+            if mode == "floor":
+                return nv // dv
+            return -((-nv) // dv)
+
+        return divide
+
+    def agg(self, e: Agg) -> Fn:
+        if self.flat:
+            raise TypeError("aggregations only run on the nested risk")
+        if e.kind == "len":
+            src = self.compile(e.loops[0].source)
+            return lambda env: len(src(env))
+        loops = [
+            (lp.var, self.compile(lp.source), [self.compile(c) for c in lp.conds]) for lp in e.loops
+        ]
+        elt = None if e.elt is None else self.compile(e.elt)
+
+        def items(env: Env, depth: int = 0) -> Any:
+            var, src, conds = loops[depth]
+            for item in src(env):
+                inner = dict(env)
+                inner[var] = item
+                if all(c(inner) for c in conds):
+                    if depth + 1 == len(loops):
+                        yield inner
+                    else:
+                        yield from items(inner, depth + 1)
+
+        kind = e.kind
+        if kind == "count":
+            return lambda env: sum(1 for _ in items(env))
+        assert elt is not None
+        if kind == "sum":
+            return lambda env: sum(elt(i) for i in items(env))
+        if kind == "any":
+            return lambda env: any(elt(i) for i in items(env))
+        return lambda env: all(elt(i) for i in items(env))
