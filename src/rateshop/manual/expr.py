@@ -171,6 +171,8 @@ class TableInfo(Protocol):
 
     def column_scale(self, column: str) -> int: ...
 
+    def key_is_exact(self, key: str) -> bool: ...
+
 
 @dataclass
 class Scope:
@@ -576,7 +578,7 @@ def lookup_node(
                 raise ExprError(f"table {table.name}: key {key!r} is not given")
             expr = scope.bindings(table.name, key, scope)
         want = table.key_type(key)
-        if not same_kind(expr.type, want):
+        if not (same_kind(expr.type, want) or _text_match(table, key, expr.type)):
             raise ExprError(
                 f"table {table.name}: key {key!r} needs {want}, got {expr.type}",
                 _col(node) if node else None,
@@ -590,6 +592,16 @@ def lookup_node(
             raise ExprError(f"table {table.name}: {expr.value!r} is not a row of key {key!r}")
         keys.append((key, expr))
     return Lookup(Num(table.column_scale(column)), table.name, column, tuple(keys))
+
+
+def _text_match(table: TableInfo, key: str, given: Type) -> bool:
+    """Whether an exact key can be matched by the cells' text (ZIP codes, limits like 25)."""
+    want = table.key_type(key)
+    if not table.key_is_exact(key):
+        return False
+    if isinstance(given, Text) and isinstance(want, Num):
+        return True
+    return isinstance(given, Num) and given.scale == 0 and isinstance(want, Text)
 
 
 def walk(expr: Expr) -> list[Expr]:

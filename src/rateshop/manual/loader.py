@@ -170,8 +170,10 @@ class _Loader:
                 if key not in ("steps", "fees"):
                     self.bad(policy.line_of(key), f"unknown key {key!r} in policy; use steps, fees")
             policy_scope = self.scope()
-            raw_steps = policy.get("steps") or Seq()
-            policy_steps = self.steps(raw_steps, policy_scope, None, None, round_each, "policy")
+            if "steps" in policy:
+                policy_steps = self.steps(
+                    policy["steps"], policy_scope, None, None, round_each, "policy"
+                )
             fees = self.fees(policy.get("fees"), policy.line_of("fees"))
         hashed = hashlib.sha256()
         for p in sorted(set(self.hashed)):
@@ -460,7 +462,7 @@ class _Loader:
                     spec.line_of(key), f"table {name}: unknown key {key!r}; keys: {sorted(known)}"
                 )
         keys_raw = spec.get("keys")
-        if not isinstance(keys_raw, Node) or not keys_raw:
+        if not isinstance(keys_raw, Node):
             self.bad(
                 spec.line_of("keys"), f"table {name}: 'keys' must map each key column to a variable"
             )

@@ -56,6 +56,13 @@ class Dim:
     def scale(self) -> int:
         return self.type.scale if isinstance(self.type, Num) else 0
 
+    def text_code(self, text: str) -> int:
+        """The grid position of an exact key given as the cell's text, or -1."""
+        try:
+            return self.labels.index(text)
+        except ValueError:
+            return -1
+
     def code(self, value: Any) -> int:
         """The grid position of a key value, or -1 when no row matches."""
         if self.match == "exact":
@@ -116,6 +123,10 @@ class Table:
         if self.interp is not None:
             return self.interp.decimals
         return self.scales[column]
+
+    def key_is_exact(self, key: str) -> bool:
+        dim = self.dim_for(key)
+        return dim is not None and dim.match == "exact"
 
     def dim_for(self, key: str) -> Dim | None:
         """The exact or band dimension named ``key`` (None for the interpolated key)."""
@@ -218,6 +229,8 @@ def build_table(
         if k.name not in header:
             bad(k.line, f"key column {k.name!r} is missing; columns are {', '.join(header)}")
     value_cols = [h for h in header if h not in key_names]
+    if not keys and len(rows) > 1:
+        bad(line, f"a table without keys holds one row, this one has {len(rows)}")
     if not value_cols:
         bad(line, "has no value column (every column is a key)")
     interps = [k for k in keys if k.match == "interpolate"]

@@ -90,7 +90,11 @@ class WorksheetLine:
     @property
     def address(self) -> str:
         """How stored test cases name this line: ``step``, ``component.step``, ``N.component.step``."""
-        return self.step if self.unit is None else f"{self.unit.split()[-1]}.{self.component}.{self.step}"
+        return (
+            self.step
+            if self.unit is None
+            else f"{self.unit.split()[-1]}.{self.component}.{self.step}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

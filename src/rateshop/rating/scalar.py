@@ -81,9 +81,17 @@ class KeyConv:
         self.up = POW10[max(0, target - source)]
         self.down = POW10[max(0, source - target)]
         self.is_num = isinstance(expr.type, Num)
+        # An exact key whose cells and binding differ in kind matches on the cell's text.
+        self.by_text = (
+            self.dim is not None
+            and self.dim.match == "exact"
+            and isinstance(self.dim.type, Num) != self.is_num
+        )
 
     def convert(self, value: Any) -> Any:
         """The key value at the table's scale, or None when it cannot equal any row."""
+        if self.by_text:
+            return str(value)
         if not self.is_num:
             return value
         if self.down == 1:
@@ -116,7 +124,12 @@ class LookupFn:
         for conv, fn in zip(self.dim_keys, self.dim_fns, strict=True):
             value = conv.convert(fn(env))
             assert conv.dim is not None
-            codes.append(-1 if value is None else conv.dim.code(value))
+            if value is None:
+                codes.append(-1)
+            elif conv.by_text:
+                codes.append(conv.dim.text_code(value))
+            else:
+                codes.append(conv.dim.code(value))
         x = None
         if self.interp_index is not None:
             x = self.keys[self.interp_index].convert(self.key_fns[self.interp_index](env))

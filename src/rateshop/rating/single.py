@@ -150,9 +150,13 @@ def rate(plan: Plan, risk: Mapping[str, Any], *, trace: bool = True) -> Quote | 
         running = before
         for line in policy_raw:
             cs = line[2]
-            now = line[5] * POW10[MONEY_SCALE - cs.out_scale] if cs.out_scale <= MONEY_SCALE else None
+            now = (
+                line[5] * POW10[MONEY_SCALE - cs.out_scale] if cs.out_scale <= MONEY_SCALE else None
+            )
             if now is not None and now != running:
-                adjustments.append(Amount(cs.step.id, cs.step.label, to_decimal(now - running, MONEY_SCALE)))
+                adjustments.append(
+                    Amount(cs.step.id, cs.step.label, to_decimal(now - running, MONEY_SCALE))
+                )
                 running = now
         if raw is not None:
             raw.extend(policy_raw)

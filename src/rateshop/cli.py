@@ -1,0 +1,196 @@
+"""The ``rateshop`` command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rateshop.errors import ManualError, ManualNotFound, RiskError
+from rateshop.manual.loader import display_path, find_manuals
+from rateshop.rating.checks import run_cases
+from rateshop.rating.library import Library, load_plan
+from rateshop.rating.plan import Plan
+from rateshop.rating.quote import Decline, Quote
+from rateshop.rating.single import rate as rate_risk
+
+app = typer.Typer(
+    help="rateshop: compare insurance quotes rated from carriers' rate manuals.",
+    no_args_is_help=True,
+)
+manual_app = typer.Typer(help="Work with rate manuals.", no_args_is_help=True)
+app.add_typer(manual_app, name="manual")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@manual_app.command("check")
+def manual_check(
+    path: Annotated[Path, typer.Argument(help="A manual folder, or a folder of manuals.")],
+) -> None:
+    """Validate manuals and run the test cases stored beside them."""
+    folders = find_manuals(path)
+    if not folders:
+        errors.print(f"[red]no manual.yaml found at or below {path}[/red]")
+        raise typer.Exit(2)
+    broken = failed = cases = 0
+    lib = Library()
+    for folder in folders:
+        shown = display_path(folder)
+        try:
+            plan = load_plan(folder)
+        except ManualError as exc:
+            broken += 1
+            console.print(f"[red]✗[/red] {shown}: {len(exc.problems)} problem(s)")
+            for p in exc.problems:
+                console.print(f"    {p}", highlight=False, markup=False)
+            continue
+        try:
+            lib.add(plan)
+        except ManualError as exc:
+            broken += 1
+            for p in exc.problems:
+                console.print(f"[red]✗[/red] {p}", highlight=False)
+            continue
+        results = run_cases(plan)
+        cases += len(results)
+        bad = [r for r in results if not r.passed]
+        failed += len(bad)
+        mark = "[green]✓[/green]" if not bad else "[red]✗[/red]"
+        console.print(
+            f"{mark} {shown}  {plan.key}  {len(results) - len(bad)}/{len(results)} cases pass"
+        )
+        for r in bad:
+            where = f"{plan.manual.tests_file}:{r.case.line}"
+            for f in r.failures:
+                console.print(f"    {where}: {r.case.name}: {f}", highlight=False, markup=False)
+    ok = len(folders) - broken
+    console.print(f"{ok}/{len(folders)} manuals load; {cases - failed}/{cases} stored cases pass")
+    if broken or failed:
+        raise typer.Exit(1)
+
+
+def _read_risk(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        errors.print(f"[red]cannot read risk {path}: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    if not isinstance(data, dict):
+        errors.print(f"[red]{path}: a risk must be a JSON object[/red]")
+        raise typer.Exit(2)
+    return data
+
+
+def _pick_plan(manual: Path, risk: dict[str, Any], as_of: str | None) -> Plan:
+    try:
+        lib = Library.load(manual)
+    except ManualError as exc:
+        errors.print("[red]the manual has problems:[/red]")
+        for p in exc.problems:
+            errors.print(f"  {p}", highlight=False, markup=False)
+        raise typer.Exit(1) from exc
+    if not lib.plans:
+        errors.print(f"[red]no manual.yaml found at or below {manual}[/red]")
+        raise typer.Exit(2)
+    groups = {
+        (p.manual.identity.carrier, p.manual.identity.line, p.manual.identity.state) for p in lib
+    }
+    if len(groups) > 1:
+        names = ", ".join("/".join(g) for g in sorted(groups))
+        errors.print(f"[red]{manual} holds several manuals ({names}); point at one[/red]")
+        raise typer.Exit(2)
+    carrier, line, state = groups.pop()
+    when_text = as_of or risk.get("effective_date")
+    try:
+        when = dt.date.fromisoformat(str(when_text)) if when_text else dt.date.today()
+    except ValueError as exc:
+        errors.print(f"[red]--as-of {when_text!r} is not a date (YYYY-MM-DD)[/red]")
+        raise typer.Exit(2) from exc
+    try:
+        return lib.select(carrier, line, state, when)
+    except ManualNotFound as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+@app.command("rate")
+def rate(
+    manual: Annotated[Path, typer.Argument(help="A manual folder (or a folder of its versions).")],
+    risk_file: Annotated[Path, typer.Argument(metavar="RISK.json", help="The risk as JSON.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Pick the version in force on this date (default: the risk's effective_date).",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Rate one risk with one carrier's manual and show the worksheet."""
+    risk = _read_risk(risk_file)
+    plan = _pick_plan(manual, risk, as_of)
+    try:
+        answer = rate_risk(plan, risk)
+    except RiskError as exc:
+        if as_json:
+            console.print_json(json.dumps({"kind": "error", "problems": [
+                {"field": p.field, "problem": p.problem, "allowed": p.allowed} for p in exc.problems]}))  # fmt: skip
+        else:
+            errors.print("[red]the risk has problems:[/red]")
+            for p in exc.problems:
+                errors.print(f"  {p}", highlight=False, markup=False)
+        raise typer.Exit(2) from exc
+    if as_json:
+        console.print_json(json.dumps(answer.to_dict()))
+        return
+    show_answer(answer)
+
+
+def show_answer(answer: Quote | Decline) -> None:
+    """Print a quote with its worksheet, or a decline with its reasons."""
+    ref = answer.manual
+    sample = " [dim](sample data)[/dim]" if ref.sample else ""
+    console.print(
+        f"[bold]{ref.carrier_name}[/bold]{sample} — {ref.line} {ref.state}, manual {ref.version} effective {ref.effective}"
+    )
+    if isinstance(answer, Decline):
+        console.print("[red]Declined:[/red]")
+        for r in answer.reasons:
+            console.print(f"  • {r}")
+        return
+    sheet = Table(title="Worksheet", show_lines=False)
+    for col in ("Unit", "Coverage", "Step", "Source / key", "Factor or amount", "Running total"):
+        sheet.add_column(
+            col, justify="right" if col in ("Factor or amount", "Running total") else "left"
+        )
+    for ln in answer.worksheet.lines:
+        source = ln.source if not ln.key else f"{ln.source}: {ln.key}"
+        if ln.note:
+            source = f"{source} ({ln.note})" if source else ln.note
+        value = "" if ln.value is None else str(ln.value)
+        if not ln.applied:
+            value = f"[dim]{value} not applied[/dim]"
+        sheet.add_row(ln.unit or "", ln.component, ln.label, source, value, str(ln.total))
+    console.print(sheet)
+    summary = Table(title="Premium", show_header=False)
+    summary.add_column("item")
+    summary.add_column("amount", justify="right")
+    for c in answer.components:
+        summary.add_row(c.label, f"{c.amount:,}")
+    for a in answer.adjustments:
+        summary.add_row(a.label, f"{a.amount:,}")
+    summary.add_row("[bold]Premium[/bold]", f"[bold]{answer.premium:,}[/bold]")
+    for f in answer.fees:
+        summary.add_row(f.label, f"{f.amount:,}")
+    summary.add_row(
+        f"[bold]Total for {answer.term_months} months[/bold]", f"[bold]{answer.total:,}[/bold]"
+    )
+    summary.add_row("Per month", f"{answer.monthly:,}")
+    console.print(summary)
