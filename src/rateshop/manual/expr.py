@@ -10,7 +10,7 @@ nothing is ever handed to ``eval``. What is allowed:
 * comparisons (chains allowed), ``in``/``not in`` a literal list, ``and``/``or``/``not``,
   ``x if condition else y``;
 * functions: ``min max abs clamp round floor ceil age years_between months_between days_between
-  len count sum any all``; aggregations take a generator: ``count(v for v in driver.violations
+  left len count sum any all`` (``left(zip, 3)`` is the first three characters); aggregations take a generator: ``count(v for v in driver.violations
   if v.kind == "dwi")``;
 * table lookups: ``points(kind=v.kind, occurrence=2)``; keys left out take the table's bindings.
 """
@@ -196,7 +196,7 @@ class Scope:
 
 FUNCTIONS = {
     "min", "max", "abs", "clamp", "round", "floor", "ceil", "age", "years_between",
-    "months_between", "days_between", "len", "count", "sum", "any", "all", "date",
+    "months_between", "days_between", "len", "count", "sum", "any", "all", "date", "left",
 }  # fmt: skip
 
 
@@ -418,6 +418,17 @@ class _Checker:
                 raise self.fail(node, f"bad date {args[0].value!r}: use YYYY-MM-DD") from exc
         if fname in ("round", "floor", "ceil"):
             return self.rounded(node, fname, scope)
+        if fname == "left":
+            if (
+                len(args) != 2
+                or not isinstance(args[1], ast.Constant)
+                or type(args[1].value) is not int
+            ):
+                raise self.fail(node, "left(text, n) takes a text and a whole number of characters")
+            text = self.visit(args[0], scope)
+            if not isinstance(text.type, Text):
+                raise self.fail(node, f"left() needs text, got {text.type}")
+            return Func(Text(), "left", (text, Const(Num(0), args[1].value)))
         if fname == "len":
             if len(args) != 1:
                 raise self.fail(node, "len() takes one list")

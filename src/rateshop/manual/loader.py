@@ -23,6 +23,7 @@ from rateshop.manual.model import (
     Component,
     Coverage,
     Derived,
+    Detail,
     DiscountGroup,
     DiscountItem,
     Fee,
@@ -42,7 +43,7 @@ MANIFEST = "manual.yaml"
 TESTS = "tests.yaml"
 SECTIONS = {
     "manual", "inputs", "coverages", "derived", "eligibility", "tables", "components",
-    "rating", "policy",
+    "rating", "policy", "details",
 }  # fmt: skip
 STEP_OPS = ("start", "multiply", "add", "minimum", "maximum", "discount")
 STEP_KEYS = {*STEP_OPS, "id", "label", "when", "only", "except", "column", "round", "note"}
@@ -175,6 +176,7 @@ class _Loader:
                     policy["steps"], policy_scope, None, None, round_each, "policy"
                 )
             fees = self.fees(policy.get("fees"), policy.line_of("fees"))
+        details = self.details(doc.get("details"), doc.line_of("details"))
         hashed = hashlib.sha256()
         for p in sorted(set(self.hashed)):
             try:
@@ -196,6 +198,7 @@ class _Loader:
             components=built,
             policy_steps=policy_steps,
             fees=fees,
+            details=details,
         )
         manual.items = dict(self.items)
         self.load_tests(manual)
@@ -929,6 +932,26 @@ class _Loader:
                         rounding,
                         iline,
                     )
+                )
+        return out
+
+    def details(self, raw: Any, line: int) -> list[Detail]:
+        out: list[Detail] = []
+        if raw is None:
+            return out
+        if not isinstance(raw, Seq):
+            self.bad(line, "details must be a list of {id, label, value}")
+            return out
+        for item, iline in zip(raw, raw.item_lines, strict=True):
+            if not isinstance(item, Node) or "id" not in item or "value" not in item:
+                self.bad(iline, "each detail needs an id and a value")
+                continue
+            value = self.expr(
+                item["value"], self.scope(), item.line_of("value"), f"detail {item['id']}"
+            )
+            if value is not None:
+                out.append(
+                    Detail(str(item["id"]), str(item.get("label", item["id"])), value, iline)
                 )
         return out
 

@@ -149,6 +149,16 @@ class Fee:
 
 
 @dataclass
+class Detail:
+    """A fact shown on every quote from this manual (a plan's deductible, its network)."""
+
+    id: str
+    label: str
+    value: Expr
+    line: int
+
+
+@dataclass
 class TestCase:
     """A risk stored beside the manual with the answer it must give."""
 
@@ -179,7 +189,7 @@ class Manual:
     components: list[Component]
     policy_steps: list[Step]
     fees: list[Fee]
+    details: list[Detail] = field(default_factory=list)
     tests: list[TestCase] = field(default_factory=list)
     tests_file: str | None = None
     items: dict[str, tuple[str, str]] = field(default_factory=dict)
-    step_lines: dict[str, int] = field(default_factory=dict)

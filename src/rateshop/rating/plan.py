@@ -97,6 +97,7 @@ class Plan:
     components: list[CComponent]
     policy_steps: list[CStep]
     fees: list[CFee]
+    details: list[tuple[str, str, Fn, Expr]] = field(default_factory=list)
     unit_columns: list[str] = field(default_factory=list)
     risk_columns: list[str] = field(default_factory=list)
 
@@ -267,7 +268,13 @@ class _PlanBuilder:
                 self.bad(f.line, f"fee {f.id}: fees are money; round to the cent or the dollar")
         if self.problems:
             raise ManualError(self.problems)
-        plan = Plan(m, derived, rules, ranks, components, policy, fees)
+        details = [
+            (d.id, d.label, self.flat_fn(d.value, d.line, f"detail {d.id}", []), d.value)
+            for d in m.details
+        ]
+        if self.problems:
+            raise ManualError(self.problems)
+        plan = Plan(m, derived, rules, ranks, components, policy, fees, details)
         plan.unit_columns = sorted(_names(self.step_exprs))
         plan.risk_columns = sorted(_names(self.policy_exprs) - {"premium"})
         return plan

@@ -175,6 +175,7 @@ class Quote:
     adjustments: list[Amount]
     discounts: list[AppliedDiscount]
     worksheet: Worksheet
+    details: list[tuple[str, str, str]] = field(default_factory=list)
 
     kind = "quote"
 
@@ -194,6 +195,7 @@ class Quote:
             ],
             "adjustments": [a.to_dict() for a in self.adjustments],
             "discounts": [d.to_dict() for d in self.discounts],
+            "details": [{"id": i, "label": label, "value": v} for i, label, v in self.details],
         }
         if worksheet:
             out["worksheet"] = [ln.to_dict() for ln in self.worksheet.lines]

@@ -318,6 +318,10 @@ class Compiler:
             fn = DATE_FUNCS[e.name]
             a, b = (self.compile(x) for x in e.args)
             return lambda env: fn(a(env), b(env))
+        if e.name == "left":
+            text = self.compile(e.args[0])
+            n = e.args[1].value if isinstance(e.args[1], Const) else 0
+            return lambda env: text(env)[:n]
         s = scale_of(e)
         args = [self.aligned(x, s) for x in e.args]
         if e.name == "abs":

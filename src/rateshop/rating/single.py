@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
+from rateshop.manual.types import Num, Type
 from rateshop.money import POW10, div_half_up, round_half_up, to_decimal
 from rateshop.rating.plan import MONEY_SCALE, CStep, Plan
 from rateshop.rating.prepare import Flat, prepare
@@ -191,14 +191,19 @@ def rate(plan: Plan, risk: Mapping[str, Any], *, trace: bool = True) -> Quote | 
         adjustments=adjustments,
         discounts=discounts,
         worksheet=Worksheet(raw or []),
+        details=[
+            (did, label, show_value(fn(prepared.risk), expr.type))
+            for did, label, fn, expr in plan.details
+        ],
     )
 
 
-def cents(value: Decimal) -> int:
-    """A Decimal amount as integer cents (exact)."""
-    return int(value.scaleb(MONEY_SCALE))
-
-
-def as_of_default() -> dt.date:
-    """Today's date, the default 'as of' for picking a manual version."""
-    return dt.date.today()
+def show_value(value: Any, type_: Type) -> str:
+    """A typed value as text for people: numbers with their decimals, yes/no, dates."""
+    if isinstance(type_, Num):
+        return f"{to_decimal(value, type_.scale):,}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
