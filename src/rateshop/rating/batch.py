@@ -1,0 +1,406 @@
+"""Rate a whole book of risks against one manual in one column-wise pass.
+
+The answers are exactly those of :func:`rateshop.rating.single.rate`, cent for cent: the same
+compiled scales, the same half-up rounding on integers, the same rule that a step which does not
+apply is a factor of 1 or an amount of 0. Rows where the single path would raise (a table with no
+row for the risk's values) are reported as errors, not raised, so one bad row does not stop a book.
+
+A :class:`Book` holds one row per rating unit (a vehicle with its driver, a member, or the policy)
+and one row per risk. :func:`book_from_risks` builds it from JSON risks through the same
+preparation as the single path; analysts with flat data can build a Book directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from rateshop.errors import RiskError
+from rateshop.manual.expr import Expr, Lookup, Name, walk
+from rateshop.manual.types import Bool, Date, Num, Text, Type
+from rateshop.money import POW10
+from rateshop.rating.plan import MONEY_SCALE, CStep, Plan
+from rateshop.rating.prepare import prepare
+from rateshop.rating.vector import Cat, Column, Frame, VCompiler, VFn, VLookup, round_half_up_v
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+LIMIT = 2**62
+
+
+@dataclass
+class Book:
+    """Rating units and risks as columns."""
+
+    n_risks: int
+    units: Frame
+    unit_risk: IntArray  # the risk each unit belongs to, in non-decreasing order
+    risks: Frame
+    declined: list[list[str]] = field(default_factory=list)
+    errors: list[str | None] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.units["__rows__"] = len(self.unit_risk)
+        self.risks["__rows__"] = self.n_risks
+        if not self.declined:
+            self.declined = [[] for _ in range(self.n_risks)]
+        if not self.errors:
+            self.errors = [None] * self.n_risks
+
+
+@dataclass
+class BatchResult:
+    """Per-risk results in integer cents; ``status`` is quote, decline or error."""
+
+    premium: IntArray
+    total: IntArray
+    fees: dict[str, IntArray]
+    components: dict[str, IntArray]
+    status: list[str]
+    declined: list[list[str]]
+    errors: list[str | None]
+
+
+def column_types(plan: Plan) -> tuple[dict[str, Type], dict[str, Type]]:
+    """The unit-level and risk-level columns a plan reads, with their types."""
+    unit: dict[str, Type] = {}
+    risk: dict[str, Type] = {}
+    for comp in plan.components:
+        if comp.coverage is not None:
+            unit[f"coverages.{comp.coverage}.chosen"] = Bool()
+        exprs: list[Expr] = [] if comp.model.when is None else [comp.model.when]
+        for cs in comp.steps:
+            exprs.extend(_step_exprs(cs))
+        for e in exprs:
+            for node in walk(e):
+                if isinstance(node, Name):
+                    unit[node.key] = node.type
+    policy: list[Expr] = []
+    for cs in plan.policy_steps:
+        policy.extend(_step_exprs(cs))
+    for fee in plan.manual.fees:
+        policy.append(fee.amount)
+        if fee.when is not None:
+            policy.append(fee.when)
+    for e in policy:
+        for node in walk(e):
+            if isinstance(node, Name) and node.key != "premium":
+                risk[node.key] = node.type
+    return unit, risk
+
+
+def _step_exprs(cs: CStep) -> list[Expr]:
+    st = cs.step
+    out = [e for e in (st.operand, st.when) if e is not None]
+    for g in st.groups:
+        if g.cap is not None:
+            out.append(g.cap)
+        for item in g.items:
+            out.append(item.rate)
+            if item.when is not None:
+                out.append(item.when)
+    return out
+
+
+def _column(values: list[Any], t: Type) -> Column:
+    if isinstance(t, Text):
+        return Cat.encode(values)
+    if isinstance(t, Date):
+        return np.array(values, dtype="datetime64[D]")
+    if isinstance(t, Bool):
+        return np.array(values, dtype=bool)
+    if isinstance(t, Num):
+        if values and max(abs(v) for v in values) >= LIMIT:
+            return np.array(values, dtype=object)
+        return np.array(values, dtype=np.int64)
+    raise TypeError(f"no column for {t}")
+
+
+def book_from_risks(plan: Plan, risks: Sequence[Mapping[str, Any]]) -> Book:
+    """Prepare JSON risks (validation, derived values, eligibility, assignment) into a Book."""
+    unit_types, risk_types = column_types(plan)
+    unit_rows: list[dict[str, Any]] = []
+    unit_risk: list[int] = []
+    risk_rows: list[dict[str, Any]] = []
+    declined: list[list[str]] = []
+    errors: list[str | None] = []
+    for i, risk in enumerate(risks):
+        try:
+            prepared = prepare(plan, risk)
+        except RiskError as exc:
+            errors.append(str(exc))
+            declined.append([])
+            risk_rows.append({})
+            continue
+        errors.append(None)
+        declined.append(prepared.declined)
+        risk_rows.append(prepared.risk)
+        for u in prepared.units:
+            unit_rows.append(u)
+            unit_risk.append(i)
+    # rows that could not be prepared still need a value in every column; they are never used
+    filler_unit = unit_rows[0] if unit_rows else {}
+    filler_risk = next((r for r in risk_rows if r), {})
+    units = {
+        k: _column([row.get(k, filler_unit.get(k)) for row in unit_rows], t)
+        for k, t in unit_types.items()
+        if unit_rows
+    }
+    risk_frame = {
+        k: _column(
+            [row.get(k, filler_risk.get(k)) if row else filler_risk.get(k) for row in risk_rows], t
+        )
+        for k, t in risk_types.items()
+        if filler_risk
+    }
+    return Book(
+        n_risks=len(risks),
+        units=units,
+        unit_risk=np.array(unit_risk, dtype=np.int64),
+        risks=risk_frame,
+        declined=declined,
+        errors=errors,
+    )
+
+
+@dataclass
+class _VStep:
+    cs: CStep
+    when: VFn | None
+    operand: VFn | None
+    lookup: VLookup | None
+    groups: list[tuple[int, VFn | None, int, list[tuple[VFn, int, VFn | None]]]]
+
+
+class _Runner:
+    """The column-wise compilation of a plan (built once per plan and reused)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.vc = VCompiler(plan.manual.tables)
+        self.components = [
+            (
+                comp,
+                None if comp.model.when is None else self.vc.compile(comp.model.when),
+                [self.vstep(cs) for cs in comp.steps],
+            )
+            for comp in plan.components
+        ]
+        self.policy = [self.vstep(cs) for cs in plan.policy_steps]
+        self.fees = [
+            (fee, self.vc.compile(m.amount), None if m.when is None else self.vc.compile(m.when))
+            for fee, m in zip(plan.fees, plan.manual.fees, strict=True)
+        ]
+
+    def vstep(self, cs: CStep) -> _VStep:
+        st = cs.step
+        lookup = self.vc.lookup(st.operand) if isinstance(st.operand, Lookup) else None
+        operand = None if st.operand is None or lookup is not None else self.vc.compile(st.operand)
+        groups = []
+        for g, mg in zip(cs.groups, st.groups, strict=True):
+            items = [
+                (
+                    self.vc.compile(mi.rate),
+                    ci.align,
+                    None if mi.when is None else self.vc.compile(mi.when),
+                )
+                for ci, mi in zip(g.items, mg.items, strict=True)
+            ]
+            cap = None if mg.cap is None else self.vc.compile(mg.cap)
+            groups.append((g.scale, cap, g.cap_align, items))
+        when = None if st.when is None else self.vc.compile(st.when)
+        return _VStep(cs, when, operand, lookup, groups)
+
+    def eval(self, fn: VFn, frame: Frame, reach: Any) -> Any:
+        """Evaluate ``fn``; rows with a failed nested lookup count as failed where ``reach``."""
+        value = self.vc.guarded(fn, frame, reach)
+        return value
+
+    def take_missing(self) -> Any:
+        missing, self.vc.missing = self.vc.missing, None
+        return missing
+
+    def chain(
+        self, steps: list[_VStep], frame: Frame, n: int, start: Any, live: Any
+    ) -> tuple[Any, Any]:
+        """Run steps over ``n`` rows from ``start``; return values and the failed-row mask."""
+        v: Any = start
+        bound = int(np.abs(v).max()) if isinstance(v, np.ndarray) and v.size else 0
+        failed = np.zeros(n, dtype=bool)
+        for vs in steps:
+            cs = vs.cs
+            kind = cs.step.kind
+            mask: Any = None
+            if vs.when is not None:
+                mask = np.broadcast_to(self.eval(vs.when, frame, live), (n,))
+            reach = live if mask is None else (mask if live is None else live & mask)
+            operand: Any = None
+            op_bound = 0
+            if kind == "discount":
+                operand = self.discount(vs, frame, n, reach)
+                op_bound = int(np.abs(operand).max()) if operand.size else 0
+            elif vs.lookup is not None:
+                operand, missing = vs.lookup(frame, n)
+                failed |= missing if reach is None else (missing & reach)
+                op_bound = vs.lookup.max_abs
+            elif vs.operand is not None:
+                operand = np.broadcast_to(self.eval(vs.operand, frame, reach), (n,))
+                op_bound = int(np.abs(operand).max()) if operand.size else 0
+            if kind == "start":
+                v = operand if mask is None else np.where(mask, operand, 0)
+                bound = op_bound
+            elif kind in ("multiply", "discount"):
+                if mask is not None:
+                    operand = np.where(mask, operand, cs.align_total)
+                    op_bound = max(op_bound, cs.align_total)
+                if bound * op_bound >= LIMIT and getattr(v, "dtype", None) is not np.dtype(object):
+                    v = np.asarray(v).astype(object)
+                    operand = np.asarray(operand).astype(object)
+                v = v * operand
+                bound *= op_bound
+            elif kind in ("add", "minimum", "maximum"):
+                a = v * cs.align_total
+                b = operand * cs.align_operand
+                if kind == "add":
+                    new = a + b
+                elif kind == "minimum":
+                    new = np.maximum(a, b)
+                else:
+                    new = np.minimum(a, b)
+                v = new if mask is None else np.where(mask, new, a)
+                bound = bound * cs.align_total + op_bound * cs.align_operand
+            if cs.round_to is not None:
+                v = round_half_up_v(v, cs.mid_scale, cs.round_to)
+                bound = bound // POW10[max(0, cs.mid_scale - cs.round_to)] + 1
+            nested = self.take_missing()
+            if nested is not None:
+                failed |= nested
+        return v, failed
+
+    def discount(self, vs: _VStep, frame: Frame, n: int, reach: Any) -> Any:
+        factor: Any = np.ones(n, dtype=np.int64)
+        for scale, cap, cap_align, items in vs.groups:
+            total: Any = np.zeros(n, dtype=np.int64)
+            for rate, align, when in items:
+                item_reach = reach
+                applies: Any = True
+                if when is not None:
+                    applies = np.broadcast_to(self.eval(when, frame, reach), (n,))
+                    item_reach = applies if reach is None else (reach & applies)
+                value = np.broadcast_to(self.eval(rate, frame, item_reach), (n,)) * align
+                total = total + np.where(applies, value, 0)
+            if cap is not None:
+                total = np.minimum(
+                    total, np.broadcast_to(self.eval(cap, frame, reach), (n,)) * cap_align
+                )
+            factor = factor * (POW10[scale] - total)
+        return factor
+
+    def run(self, book: Book) -> BatchResult:
+        n_units = len(book.unit_risk)
+        n_risks = book.n_risks
+        units = book.units
+        unit_failed = np.zeros(n_units, dtype=bool)
+        comp_totals: dict[str, IntArray] = {}
+        starts = np.searchsorted(book.unit_risk, np.arange(n_risks))
+        has_units = np.zeros(n_risks, dtype=bool)
+        has_units[book.unit_risk] = True
+        for comp, when, steps in self.components:
+            mask: Any = np.ones(n_units, dtype=bool)
+            if comp.coverage is not None:
+                mask = np.asarray(units[f"coverages.{comp.coverage}.chosen"], dtype=bool)
+            if when is not None:
+                mask = mask & np.broadcast_to(self.eval(when, units, mask), (n_units,))
+            values, failed = self.chain(steps, units, n_units, 0, mask)
+            unit_failed |= failed & mask
+            per_unit = np.where(mask, values, 0) * comp.to_money
+            comp_totals[comp.id] = _sum_by_risk(per_unit, starts, has_units, n_risks)
+        risk_failed = np.zeros(n_risks, dtype=bool)
+        if n_units:
+            risk_failed[book.unit_risk[unit_failed]] = True
+        premium: Any = np.zeros(n_risks, dtype=np.int64)
+        for total in comp_totals.values():
+            premium = premium + total
+        if self.policy:
+            risks = book.risks
+            after, failed = self.chain(self.policy, risks, n_risks, premium, None)
+            risk_failed |= failed
+            premium = after * POW10[MONEY_SCALE - self.policy[-1].cs.out_scale]
+        fee_values: dict[str, IntArray] = {}
+        fee_total: Any = np.zeros(n_risks, dtype=np.int64)
+        if self.fees:
+            frame = dict(book.risks)
+            frame["premium"] = premium
+            for fee, amount, when in self.fees:
+                mask = (
+                    None
+                    if when is None
+                    else np.broadcast_to(self.eval(when, frame, None), (n_risks,))
+                )
+                value = np.broadcast_to(self.eval(amount, frame, mask), (n_risks,))
+                value = (
+                    round_half_up_v(value, fee.amount_scale, fee.decimals)
+                    * POW10[MONEY_SCALE - fee.decimals]
+                )
+                if mask is not None:
+                    value = np.where(mask, value, 0)
+                fee_values[fee.id] = value
+                fee_total = fee_total + value
+            missing = self.take_missing()
+            if missing is not None:
+                risk_failed |= missing
+        status: list[str] = []
+        errors = list(book.errors)
+        for i in range(n_risks):
+            if errors[i] is not None:
+                status.append("error")
+            elif book.declined[i]:
+                status.append("decline")
+            elif risk_failed[i]:
+                status.append("error")
+                errors[i] = "a table has no row for this risk's values"
+            else:
+                status.append("quote")
+        return BatchResult(
+            premium=premium,
+            total=premium + fee_total,
+            fees=fee_values,
+            components=comp_totals,
+            status=status,
+            declined=book.declined,
+            errors=errors,
+        )
+
+
+def _sum_by_risk(values: Any, starts: Any, has_units: Any, n_risks: int) -> Any:
+    """Sum unit values into their risks (units of a risk are contiguous), exactly."""
+    out = np.zeros(n_risks, dtype=values.dtype if values.dtype == object else np.int64)
+    if len(values) == 0:
+        return out
+    if len(values) == n_risks and has_units.all():
+        return values.copy()
+    idx = np.nonzero(has_units)[0]
+    sums = np.add.reduceat(values, starts[idx])
+    out[idx] = sums
+    return out
+
+
+_RUNNERS: dict[int, _Runner] = {}
+
+
+def rate_book(plan: Plan, book: Book) -> BatchResult:
+    """Rate every risk of ``book`` with ``plan`` in one column-wise pass."""
+    runner = _RUNNERS.get(id(plan))
+    if runner is None or runner.plan is not plan:
+        runner = _Runner(plan)
+        _RUNNERS[id(plan)] = runner
+    return runner.run(book)
+
+
+def rate_many(plan: Plan, risks: Sequence[Mapping[str, Any]]) -> BatchResult:
+    """Prepare and rate a list of JSON risks in one pass."""
+    return rate_book(plan, book_from_risks(plan, risks))

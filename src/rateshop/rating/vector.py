@@ -1,0 +1,523 @@
+"""Compile typed manual expressions into NumPy column operations, exact like the scalar path.
+
+Columns: numbers are ``int64`` arrays holding scaled integers (or ``object`` arrays of Python ints
+when a product could overflow), conditions are ``bool`` arrays, dates ``datetime64[D]``, and text
+is a :class:`Cat` (integer codes into a list of categories), which keeps table lookups a gather.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from rateshop.manual.expr import (
+    Arith,
+    Compare,
+    Const,
+    Expr,
+    Func,
+    IfElse,
+    InSet,
+    Logic,
+    Lookup,
+    Name,
+    Neg,
+    Not,
+    Rounded,
+)
+from rateshop.manual.tables import Table
+from rateshop.manual.types import Bool, Num, Text
+from rateshop.money import POW10
+from rateshop.rating.scalar import KeyConv, scale_of
+
+IntArray = npt.NDArray[np.int64]
+BIG = np.iinfo(np.int64).max
+
+
+@dataclass
+class Cat:
+    """A text column: ``codes`` index into ``categories`` (-1 never appears)."""
+
+    codes: npt.NDArray[np.int32]
+    categories: list[str]
+
+    @classmethod
+    def encode(cls, values: Any) -> Cat:
+        """Encode any sequence of strings."""
+        arr = np.asarray(values, dtype=object).astype(str)
+        cats, codes = np.unique(arr, return_inverse=True)
+        return cls(codes.astype(np.int32), [str(c) for c in cats])
+
+    def code_of(self, text: str) -> int:
+        try:
+            return self.categories.index(text)
+        except ValueError:
+            return -1
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+Column = Any  # ndarray | Cat | a Python scalar broadcast over rows
+Frame = dict[str, Column]
+VFn = Callable[[Frame], Column]
+
+
+class MissingColumn(KeyError):
+    """A batch frame lacks a column a manual reads."""
+
+
+def _as_cat(value: Column, n: int) -> Cat:
+    if isinstance(value, Cat):
+        return value
+    return Cat(np.zeros(n, dtype=np.int32), [str(value)])
+
+
+def _merge(a: Cat, b: Cat) -> tuple[Cat, Cat]:
+    cats = list(dict.fromkeys([*a.categories, *b.categories]))
+    index = {c: i for i, c in enumerate(cats)}
+    ra = np.array([index[c] for c in a.categories], dtype=np.int32)
+    rb = np.array([index[c] for c in b.categories], dtype=np.int32)
+    return Cat(ra[a.codes], cats), Cat(rb[b.codes], cats)
+
+
+def half_up_div(num: Any, den: Any) -> Any:
+    """``num / den`` rounded half away from zero, element-wise and exact (``den`` > 0)."""
+    sign = np.where(num < 0, -1, 1)
+    return sign * ((2 * np.abs(num) + den) // (2 * den))
+
+
+def round_half_up_v(value: Any, from_scale: int, to_scale: int) -> Any:
+    """Column version of :func:`rateshop.money.round_half_up`."""
+    if to_scale >= from_scale:
+        return value * POW10[to_scale - from_scale]
+    div = POW10[from_scale - to_scale]
+    half = div // 2
+    if isinstance(value, np.ndarray) and value.dtype != object and value.size and value.min() >= 0:
+        return (value + half) // div
+    sign = np.where(value < 0, -1, 1)
+    return sign * ((np.abs(value) + half) // div)
+
+
+def _date_parts(d: Any) -> tuple[Any, Any, Any]:
+    d = np.asarray(d, dtype="datetime64[D]")
+    years = d.astype("datetime64[Y]").astype(np.int64) + 1970
+    months = d.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    days = (d - d.astype("datetime64[M]")).astype(np.int64) + 1
+    return years, months, days
+
+
+def _years_between(a: Any, b: Any) -> Any:
+    ya, ma, da = _date_parts(a)
+    yb, mb, db = _date_parts(b)
+    before = (mb < ma) | ((mb == ma) & (db < da))
+    return yb - ya - before.astype(np.int64)
+
+
+def _months_between(a: Any, b: Any) -> Any:
+    ya, ma, da = _date_parts(a)
+    yb, mb, db = _date_parts(b)
+    return (yb - ya) * 12 + mb - ma - (db < da).astype(np.int64)
+
+
+def _days_between(a: Any, b: Any) -> Any:
+    return (np.asarray(b, dtype="datetime64[D]") - np.asarray(a, dtype="datetime64[D]")).astype(
+        np.int64
+    )
+
+
+VDATE_FUNCS = {
+    "years_between": _years_between,
+    "months_between": _months_between,
+    "days_between": _days_between,
+}
+
+
+class VLookup:
+    """A table lookup over columns: codes per dimension, then one gather (or interpolation)."""
+
+    def __init__(self, node: Lookup, table: Table, compile_key: Callable[[Expr], VFn]) -> None:
+        self.table = table
+        self.node = node
+        self.column = node.column
+        self.keys = [KeyConv(table, k, e) for k, e in node.keys]
+        self.key_fns = [compile_key(e) for _, e in node.keys]
+        values = table.grid[node.column]
+        self.present = np.array([v is not None for v in values], dtype=bool)
+        self.values = np.array([0 if v is None else v for v in values], dtype=np.int64)
+        self.strides = table.strides
+        self.default = None if table.default is None else table.default[node.column]
+        self.max_abs = max(
+            [abs(v) for v in values if v is not None] + [abs(self.default or 0)] + [0]
+        )
+        if table.interp is not None:
+            # interpolation can exceed the table's rows only by the beyond rule; bound generously
+            self.max_abs = (
+                max(self.max_abs * 4, 10**6)
+                * POW10[max(0, table.interp.decimals - table.scales[node.column])]
+            )
+
+    def codes_for(self, conv: KeyConv, value: Column, n: int) -> IntArray:
+        dim = conv.dim
+        assert dim is not None
+        if isinstance(value, str):
+            code = dim.text_code(value) if isinstance(dim.type, Num) else dim.codes.get(value, -1)
+            return np.full(n, code, dtype=np.int64)
+        if isinstance(value, Cat):
+            lut = np.array(
+                [dim.text_code(c) if conv.by_text or isinstance(dim.type, Num) else dim.codes.get(c, -1)
+                 for c in value.categories] + [-1],
+                dtype=np.int64,
+            )  # fmt: skip
+            return lut[value.codes]
+        arr = np.broadcast_to(np.asarray(value), (n,))
+        if conv.by_text:
+            uniq, inv = np.unique(arr, return_inverse=True)
+            lut = np.array([dim.text_code(str(int(u))) for u in uniq] + [-1], dtype=np.int64)
+            return lut[inv]
+        if isinstance(dim.type, Bool):
+            lut = np.array([dim.codes.get(False, -1), dim.codes.get(True, -1)], dtype=np.int64)
+            return lut[arr.astype(np.int64)]
+        vals = self._convert(conv, arr)
+        if dim.match == "band":
+            los = np.array(dim.los, dtype=np.int64)
+            his = np.array([BIG if h is None else h for h in dim.his], dtype=np.int64)
+            idx = np.searchsorted(los, vals, side="right") - 1
+            safe = np.clip(idx, 0, len(los) - 1)
+            ok = (idx >= 0) & (vals <= his[safe])
+            return np.where(ok, idx, -1)
+        keys = np.array(list(dim.codes.keys()), dtype=np.int64)
+        codes = np.array(list(dim.codes.values()), dtype=np.int64)
+        order = np.argsort(keys)
+        keys, codes = keys[order], codes[order]
+        idx = np.clip(np.searchsorted(keys, vals), 0, len(keys) - 1)
+        return np.where(keys[idx] == vals, codes[idx], -1)
+
+    @staticmethod
+    def _convert(conv: KeyConv, arr: Any) -> Any:
+        if not conv.is_num:
+            return arr
+        if conv.down == 1:
+            return arr.astype(np.int64) * conv.up
+        if conv.dim is not None and conv.dim.match == "band":
+            return arr // conv.down
+        q, r = np.divmod(arr, conv.down)
+        return np.where(r == 0, q, np.iinfo(np.int64).min)
+
+    def __call__(self, frame: Frame, n: int) -> tuple[Any, Any]:
+        """Values and a mask of rows that found no row (and no default)."""
+        pos = np.zeros(n, dtype=np.int64)
+        missing = np.zeros(n, dtype=bool)
+        dim_i = 0
+        x = None
+        for conv, fn in zip(self.keys, self.key_fns, strict=True):
+            if conv.dim is None:
+                x = self._convert(conv, np.broadcast_to(np.asarray(fn(frame)), (n,)))
+                continue
+            codes = self.codes_for(conv, fn(frame), n)
+            missing |= codes < 0
+            pos += np.where(codes < 0, 0, codes) * self.strides[dim_i]
+            dim_i += 1
+        if x is None:
+            out = self.values[pos]
+            missing |= ~self.present[pos]
+        else:
+            out, miss = self._interpolate(pos, x)
+            missing |= miss
+        if self.default is not None and missing.any():
+            out = np.where(missing, self.default, out)
+            missing = np.zeros(n, dtype=bool)
+        return out, missing
+
+    def _interpolate(self, base: IntArray, x: Any) -> tuple[Any, Any]:
+        ip = self.table.interp
+        assert ip is not None
+        xs = np.array(ip.xs, dtype=np.int64)
+        sy = self.table.scales[self.column]
+        d = ip.decimals
+        n_x = len(xs)
+        i = np.searchsorted(xs, x, side="right") - 1
+        missing = i < 0
+        i = np.clip(i, 0, n_x - 1)
+        y0 = self.values[base + i]
+        missing |= ~self.present[base + i]
+        last = i == n_x - 1
+        nxt = np.minimum(i + 1, n_x - 1)
+        y1 = self.values[base + nxt]
+        missing |= ~last & ~self.present[base + nxt]
+        x0, x1 = xs[i], xs[nxt]
+        dx = np.where(last, 1, x1 - x0)
+        num = np.where(last, y0, y0 * dx + (x - x0) * (y1 - y0))
+        if ip.beyond_every is not None and ip.beyond_add is not None:
+            top = max(sy, ip.beyond_scale)
+            beyond_num = (
+                y0 * POW10[top - sy] * ip.beyond_every
+                + (x - xs[-1]) * ip.beyond_add * POW10[top - ip.beyond_scale]
+            )
+            over = last & (x > xs[-1])
+            res_main = _rescale_div_v(num, dx, sy, d)
+            res_beyond = _rescale_div_v(
+                np.where(over, beyond_num, 0), np.where(over, ip.beyond_every, 1), top, d
+            )
+            return np.where(over, res_beyond, res_main), missing
+        missing |= last & (x > xs[-1])
+        return _rescale_div_v(num, dx, sy, d), missing
+
+
+def _rescale_div_v(num: Any, den: Any, scale: int, decimals: int) -> Any:
+    if decimals >= scale:
+        return half_up_div(num * POW10[decimals - scale], den)
+    return half_up_div(num, den * POW10[scale - decimals])
+
+
+class VCompiler:
+    """Turns typed expressions into column functions over a :data:`Frame`."""
+
+    def __init__(self, tables: dict[str, Table]) -> None:
+        self.tables = tables
+        self.lookups: list[VLookup] = []
+        self.missing: Any = None  # set by the executor: rows where a nested lookup found nothing
+
+    def lookup(self, node: Lookup) -> VLookup:
+        return VLookup(node, self.tables[node.table], self.compile)
+
+    def guarded(self, fn: VFn, f: Frame, reach: Any) -> Column:
+        """Evaluate ``fn``; keep its failed rows only where ``reach`` (None = everywhere)."""
+        outer, self.missing = self.missing, None
+        try:
+            value = fn(f)
+        finally:
+            inner, self.missing = self.missing, outer
+        if inner is not None:
+            if reach is not None:
+                inner = inner & reach
+            self.missing = inner if self.missing is None else (self.missing | inner)
+        return value
+
+    def compile(self, e: Expr) -> VFn:
+        if isinstance(e, Const):
+            value = np.datetime64(e.value, "D") if isinstance(e.value, dt.date) else e.value
+            return lambda f: value
+        if isinstance(e, Name):
+            key = e.key
+
+            def column(f: Frame) -> Column:
+                try:
+                    return f[key]
+                except KeyError as exc:
+                    raise MissingColumn(f"the batch has no column {key!r}") from exc
+
+            return column
+        if isinstance(e, Arith):
+            s = scale_of(e)
+            if e.op == "*":
+                lf, rf = self.compile(e.left), self.compile(e.right)
+                return lambda f: lf(f) * rf(f)
+            la, ra = self.aligned(e.left, s), self.aligned(e.right, s)
+            if e.op == "+":
+                return lambda f: la(f) + ra(f)
+            return lambda f: la(f) - ra(f)
+        if isinstance(e, Neg):
+            g = self.compile(e.operand)
+            return lambda f: -g(f)
+        if isinstance(e, Compare):
+            return self.compare(e)
+        if isinstance(e, InSet):
+            return self.in_set(e)
+        if isinstance(e, Logic):
+            fns = [self.compile(i) for i in e.items]
+            is_and = e.op == "and"
+
+            def logic(f: Frame) -> Column:
+                # Later operands only count (for missing rows) where the scalar path would
+                # reach them: after true operands for 'and', after false ones for 'or'.
+                out = self.guarded(fns[0], f, None)
+                reach = None
+                for fn in fns[1:]:
+                    live = out if is_and else np.logical_not(out)
+                    reach = live if reach is None else (reach & live)
+                    value = self.guarded(fn, f, reach)
+                    out = np.logical_and(out, value) if is_and else np.logical_or(out, value)
+                return out
+
+            return logic
+        if isinstance(e, Not):
+            g = self.compile(e.operand)
+            return lambda f: np.logical_not(g(f))
+        if isinstance(e, IfElse):
+            return self.if_else(e)
+        if isinstance(e, Func):
+            return self.func(e)
+        if isinstance(e, Rounded):
+            return self.rounded(e)
+        if isinstance(e, Lookup):
+            vl = self.lookup(e)
+
+            def look(f: Frame) -> Column:
+                n = _rows(f)
+                values, missing = vl(f, n)
+                if missing.any():
+                    self.missing = missing if self.missing is None else (self.missing | missing)
+                return values
+
+            return look
+        raise TypeError(f"{type(e).__name__} cannot run column-wise")
+
+    def aligned(self, e: Expr, scale: int) -> VFn:
+        g = self.compile(e)
+        if not isinstance(e.type, Num) or scale_of(e) == scale:
+            return g
+        m = POW10[scale - scale_of(e)]
+        return lambda f: g(f) * m
+
+    def compare(self, e: Compare) -> VFn:
+        ops = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+               ">": np.greater, ">=": np.greater_equal}  # fmt: skip
+        op = ops[e.op]
+        if isinstance(e.left.type, Text):
+            lf, rf = self.compile(e.left), self.compile(e.right)
+
+            def text_cmp(f: Frame) -> Column:
+                a, b = lf(f), rf(f)
+                if not isinstance(a, Cat) and not isinstance(b, Cat):
+                    return op(a, b)
+                n = _rows(f)
+                ca, cb = _merge(_as_cat(a, n), _as_cat(b, n))
+                return op(ca.codes, cb.codes)
+
+            return text_cmp
+        s = max(scale_of(e.left), scale_of(e.right))
+        la, ra = self.aligned(e.left, s), self.aligned(e.right, s)
+        return lambda f: op(la(f), ra(f))
+
+    def in_set(self, e: InSet) -> VFn:
+        g = self.compile(e.operand)
+        options = list(e.options)
+        negate = e.negate
+
+        def member(f: Frame) -> Column:
+            v = g(f)
+            if isinstance(v, Cat):
+                wanted = [v.code_of(str(o)) for o in options]
+                out = np.isin(v.codes, [w for w in wanted if w >= 0])
+            elif isinstance(v, np.ndarray):
+                out = np.isin(v, options)
+            else:
+                return np.bool_((v in options) != negate)
+            return ~out if negate else out
+
+        return member
+
+    def if_else(self, e: IfElse) -> VFn:
+        c = self.compile(e.cond)
+        if isinstance(e.type, Text):
+            t, o = self.compile(e.then), self.compile(e.other)
+
+            def pick_text(f: Frame) -> Column:
+                n = _rows(f)
+                cond = c(f)
+                ta = self.guarded(t, f, cond)
+                ob = self.guarded(o, f, np.logical_not(cond))
+                a, b = _merge(_as_cat(ta, n), _as_cat(ob, n))
+                return Cat(np.where(cond, a.codes, b.codes).astype(np.int32), a.categories)
+
+            return pick_text
+        s = scale_of(e)
+        t, o = self.aligned(e.then, s), self.aligned(e.other, s)
+
+        def pick(f: Frame) -> Column:
+            cond = c(f)
+            a = self.guarded(t, f, cond)
+            b = self.guarded(o, f, np.logical_not(cond))
+            return np.where(cond, a, b)
+
+        return pick
+
+    def func(self, e: Func) -> VFn:
+        if e.name in VDATE_FUNCS:
+            fn = VDATE_FUNCS[e.name]
+            a, b = (self.compile(x) for x in e.args)
+            return lambda f: fn(a(f), b(f))
+        if e.name == "left":
+            text = self.compile(e.args[0])
+            width = e.args[1].value if isinstance(e.args[1], Const) else 0
+
+            def left(f: Frame) -> Column:
+                v = text(f)
+                if not isinstance(v, Cat):
+                    return str(v)[:width]
+                cut = [c[:width] for c in v.categories]
+                cats = list(dict.fromkeys(cut))
+                remap = np.array([cats.index(c) for c in cut], dtype=np.int32)
+                return Cat(remap[v.codes], cats)
+
+            return left
+        s = scale_of(e)
+        args = [self.aligned(x, s) for x in e.args]
+        if e.name == "abs":
+            return lambda f: np.abs(args[0](f))
+        if e.name == "min":
+
+            def vmin(f: Frame) -> Column:
+                out = args[0](f)
+                for a in args[1:]:
+                    out = np.minimum(out, a(f))
+                return out
+
+            return vmin
+        if e.name == "max":
+
+            def vmax(f: Frame) -> Column:
+                out = args[0](f)
+                for a in args[1:]:
+                    out = np.maximum(out, a(f))
+                return out
+
+            return vmax
+        x, lo, hi = args
+        return lambda f: np.minimum(np.maximum(x(f), lo(f)), hi(f))
+
+    def rounded(self, e: Rounded) -> VFn:
+        d = e.decimals
+        num = self.compile(e.num)
+        sn = scale_of(e.num)
+        mode = e.mode
+        if e.den is None:
+            if mode == "half_up":
+                return lambda f: round_half_up_v(num(f), sn, d)
+            if d >= sn:
+                m = POW10[d - sn]
+                return lambda f: num(f) * m
+            div = POW10[sn - d]
+            if mode == "floor":
+                return lambda f: num(f) // div
+            return lambda f: -((-num(f)) // div)
+        den = self.compile(e.den)
+        up, down = POW10[scale_of(e.den) + d], POW10[sn]
+
+        def divide(f: Frame) -> Column:
+            dv = den(f) * down
+            nv = num(f) * up
+            neg = dv < 0
+            nv = np.where(neg, -nv, nv)
+            dv = np.where(neg, -dv, dv)
+            zero = dv == 0
+            if np.any(zero):
+                self.missing = zero if self.missing is None else (self.missing | zero)
+            dv = np.where(zero, 1, dv)
+            if mode == "half_up":
+                return half_up_div(nv, dv)
+            if mode == "floor":
+                return nv // dv
+            return -((-nv) // dv)
+
+        return divide
+
+
+def _rows(f: Frame) -> int:
+    return int(f["__rows__"])
