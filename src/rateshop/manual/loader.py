@@ -70,6 +70,7 @@ class _Loader:
         self.shapes: dict[str, dict[str, Type | tuple[str, str]]] = {RISK: {}}
         self.items: dict[str, tuple[str, str]] = {}  # item -> (parent record, list field)
         self.component_when: dict[str, Any] = {}
+        self.failed_tables: set[str] = set()
 
     # ------------------------------------------------------------------ reporting
     def bad(self, line: int | None, reason: str, file: str | None = None) -> None:
@@ -458,6 +459,7 @@ class _Loader:
             self.load_table(str(name), spec)
 
     def load_table(self, name: str, spec: Node) -> None:
+        self.failed_tables.add(name)  # until it loads
         known = {"file", "rows", "keys", "round", "beyond", "default", "sparse", "note", "label"}
         for key in spec:
             if key not in known:
@@ -541,6 +543,7 @@ class _Loader:
             )
         self.problems.extend(problems)
         if table is not None:
+            self.failed_tables.discard(name)
             self.tables[name] = table
             self.table_bindings[name] = bindings
 
@@ -833,6 +836,8 @@ class _Loader:
     ) -> tuple[Expr | None, str]:
         line = item.line_of(kind)
         column = item.get("column")
+        if isinstance(value, str) and value in self.failed_tables:
+            return None, value  # the table's own problems are already reported
         if isinstance(value, str) and value in self.tables:
             try:
                 return lookup_node(

@@ -310,6 +310,9 @@ class _Runner:
         has_units = np.zeros(n_risks, dtype=bool)
         has_units[book.unit_risk] = True
         for comp, when, steps in self.components:
+            if n_units == 0:
+                comp_totals[comp.id] = np.zeros(n_risks, dtype=np.int64)
+                continue
             mask: Any = np.ones(n_units, dtype=bool)
             if comp.coverage is not None:
                 mask = np.asarray(units[f"coverages.{comp.coverage}.chosen"], dtype=bool)

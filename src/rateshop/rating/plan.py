@@ -148,6 +148,7 @@ class _PlanBuilder:
             self.bad(
                 line, f"{what}: {why} cannot be used in a rating step; compute it in 'derived'"
             )
+            return lambda env: None
         sink.append(e)
         return self.flat.compile(e)
 

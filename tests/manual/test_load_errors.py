@@ -1,0 +1,207 @@
+"""Every kind of mistake in a manual is rejected at load time with its file, line and reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builders import BASE_MANIFEST, BASE_TABLES, line_of, write_manual
+from rateshop.errors import ManualError, Problem
+from rateshop.rating.library import load_plan
+
+
+def problems_of(folder: Path) -> list[Problem]:
+    with pytest.raises(ManualError) as caught:
+        load_plan(folder)
+    return caught.value.problems
+
+
+def only_problem(folder: Path) -> Problem:
+    problems = problems_of(folder)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+def test_the_base_manual_loads(tmp_path: Path) -> None:
+    plan = load_plan(write_manual(tmp_path))
+    assert plan.key == "test/test/XX@2025-01-01"
+
+
+def test_yaml_syntax_error(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace("  territory: [north, south]", "  territory: [north, south")
+    p = only_problem(write_manual(tmp_path, manifest))
+    assert p.file.endswith("manual/manual.yaml")
+    assert p.line is not None
+    assert "YAML syntax error" in p.reason
+
+
+def test_unknown_table_in_a_step(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace("multiply: territory,", "multiply: teritory,")
+    p = only_problem(write_manual(tmp_path, manifest))
+    assert p.line == line_of(manifest, "multiply: teritory")
+    assert "'teritory' is neither a table nor a variable" in p.reason
+    assert "tables: age, territory" in p.reason
+
+
+def test_unknown_table_called_in_an_expression(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace(
+        "multiply: territory,", 'multiply: "terr(territory=territory)",'
+    )
+    p = only_problem(write_manual(tmp_path, manifest))
+    assert p.line == line_of(manifest, "terr(")
+    assert "unknown function or table 'terr'" in p.reason
+
+
+def test_missing_key_column(tmp_path: Path) -> None:
+    tables = dict(BASE_TABLES, **{"territory.csv": "region,factor\nnorth,1.10\nsouth,0.90\n"})
+    p = only_problem(write_manual(tmp_path, tables=tables))
+    assert p.line == line_of(BASE_MANIFEST, "keys: {territory: territory}")
+    assert "key column 'territory' is missing; columns are region, factor" in p.reason
+
+
+def test_band_gap(tmp_path: Path) -> None:
+    tables = dict(BASE_TABLES, **{"age.csv": "age,factor\n16-24,1.50\n26-64,1.00\n65+,1.20\n"})
+    p = only_problem(write_manual(tmp_path, tables=tables))
+    assert p.file.endswith("tables/age.csv")
+    assert p.line == 3
+    assert "gap between band 16-24 (line 2) and band 26-64" in p.reason
+
+
+def test_band_overlap(tmp_path: Path) -> None:
+    tables = dict(BASE_TABLES, **{"age.csv": "age,factor\n16-25,1.50\n25-64,1.00\n65+,1.20\n"})
+    p = only_problem(write_manual(tmp_path, tables=tables))
+    assert p.file.endswith("tables/age.csv")
+    assert p.line == 3
+    assert "band 25-64 overlaps band 16-25 (line 2)" in p.reason
+
+
+def test_duplicate_keys(tmp_path: Path) -> None:
+    tables = dict(
+        BASE_TABLES, **{"territory.csv": "territory,factor\nnorth,1.10\nsouth,0.90\nnorth,1.05\n"}
+    )
+    p = only_problem(write_manual(tmp_path, tables=tables))
+    assert p.file.endswith("tables/territory.csv")
+    assert p.line == 4
+    assert "duplicate key (same keys as line 2)" in p.reason
+
+
+def test_missing_row_in_a_grid(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace(
+        "keys: {territory: territory}", "keys: {territory: territory, band: {band: age}}"
+    )
+    tables = dict(
+        BASE_TABLES,
+        **{
+            "territory.csv": "territory,band,factor\nnorth,16-64,1.1\nnorth,65+,1.2\nsouth,16-64,0.9\n"
+        },
+    )
+    p = only_problem(write_manual(tmp_path, manifest, tables))
+    assert "no row for territory south, band 65+" in p.reason
+
+
+def test_step_names_a_variable_that_does_not_exist(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace(
+        "    - {id: territory,",
+        '    - {id: youth, multiply: 1.05, when: "drivr_age < 25"}\n    - {id: territory,',
+    )
+    p = only_problem(write_manual(tmp_path, manifest))
+    assert p.line == line_of(manifest, "drivr_age")
+    assert "unknown name 'drivr_age'" in p.reason
+    assert "known names: age, coverage, territory" in p.reason
+
+
+def test_type_error_in_an_expression(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace(
+        "    - {id: territory,",
+        '    - {id: youth, multiply: 1.05, when: "territory + 1 > 2"}\n    - {id: territory,',
+    )
+    p = only_problem(write_manual(tmp_path, manifest))
+    assert p.line == line_of(manifest, "territory + 1")
+    assert "expected a number, got one of north, south" in p.reason
+
+
+def test_category_value_that_can_never_match(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace(
+        "    - {id: territory,",
+        "    - {id: coastal, multiply: 1.05, when: \"territory == 'east'\"}\n    - {id: territory,",
+    )
+    p = only_problem(write_manual(tmp_path, manifest))
+    assert "'east' is never a value of territory; its values are north, south" in p.reason
+
+
+def test_interpolation_rows_out_of_order(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace(
+        "  territory:\n    file: tables/territory.csv",
+        "  aoi:\n    file: tables/aoi.csv\n    keys: {amount: {interpolate: age}}\n    round: dollar\n"
+        "  territory:\n    file: tables/territory.csv",
+    )
+    tables = dict(BASE_TABLES, **{"aoi.csv": "amount,premium\n10,100\n30,120\n20,110\n"})
+    p = only_problem(write_manual(tmp_path, manifest, tables))
+    assert p.file.endswith("tables/aoi.csv")
+    assert p.line == 4
+    assert "amount must increase from row to row (20 after 30)" in p.reason
+
+
+def test_interpolated_table_must_say_how_to_round(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace(
+        "  territory:\n    file: tables/territory.csv",
+        "  aoi:\n    file: tables/aoi.csv\n    keys: {amount: {interpolate: age}}\n"
+        "  territory:\n    file: tables/territory.csv",
+    )
+    tables = dict(BASE_TABLES, **{"aoi.csv": "amount,premium\n10,100\n30,120\n"})
+    p = only_problem(write_manual(tmp_path, manifest, tables))
+    assert "an interpolated table must say how results are rounded" in p.reason
+
+
+def test_a_value_that_is_not_a_number(tmp_path: Path) -> None:
+    tables = dict(BASE_TABLES, **{"territory.csv": "territory,factor\nnorth,1.1O\nsouth,0.90\n"})
+    p = only_problem(write_manual(tmp_path, tables=tables))
+    assert p.line == 2
+    assert "column factor: '1.1O' is not a number" in p.reason
+
+
+def test_premium_left_with_more_than_cents(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace("multiply: territory, round: cent}", "multiply: territory}")
+    p = only_problem(write_manual(tmp_path, manifest))
+    assert p.line == line_of(manifest, "multiply: territory}")
+    assert "the premium still has 4 decimals after step territory" in p.reason
+
+
+def test_unknown_section_and_unknown_step_key(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace("rating:\n", "ratings: {}\nrating:\n").replace(
+        "{id: age, multiply: age, round: cent}", "{id: age, multiply: age, round: cent, wehn: true}"
+    )
+    problems = problems_of(write_manual(tmp_path, manifest))
+    reasons = [p.reason for p in problems]
+    assert any("unknown section 'ratings'" in r for r in reasons)
+    assert any("step age: unknown key 'wehn'" in r for r in reasons)
+
+
+def test_aggregation_in_a_step_must_move_to_derived(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace(
+        "  territory: [north, south]\n",
+        "  territory: [north, south]\n  claims:\n    type: list\n    item: claim\n    required: false\n"
+        "    fields: {year: int}\n",
+    ).replace(
+        "    - {id: territory,",
+        '    - {id: claims, multiply: "1 + 0.1 * count(c for c in claims)"}\n    - {id: territory,',
+    )
+    problems = problems_of(write_manual(tmp_path, manifest))
+    assert any("count() over a list cannot be used in a rating step" in p.reason for p in problems)
+
+
+def test_every_problem_is_reported_in_one_run(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace("multiply: territory,", "multiply: teritory,")
+    tables = dict(BASE_TABLES, **{"age.csv": "age,factor\n16-24,1.50\n26-64,1.00\n65+,1.20\n"})
+    problems = problems_of(write_manual(tmp_path, manifest, tables))
+    assert len(problems) == 2
+
+
+def test_two_versions_with_the_same_date_are_rejected(tmp_path: Path) -> None:
+    from rateshop.rating.library import Library
+
+    write_manual(tmp_path / "a")
+    write_manual(tmp_path / "b")
+    with pytest.raises(ManualError, match="is also defined in"):
+        Library.load(tmp_path)
