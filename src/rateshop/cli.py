@@ -26,8 +26,8 @@ app = typer.Typer(
 manual_app = typer.Typer(help="Work with rate manuals.", no_args_is_help=True)
 app.add_typer(manual_app, name="manual")
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 @manual_app.command("check")

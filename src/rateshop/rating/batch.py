@@ -303,6 +303,8 @@ class _Runner:
     def run(self, book: Book) -> BatchResult:
         n_units = len(book.unit_risk)
         n_risks = book.n_risks
+        if n_units == 0:
+            return self.nothing_to_rate(book)
         units = book.units
         unit_failed = np.zeros(n_units, dtype=bool)
         comp_totals: dict[str, IntArray] = {}
@@ -310,9 +312,6 @@ class _Runner:
         has_units = np.zeros(n_risks, dtype=bool)
         has_units[book.unit_risk] = True
         for comp, when, steps in self.components:
-            if n_units == 0:
-                comp_totals[comp.id] = np.zeros(n_risks, dtype=np.int64)
-                continue
             mask: Any = np.ones(n_units, dtype=bool)
             if comp.coverage is not None:
                 mask = np.asarray(units[f"coverages.{comp.coverage}.chosen"], dtype=bool)
@@ -376,6 +375,20 @@ class _Runner:
             status=status,
             declined=book.declined,
             errors=errors,
+        )
+
+    def nothing_to_rate(self, book: Book) -> BatchResult:
+        """Every risk was declined or rejected before rating: no column work to do."""
+        zeros = np.zeros(book.n_risks, dtype=np.int64)
+        status = ["error" if e is not None else "decline" for e in book.errors]
+        return BatchResult(
+            premium=zeros,
+            total=zeros.copy(),
+            fees={},
+            components={c.id: zeros.copy() for c, _, _ in self.components},
+            status=status,
+            declined=book.declined,
+            errors=list(book.errors),
         )
 
 
