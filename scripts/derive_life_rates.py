@@ -31,20 +31,33 @@ multipliers (capped at 1).  With ``v = 1 / (1 + i)`` and ``kp_x`` from the adjus
 
 Terms 10, 15, 20 and 30 years; issue ages 18-75, keeping only ``issue_age + term <= 85``.
 
+Rate revisions
+--------------
+A carrier may file a revised rate table from a later effective date.  ``REVISIONS`` holds the
+complete parameter set of each revision, keyed by ``(carrier_id, effective_date)``; each one is
+written beside the carrier's first table with the date as a suffix.
+
 Output
 ------
-One CSV per carrier, ``<out>/<carrier_id>_rates_per_1000.csv``, header
-``issue_age,sex,tobacco,health_class,term,rate``, ``\\n`` line endings, rows sorted by
+The tables are written where the rate manuals read them: one folder per carrier,
+``<out>/<carrier_id>/common/``, shared by that carrier's state manuals
+(``file: ../common/rates_per_1000.csv``):
+
+* ``rates_per_1000.csv``: the first filing (manuals effective 2026-01-01);
+* ``rates_per_1000_<date>.csv``: a revision from ``REVISIONS`` (e.g. ``_2026-07-01``).
+
+Header ``issue_age,sex,tobacco,health_class,term,rate``, ``\\n`` line endings, rows sorted by
 (issue_age, sex, tobacco, health_class, term) with ages/terms compared numerically and the text
 columns alphabetically (i.e. ``female`` before ``male``, ``preferred`` before
-``preferred_plus``).  ``rate`` always has exactly two decimals.
+``preferred_plus``).  ``rate`` always has exactly two decimals; ``tobacco`` is ``no``/``yes``,
+which the manuals read as a boolean key.
 
 Regenerate / verify (from the repository root)::
 
-    python scripts/derive_life_rates.py            # (re)write data/life/*.csv
+    python scripts/derive_life_rates.py            # (re)write manuals/<carrier>/common/*.csv
     python scripts/derive_life_rates.py --check    # exit 1 if committed CSVs are stale
 
-``--out DIR`` selects another directory (default: ``data/life`` under the repository root).
+``--out DIR`` selects another root folder (default: ``manuals`` under the repository root).
 """
 
 from __future__ import annotations
@@ -141,6 +154,26 @@ CARRIERS: dict[str, CarrierParams] = {
     },
 }
 
+# Rate revisions: (carrier_id, effective date) -> the complete parameter set from that date.
+#   evergreen-mutual 2026-07-01 (filed in New York only): after a tobacco mortality study the
+#   tobacco multiplier falls from 2.05 to 1.85, while the proportional expense loading rises from
+#   25% to 33%; non-smoker rates rise by about 5-6%, smoker rates fall by about 2-5%.
+REVISIONS: dict[tuple[str, str], CarrierParams] = {
+    ("evergreen-mutual", "2026-07-01"): {
+        "interest": 0.040,
+        "sex": {"male": 1.05, "female": 0.82},
+        "tobacco": 1.85,
+        "health_class": {
+            "preferred_plus": 0.68,
+            "preferred": 0.80,
+            "standard_plus": 0.92,
+            "standard": 1.10,
+        },
+        "expense_loading": 0.33,
+        "expense_per_1000": 0.15,
+    },
+}
+
 # SULT Makeham parameters and table range.
 SULT_A = 0.00022
 SULT_B = 2.7e-6
@@ -160,7 +193,8 @@ HEALTH_CLASSES = ("preferred", "preferred_plus", "standard", "standard_plus")
 
 HEADER = "issue_age,sex,tobacco,health_class,term,rate"
 CENT = Decimal("0.01")
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "data" / "life"
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "manuals"
+TABLE_STEM = "rates_per_1000"
 
 Row = tuple[int, str, str, str, int, Decimal]
 
@@ -267,9 +301,16 @@ def mortality_multiplier(params: CarrierParams, sex: str, tobacco: str, health: 
     return params["sex"][sex] * tobacco_factor * params["health_class"][health]
 
 
-def carrier_rows(carrier_id: str) -> list[Row]:
-    """Return the sorted rate rows for one carrier."""
-    params = CARRIERS[carrier_id]
+def params_for(carrier_id: str, revision: str | None = None) -> CarrierParams:
+    """Return the parameters of a carrier's first filing, or of one of its ``REVISIONS``."""
+    if revision is None:
+        return CARRIERS[carrier_id]
+    return REVISIONS[(carrier_id, revision)]
+
+
+def carrier_rows(carrier_id: str, revision: str | None = None) -> list[Row]:
+    """Return the sorted rate rows for one carrier (its first filing, or a dated revision)."""
+    params = params_for(carrier_id, revision)
     base_qx = sult_qx()
     rows: list[Row] = []
     for sex in SEXES:
@@ -299,19 +340,27 @@ def render_csv(rows: Sequence[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def output_path(out_dir: Path, carrier_id: str) -> Path:
-    """Return the CSV path for a carrier."""
-    return out_dir / f"{carrier_id}_rates_per_1000.csv"
+def table_versions() -> list[tuple[str, str | None]]:
+    """Return every (carrier_id, revision) to write; ``None`` is the first filing."""
+    versions: list[tuple[str, str | None]] = [(carrier_id, None) for carrier_id in CARRIERS]
+    versions.extend(REVISIONS)
+    return sorted(versions, key=lambda v: (v[0], v[1] or ""))
+
+
+def output_path(out_dir: Path, carrier_id: str, revision: str | None = None) -> Path:
+    """Return the CSV path of a carrier's table: ``<out>/<carrier>/common/rates_per_1000*.csv``."""
+    suffix = "" if revision is None else f"_{revision}"
+    return out_dir / carrier_id / "common" / f"{TABLE_STEM}{suffix}.csv"
 
 
 def write_tables(out_dir: Path) -> list[Path]:
-    """Check the basis, then write one CSV per carrier into ``out_dir``; return the paths."""
+    """Check the basis, then write every carrier's tables under ``out_dir``; return the paths."""
     check_sult_basis()
-    out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for carrier_id in sorted(CARRIERS):
-        path = output_path(out_dir, carrier_id)
-        path.write_bytes(render_csv(carrier_rows(carrier_id)).encode("utf-8"))
+    for carrier_id, revision in table_versions():
+        path = output_path(out_dir, carrier_id, revision)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(render_csv(carrier_rows(carrier_id, revision)).encode("utf-8"))
         written.append(path)
     return written
 
@@ -333,8 +382,9 @@ def first_difference(expected: bytes, actual: bytes) -> str | None:
 def check_tables(out_dir: Path) -> int:
     """Regenerate into a temp dir and compare with ``out_dir`` byte-for-byte; return exit code."""
     with tempfile.TemporaryDirectory() as tmp:
-        for fresh in write_tables(Path(tmp)):
-            committed = out_dir / fresh.name
+        fresh_root = Path(tmp)
+        for fresh in write_tables(fresh_root):
+            committed = out_dir / fresh.relative_to(fresh_root)
             if not committed.is_file():
                 print(f"{committed}: missing (run scripts/derive_life_rates.py)", file=sys.stderr)
                 return 1
@@ -342,8 +392,15 @@ def check_tables(out_dir: Path) -> int:
             if diff is not None:
                 print(f"{committed}: stale, {diff}", file=sys.stderr)
                 return 1
-    known = {output_path(out_dir, carrier_id).name for carrier_id in CARRIERS}
-    extra = sorted(p.name for p in out_dir.glob("*_rates_per_1000.csv") if p.name not in known)
+    known = {
+        output_path(out_dir, carrier_id, revision) for carrier_id, revision in table_versions()
+    }
+    found = {
+        path
+        for carrier_id in CARRIERS
+        for path in (out_dir / carrier_id / "common").glob(f"{TABLE_STEM}*.csv")
+    }
+    extra = sorted(str(path) for path in found - known)
     if extra:
         print(f"{out_dir}: unexpected rate tables {extra}", file=sys.stderr)
         return 1
@@ -358,7 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out",
         type=Path,
         default=DEFAULT_OUT,
-        help="output directory (default: data/life under the repository root)",
+        help="root folder holding <carrier>/common/ (default: manuals under the repository root)",
     )
     parser.add_argument(
         "--check",

@@ -19,7 +19,11 @@ from rateshop.rating.single import rate
 from risks import risk_strategy
 
 ROOT = Path(__file__).resolve().parents[2]
-MANUALS = find_manuals(ROOT / "manuals") + find_manuals(ROOT / "tests" / "fixtures")
+MANUALS = (
+    find_manuals(ROOT / "manuals")
+    + find_manuals(ROOT / "tests" / "fixtures")
+    + find_manuals(ROOT / "benchmarks" / "manuals")
+)
 PLANS: dict[Path, Plan] = {}
 
 
