@@ -147,7 +147,7 @@ def main() -> None:
     ratings = args.rows * len(COVERAGES)
 
     result = rate_book(plan, the_book)
-    assert all(s == "quote" for s in result.status[:1000])
+    assert not result.errors and not result.declined
     t_engine = timed(lambda: rate_book(plan, the_book))
 
     pos = positions(plan, raw)

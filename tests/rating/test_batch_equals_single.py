@@ -47,7 +47,8 @@ def single_answer(plan: Plan, risk: dict[str, Any]) -> tuple[Any, ...]:
 def batch_answers(plan: Plan, risks: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     result = rate_many(plan, risks)
     out: list[tuple[Any, ...]] = []
-    for i, status in enumerate(result.status):
+    for i in range(len(risks)):
+        status = result.status_of(i)
         if status == "error":
             out.append(("error",))
         elif status == "decline":

@@ -92,16 +92,15 @@ def validate(
 
 def _value(spec: FieldSpec, raw: Any, where: str, problems: list[FieldProblem]) -> Any:
     t = spec.type
-    allowed = spec.describe_allowed()
     if spec.choices is not None and (isinstance(raw, bool) or str(raw) not in spec.choices):
-        problems.append(FieldProblem(where, f"{raw!r} is not offered", allowed))
+        problems.append(FieldProblem(where, f"{raw!r} is not offered", spec.describe_allowed()))
         return int(spec.choices[0]) if isinstance(t, Num) else spec.choices[0]
     if isinstance(t, List):
         if not isinstance(raw, list):
-            problems.append(FieldProblem(where, "must be a list", allowed))
+            problems.append(FieldProblem(where, "must be a list", spec.describe_allowed()))
             return []
         if len(raw) < spec.min_items or (spec.max_items is not None and len(raw) > spec.max_items):
-            problems.append(FieldProblem(where, f"has {len(raw)} items", allowed))
+            problems.append(FieldProblem(where, f"has {len(raw)} items", spec.describe_allowed()))
         items = []
         for i, item in enumerate(raw):
             record = validate(spec.fields, item, f"{where}[{i}]", problems)
@@ -112,7 +111,9 @@ def _value(spec: FieldSpec, raw: Any, where: str, problems: list[FieldProblem]) 
         return validate(spec.fields, raw, where, problems)
     if isinstance(t, Bool):
         if not isinstance(raw, bool):
-            problems.append(FieldProblem(where, f"{raw!r} is not true or false", allowed))
+            problems.append(
+                FieldProblem(where, f"{raw!r} is not true or false", spec.describe_allowed())
+            )
         return bool(raw)
     if isinstance(t, Date):
         if isinstance(raw, dt.date):
@@ -120,37 +121,39 @@ def _value(spec: FieldSpec, raw: Any, where: str, problems: list[FieldProblem]) 
         try:
             return dt.date.fromisoformat(str(raw))
         except ValueError:
-            problems.append(FieldProblem(where, f"{raw!r} is not a date", allowed))
+            problems.append(FieldProblem(where, f"{raw!r} is not a date", spec.describe_allowed()))
             return dt.date(1900, 1, 1)
     if isinstance(t, Text):
         value = raw if isinstance(raw, str) else str(raw)
         if isinstance(raw, bool) or (t.values is not None and value not in t.values):
-            problems.append(FieldProblem(where, f"{raw!r} is not an allowed value", allowed))
+            problems.append(
+                FieldProblem(where, f"{raw!r} is not an allowed value", spec.describe_allowed())
+            )
         return value
     assert isinstance(t, Num)
-    return _number(spec, t, raw, where, allowed, problems)
+    return _number(spec, t, raw, where, problems)
 
 
-def _number(
-    spec: FieldSpec, t: Num, raw: Any, where: str, allowed: str | None, problems: list[FieldProblem]
-) -> int:
+def _number(spec: FieldSpec, t: Num, raw: Any, where: str, problems: list[FieldProblem]) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int | float | str | Decimal):
-        problems.append(FieldProblem(where, f"{raw!r} is not a number", allowed))
+        problems.append(FieldProblem(where, f"{raw!r} is not a number", spec.describe_allowed()))
         return 0
     try:
         scaled, scale = parse_scaled(str(raw))
     except ValueError:
-        problems.append(FieldProblem(where, f"{raw!r} is not a number", allowed))
+        problems.append(FieldProblem(where, f"{raw!r} is not a number", spec.describe_allowed()))
         return 0
     if scale > t.scale:
         trimmed = scaled // 10 ** (scale - t.scale)
         if trimmed * 10 ** (scale - t.scale) != scaled:
-            problems.append(FieldProblem(where, f"{raw!r} has too many decimals", allowed))
+            problems.append(
+                FieldProblem(where, f"{raw!r} has too many decimals", spec.describe_allowed())
+            )
         value = trimmed
     else:
         value = scaled * 10 ** (t.scale - scale)
     if (spec.minimum is not None and value < spec.minimum) or (
         spec.maximum is not None and value > spec.maximum
     ):
-        problems.append(FieldProblem(where, f"{raw} is out of range", allowed))
+        problems.append(FieldProblem(where, f"{raw} is out of range", spec.describe_allowed()))
     return int(value)

@@ -40,29 +40,33 @@ class Book:
     units: Frame
     unit_risk: IntArray  # the risk each unit belongs to, in non-decreasing order
     risks: Frame
-    declined: list[list[str]] = field(default_factory=list)
-    errors: list[str | None] = field(default_factory=list)
+    declined: dict[int, list[str]] = field(default_factory=dict)  # risk -> reasons
+    errors: dict[int, str] = field(default_factory=dict)  # risk -> why it could not be rated
 
     def __post_init__(self) -> None:
         self.units["__rows__"] = len(self.unit_risk)
         self.risks["__rows__"] = self.n_risks
-        if not self.declined:
-            self.declined = [[] for _ in range(self.n_risks)]
-        if not self.errors:
-            self.errors = [None] * self.n_risks
+
+
+QUOTE, DECLINE, ERROR = 0, 1, 2
+STATUS_NAMES = ("quote", "decline", "error")
 
 
 @dataclass
 class BatchResult:
-    """Per-risk results in integer cents; ``status`` is quote, decline or error."""
+    """Per-risk results in integer cents; ``status`` holds QUOTE, DECLINE or ERROR per risk."""
 
     premium: IntArray
     total: IntArray
     fees: dict[str, IntArray]
     components: dict[str, IntArray]
-    status: list[str]
-    declined: list[list[str]]
-    errors: list[str | None]
+    status: npt.NDArray[np.int8]
+    declined: dict[int, list[str]]
+    errors: dict[int, str]
+
+    def status_of(self, i: int) -> str:
+        """``quote``, ``decline`` or ``error`` for risk ``i``."""
+        return STATUS_NAMES[int(self.status[i])]
 
 
 def column_types(plan: Plan) -> tuple[dict[str, Type], dict[str, Type]]:
@@ -126,18 +130,17 @@ def book_from_risks(plan: Plan, risks: Sequence[Mapping[str, Any]]) -> Book:
     unit_rows: list[dict[str, Any]] = []
     unit_risk: list[int] = []
     risk_rows: list[dict[str, Any]] = []
-    declined: list[list[str]] = []
-    errors: list[str | None] = []
+    declined: dict[int, list[str]] = {}
+    errors: dict[int, str] = {}
     for i, risk in enumerate(risks):
         try:
             prepared = prepare(plan, risk)
         except RiskError as exc:
-            errors.append(str(exc))
-            declined.append([])
+            errors[i] = str(exc)
             risk_rows.append({})
             continue
-        errors.append(None)
-        declined.append(prepared.declined)
+        if prepared.declined:
+            declined[i] = prepared.declined
         risk_rows.append(prepared.risk)
         for u in prepared.units:
             unit_rows.append(u)
@@ -230,6 +233,8 @@ class _Runner:
         """Run steps over ``n`` rows from ``start``; return values and the failed-row mask."""
         v: Any = start
         bound = int(np.abs(v).max()) if isinstance(v, np.ndarray) and v.size else 0
+        # whether every value is known to be >= 0, so rounding needs no sign handling
+        nonneg = not isinstance(v, np.ndarray) or not v.size or bool(v.min() >= 0)
         failed = np.zeros(n, dtype=bool)
         for vs in steps:
             cs = vs.cs
@@ -240,19 +245,26 @@ class _Runner:
             reach = live if mask is None else (mask if live is None else live & mask)
             operand: Any = None
             op_bound = 0
+            op_nonneg = True
             if kind == "discount":
                 operand = self.discount(vs, frame, n, reach)
                 op_bound = int(np.abs(operand).max()) if operand.size else 0
+                op_nonneg = not operand.size or bool(operand.min() >= 0)
             elif vs.lookup is not None:
                 operand, missing = vs.lookup(frame, n)
-                failed |= missing if reach is None else (missing & reach)
+                if missing.any():
+                    failed |= missing if reach is None else (missing & reach)
                 op_bound = vs.lookup.max_abs
+                op_nonneg = vs.lookup.nonneg
             elif vs.operand is not None:
                 operand = np.broadcast_to(self.eval(vs.operand, frame, reach), (n,))
                 op_bound = int(np.abs(operand).max()) if operand.size else 0
+                op_nonneg = not operand.size or bool(operand.min() >= 0)
             if kind == "start":
-                v = operand if mask is None else np.where(mask, operand, 0)
+                # a private copy: later steps update it in place
+                v = np.array(operand, copy=True) if mask is None else np.where(mask, operand, 0)
                 bound = op_bound
+                nonneg = op_nonneg
             elif kind in ("multiply", "discount"):
                 if mask is not None:
                     operand = np.where(mask, operand, cs.align_total)
@@ -260,8 +272,12 @@ class _Runner:
                 if bound * op_bound >= LIMIT and getattr(v, "dtype", None) is not np.dtype(object):
                     v = np.asarray(v).astype(object)
                     operand = np.asarray(operand).astype(object)
-                v = v * operand
+                if v.dtype == operand.dtype and v.dtype != object:
+                    np.multiply(v, operand, out=v)
+                else:
+                    v = v * operand
                 bound *= op_bound
+                nonneg = nonneg and op_nonneg
             elif kind in ("add", "minimum", "maximum"):
                 a = v * cs.align_total
                 b = operand * cs.align_operand
@@ -273,8 +289,9 @@ class _Runner:
                     new = np.minimum(a, b)
                 v = new if mask is None else np.where(mask, new, a)
                 bound = bound * cs.align_total + op_bound * cs.align_operand
+                nonneg = nonneg and (op_nonneg or kind == "minimum")
             if cs.round_to is not None:
-                v = round_half_up_v(v, cs.mid_scale, cs.round_to)
+                v = round_half_up_v(v, cs.mid_scale, cs.round_to, nonneg, in_place=True)
                 bound = bound // POW10[max(0, cs.mid_scale - cs.round_to)] + 1
             nested = self.take_missing()
             if nested is not None:
@@ -301,6 +318,13 @@ class _Runner:
         return factor
 
     def run(self, book: Book) -> BatchResult:
+        self.vc.cache.clear()
+        try:
+            return self.run_frame(book)
+        finally:
+            self.vc.cache.clear()
+
+    def run_frame(self, book: Book) -> BatchResult:
         n_units = len(book.unit_risk)
         n_risks = book.n_risks
         if n_units == 0:
@@ -355,18 +379,15 @@ class _Runner:
             missing = self.take_missing()
             if missing is not None:
                 risk_failed |= missing
-        status: list[str] = []
-        errors = list(book.errors)
-        for i in range(n_risks):
-            if errors[i] is not None:
-                status.append("error")
-            elif book.declined[i]:
-                status.append("decline")
-            elif risk_failed[i]:
-                status.append("error")
-                errors[i] = "a table has no row for this risk's values"
-            else:
-                status.append("quote")
+        status = np.where(risk_failed, ERROR, QUOTE).astype(np.int8)
+        errors = dict(book.errors)
+        for i in np.nonzero(risk_failed)[0].tolist():
+            if i not in book.declined:
+                errors.setdefault(i, "a table has no row for this risk's values")
+        for i in book.declined:
+            status[i] = DECLINE
+        for i in book.errors:
+            status[i] = ERROR
         return BatchResult(
             premium=premium,
             total=premium + fee_total,
@@ -380,15 +401,17 @@ class _Runner:
     def nothing_to_rate(self, book: Book) -> BatchResult:
         """Every risk was declined or rejected before rating: no column work to do."""
         zeros = np.zeros(book.n_risks, dtype=np.int64)
-        status = ["error" if e is not None else "decline" for e in book.errors]
+        status = np.full(book.n_risks, DECLINE, dtype=np.int8)
+        for i in book.errors:
+            status[i] = ERROR
         return BatchResult(
             premium=zeros,
             total=zeros.copy(),
             fees={},
             components={c.id: zeros.copy() for c, _, _ in self.components},
             status=status,
-            declined=book.declined,
-            errors=list(book.errors),
+            declined=dict(book.declined),
+            errors=dict(book.errors),
         )
 
 
@@ -407,14 +430,90 @@ def _sum_by_risk(values: Any, starts: Any, has_units: Any, n_risks: int) -> Any:
 
 _RUNNERS: dict[int, _Runner] = {}
 
+# Rows per pass: small enough that a pass's columns stay in the CPU cache, large enough that
+# NumPy's per-call cost is spread thin (measured best between 16k and 64k on this machine).
+CHUNK = 32_768
 
-def rate_book(plan: Plan, book: Book) -> BatchResult:
-    """Rate every risk of ``book`` with ``plan`` in one column-wise pass."""
+
+def _slice(frame: Frame, lo: int, hi: int) -> Frame:
+    out: Frame = {}
+    for key, col in frame.items():
+        if key == "__rows__":
+            continue
+        if isinstance(col, Cat):
+            out[key] = Cat(col.codes[lo:hi], col.categories)
+        elif isinstance(col, np.ndarray):
+            out[key] = col[lo:hi]
+        else:
+            out[key] = col
+    return out
+
+
+def _chunks(book: Book, size: int) -> list[Book]:
+    """Split a book at risk boundaries into books of about ``size`` units."""
+    if len(book.unit_risk) <= size:
+        return [book]
+    parts = []
+    risk_lo = 0
+    while risk_lo < book.n_risks:
+        unit_lo = int(np.searchsorted(book.unit_risk, risk_lo))
+        unit_hi = min(unit_lo + size, len(book.unit_risk))
+        # the chunk ends after the last complete risk within it (at least one risk)
+        risk_hi = int(book.unit_risk[unit_hi - 1]) + 1 if unit_hi > unit_lo else risk_lo + 1
+        if (
+            unit_hi < len(book.unit_risk)
+            and book.unit_risk[unit_hi] == risk_hi - 1
+            and risk_hi - 1 > risk_lo
+        ):
+            risk_hi -= 1
+        unit_hi = int(np.searchsorted(book.unit_risk, risk_hi))
+        parts.append(
+            Book(
+                n_risks=risk_hi - risk_lo,
+                units=_slice(book.units, unit_lo, unit_hi),
+                unit_risk=book.unit_risk[unit_lo:unit_hi] - risk_lo,
+                risks=_slice(book.risks, risk_lo, risk_hi),
+                declined={
+                    i - risk_lo: r for i, r in book.declined.items() if risk_lo <= i < risk_hi
+                },
+                errors={i - risk_lo: e for i, e in book.errors.items() if risk_lo <= i < risk_hi},
+            )
+        )
+        risk_lo = risk_hi
+    return parts
+
+
+def _concat(results: list[BatchResult]) -> BatchResult:
+    if len(results) == 1:
+        return results[0]
+    first = results[0]
+    declined: dict[int, list[str]] = {}
+    errors: dict[int, str] = {}
+    offset = 0
+    for r in results:
+        declined.update({i + offset: v for i, v in r.declined.items()})
+        errors.update({i + offset: v for i, v in r.errors.items()})
+        offset += len(r.premium)
+    return BatchResult(
+        premium=np.concatenate([r.premium for r in results]),
+        total=np.concatenate([r.total for r in results]),
+        fees={k: np.concatenate([r.fees[k] for r in results]) for k in first.fees},
+        components={
+            k: np.concatenate([r.components[k] for r in results]) for k in first.components
+        },
+        status=np.concatenate([r.status for r in results]),
+        declined=declined,
+        errors=errors,
+    )
+
+
+def rate_book(plan: Plan, book: Book, chunk: int = CHUNK) -> BatchResult:
+    """Rate every risk of ``book`` with ``plan``, column-wise, a cache-sized chunk at a time."""
     runner = _RUNNERS.get(id(plan))
     if runner is None or runner.plan is not plan:
         runner = _Runner(plan)
         _RUNNERS[id(plan)] = runner
-    return runner.run(book)
+    return _concat([runner.run(part) for part in _chunks(book, chunk)])
 
 
 def rate_many(plan: Plan, risks: Sequence[Mapping[str, Any]]) -> BatchResult:

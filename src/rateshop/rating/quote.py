@@ -112,8 +112,9 @@ class WorksheetLine:
         }
 
 
-# (unit label, component id, compiled step, key text, operand, running total, applied, note)
-RawLine = tuple[str | None, str, "CStep", str | None, int | None, int, bool, str]
+# (unit label, component id, compiled step, lookup token, operand, running total, applied, note)
+# The lookup token is turned into text only when someone reads the worksheet.
+RawLine = tuple[str | None, str, "CStep", Any, int | None, int, bool, str]
 
 
 @dataclass
@@ -125,8 +126,9 @@ class Worksheet:
     @property
     def lines(self) -> list[WorksheetLine]:
         out = []
-        for unit, comp, cs, key, operand, total, applied, note in self.raw:
+        for unit, comp, cs, token, operand, total, applied, note in self.raw:
             st = cs.step
+            key = None if token is None else token[0].describe(token[1], token[2])
             out.append(
                 WorksheetLine(
                     unit=unit,

@@ -63,6 +63,9 @@ DATE_FUNCS: dict[str, Callable[[dt.date, dt.date], int]] = {
 }
 
 
+LOOKUP_CACHE = "\x00lookups"
+
+
 class NoMatch(RiskError):
     """A table has no row for the values a risk gave it (and declares no default)."""
 
@@ -118,57 +121,88 @@ class LookupFn:
             f for k, f in zip(self.keys, self.key_fns, strict=True) if k.dim is not None
         ]
         self.simple = self.interp_index is None
+        self.signature = f"{table.name}|{node.keys!r}"
 
-    def codes(self, env: Env) -> tuple[list[int], Any]:
-        codes: list[int] = []
-        for conv, fn in zip(self.dim_keys, self.dim_fns, strict=True):
-            value = conv.convert(fn(env))
-            assert conv.dim is not None
-            if value is None:
-                codes.append(-1)
-            elif conv.by_text:
-                codes.append(conv.dim.text_code(value))
-            else:
-                codes.append(conv.dim.code(value))
+    def locate(self, env: Env) -> tuple[int, Any, tuple[Any, ...]]:
+        """Grid position (-1: no row), interpolation amount and the raw key values.
+
+        Cached in the unit's ``env`` under :data:`LOOKUP_CACHE`: components of one unit that
+        look up the same table with the same keys match the row once.
+        """
+        cache = env.get(LOOKUP_CACHE)
+        if cache is not None:
+            hit = cache.get(self.signature)
+            if hit is not None:
+                return hit  # type: ignore[no-any-return]
+        raw = tuple(fn(env) for fn in self.key_fns)
+        pos = 0
+        dim_i = 0
         x = None
-        if self.interp_index is not None:
-            x = self.keys[self.interp_index].convert(self.key_fns[self.interp_index](env))
-        return codes, x
+        for conv, value in zip(self.keys, raw, strict=True):
+            converted = conv.convert(value)
+            if conv.dim is None:
+                x = converted
+                continue
+            if converted is None:
+                pos = -1
+                break
+            code = conv.dim.text_code(converted) if conv.by_text else conv.dim.code(converted)
+            if code < 0:
+                pos = -1
+                break
+            pos += code * self.table.strides[dim_i]
+            dim_i += 1
+        found = (pos, x, raw)
+        if cache is not None:
+            cache[self.signature] = found
+        return found
 
-    def find(self, env: Env) -> tuple[int, str]:
-        """The value and a description of the row that gave it."""
-        codes, x = self.codes(env)
-        table = self.table
+    def value_at(self, env: Env, pos: int, x: Any) -> int:
         value: int | None = None
-        if -1 not in codes:
-            pos = sum(c * s for c, s in zip(codes, table.strides, strict=False))
+        if pos >= 0:
             if self.simple:
                 value = self.values[pos]
             elif x is not None:
-                value = table.interpolate(self.column, pos, x)
+                value = self.table.interpolate(self.column, pos, x)
         if value is None:
             if self.default is not None:
-                return self.default, self.describe(env, codes, x) + " (default)"
+                return self.default
             raise self.no_match(env)
-        return value, self.describe(env, codes, x)
-
-    def __call__(self, env: Env) -> int:
-        value, _ = self.find(env)
         return value
 
-    def describe(self, env: Env, codes: list[int], x: Any) -> str:
+    def __call__(self, env: Env) -> int:
+        pos, x, _ = self.locate(env)
+        return self.value_at(env, pos, x)
+
+    def find(self, env: Env) -> tuple[int, tuple[LookupFn, tuple[Any, ...], bool]]:
+        """The value and a token from which :meth:`describe` tells the row that gave it."""
+        pos, x, raw = self.locate(env)
+        value = self.value_at(env, pos, x)
+        return value, (
+            self,
+            raw,
+            pos < 0 or (not self.simple and value == self.default and x is None),
+        )
+
+    def describe(self, raw: tuple[Any, ...], defaulted: bool) -> str:
+        """Human text for the keys a lookup used, with the band each fell in."""
         parts = []
-        for conv, fn, code in zip(self.dim_keys, self.dim_fns, codes, strict=True):
-            assert conv.dim is not None
-            shown = _show(fn(env), conv.expr)
-            label = conv.dim.labels[code] if code >= 0 else "?"
+        for conv, value in zip(self.keys, raw, strict=True):
+            shown = _show(value, conv.expr)
+            label = shown
+            if conv.dim is not None:
+                converted = conv.convert(value)
+                code = -1
+                if converted is not None:
+                    code = (
+                        conv.dim.text_code(converted) if conv.by_text else conv.dim.code(converted)
+                    )
+                label = conv.dim.labels[code] if code >= 0 else "?"
             parts.append(
                 f"{conv.key}={shown}" if label == shown else f"{conv.key}={shown} [{label}]"
             )
-        if self.interp_index is not None:
-            conv = self.keys[self.interp_index]
-            parts.append(f"{conv.key}={_show(self.key_fns[self.interp_index](env), conv.expr)}")
-        return ", ".join(parts)
+        text = ", ".join(parts)
+        return f"{text} (default)" if defaulted else text
 
     def no_match(self, env: Env) -> NoMatch:
         given = []

@@ -28,6 +28,7 @@ from rateshop.rating.quote import (
     RawLine,
     Worksheet,
 )
+from rateshop.rating.scalar import LOOKUP_CACHE
 
 
 def _discount_factor(
@@ -71,7 +72,7 @@ def run_chain(
         kind = cs.step.kind
         applied = cs.when is None or bool(cs.when(env))
         operand: int | None = None
-        key: str | None = None
+        key: Any = None
         note = ""
         if kind == "round":
             pass
@@ -128,6 +129,7 @@ def rate(plan: Plan, risk: Mapping[str, Any], *, trace: bool = True) -> Quote | 
     comp_totals = dict.fromkeys((c.id for c in plan.components), 0)
     units: list[tuple[str | None, list[Amount]]] = []
     for env, label in zip(prepared.units, prepared.unit_labels, strict=True):
+        env[LOOKUP_CACHE] = {}
         unit_amounts: list[Amount] = []
         for comp in plan.components:
             if comp.coverage is not None and not env[f"coverages.{comp.coverage}.chosen"]:

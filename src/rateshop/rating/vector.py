@@ -92,13 +92,20 @@ def half_up_div(num: Any, den: Any) -> Any:
     return sign * ((2 * np.abs(num) + den) // (2 * den))
 
 
-def round_half_up_v(value: Any, from_scale: int, to_scale: int) -> Any:
-    """Column version of :func:`rateshop.money.round_half_up`."""
+def round_half_up_v(
+    value: Any, from_scale: int, to_scale: int, nonneg: bool = False, in_place: bool = False
+) -> Any:
+    """Column version of :func:`rateshop.money.round_half_up`; ``nonneg`` skips sign handling,
+    ``in_place`` lets it overwrite ``value`` (an int64 array the caller owns)."""
     if to_scale >= from_scale:
         return value * POW10[to_scale - from_scale]
     div = POW10[from_scale - to_scale]
     half = div // 2
-    if isinstance(value, np.ndarray) and value.dtype != object and value.size and value.min() >= 0:
+    if nonneg:
+        if in_place and isinstance(value, np.ndarray) and value.dtype == np.int64:
+            np.add(value, half, out=value)
+            np.floor_divide(value, div, out=value)
+            return value
         return (value + half) // div
     sign = np.where(value < 0, -1, 1)
     return sign * ((np.abs(value) + half) // div)
@@ -139,19 +146,34 @@ VDATE_FUNCS = {
 
 
 class VLookup:
-    """A table lookup over columns: codes per dimension, then one gather (or interpolation)."""
+    """A table lookup over columns: codes per dimension, then one gather (or interpolation).
 
-    def __init__(self, node: Lookup, table: Table, compile_key: Callable[[Expr], VFn]) -> None:
+    The grid positions depend only on the table and its key expressions, not on the column
+    read, so lookups of one table by several components share them through ``cache``.
+    """
+
+    def __init__(
+        self,
+        node: Lookup,
+        table: Table,
+        compile_key: Callable[[Expr], VFn],
+        cache: dict[str, Any] | None = None,
+    ) -> None:
         self.table = table
+        self.cache = {} if cache is None else cache
+        self.signature = f"{table.name}|{node.keys!r}"
+        self.luts: dict[int, tuple[int, IntArray, int] | None] = {}
         self.node = node
         self.column = node.column
         self.keys = [KeyConv(table, k, e) for k, e in node.keys]
         self.key_fns = [compile_key(e) for _, e in node.keys]
         values = table.grid[node.column]
         self.present = np.array([v is not None for v in values], dtype=bool)
+        self.all_present = bool(self.present.all())
         self.values = np.array([0 if v is None else v for v in values], dtype=np.int64)
         self.strides = table.strides
         self.default = None if table.default is None else table.default[node.column]
+        self.nonneg = all(v >= 0 for v in values if v is not None) and (self.default or 0) >= 0
         self.max_abs = max(
             [abs(v) for v in values if v is not None] + [abs(self.default or 0)] + [0]
         )
@@ -184,6 +206,13 @@ class VLookup:
             lut = np.array([dim.codes.get(False, -1), dim.codes.get(True, -1)], dtype=np.int64)
             return lut[arr.astype(np.int64)]
         vals = self._convert(conv, arr)
+        dense = self._dense(dim)
+        if dense is not None and vals.dtype != object:
+            lo, lut, above = dense
+            shifted = vals - lo
+            size = len(lut)
+            codes = lut[np.clip(shifted, 0, size - 1)]
+            return np.where(shifted < 0, -1, np.where(shifted >= size, above, codes))
         if dim.match == "band":
             los = np.array(dim.los, dtype=np.int64)
             his = np.array([BIG if h is None else h for h in dim.his], dtype=np.int64)
@@ -198,6 +227,31 @@ class VLookup:
         idx = np.clip(np.searchsorted(keys, vals), 0, len(keys) - 1)
         return np.where(keys[idx] == vals, codes[idx], -1)
 
+    def _dense(self, dim: Any) -> tuple[int, IntArray, int] | None:
+        """A direct code array over a small numeric key range: (lowest key, codes, code above)."""
+        key = id(dim)
+        if key in self.luts:
+            return self.luts[key]
+        out: tuple[int, IntArray, int] | None = None
+        if dim.match == "band" and dim.los:
+            lo = dim.los[0]
+            open_top = dim.his[-1] is None
+            top = dim.los[-1] if open_top else dim.his[-1]
+            if top - lo < 100_000:
+                lut = np.full(top - lo + 1, -1, dtype=np.int64)
+                for code, (b_lo, b_hi) in enumerate(zip(dim.los, dim.his, strict=True)):
+                    lut[b_lo - lo : (top if b_hi is None else b_hi) - lo + 1] = code
+                out = (lo, lut, len(dim.los) - 1 if open_top else -1)
+        elif dim.match == "exact" and isinstance(dim.type, Num) and dim.codes:
+            lo, top = min(dim.codes), max(dim.codes)
+            if top - lo < 100_000:
+                lut = np.full(top - lo + 1, -1, dtype=np.int64)
+                for value, code in dim.codes.items():
+                    lut[value - lo] = code
+                out = (lo, lut, -1)
+        self.luts[key] = out
+        return out
+
     @staticmethod
     def _convert(conv: KeyConv, arr: Any) -> Any:
         if not conv.is_num:
@@ -209,8 +263,11 @@ class VLookup:
         q, r = np.divmod(arr, conv.down)
         return np.where(r == 0, q, np.iinfo(np.int64).min)
 
-    def __call__(self, frame: Frame, n: int) -> tuple[Any, Any]:
-        """Values and a mask of rows that found no row (and no default)."""
+    def positions(self, frame: Frame, n: int) -> tuple[IntArray, Any, Any]:
+        """Grid positions, rows with no match, and interpolation amounts (cached per frame)."""
+        hit = self.cache.get(self.signature)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
         pos = np.zeros(n, dtype=np.int64)
         missing = np.zeros(n, dtype=bool)
         dim_i = 0
@@ -223,12 +280,19 @@ class VLookup:
             missing |= codes < 0
             pos += np.where(codes < 0, 0, codes) * self.strides[dim_i]
             dim_i += 1
+        self.cache[self.signature] = (pos, missing, x)
+        return pos, missing, x
+
+    def __call__(self, frame: Frame, n: int) -> tuple[Any, Any]:
+        """Values and a mask of rows that found no row (and no default)."""
+        pos, missing, x = self.positions(frame, n)
         if x is None:
             out = self.values[pos]
-            missing |= ~self.present[pos]
+            if not self.all_present:
+                missing = missing | ~self.present[pos]
         else:
             out, miss = self._interpolate(pos, x)
-            missing |= miss
+            missing = missing | miss
         if self.default is not None and missing.any():
             out = np.where(missing, self.default, out)
             missing = np.zeros(n, dtype=bool)
@@ -280,11 +344,11 @@ class VCompiler:
 
     def __init__(self, tables: dict[str, Table]) -> None:
         self.tables = tables
-        self.lookups: list[VLookup] = []
+        self.cache: dict[str, Any] = {}  # grid positions per lookup signature, for one frame
         self.missing: Any = None  # set by the executor: rows where a nested lookup found nothing
 
     def lookup(self, node: Lookup) -> VLookup:
-        return VLookup(node, self.tables[node.table], self.compile)
+        return VLookup(node, self.tables[node.table], self.compile, self.cache)
 
     def guarded(self, fn: VFn, f: Frame, reach: Any) -> Column:
         """Evaluate ``fn``; keep its failed rows only where ``reach`` (None = everywhere)."""
