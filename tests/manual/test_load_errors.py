@@ -188,7 +188,7 @@ def test_aggregation_in_a_step_must_move_to_derived(tmp_path: Path) -> None:
         '    - {id: claims, multiply: "1 + 0.1 * count(c for c in claims)"}\n    - {id: territory,',
     )
     problems = problems_of(write_manual(tmp_path, manifest))
-    assert any("count() over a list cannot be used in a rating step" in p.reason for p in problems)
+    assert any("count() over a list cannot be used here" in p.reason for p in problems)
 
 
 def test_every_problem_is_reported_in_one_run(tmp_path: Path) -> None:
@@ -205,3 +205,74 @@ def test_two_versions_with_the_same_date_are_rejected(tmp_path: Path) -> None:
     write_manual(tmp_path / "b")
     with pytest.raises(ManualError, match="is also defined in"):
         Library.load(tmp_path)
+
+
+def test_table_level_problems_point_at_the_manifest(tmp_path: Path) -> None:
+    tables = dict(BASE_TABLES, **{"territory.csv": "region,factor\nnorth,1.10\nsouth,0.90\n"})
+    p = only_problem(write_manual(tmp_path, tables=tables))
+    assert p.file.endswith("manual/manual.yaml")
+
+
+def test_an_empty_value_cell_is_rejected(tmp_path: Path) -> None:
+    tables = dict(BASE_TABLES, **{"territory.csv": "territory,factor\nnorth,1.10\nsouth,\n"})
+    p = only_problem(write_manual(tmp_path, tables=tables))
+    assert p.file.endswith("tables/territory.csv")
+    assert p.line == 3
+    assert "column factor is empty" in p.reason
+
+
+def test_an_impossible_date_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    p = only_problem(write_manual(tmp_path, BASE_MANIFEST.replace("2025-01-01", "2025-02-30")))
+    assert "bad value" in p.reason
+
+
+def test_an_optional_input_needs_a_default(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace(
+        "  territory: [north, south]\n",
+        "  territory: [north, south]\n  discount: {type: decimal, required: false}\n",
+    )
+    p = only_problem(write_manual(tmp_path, manifest))
+    assert p.line == line_of(manifest, "discount:")
+    assert "an optional input needs a default" in p.reason
+
+
+def test_a_table_named_as_a_value_suggests_calling_it(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace(
+        "rating:\n",
+        "  bonus:\n    rows: [{factor: 1.05}]\n    keys: {}\nderived:\n  bonus_factor: bonus\nrating:\n",
+    )
+    p = only_problem(write_manual(tmp_path, manifest))
+    assert "bonus is a table; look it up as bonus() or bonus(key=...)" in p.reason
+
+
+def test_whole_number_value_lists_are_numbers(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace(
+        "  territory: [north, south]\n", "  territory: [north, south]\n  term: [10, 20]\n"
+    ).replace(
+        "    - {id: territory,",
+        '    - {id: long_term, multiply: 0.95, when: "term > 15", round: cent}\n    - {id: territory,',
+    )
+    plan = load_plan(write_manual(tmp_path, manifest))
+    from rateshop.errors import RiskError
+    from rateshop.rating.quote import Quote
+    from rateshop.rating.single import rate
+
+    quote = rate(plan, {"age": 30, "territory": "north", "term": 20})
+    assert isinstance(quote, Quote)
+    assert str(quote.premium) == "104.50"
+    with pytest.raises(RiskError, match="allowed: 10, 20"):
+        rate(plan, {"age": 30, "territory": "north", "term": 15})
+
+
+def test_shared_steps_can_branch_on_the_component(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace("rating:\n", "components: [bi, pd]\nrating:\n").replace(
+        "    - {id: territory,",
+        "    - {id: bi_only, multiply: 2, when: \"coverage == 'bi'\"}\n    - {id: territory,",
+    )
+    plan = load_plan(write_manual(tmp_path, manifest))
+    from rateshop.rating.quote import Quote
+    from rateshop.rating.single import rate
+
+    quote = rate(plan, {"age": 30, "territory": "north"})
+    assert isinstance(quote, Quote)
+    assert {c.id: str(c.amount) for c in quote.components} == {"bi": "220.00", "pd": "110.00"}

@@ -256,6 +256,10 @@ class _Checker:
         if node.id in scope.aliases:
             alias_type, path = scope.aliases[node.id]
             return Name(alias_type, path)
+        if node.id not in scope.roots and node.id in scope.tables:
+            raise self.fail(
+                node, f"{node.id} is a table; look it up as {node.id}() or {node.id}(key=...)"
+            )
         if node.id not in scope.roots:
             known = ", ".join(sorted({*scope.roots, *scope.consts, *scope.aliases})) or "none"
             raise self.fail(node, f"unknown name {node.id!r}; known names: {known}")
@@ -374,7 +378,8 @@ class _Checker:
 
     def check_category(self, subject: Expr, other: Expr, other_node: ast.AST) -> None:
         if (
-            isinstance(subject.type, Text)
+            not isinstance(subject, Const)
+            and isinstance(subject.type, Text)
             and subject.type.values is not None
             and isinstance(other, Const)
             and isinstance(other.type, Text)

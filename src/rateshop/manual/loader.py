@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,7 @@ class _Loader:
         self.items: dict[str, tuple[str, str]] = {}  # item -> (parent record, list field)
         self.component_when: dict[str, Any] = {}
         self.failed_tables: set[str] = set()
+        self.component_ids: list[str] = []
 
     # ------------------------------------------------------------------ reporting
     def bad(self, line: int | None, reason: str, file: str | None = None) -> None:
@@ -181,7 +183,7 @@ class _Loader:
         hashed = hashlib.sha256()
         for p in sorted(set(self.hashed)):
             try:
-                hashed.update(p.relative_to(self.root).as_posix().encode())
+                hashed.update(os.path.relpath(p, self.root).encode())
                 hashed.update(p.read_bytes())
             except OSError:
                 continue
@@ -239,6 +241,8 @@ class _Loader:
                 self.bad(raw.line_of(key), f"manual.{key}: {value!r} is not a date (YYYY-MM-DD)")
                 return None
 
+        if "sample" in raw and not isinstance(raw["sample"], bool):
+            self.bad(raw.line_of("sample"), "manual.sample must be true or false")
         term = raw.get("term_months", 12)
         if not isinstance(term, int) or isinstance(term, bool) or not 1 <= term <= 120:
             self.bad(
@@ -265,7 +269,7 @@ class _Loader:
             version=text("version", False, effective.isoformat()),
             title=text("title", False),
             term_months=term,
-            sample=bool(raw.get("sample", False)),
+            sample=raw.get("sample", False) is True,
             source=text("source", False),
         )
 
@@ -301,9 +305,7 @@ class _Loader:
             self.shapes[record][name] = shorthand[raw]
             return FieldSpec(name, shorthand[raw], line)
         if isinstance(raw, Seq):
-            category = Text(tuple(str(v) for v in raw))
-            self.shapes[record][name] = category
-            return FieldSpec(name, category, line)
+            return self.category(name, raw, line, record, FieldSpec(name, Text(), line))
         if not isinstance(raw, Node):
             self.bad(line, f"input {name}: give a type name, a list of values or a mapping")
             return None
@@ -343,12 +345,12 @@ class _Loader:
             self.shapes[record][name] = ("record", rec_name)
             return spec
         t: Type
-        if kind == "category":
+        if kind == "category" or (kind in ("int", "integer") and "values" in raw):
             values = raw.get("values")
             if not isinstance(values, Seq) or not values:
                 self.bad(raw.line_of("values"), f"input {name}: a category needs a list of values")
                 return None
-            t = Text(tuple(str(v) for v in values))
+            t = self.category(name, values, line, record, FieldSpec(name, Text(), line)).type
         elif kind == "decimal":
             decimals = raw.get("decimals", 2)
             if not isinstance(decimals, int) or not 0 <= decimals <= 9:
@@ -361,6 +363,8 @@ class _Loader:
             self.bad(raw.line_of("type"), f"input {name}: unknown type {kind!r}")
             return None
         spec = FieldSpec(name, t, line, required=bool(raw.get("required", True)))
+        if "values" in raw and isinstance(t, Num):
+            spec.choices = tuple(str(v) for v in raw["values"])
         for bound in ("min", "max"):
             if bound in raw:
                 if not isinstance(t, Num):
@@ -383,7 +387,24 @@ class _Loader:
             for p in problems:
                 self.bad(raw.line_of("default"), f"input {name}: default {p.problem}")
             spec.required = False
+        elif not spec.required:
+            self.bad(
+                line,
+                f"input {name}: an optional input needs a default (what to rate when it is not given)",
+            )
         self.shapes[record][name] = t
+        return spec
+
+    def category(
+        self, name: str, values: Seq, line: int, record: str, spec: FieldSpec
+    ) -> FieldSpec:
+        """A closed list of values: whole numbers stay numbers (``[0, 1, 2, 5]``), else text."""
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            spec.type = INT
+            spec.choices = tuple(str(v) for v in values)
+        else:
+            spec.type = Text(tuple(str(v) for v in values))
+        self.shapes[record][name] = spec.type
         return spec
 
     def coverages(self, raw: Any, line: int, inputs: dict[str, FieldSpec]) -> dict[str, Coverage]:
@@ -430,7 +451,10 @@ class _Loader:
                             oline,
                             f"coverage {cid} option {oname}: default {default!r} is not offered",
                         )
-                    fs.default = default if isinstance(ot, Text) else int(default)
+                    elif isinstance(ot, Text):
+                        fs.default = str(default)
+                    else:
+                        fs.default = int(default)
                     fs.required = False
                 options[oname] = fs
                 self.shapes[rec][oname] = ot
@@ -532,7 +556,7 @@ class _Loader:
                 beyond = (str(b["every"]), str(b["add"]))
         default = spec.get("default")
         table, problems = build_table(
-            name, shown, spec.line, keys, header, rows,
+            name, shown, spec.line, keys, header, rows, manifest=self.file,
             decimals=decimals, beyond=beyond,
             default=None if default is None else str(default),
             sparse=bool(spec.get("sparse", False)),
@@ -718,9 +742,11 @@ class _Loader:
     def component_scope(
         self, base: Scope, comp: Component, coverages: dict[str, Coverage]
     ) -> Scope:
-        consts = {"coverage": Const(Text((comp.id,)), comp.id)}
+        # ``coverage`` is this component's id, typed as any component id so shared steps can
+        # branch on it (``coverage in ['BI', 'PD']``).
+        consts = {"coverage": Const(Text(tuple(self.component_ids) or (comp.id,)), comp.id)}
         aliases: dict[str, tuple[Type, tuple[str, ...]]] = {}
-        if comp.coverage is not None:
+        if comp.coverage is not None and comp.coverage in coverages:
             aliases["option"] = (
                 self.record_type(f"coverages.{comp.coverage}"),
                 ("coverages", comp.coverage),
@@ -750,6 +776,7 @@ class _Loader:
                                 f"step {item.get('id')}: {key} names unknown component {cid!r}; components: {sorted(ids)}",
                             )
         base = self.unit_scope(unit)
+        self.component_ids = [c.id for c in components]
         for comp in components:
             scope = self.component_scope(base, comp, coverages)
             when_text = self.component_when.get(comp.id)
@@ -774,6 +801,7 @@ class _Loader:
             self.bad(getattr(raw, "line", None), f"{where}.steps must be a list")
             return out
         seen: set[str] = set()
+        before = len(self.problems)
         for item, iline in zip(raw, raw.item_lines, strict=True):
             if not isinstance(item, Node):
                 self.bad(iline, f"{where} step must be a mapping with an id and one operation")
@@ -827,7 +855,8 @@ class _Loader:
                     continue
             label = str(item.get("label", sid.replace("_", " ")))
             out.append(Step(sid, label, kind, operand, when, rounding, groups, source, iline))
-        if out and out[0].kind not in ("start",) and where == "rating":
+        broken = len(self.problems) > before  # a step that failed to load may be the start
+        if out and out[0].kind != "start" and where == "rating" and not broken:
             self.bad(out[0].line, f"the first step for {component} must be a start (base rate)")
         return out
 

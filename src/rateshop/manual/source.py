@@ -111,6 +111,8 @@ def load_yaml(path: Path, display: str) -> Any:
         raise SourceError(Problem(display, line, f"YAML syntax error: {exc.problem}")) from exc
     except yaml.YAMLError as exc:
         raise SourceError(Problem(display, None, f"YAML syntax error: {exc}")) from exc
+    except ValueError as exc:  # e.g. an impossible date such as 2025-02-30
+        raise SourceError(Problem(display, None, f"bad value: {exc}")) from exc
 
 
 @dataclass(frozen=True, slots=True)

@@ -217,29 +217,39 @@ def build_table(
     beyond: tuple[str, str] | None,
     default: str | None,
     sparse: bool,
+    manifest: str | None = None,
 ) -> tuple[Table | None, list[Problem]]:
-    """Compile table rows into a grid, reporting every mistake with its file and row line."""
+    """Compile table rows into a grid, reporting every mistake with its file and row line.
+
+    Problems with a row are reported at the row's line of ``file``; problems with the table as
+    a whole at its line ``line`` of the ``manifest`` that declares it.
+    """
     problems: list[Problem] = []
 
     def bad(row_line: int | None, reason: str) -> None:
         problems.append(Problem(file, row_line, f"table {name}: {reason}"))
 
+    def bad_spec(spec_line: int, reason: str) -> None:
+        problems.append(Problem(manifest or file, spec_line, f"table {name}: {reason}"))
+
     key_names = [k.name for k in keys]
     for k in keys:
         if k.name not in header:
-            bad(k.line, f"key column {k.name!r} is missing; columns are {', '.join(header)}")
+            bad_spec(k.line, f"key column {k.name!r} is missing; columns are {', '.join(header)}")
     value_cols = [h for h in header if h not in key_names]
     if not keys and len(rows) > 1:
-        bad(line, f"a table without keys holds one row, this one has {len(rows)}")
+        bad_spec(line, f"a table without keys holds one row, this one has {len(rows)}")
     if not value_cols:
-        bad(line, "has no value column (every column is a key)")
+        bad_spec(line, "has no value column (every column is a key)")
     interps = [k for k in keys if k.match == "interpolate"]
     if len(interps) > 1:
-        bad(line, "only one key can be interpolated")
+        bad_spec(line, "only one key can be interpolated")
     if interps and decimals is None:
-        bad(line, "an interpolated table must say how results are rounded (round: 0-9 or cent)")
+        bad_spec(
+            line, "an interpolated table must say how results are rounded (round: 0-9 or cent)"
+        )
     if not rows:
-        bad(line, "has no rows")
+        bad_spec(line, "has no rows")
     if problems:
         return None, problems
 
@@ -318,13 +328,13 @@ def build_table(
                 every, every_scale = parse_scaled(beyond[0])
                 add, add_scale = parse_scaled(beyond[1])
             except ValueError:
-                bad(line, "beyond: every and add must be numbers")
+                bad_spec(line, "beyond: every and add must be numbers")
                 return None, problems
             if every <= 0:
-                bad(line, "beyond: every must be positive")
+                bad_spec(line, "beyond: every must be positive")
                 return None, problems
             if every_scale > xscale:
-                bad(line, f"beyond: every has more decimals than {interp_spec.name}")
+                bad_spec(line, f"beyond: every has more decimals than {interp_spec.name}")
                 return None, problems
             interp.beyond_every = every * POW10[xscale - every_scale]
             interp.beyond_add = add
@@ -336,7 +346,7 @@ def build_table(
     for s in sizes:
         total *= s
     if total > MAX_GRID:
-        bad(line, f"the key grid has {total} cells, more than {MAX_GRID}")
+        bad_spec(line, f"the key grid has {total} cells, more than {MAX_GRID}")
         return None, problems
     strides = [1] * len(sizes)
     for i in range(len(sizes) - 2, -1, -1):
@@ -362,7 +372,7 @@ def build_table(
         try:
             dv, ds = parse_scaled(default)
         except ValueError:
-            bad(line, f"default {default!r} is not a number")
+            bad_spec(line, f"default {default!r} is not a number")
             return None, problems
         default_values = {}
         for col in value_cols:
@@ -375,6 +385,20 @@ def build_table(
             if parsed is not None:
                 grid[col][pos] = parsed[0] * POW10[scales[col] - parsed[1]]
     if not sparse and default_values is None and problems == []:
+        for pos, vals in positions:
+            empty = [col for col in value_cols if vals[col] is None]
+            if empty:
+                first = next(
+                    ln
+                    for combo, ln in row_lines.items()
+                    if sum(c * st for c, st in zip(combo, strides, strict=True)) == pos
+                )
+                bad(
+                    first,
+                    f"column {empty[0]} is empty (fill it, or declare a default or sparse: true)",
+                )
+                break
+    if not sparse and default_values is None and problems == []:
         for pos, ok in enumerate(filled):
             if not ok:
                 combo = _unflatten(pos, strides)
@@ -383,7 +407,7 @@ def build_table(
                 )
                 if interp is not None:
                     what = f"{what}, {interp.key} {interp.xs[combo[-1]]}".lstrip(", ")
-                bad(line, f"no row for {what} (add it, or declare a default or sparse: true)")
+                bad_spec(line, f"no row for {what} (add it, or declare a default or sparse: true)")
                 break
     if problems:
         return None, problems

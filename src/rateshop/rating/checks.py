@@ -64,7 +64,7 @@ def run_case(plan: Plan, case: TestCase) -> CaseResult:
         for addr, want in case.steps.items():
             if addr not in values:
                 fail(
-                    f"step {addr} is not in the worksheet (or is ambiguous); name it as unit.component.step"
+                    f"step {addr} is not in the worksheet (or is ambiguous); name it as component.step or N.component.step (N = unit number)"
                 )
             elif not _same(want, values[addr]):
                 fail(f"step {addr} gave {values[addr]}, expected {want}")

@@ -146,7 +146,8 @@ class _PlanBuilder:
         why = not_vectorizable(e)
         if why is not None:
             self.bad(
-                line, f"{what}: {why} cannot be used in a rating step; compute it in 'derived'"
+                line,
+                f"{what}: {why} cannot be used here (it is computed row by row); compute it in 'derived'",
             )
             return lambda env: None
         sink.append(e)

@@ -155,7 +155,8 @@ class Worksheet:
             for addr in {ln.address, f"{ln.component}.{ln.step}", ln.step}:
                 counts[addr] = counts.get(addr, 0) + 1
         for ln in lines:
-            out[ln.address] = ln.total
+            if ln.unit is not None:
+                out[ln.address] = ln.total
             for addr in (f"{ln.component}.{ln.step}", ln.step):
                 if counts[addr] == 1:
                     out[addr] = ln.total
