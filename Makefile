@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/rateshop manual check manuals
-	$(BIN)/rateshop rate manuals/sample-cas/medmal-xx examples/cas_medmal_nurse.json
+	@for line in auto home life health; do $(BIN)/rateshop quote examples/$$line.json || exit 1; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts

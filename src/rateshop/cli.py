@@ -11,6 +11,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from rateshop.compare.connectors import manual_connectors
+from rateshop.compare.market import Market
+from rateshop.compare.service import Answer, Comparison, compare, request_facts
+from rateshop.config import settings
 from rateshop.errors import ManualError, ManualNotFound, RiskError
 from rateshop.manual.loader import display_path, find_manuals
 from rateshop.rating.checks import run_cases
@@ -32,12 +36,12 @@ errors = Console(stderr=True, soft_wrap=True)
 
 @manual_app.command("check")
 def manual_check(
-    path: Annotated[Path, typer.Argument(help="A manual folder, or a folder of manuals.")],
+    paths: Annotated[list[Path], typer.Argument(help="Manual folders, or folders of manuals.")],
 ) -> None:
     """Validate manuals and run the test cases stored beside them."""
-    folders = find_manuals(path)
+    folders = [f for path in paths for f in find_manuals(path)]
     if not folders:
-        errors.print(f"[red]no manual.yaml found at or below {path}[/red]")
+        errors.print(f"[red]no manual.yaml found at or below {' '.join(map(str, paths))}[/red]")
         raise typer.Exit(2)
     broken = failed = cases = 0
     lib = Library()
@@ -105,6 +109,9 @@ def _pick_plan(manual: Path, risk: dict[str, Any], as_of: str | None) -> Plan:
     if len(groups) > 1:
         names = ", ".join("/".join(g) for g in sorted(groups))
         errors.print(f"[red]{manual} holds several manuals ({names}); point at one[/red]")
+        raise typer.Exit(2)
+    if not groups:
+        errors.print(f"[red]{manual} has no manual for this risk's line and state[/red]")
         raise typer.Exit(2)
     carrier, line, state = groups.pop()
     when_text = as_of or risk.get("effective_date")
@@ -182,8 +189,9 @@ def show_answer(answer: Quote | Decline) -> None:
     summary = Table(title="Premium", show_header=False)
     summary.add_column("item")
     summary.add_column("amount", justify="right")
-    for c in answer.components:
-        summary.add_row(c.label, f"{c.amount:,}")
+    if len(answer.components) > 1:
+        for c in answer.components:
+            summary.add_row(c.label, f"{c.amount:,}")
     for a in answer.adjustments:
         summary.add_row(a.label, f"{a.amount:,}")
     summary.add_row("[bold]Premium[/bold]", f"[bold]{answer.premium:,}[/bold]")
@@ -193,4 +201,81 @@ def show_answer(answer: Quote | Decline) -> None:
         f"[bold]Total for {answer.term_months} months[/bold]", f"[bold]{answer.total:,}[/bold]"
     )
     summary.add_row("Per month", f"{answer.monthly:,}")
+    for _, label, value in answer.details:
+        summary.add_row(label, value)
     console.print(summary)
+
+
+@app.command("quote")
+def quote(
+    risk_file: Annotated[
+        Path, typer.Argument(metavar="RISK.json", help="The risk as JSON (with line and state).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Compare every carrier of the market for one risk, cheapest first."""
+    risk = _read_risk(risk_file)
+    conf = settings()
+    try:
+        library = Library.load(conf.manuals)
+        market = Market.load(conf.market)
+        line, state, _ = request_facts(risk)
+        result = compare(risk, manual_connectors(library, line, state), market)
+    except RiskError as exc:
+        errors.print("[red]the risk has problems:[/red]")
+        for p in exc.problems:
+            errors.print(f"  {p}", highlight=False, markup=False)
+        raise typer.Exit(2) from exc
+    if as_json:
+        console.print_json(json.dumps(comparison_dict(result)))
+        return
+    table = Table(
+        title=f"{result.line} quotes in {result.state}, effective {result.effective} (sample carriers)"
+    )
+    for col in ("#", "Carrier", "Rating", "Per month", "Per year", "Term total", "Manual"):
+        table.add_column(
+            col, justify="right" if col in ("#", "Per month", "Per year", "Term total") else "left"
+        )
+    for i, a in enumerate(result.quotes, start=1):
+        q = a.quote
+        assert q is not None
+        table.add_row(str(i), a.carrier_name, a.rating, f"{q.monthly:,}", f"{q.monthly * 12:,}",
+                      f"{q.total:,} / {q.term_months} mo", f"{q.manual.version}")  # fmt: skip
+    console.print(table)
+    for a in result.declines:
+        assert a.decline is not None
+        console.print(
+            f"[yellow]Declined by {a.carrier_name}:[/yellow] {'; '.join(a.decline.reasons)}"
+        )
+    for a in result.errors:
+        console.print(
+            f"[red]No answer from {a.carrier_name} ({a.error_kind}):[/red] {a.error}", markup=False
+        )
+
+
+def comparison_dict(result: Comparison) -> dict[str, Any]:
+    """A comparison as JSON-ready data."""
+
+    def one(a: Answer) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "carrier": a.carrier,
+            "carrier_name": a.carrier_name,
+            "rating": a.rating,
+            "group": a.group,
+        }
+        if a.quote is not None:
+            out["quote"] = a.quote.to_dict()
+        if a.decline is not None:
+            out["decline"] = a.decline.to_dict()
+        if a.error is not None:
+            out["error"] = {"kind": a.error_kind, "message": a.error}
+        return out
+
+    return {
+        "line": result.line,
+        "state": result.state,
+        "effective": result.effective.isoformat(),
+        "quotes": [one(a) for a in result.quotes],
+        "declines": [one(a) for a in result.declines],
+        "errors": [one(a) for a in result.errors],
+    }

@@ -1,0 +1,54 @@
+"""How a carrier's answer is obtained. Callers see only :class:`Connector`.
+
+The ``manual`` connector rates locally from the carrier's manual in force on the effective date;
+live ``http``/``xml`` connectors will implement the same protocol.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from rateshop.rating.library import Library
+from rateshop.rating.quote import Decline, Quote
+from rateshop.rating.single import rate
+
+
+class Connector(Protocol):
+    """Gets one carrier's answer for a risk: a quote or a decline.
+
+    Raises :class:`~rateshop.errors.RiskError` for malformed input,
+    :class:`~rateshop.errors.ManualNotFound` when the carrier does not write the risk then, and
+    :class:`~rateshop.errors.CarrierError` subclasses for carrier-side failures.
+    """
+
+    carrier: str
+
+    def quote(
+        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
+    ) -> Quote | Decline: ...
+
+
+class ManualConnector:
+    """Rates locally from the carrier's rate manual in force."""
+
+    def __init__(self, carrier: str, library: Library) -> None:
+        self.carrier = carrier
+        self.library = library
+
+    def quote(self, risk: Mapping[str, Any], line: str, state: str, on: dt.date) -> Quote | Decline:
+        plan = self.library.select(self.carrier, line, state, on)
+        return rate(plan, risk)
+
+
+def manual_connectors(library: Library, line: str, state: str) -> list[ManualConnector]:
+    """A connector for every carrier with a manual (any version) for ``line`` in ``state``."""
+    carriers = sorted(
+        {
+            p.manual.identity.carrier
+            for p in library
+            if p.manual.identity.line == line and p.manual.identity.state == state.upper()
+        }
+    )
+    return [ManualConnector(c, library) for c in carriers]

@@ -1,0 +1,116 @@
+"""One risk against every carrier writing its line in its state: quotes, declines, errors, ranked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rateshop.compare.connectors import Connector
+from rateshop.compare.market import Market, rating_rank
+from rateshop.errors import CarrierError, FieldProblem, RateshopError, RiskError
+from rateshop.rating.quote import Decline, Quote
+
+LINES = ("auto", "home", "life", "health")
+
+
+@dataclass
+class Answer:
+    """What one carrier said."""
+
+    carrier: str
+    carrier_name: str
+    rating: str
+    group: str
+    quote: Quote | None = None
+    decline: Decline | None = None
+    error: str | None = None
+    error_kind: str | None = None
+
+
+@dataclass
+class Comparison:
+    """A risk's answers from every carrier, quotes ranked by annualised price."""
+
+    line: str
+    state: str
+    effective: dt.date
+    quotes: list[Answer] = field(default_factory=list)
+    declines: list[Answer] = field(default_factory=list)
+    errors: list[Answer] = field(default_factory=list)
+
+    def by_rating(self) -> list[Answer]:
+        """Quotes ranked by carrier financial strength, then price."""
+        return sorted(self.quotes, key=lambda a: (rating_rank(a.rating), annual(a)))
+
+
+def annual(answer: Answer) -> Any:
+    """The yearly price of a quote, so 6- and 12-month terms compare fairly."""
+    assert answer.quote is not None
+    return answer.quote.monthly * 12
+
+
+def request_facts(risk: Mapping[str, Any]) -> tuple[str, str, dt.date]:
+    """The line, state and effective date a risk asks for, checked."""
+    problems = []
+    line = risk.get("line")
+    if line not in LINES:
+        problems.append(
+            FieldProblem("line", f"{line!r} is not a line we compare", ", ".join(LINES))
+        )
+    state = risk.get("state")
+    if not isinstance(state, str) or len(state) != 2:
+        problems.append(
+            FieldProblem("state", f"{state!r} is not a state code", "two letters, e.g. TX")
+        )
+    effective = dt.date(1900, 1, 1)
+    try:
+        effective = dt.date.fromisoformat(str(risk.get("effective_date")))
+    except ValueError:
+        problems.append(
+            FieldProblem(
+                "effective_date", f"{risk.get('effective_date')!r} is not a date", "YYYY-MM-DD"
+            )
+        )
+    if problems:
+        raise RiskError(problems)
+    assert isinstance(line, str)
+    assert isinstance(state, str)
+    return line, state.upper(), effective
+
+
+def compare(risk: Mapping[str, Any], connectors: Sequence[Connector], market: Market) -> Comparison:
+    """Ask every connector for ``risk`` and rank the answers."""
+    line, state, effective = request_facts(risk)
+    result = Comparison(line, state, effective)
+    for conn in connectors:
+        info = market.get(conn.carrier)
+        answer = Answer(
+            carrier=conn.carrier,
+            carrier_name=info.name if info else conn.carrier,
+            rating=info.rating if info else "",
+            group=info.group if info else "",
+        )
+        try:
+            got = conn.quote(risk, line, state, effective)
+        except RiskError as exc:
+            answer.error, answer.error_kind = str(exc), "bad_input"
+            result.errors.append(answer)
+            continue
+        except CarrierError as exc:
+            answer.error, answer.error_kind = str(exc), type(exc).__name__
+            result.errors.append(answer)
+            continue
+        except RateshopError as exc:
+            answer.error, answer.error_kind = str(exc), "unavailable"
+            result.errors.append(answer)
+            continue
+        if isinstance(got, Decline):
+            answer.decline = got
+            result.declines.append(answer)
+        else:
+            answer.quote = got
+            result.quotes.append(answer)
+    result.quotes.sort(key=annual)
+    return result
