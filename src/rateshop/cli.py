@@ -13,7 +13,7 @@ from rich.table import Table
 
 from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.market import Market
-from rateshop.compare.service import Answer, Comparison, compare, request_facts
+from rateshop.compare.service import compare, request_facts
 from rateshop.config import settings
 from rateshop.errors import ManualError, ManualNotFound, RiskError
 from rateshop.manual.loader import display_path, find_manuals
@@ -227,7 +227,7 @@ def quote(
             errors.print(f"  {p}", highlight=False, markup=False)
         raise typer.Exit(2) from exc
     if as_json:
-        console.print_json(json.dumps(comparison_dict(result)))
+        console.print_json(json.dumps(result.to_dict()))
         return
     table = Table(
         title=f"{result.line} quotes in {result.state}, effective {result.effective} (sample carriers)"
@@ -251,31 +251,3 @@ def quote(
         console.print(
             f"[red]No answer from {a.carrier_name} ({a.error_kind}):[/red] {a.error}", markup=False
         )
-
-
-def comparison_dict(result: Comparison) -> dict[str, Any]:
-    """A comparison as JSON-ready data."""
-
-    def one(a: Answer) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "carrier": a.carrier,
-            "carrier_name": a.carrier_name,
-            "rating": a.rating,
-            "group": a.group,
-        }
-        if a.quote is not None:
-            out["quote"] = a.quote.to_dict()
-        if a.decline is not None:
-            out["decline"] = a.decline.to_dict()
-        if a.error is not None:
-            out["error"] = {"kind": a.error_kind, "message": a.error}
-        return out
-
-    return {
-        "line": result.line,
-        "state": result.state,
-        "effective": result.effective.isoformat(),
-        "quotes": [one(a) for a in result.quotes],
-        "declines": [one(a) for a in result.declines],
-        "errors": [one(a) for a in result.errors],
-    }

@@ -28,6 +28,22 @@ class Answer:
     error: str | None = None
     error_kind: str | None = None
 
+    def to_dict(self, worksheet: bool = True) -> dict[str, Any]:
+        """One carrier's answer as JSON-ready data."""
+        out: dict[str, Any] = {
+            "carrier": self.carrier,
+            "carrier_name": self.carrier_name,
+            "rating": self.rating,
+            "group": self.group,
+        }
+        if self.quote is not None:
+            out["quote"] = self.quote.to_dict(worksheet)
+        if self.decline is not None:
+            out["decline"] = self.decline.to_dict()
+        if self.error is not None:
+            out["error"] = {"kind": self.error_kind, "message": self.error}
+        return out
+
 
 @dataclass
 class Comparison:
@@ -39,6 +55,17 @@ class Comparison:
     quotes: list[Answer] = field(default_factory=list)
     declines: list[Answer] = field(default_factory=list)
     errors: list[Answer] = field(default_factory=list)
+
+    def to_dict(self, worksheet: bool = True) -> dict[str, Any]:
+        """The comparison as JSON-ready data (the shape the CLI prints and the store keeps)."""
+        return {
+            "line": self.line,
+            "state": self.state,
+            "effective": self.effective.isoformat(),
+            "quotes": [a.to_dict(worksheet) for a in self.quotes],
+            "declines": [a.to_dict(worksheet) for a in self.declines],
+            "errors": [a.to_dict(worksheet) for a in self.errors],
+        }
 
     def by_rating(self) -> list[Answer]:
         """Quotes ranked by carrier financial strength, then price."""
