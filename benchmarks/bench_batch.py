@@ -68,14 +68,20 @@ def book(raw: dict[str, Any]) -> Book:
     n = len(raw["driver_age"])
     cols: dict[str, Any] = {}
     for key, values in raw.items():
-        cols[key] = Cat(values.astype(np.int32), CATEGORIES[key]) if key in CATEGORIES else values.astype(np.int64)
+        cols[key] = (
+            Cat(values.astype(np.int32), CATEGORIES[key])
+            if key in CATEGORIES
+            else values.astype(np.int64)
+        )
     for cov in COVERAGES:
         cols[f"coverages.{cov}.chosen"] = np.ones(n, dtype=bool)
     risks = {k: v for k, v in cols.items() if not k.startswith("coverages.")}
     return Book(n_risks=n, units=cols, unit_risk=np.arange(n, dtype=np.int64), risks=risks)
 
 
-def positions(plan: Plan, raw: dict[str, Any]) -> list[tuple[str, np.ndarray, dict[str, np.ndarray]]]:
+def positions(
+    plan: Plan, raw: dict[str, Any]
+) -> list[tuple[str, np.ndarray, dict[str, np.ndarray]]]:
     """For each table: each row's grid position (precomputed) and float factors per coverage."""
     tables = plan.manual.tables
     out = []
@@ -87,7 +93,12 @@ def positions(plan: Plan, raw: dict[str, Any]) -> list[tuple[str, np.ndarray, di
             src = key.binding or ""
             values = raw[src]
             if src in CATEGORIES:
-                lut = np.array([dim.text_code(c) if dim.labels[0].isdigit() else dim.codes[c] for c in CATEGORIES[src]])
+                lut = np.array(
+                    [
+                        dim.text_code(c) if dim.labels[0].isdigit() else dim.codes[c]
+                        for c in CATEGORIES[src]
+                    ]
+                )
                 codes = lut[values]
             else:
                 codes = np.searchsorted(np.array(dim.los), values, side="right") - 1
@@ -98,7 +109,9 @@ def positions(plan: Plan, raw: dict[str, Any]) -> list[tuple[str, np.ndarray, di
     return out
 
 
-def numpy_baseline(plan: Plan, pos: list[tuple[str, np.ndarray, dict[str, np.ndarray]]]) -> np.ndarray:
+def numpy_baseline(
+    plan: Plan, pos: list[tuple[str, np.ndarray, dict[str, np.ndarray]]]
+) -> np.ndarray:
     base = plan.manual.tables["base"]
     total = np.zeros(len(pos[0][1]))
     for cov in COVERAGES:
@@ -113,9 +126,7 @@ def python_loop(plan: Plan, raw: dict[str, Any], rows: int) -> float:
     tables = plan.manual.tables
     base = {c: tables["base"].grid[c][0] / 10 ** tables["base"].scales[c] for c in COVERAGES}
     pos = positions(plan, {k: v[:rows] for k, v in raw.items()})
-    dicts = [
-        {c: {i: f[c][i] for i in range(len(f[c]))} for c in COVERAGES} for _, _, f in pos
-    ]
+    dicts = [{c: {i: f[c][i] for i in range(len(f[c]))} for c in COVERAGES} for _, _, f in pos]
     idx = [p.tolist() for _, p, _ in pos]
     total = 0.0
     for r in range(rows):
@@ -147,7 +158,8 @@ def main() -> None:
     ratings = args.rows * len(COVERAGES)
 
     result = rate_book(plan, the_book)
-    assert not result.errors and not result.declined
+    assert not result.errors
+    assert not result.declined
     t_engine = timed(lambda: rate_book(plan, the_book))
 
     pos = positions(plan, raw)
@@ -158,9 +170,15 @@ def main() -> None:
 
     engine_rate = ratings / t_engine
     numpy_rate = ratings / t_numpy
-    print(f"risks: {args.rows:,}  coverages: {len(COVERAGES)}  lookups per coverage: 13 (12 + base)")
-    print(f"rateshop batch (exact, 3-decimal rounding each step): {t_engine:.3f} s  {engine_rate / 1e6:.2f} M ratings/s")
-    print(f"numpy gather-and-multiply baseline (float, no rounding): {t_numpy:.3f} s  {numpy_rate / 1e6:.2f} M ratings/s")
+    print(
+        f"risks: {args.rows:,}  coverages: {len(COVERAGES)}  lookups per coverage: 13 (12 + base)"
+    )
+    print(
+        f"rateshop batch (exact, 3-decimal rounding each step): {t_engine:.3f} s  {engine_rate / 1e6:.2f} M ratings/s"
+    )
+    print(
+        f"numpy gather-and-multiply baseline (float, no rounding): {t_numpy:.3f} s  {numpy_rate / 1e6:.2f} M ratings/s"
+    )
     print(f"per-row Python loop ({args.loop_rows:,} rows): {loop_rate / 1e6:.3f} M ratings/s")
     print(f"ratio to numpy baseline: {engine_rate / numpy_rate:.2f}  (target >= 0.5)")
     print(f"ratio to Python loop: {engine_rate / loop_rate:.1f}x  (target >= 30x)")

@@ -60,6 +60,20 @@ class CStep:
     round_to: int | None
     align_total: int  # multiplier for the running total before add/min/max (or skipped multiply)
     align_operand: int  # multiplier for the operand of add/min/max
+    kind_code: int = 0  # index in STEP_CODES, so the hot loop compares small ints
+    round_div: int = 1  # rounding drops decimals: divide by this, half-up (1 = none)
+    round_mul: int = 1  # rounding adds decimals: multiply by this
+
+    def __post_init__(self) -> None:
+        self.kind_code = STEP_CODES.index(self.step.kind)
+        if self.round_to is not None:
+            if self.round_to < self.mid_scale:
+                self.round_div = POW10[self.mid_scale - self.round_to]
+            else:
+                self.round_mul = POW10[self.round_to - self.mid_scale]
+
+
+STEP_CODES = ("start", "multiply", "add", "minimum", "maximum", "discount", "round")
 
 
 @dataclass

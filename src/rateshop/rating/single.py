@@ -66,17 +66,30 @@ def run_chain(
     component: str,
     discounts: list[AppliedDiscount] | None = None,
 ) -> int:
-    """Run a chain of compiled steps from ``value``; append worksheet lines to ``raw``."""
+    """Run a chain of compiled steps from ``value``; append worksheet lines to ``raw``.
+
+    This is the hot loop of single-risk rating: step kinds are small ints and rounding is
+    inlined (half away from zero).
+    """
     v = value
     for cs in steps:
-        kind = cs.step.kind
-        applied = cs.when is None or bool(cs.when(env))
+        code = cs.kind_code
+        when = cs.when
+        applied = when is None or bool(when(env))
         operand: int | None = None
         key: Any = None
         note = ""
-        if kind == "round":
-            pass
-        elif kind == "discount":
+        if code == 1 or code == 0:  # multiply, start
+            if applied:
+                lookup = cs.lookup
+                if lookup is not None and raw is not None:
+                    operand, key = lookup.find(env)
+                else:
+                    operand = cs.operand(env)  # type: ignore[misc]
+                v = v * operand if code == 1 else operand
+            else:
+                v = v * cs.align_total if code == 1 else 0
+        elif code == 5:  # discount
             if applied:
                 operand, items, note = _discount_factor(cs, env, raw is not None)
                 if discounts is not None:
@@ -87,29 +100,30 @@ def run_chain(
             else:
                 operand = cs.align_total
             v = v * operand
-        else:
+        elif code != 6:  # add, minimum, maximum
+            a = v * cs.align_total
             if applied:
-                assert cs.operand is not None
-                if raw is not None and cs.lookup is not None:
-                    operand, key = cs.lookup.find(env)
+                lookup = cs.lookup
+                if lookup is not None and raw is not None:
+                    operand, key = lookup.find(env)
                 else:
-                    operand = cs.operand(env)
-            if kind == "start":
-                v = operand if applied and operand is not None else 0
-            elif kind == "multiply":
-                v = v * (operand if applied and operand is not None else cs.align_total)
+                    operand = cs.operand(env)  # type: ignore[misc]
+                b = operand * cs.align_operand
+                v = (
+                    a + b
+                    if code == 2
+                    else (a if a > b else b)
+                    if code == 3
+                    else (a if a < b else b)
+                )
             else:
-                a = v * cs.align_total
-                if not applied or operand is None:
-                    v = a
-                elif kind == "add":
-                    v = a + operand * cs.align_operand
-                elif kind == "minimum":
-                    v = max(a, operand * cs.align_operand)
-                else:
-                    v = min(a, operand * cs.align_operand)
-        if cs.round_to is not None:
-            v = round_half_up(v, cs.mid_scale, cs.round_to)
+                v = a
+        div = cs.round_div
+        if div != 1:
+            half = div >> 1
+            v = (v + half) // div if v >= 0 else -((half - v) // div)
+        elif cs.round_mul != 1:
+            v *= cs.round_mul
         if raw is not None:
             raw.append((unit, component, cs, key, operand, v, applied, note))
     return v
