@@ -105,3 +105,12 @@ def test_rate_picks_the_version_for_as_of(tmp_path: Path) -> None:
     )
     assert json.loads(before.output)["premium"] == "110.00"
     assert json.loads(after.output)["premium"] == "121.00"
+
+
+def test_rate_picks_the_line_and_state_from_the_risk_in_a_carrier_folder() -> None:
+    result = runner.invoke(
+        app, ["rate", str(ROOT / "manuals" / "harborview"), str(ROOT / "examples" / "home_renter.json"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["manual"]["line"], data["manual"]["state"]) == ("home", "NY")

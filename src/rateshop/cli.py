@@ -106,6 +106,11 @@ def _pick_plan(manual: Path, risk: dict[str, Any], as_of: str | None) -> Plan:
     groups = {
         (p.manual.identity.carrier, p.manual.identity.line, p.manual.identity.state) for p in lib
     }
+    # a folder holding several lines or states: the risk says which one it is for
+    for key, index in (("line", 1), ("state", 2)):
+        wanted = risk.get(key)
+        if len(groups) > 1 and isinstance(wanted, str):
+            groups = {g for g in groups if g[index] in (wanted, wanted.upper())}
     if len(groups) > 1:
         names = ", ".join("/".join(g) for g in sorted(groups))
         errors.print(f"[red]{manual} holds several manuals ({names}); point at one[/red]")
