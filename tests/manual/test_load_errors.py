@@ -276,3 +276,12 @@ def test_shared_steps_can_branch_on_the_component(tmp_path: Path) -> None:
     quote = rate(plan, {"age": 30, "territory": "north"})
     assert isinstance(quote, Quote)
     assert {c.id: str(c.amount) for c in quote.components} == {"bi": "220.00", "pd": "110.00"}
+
+
+def test_unknown_keys_are_reported_everywhere(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace(
+        "  age: {type: int, min: 16, max: 99}", "  age: {type: int, mn: 16, max: 99}"
+    ).replace("rating:\n", "components:\n  - {id: premium, lable: Premium}\nrating:\n")
+    reasons = [p.reason for p in problems_of(write_manual(tmp_path, manifest))]
+    assert any("input age: unknown key 'mn'" in r for r in reasons)
+    assert any("component premium: unknown key 'lable'" in r for r in reasons)

@@ -47,6 +47,19 @@ SECTIONS = {
     "rating", "policy", "details",
 }  # fmt: skip
 STEP_OPS = ("start", "multiply", "add", "minimum", "maximum", "discount")
+INPUT_KEYS = {
+    "type",
+    "values",
+    "fields",
+    "item",
+    "min",
+    "max",
+    "required",
+    "default",
+    "decimals",
+    "label",
+    "note",
+}
 STEP_KEYS = {*STEP_OPS, "id", "label", "when", "only", "except", "column", "round", "note"}
 RISK = "risk"
 
@@ -98,6 +111,15 @@ class _Loader:
             self.bad(line, f"{what}: must be {kind}, but {text!r} is {result.type}")
             return None
         return result
+
+    def only_keys(self, node: Node, allowed: set[str], what: str) -> None:
+        """Report keys a part of the manual does not know (a typo would otherwise be ignored)."""
+        for key in node:
+            if key not in allowed:
+                self.bad(
+                    node.line_of(key),
+                    f"{what}: unknown key {key!r}; keys: {', '.join(sorted(allowed))}",
+                )
 
     # ------------------------------------------------------------------ shapes
     def record_type(self, name: str) -> Record:
@@ -309,6 +331,7 @@ class _Loader:
         if not isinstance(raw, Node):
             self.bad(line, f"input {name}: give a type name, a list of values or a mapping")
             return None
+        self.only_keys(raw, INPUT_KEYS, f"input {name}")
         kind = raw.get("type")
         if kind is None:
             kind = "category" if "values" in raw else "record" if "fields" in raw else None
@@ -423,7 +446,10 @@ class _Loader:
             if not str(cid).isidentifier():
                 self.bad(cline, f"coverage id {cid!r} must be a name (letters, digits, _)")
                 continue
-            spec = spec if isinstance(spec, Node) else Node()
+            if isinstance(spec, Node):
+                self.only_keys(spec, {"label", "required", "options", "note"}, f"coverage {cid}")
+            else:
+                spec = Node()
             options: dict[str, FieldSpec] = {}
             rec = f"coverages.{cid}"
             self.shapes[rec] = {"chosen": BOOL}
@@ -431,6 +457,7 @@ class _Loader:
             for oname, values in opts.items():
                 oline = opts.line_of(oname) if isinstance(opts, Node) else cline
                 if isinstance(values, Node):
+                    self.only_keys(values, {"values", "default"}, f"coverage {cid} option {oname}")
                     default = values.get("default")
                     values = values.get("values")
                 else:
@@ -622,6 +649,7 @@ class _Loader:
 
     # ------------------------------------------------------------------ rating
     def unit(self, rating: Node) -> Unit | None:
+        self.only_keys(rating, {"per", "assign", "round_each", "steps"}, "rating")
         per = rating.get("per")
         if per is None:
             if "assign" in rating:
@@ -646,6 +674,9 @@ class _Loader:
             if not isinstance(spec, Node):
                 self.bad(aline, f"assign {aname}: give from, method and ranks")
                 continue
+            self.only_keys(
+                spec, {"from", "method", "rank", "unit_rank", "field"}, f"assign {aname}"
+            )
             source = str(spec.get("from", ""))
             sshape = self.shapes[RISK].get(source)
             if not (isinstance(sshape, tuple) and sshape[0] == "list"):
@@ -717,6 +748,9 @@ class _Loader:
             if not isinstance(item, Node) or "id" not in item:
                 self.bad(iline, "each component needs an id")
                 continue
+            self.only_keys(
+                item, {"id", "label", "coverage", "when", "note"}, f"component {item['id']}"
+            )
             cov = item.get("coverage")
             if cov is not None and str(cov) not in coverages:
                 self.bad(
@@ -903,6 +937,7 @@ class _Loader:
                 self.bad(gline, f"step {sid}: each discount group needs 'items'")
                 continue
             gid = str(g.get("id", f"group{len(groups) + 1}"))
+            self.only_keys(g, {"id", "label", "cap", "items"}, f"discount group {gid}")
             cap = None
             if "cap" in g:
                 cap = self.expr(g["cap"], scope, g.line_of("cap"), f"discount group {gid} cap", Num)
@@ -911,6 +946,7 @@ class _Loader:
                 if not isinstance(it, Node) or "id" not in it or "rate" not in it:
                     self.bad(itline, f"step {sid}: each discount needs an id and a rate")
                     continue
+                self.only_keys(it, {"id", "label", "rate", "when", "note"}, f"discount {it['id']}")
                 rate_value = it["rate"]
                 if isinstance(rate_value, str) and rate_value in self.tables:
                     try:
@@ -949,6 +985,7 @@ class _Loader:
                 self.bad(iline, "each fee needs an id and an amount")
                 continue
             fid = str(item["id"])
+            self.only_keys(item, {"id", "label", "amount", "when", "round", "note"}, f"fee {fid}")
             amount = self.expr(item["amount"], scope, item.line_of("amount"), f"fee {fid}", Num)
             when = None
             if "when" in item:
@@ -1036,6 +1073,21 @@ class _Loader:
             if not isinstance(expect, Node):
                 self.bad(case.line_of("expect"), "expect must be a mapping", shown)
                 continue
+            for node, allowed, what in (
+                (case, {"name", "risk", "risk_file", "expect", "note"}, f"test {case['name']}"),
+                (
+                    expect,
+                    {"premium", "total", "components", "steps", "decline"},
+                    f"test {case['name']} expect",
+                ),
+            ):
+                for key in node:
+                    if key not in allowed:
+                        self.bad(
+                            node.line_of(key),
+                            f"{what}: unknown key {key!r}; keys: {', '.join(sorted(allowed))}",
+                            shown,
+                        )
             decline = expect.get("decline")
             manual.tests.append(
                 TestCase(
