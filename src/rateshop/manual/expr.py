@@ -370,7 +370,9 @@ class _Checker:
             value = opt.value
             if isinstance(opt.type, Num) and isinstance(operand.type, Num):
                 if opt.type.scale > operand.type.scale:
-                    value = None  # can never equal a value of smaller scale
+                    # 1.0 can equal a whole number, 1.5 never can
+                    q, r = divmod(value, 10 ** (opt.type.scale - operand.type.scale))
+                    value = None if r else q
                 else:
                     value = value * 10 ** (operand.type.scale - opt.type.scale)
             values.append(value)

@@ -707,7 +707,8 @@ class _Loader:
                 )
             elif method == "field":
                 fld = str(spec.get("field", ""))
-                if not isinstance(self.shapes[item].get(fld), Num):
+                shape = self.shapes[item].get(fld)
+                if not (isinstance(shape, Num) and shape.scale == 0):
                     self.bad(
                         spec.line_of("field"),
                         f"assign {aname}: field must be a whole-number field of {item} holding the {aname} number",
