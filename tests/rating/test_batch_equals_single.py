@@ -91,3 +91,18 @@ def test_stored_cases_batch_equals_single(folder: Path) -> None:
     if not risks:
         pytest.skip("no stored cases")
     assert batch_answers(plan, risks) == [single_answer(plan, r) for r in risks]
+
+
+def test_chunked_batches_give_the_same_answers() -> None:
+    from rateshop.rating.batch import book_from_risks, rate_book
+
+    plan = plan_for(ROOT / "tests" / "fixtures" / "auto-mini")
+    risks = [dict(c.risk) for c in plan.manual.tests] * 7
+    book = book_from_risks(plan, risks)
+    whole = rate_book(plan, book, chunk=10_000)
+    for size in (1, 2, 3, 5):
+        parts = rate_book(plan, book_from_risks(plan, risks), chunk=size)
+        assert parts.premium.tolist() == whole.premium.tolist()
+        assert parts.total.tolist() == whole.total.tolist()
+        assert parts.status.tolist() == whole.status.tolist()
+        assert parts.declined == whole.declined

@@ -12,6 +12,7 @@ preparation as the single path; analysts with flat data can build a Book directl
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -407,7 +408,7 @@ class _Runner:
         return BatchResult(
             premium=zeros,
             total=zeros.copy(),
-            fees={},
+            fees={fee.id: zeros.copy() for fee, _, _ in self.fees},
             components={c.id: zeros.copy() for c, _, _ in self.components},
             status=status,
             declined=dict(book.declined),
@@ -450,23 +451,17 @@ def _slice(frame: Frame, lo: int, hi: int) -> Frame:
 
 
 def _chunks(book: Book, size: int) -> list[Book]:
-    """Split a book at risk boundaries into books of about ``size`` units."""
-    if len(book.unit_risk) <= size:
+    """Split a book at risk boundaries into books of about ``size`` units each."""
+    n_units = len(book.unit_risk)
+    if n_units <= size:
         return [book]
+    # first unit of each risk (risks without units, i.e. declined, start where the next does)
+    starts = np.searchsorted(book.unit_risk, np.arange(book.n_risks + 1))
+    cuts = np.unique(np.searchsorted(starts, np.arange(size, n_units, size)))
+    bounds = [0, *[int(c) for c in cuts if 0 < c < book.n_risks], book.n_risks]
     parts = []
-    risk_lo = 0
-    while risk_lo < book.n_risks:
-        unit_lo = int(np.searchsorted(book.unit_risk, risk_lo))
-        unit_hi = min(unit_lo + size, len(book.unit_risk))
-        # the chunk ends after the last complete risk within it (at least one risk)
-        risk_hi = int(book.unit_risk[unit_hi - 1]) + 1 if unit_hi > unit_lo else risk_lo + 1
-        if (
-            unit_hi < len(book.unit_risk)
-            and book.unit_risk[unit_hi] == risk_hi - 1
-            and risk_hi - 1 > risk_lo
-        ):
-            risk_hi -= 1
-        unit_hi = int(np.searchsorted(book.unit_risk, risk_hi))
+    for risk_lo, risk_hi in itertools.pairwise(bounds):
+        unit_lo, unit_hi = int(starts[risk_lo]), int(starts[risk_hi])
         parts.append(
             Book(
                 n_risks=risk_hi - risk_lo,
@@ -479,7 +474,6 @@ def _chunks(book: Book, size: int) -> list[Book]:
                 errors={i - risk_lo: e for i, e in book.errors.items() if risk_lo <= i < risk_hi},
             )
         )
-        risk_lo = risk_hi
     return parts
 
 

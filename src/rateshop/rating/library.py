@@ -40,7 +40,6 @@ class Library:
 
     def add(self, plan: Plan) -> None:
         """Add a compiled manual; two versions may not share carrier, line, state and date."""
-        ident = plan.manual.identity
         for other in self.plans:
             if other.key == plan.key:
                 raise ManualError(
@@ -55,7 +54,6 @@ class Library:
         self.plans.append(plan)
         self.plans.sort(key=lambda p: (p.manual.identity.carrier, p.manual.identity.line,
                                        p.manual.identity.state, p.manual.identity.effective))  # fmt: skip
-        del ident
 
     def __iter__(self) -> Iterator[Plan]:
         return iter(self.plans)
