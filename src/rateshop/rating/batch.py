@@ -389,6 +389,12 @@ class _Runner:
             status[i] = DECLINE
         for i in book.errors:
             status[i] = ERROR
+        # a declined or failed risk has no price: no premium, no fees
+        quoted = status == QUOTE
+        premium = np.where(quoted, premium, 0)
+        fee_total = np.where(quoted, fee_total, 0)
+        fee_values = {k: np.where(quoted, v, 0) for k, v in fee_values.items()}
+        comp_totals = {k: np.where(quoted, v, 0) for k, v in comp_totals.items()}
         return BatchResult(
             premium=premium,
             total=premium + fee_total,
