@@ -109,7 +109,13 @@ def test_rate_picks_the_version_for_as_of(tmp_path: Path) -> None:
 
 def test_rate_picks_the_line_and_state_from_the_risk_in_a_carrier_folder() -> None:
     result = runner.invoke(
-        app, ["rate", str(ROOT / "manuals" / "harborview"), str(ROOT / "examples" / "home_renter.json"), "--json"]
+        app,
+        [
+            "rate",
+            str(ROOT / "manuals" / "harborview"),
+            str(ROOT / "examples" / "home_renter.json"),
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)

@@ -4,16 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Where the market lives; more settings join as the service grows."""
+    """Where the market lives and where comparisons are kept; more settings join as the service grows.
+
+    ``secret_key`` encrypts shoppers' contact details in the store. Outside ``dev_mode`` it must be
+    set, to a long random string (``python -c "import secrets; print(secrets.token_urlsafe(32))"``);
+    the store refuses to start without it.
+    """
 
     model_config = SettingsConfigDict(env_prefix="RATESHOP_")
 
     manuals: Path = Path("manuals")
     market: Path = Path("market")
+
+    # The embedded default: a SQLite file in the current directory, no server to run.
+    database_url: str = "sqlite:///rateshop.db"
+    secret_key: SecretStr | None = None
+    dev_mode: bool = False
+    retention_days: int = Field(default=365, ge=1)
+    # Test hook only: seconds the store sleeps in the middle of saving a comparison, with some answer
+    # rows written and the transaction still open, so a test can kill the process there. Leave at 0.
+    test_pause_mid_save: float = Field(default=0.0, ge=0)
 
 
 def settings() -> Settings:

@@ -6,6 +6,7 @@ Every error rateshop raises on purpose derives from :class:`RateshopError`::
     ├── ManualError          a rate manual is wrong; carries every problem found (file, line, reason)
     ├── RiskError            the risk given to rating is wrong; carries each field, problem and what is allowed
     ├── ManualNotFound       no manual version applies to the carrier/line/state/date asked for
+    ├── StoreError           the store could not do what was asked (see rateshop.store.errors)
     └── CarrierError         a carrier could not give an answer (live connectors)
         ├── CarrierTimeout   it did not answer before the deadline
         └── CarrierBadResponse  it answered with something we cannot read

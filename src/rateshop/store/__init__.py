@@ -1,0 +1,43 @@
+"""The store: saved comparisons, the manual versions they used, and consented contacts.
+
+An outer room: it may import ``compare`` and ``rating``; they never import it. The database is
+SQLite by default (``RATESHOP_DATABASE_URL``) or PostgreSQL; the schema comes from the Alembic
+migrations in ``migrations/``, applied with :func:`upgrade`.
+"""
+
+from rateshop.store.errors import (
+    CarrierNotInComparison,
+    ComparisonNotFound,
+    ContactUnreadable,
+    InvalidContact,
+    SecretKeyMissing,
+    StoreError,
+    StoreFailure,
+    UnstorableComparison,
+)
+from rateshop.store.migrate import upgrade
+from rateshop.store.records import (
+    ComparisonSummary,
+    ConsentRecord,
+    StoredAnswer,
+    StoredComparison,
+)
+from rateshop.store.repository import Store, new_ref
+
+__all__ = [
+    "CarrierNotInComparison",
+    "ComparisonNotFound",
+    "ComparisonSummary",
+    "ConsentRecord",
+    "ContactUnreadable",
+    "InvalidContact",
+    "SecretKeyMissing",
+    "Store",
+    "StoreError",
+    "StoreFailure",
+    "StoredAnswer",
+    "StoredComparison",
+    "UnstorableComparison",
+    "new_ref",
+    "upgrade",
+]

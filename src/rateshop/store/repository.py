@@ -1,0 +1,408 @@
+"""Every query of the store: save, read, list, export, delete and purge comparisons; record consent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, case, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from rateshop.compare.service import Answer, Comparison, request_facts
+from rateshop.config import Settings, settings
+from rateshop.errors import FieldProblem, RiskError
+from rateshop.rating.quote import ManualRef
+from rateshop.store.cipher import ContactCipher, check_contact
+from rateshop.store.database import connect
+from rateshop.store.errors import (
+    CarrierNotInComparison,
+    ComparisonNotFound,
+    StoreFailure,
+)
+from rateshop.store.models import AnswerRow, ComparisonRow, ContactRow, ManualVersionRow
+from rateshop.store.privacy import storable_risk
+from rateshop.store.records import (
+    ComparisonSummary,
+    ConsentRecord,
+    StoredAnswer,
+    StoredComparison,
+    to_cents,
+)
+
+log = logging.getLogger(__name__)
+
+REF_BYTES = 24  # 192 random bits: a reference cannot be guessed, so it can be a link's only secret
+
+
+def new_ref() -> str:
+    """A fresh comparison reference: 32 URL-safe characters from the operating system's CSPRNG."""
+    return secrets.token_urlsafe(REF_BYTES)
+
+
+def utcnow() -> dt.datetime:
+    """The current moment, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Store:
+    """Saved comparisons in a SQL database (SQLite or PostgreSQL) whose schema is at head.
+
+    Create the schema first with :func:`rateshop.store.migrate.upgrade`. Every method runs in its
+    own transaction and either does all its work or raises and changes nothing.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        cipher: ContactCipher,
+        *,
+        retention_days: int = 365,
+        clock: Callable[[], dt.datetime] = utcnow,
+        pause_mid_save: float = 0.0,
+    ) -> None:
+        self.engine = connect(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._cipher = cipher
+        self.retention_days = retention_days
+        self._clock = clock
+        self._pause_mid_save = pause_mid_save
+
+    @classmethod
+    def open(cls, config: Settings | None = None) -> Store:
+        """The store the settings describe (``RATESHOP_DATABASE_URL`` and friends).
+
+        Raises :class:`~rateshop.store.errors.SecretKeyMissing` before touching the database when
+        ``RATESHOP_SECRET_KEY`` is missing outside dev mode.
+        """
+        config = config or settings()
+        cipher = ContactCipher.from_settings(config)
+        return cls(
+            config.database_url,
+            cipher,
+            retention_days=config.retention_days,
+            pause_mid_save=config.test_pause_mid_save,
+        )
+
+    def close(self) -> None:
+        """Close the store's database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        # Commits when the block ends, rolls back if it raises; database failures become a
+        # StoreFailure so callers handle one error tree.
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except SQLAlchemyError as exc:
+            # The driver's first line says what failed; SQLAlchemy's own text would add the
+            # statement's parameters, which can hold a shopper's data.
+            cause = exc.orig if isinstance(exc, DBAPIError) else exc
+            first = (str(cause).splitlines() or [""])[0]
+            raise StoreFailure(f"the database failed: {type(cause).__name__}: {first}") from exc
+
+    def save(self, comparison: Comparison, risk: Mapping[str, Any]) -> str:
+        """Store ``comparison`` of ``risk`` whole, in one transaction, and return its new reference.
+
+        The risk is kept without identity fields (see :mod:`rateshop.store.privacy`); it must be the
+        one compared (same line, state and effective date) or this raises
+        :class:`~rateshop.errors.RiskError`.
+        """
+        _check_same_request(comparison, risk)
+        facts = storable_risk(risk)
+        answers = [
+            *(("quote", a) for a in comparison.quotes),
+            *(("decline", a) for a in comparison.declines),
+            *(("error", a) for a in comparison.errors),
+        ]
+        rows = [_answer_row(i, kind, a) for i, (kind, a) in enumerate(answers)]
+        now = self._clock()
+        ref = new_ref()
+        with self._transaction() as session:
+            self._note_manuals(session, _manuals_of(comparison), now)
+            row = ComparisonRow(
+                ref=ref,
+                created_at=now,
+                line=comparison.line,
+                state=comparison.state,
+                effective=comparison.effective,
+                risk=facts,
+            )
+            if self._pause_mid_save:
+                half = max(1, len(rows) // 2)
+                row.answers.extend(rows[:half])
+                session.add(row)
+                session.flush()
+                self._pause(half, len(rows))
+                row.answers.extend(rows[half:])
+            else:
+                row.answers.extend(rows)
+                session.add(row)
+        return ref
+
+    def _pause(self, written: int, total: int) -> None:
+        # The crash test kills the process here: the transaction is open and holds some answers.
+        log.warning(
+            "test hook: pausing %.1f s mid-save, %d of %d answers written, not committed",
+            self._pause_mid_save,
+            written,
+            total,
+        )
+        time.sleep(self._pause_mid_save)
+
+    def _note_manuals(self, session: Session, manuals: list[ManualRef], now: dt.datetime) -> None:
+        """Record the manual versions answers came from; ones seen before keep their first date."""
+        if not manuals:
+            return
+        values = [
+            {
+                "carrier": m.carrier,
+                "line": m.line,
+                "state": m.state,
+                "effective": m.effective,
+                "version": m.version,
+                "content_hash": m.content_hash,
+                "first_seen": now,
+            }
+            for m in manuals
+        ]
+        dialect = session.get_bind().dialect.name
+        # Insert-or-ignore in one statement, so two saves citing a new manual at once don't clash.
+        if dialect == "postgresql":
+            pg = postgresql.insert(ManualVersionRow).values(values)
+            session.execute(pg.on_conflict_do_nothing(index_elements=["content_hash"]))
+        elif dialect == "sqlite":
+            lite = sqlite.insert(ManualVersionRow).values(values)
+            session.execute(lite.on_conflict_do_nothing(index_elements=["content_hash"]))
+        else:
+            known = set(
+                session.scalars(
+                    select(ManualVersionRow.content_hash).where(
+                        ManualVersionRow.content_hash.in_([m.content_hash for m in manuals])
+                    )
+                )
+            )
+            session.add_all(ManualVersionRow(**v) for v in values if v["content_hash"] not in known)
+
+    def get(self, ref: str) -> StoredComparison:
+        """The comparison saved under ``ref``; :class:`ComparisonNotFound` if there is none."""
+        with self._transaction() as session:
+            row = session.scalar(
+                select(ComparisonRow)
+                .where(ComparisonRow.ref == ref)
+                .options(selectinload(ComparisonRow.answers))
+            )
+            if row is None:
+                raise ComparisonNotFound(ref)
+            return _stored(row, ())
+
+    def recent(self, limit: int = 20) -> list[ComparisonSummary]:
+        """The latest ``limit`` comparisons, newest first, with their answer counts and best price."""
+
+        def count(kind: str) -> Any:
+            return func.count(case((AnswerRow.kind == kind, 1)))
+
+        query = (
+            select(
+                ComparisonRow,
+                count("quote"),
+                count("decline"),
+                count("error"),
+                func.min(AnswerRow.monthly_cents),
+            )
+            .outerjoin(AnswerRow)
+            .group_by(ComparisonRow.id)
+            .order_by(ComparisonRow.created_at.desc(), ComparisonRow.id.desc())
+            .limit(limit)
+        )
+        with self._transaction() as session:
+            return [
+                ComparisonSummary(
+                    ref=c.ref,
+                    created_at=c.created_at,
+                    line=c.line,
+                    state=c.state,
+                    effective=c.effective,
+                    quotes=quotes,
+                    declines=declines,
+                    errors=errors,
+                    cheapest_monthly_cents=cheapest,
+                )
+                for c, quotes, declines, errors, cheapest in session.execute(query)
+            ]
+
+    def export(self, ref: str, *, include_contact: bool = False) -> dict[str, Any]:
+        """All that is kept about comparison ``ref`` as JSON-ready data, for the shopper or an agent.
+
+        Consents are listed always; the contact details in them are decrypted only with
+        ``include_contact``.
+        """
+        with self._transaction() as session:
+            row = session.scalar(
+                select(ComparisonRow)
+                .where(ComparisonRow.ref == ref)
+                .options(selectinload(ComparisonRow.answers))
+            )
+            if row is None:
+                raise ComparisonNotFound(ref)
+            contacts = session.scalars(
+                select(ContactRow)
+                .where(ContactRow.comparison_id == row.id)
+                .order_by(ContactRow.consented_at, ContactRow.id)
+            ).all()
+            consents = tuple(
+                ConsentRecord(
+                    ref=ref,
+                    carrier=c.carrier,
+                    consented_at=c.consented_at,
+                    wording=c.wording,
+                    contact=self._cipher.decrypt(c.contact) if include_contact else None,
+                )
+                for c in contacts
+            )
+            return _stored(row, consents).export()
+
+    def delete(self, ref: str) -> None:
+        """Delete comparison ``ref`` with its answers and contacts; unknown refs raise."""
+        with self._transaction() as session:
+            if not _deleted(session, ComparisonRow.ref == ref):
+                raise ComparisonNotFound(ref)
+
+    def purge(self, now: dt.datetime | None = None) -> int:
+        """Delete every comparison older than the retention period; returns how many went."""
+        now = now or self._clock()
+        if now.tzinfo is None:
+            raise ValueError("purge needs a timezone-aware moment")
+        cutoff = now - dt.timedelta(days=self.retention_days)
+        with self._transaction() as session:
+            gone = _deleted(session, ComparisonRow.created_at < cutoff)
+        if gone:
+            log.info("purged %d comparisons older than %s", gone, cutoff.isoformat())
+        return gone
+
+    def record_contact(
+        self,
+        ref: str,
+        carrier: str,
+        contact: Mapping[str, str],
+        *,
+        wording: str | None = None,
+    ) -> ConsentRecord:
+        """Record the shopper's consent to give ``contact`` to ONE carrier of comparison ``ref``.
+
+        The carrier must have answered in the comparison (:class:`CarrierNotInComparison`
+        otherwise). The details are stored encrypted; ``wording`` is what the shopper agreed to.
+        """
+        check_contact(contact)
+        now = self._clock()
+        with self._transaction() as session:
+            comparison_id = session.scalar(select(ComparisonRow.id).where(ComparisonRow.ref == ref))
+            if comparison_id is None:
+                raise ComparisonNotFound(ref)
+            carriers = list(
+                session.scalars(
+                    select(AnswerRow.carrier)
+                    .where(AnswerRow.comparison_id == comparison_id)
+                    .order_by(AnswerRow.position)
+                )
+            )
+            # Exactly one carrier, by its id: a list or a group of carriers is never accepted.
+            if not isinstance(carrier, str) or carrier not in carriers:
+                raise CarrierNotInComparison(ref, str(carrier), carriers)
+            session.add(
+                ContactRow(
+                    comparison_id=comparison_id,
+                    carrier=carrier,
+                    contact=self._cipher.encrypt(contact),
+                    consented_at=now,
+                    wording=wording,
+                )
+            )
+        return ConsentRecord(ref=ref, carrier=carrier, consented_at=now, wording=wording)
+
+
+def _deleted(session: Session, where: ColumnElement[bool]) -> int:
+    """Delete the comparisons matching ``where``; the database cascades to answers and contacts."""
+    result = session.execute(
+        delete(ComparisonRow).where(where).execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], result).rowcount
+
+
+def _check_same_request(comparison: Comparison, risk: Mapping[str, Any]) -> None:
+    line, state, effective = request_facts(risk)
+    problems = [
+        FieldProblem(name, f"the risk says {asked} but the comparison is for {compared}")
+        for name, asked, compared in (
+            ("line", line, comparison.line),
+            ("state", state, comparison.state),
+            ("effective_date", effective, comparison.effective),
+        )
+        if asked != compared
+    ]
+    if problems:
+        raise RiskError(problems)
+
+
+def _manuals_of(comparison: Comparison) -> list[ManualRef]:
+    seen: dict[str, ManualRef] = {}
+    for answer in (*comparison.quotes, *comparison.declines):
+        got = answer.quote or answer.decline
+        if got is not None:
+            seen.setdefault(got.manual.content_hash, got.manual)
+    return list(seen.values())
+
+
+def _answer_row(position: int, kind: str, answer: Answer) -> AnswerRow:
+    got = answer.quote or answer.decline
+    manual = got.manual if got is not None else None
+    quote = answer.quote
+    return AnswerRow(
+        position=position,
+        kind=kind,
+        carrier=answer.carrier,
+        premium_cents=None if quote is None else to_cents(quote.premium),
+        total_cents=None if quote is None else to_cents(quote.total),
+        monthly_cents=None if quote is None else to_cents(quote.monthly),
+        manual_hash=None if manual is None else manual.content_hash,
+        manual_version=None if manual is None else manual.version,
+        body=answer.to_dict(worksheet=True),
+    )
+
+
+def _stored(row: ComparisonRow, contacts: tuple[ConsentRecord, ...]) -> StoredComparison:
+    return StoredComparison(
+        ref=row.ref,
+        created_at=row.created_at,
+        line=row.line,
+        state=row.state,
+        effective=row.effective,
+        risk=row.risk,
+        answers=tuple(
+            StoredAnswer(
+                kind=a.kind,
+                carrier=a.carrier,
+                premium_cents=a.premium_cents,
+                total_cents=a.total_cents,
+                monthly_cents=a.monthly_cents,
+                manual_hash=a.manual_hash,
+                manual_version=a.manual_version,
+                body=a.body,
+            )
+            for a in row.answers
+        ),
+        contacts=contacts,
+    )

@@ -1,0 +1,54 @@
+"""The migrations make the schema the models describe, on both backends, and can be undone."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from storekit import raw
+
+from rateshop.store import upgrade
+from rateshop.store.database import connect
+from rateshop.store.migrate import MIGRATIONS, current, downgrade, head
+from rateshop.store.models import Base
+
+TABLES = {"comparisons", "answers", "manual_versions", "contacts"}
+
+
+def _tables(url: str) -> set[str]:
+    engine = connect(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_brings_an_empty_database_to_head(empty_url: str) -> None:
+    assert current(empty_url) is None
+    assert upgrade(empty_url) == head() == "0001"
+    assert _tables(empty_url) == TABLES | {"alembic_version"}
+    assert upgrade(empty_url) == head(), "upgrading a database at head changes nothing"
+
+
+def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
+    engine = connect(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_removes_the_store(database_url: str) -> None:
+    downgrade(database_url, "base")
+    assert _tables(database_url) <= {"alembic_version"}
+    assert current(database_url) is None
+    upgrade(database_url)
+    assert raw(database_url, "SELECT count(*) FROM comparisons") == [(0,)]
+
+
+def test_the_migrations_ship_inside_the_package() -> None:
+    assert (MIGRATIONS / "env.py").is_file()
+    assert (MIGRATIONS / "script.py.mako").is_file()
+    assert sorted(p.name for p in (MIGRATIONS / "versions").glob("0*.py")) == ["0001_initial.py"]
