@@ -50,7 +50,9 @@ class TimedOutCarrier:
 
     carrier = "ghost-mutual"
 
-    def quote(self, risk: Mapping[str, Any], line: str, state: str, on: dt.date) -> Quote | Decline:
+    async def quote(
+        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
+    ) -> Quote | Decline:
         raise CarrierTimeout("ghost-mutual did not answer within 3.0 s")
 
 

@@ -1,7 +1,7 @@
 """How a carrier's answer is obtained. Callers see only :class:`Connector`.
 
 The ``manual`` connector rates locally from the carrier's manual in force on the effective date;
-live ``http``/``xml`` connectors will implement the same protocol.
+live ``http``/``xml`` connectors implement the same protocol, awaiting the carrier's reply.
 """
 
 from __future__ import annotations
@@ -25,19 +25,21 @@ class Connector(Protocol):
 
     carrier: str
 
-    def quote(
+    async def quote(
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Quote | Decline: ...
 
 
 class ManualConnector:
-    """Rates locally from the carrier's rate manual in force."""
+    """Rates locally from the carrier's rate manual in force (microseconds: no await needed)."""
 
     def __init__(self, carrier: str, library: Library) -> None:
         self.carrier = carrier
         self.library = library
 
-    def quote(self, risk: Mapping[str, Any], line: str, state: str, on: dt.date) -> Quote | Decline:
+    async def quote(
+        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
+    ) -> Quote | Decline:
         plan = self.library.select(self.carrier, line, state, on)
         return rate(plan, risk)
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rateshop.compare.connectors import Connector
 from rateshop.compare.market import Market, rating_rank
-from rateshop.errors import CarrierError, FieldProblem, RateshopError, RiskError
+from rateshop.errors import CarrierError, CarrierTimeout, FieldProblem, RateshopError, RiskError
 from rateshop.rating.quote import Decline, Quote
 
 LINES = ("auto", "home", "life", "health")
@@ -107,37 +108,99 @@ def request_facts(risk: Mapping[str, Any]) -> tuple[str, str, dt.date]:
     return line, state.upper(), effective
 
 
-def compare(risk: Mapping[str, Any], connectors: Sequence[Connector], market: Market) -> Comparison:
-    """Ask every connector for ``risk`` and rank the answers."""
-    line, state, effective = request_facts(risk)
-    result = Comparison(line, state, effective)
-    for conn in connectors:
-        info = market.get(conn.carrier)
-        answer = Answer(
-            carrier=conn.carrier,
-            carrier_name=info.name if info else conn.carrier,
-            rating=info.rating if info else "",
-            group=info.group if info else "",
-        )
-        try:
-            got = conn.quote(risk, line, state, effective)
-        except RiskError as exc:
-            answer.error, answer.error_kind = str(exc), "bad_input"
-            result.errors.append(answer)
-            continue
-        except CarrierError as exc:
-            answer.error, answer.error_kind = str(exc), type(exc).__name__
-            result.errors.append(answer)
-            continue
-        except RateshopError as exc:
-            answer.error, answer.error_kind = str(exc), "unavailable"
-            result.errors.append(answer)
-            continue
-        if isinstance(got, Decline):
-            answer.decline = got
+DEFAULT_DEADLINE = 10.0  # seconds a comparison waits for the slowest live carrier
+
+
+async def _ask(
+    conn: Connector,
+    risk: Mapping[str, Any],
+    facts: tuple[str, str, dt.date],
+    market: Market,
+    deadline: float,
+) -> Answer:
+    info = market.get(conn.carrier)
+    answer = Answer(
+        carrier=conn.carrier,
+        carrier_name=info.name if info else conn.carrier,
+        rating=info.rating if info else "",
+        group=info.group if info else "",
+    )
+    line, state, effective = facts
+    try:
+        got = await asyncio.wait_for(conn.quote(risk, line, state, effective), deadline)
+    except TimeoutError:
+        answer.error = f"no answer within {deadline:g} s"
+        answer.error_kind = CarrierTimeout.__name__
+        return answer
+    except RiskError as exc:
+        answer.error, answer.error_kind = str(exc), "bad_input"
+        return answer
+    except CarrierError as exc:
+        answer.error, answer.error_kind = str(exc), type(exc).__name__
+        return answer
+    except RateshopError as exc:
+        answer.error, answer.error_kind = str(exc), "unavailable"
+        return answer
+    if isinstance(got, Decline):
+        answer.decline = got
+    else:
+        answer.quote = got
+    return answer
+
+
+async def stream(
+    risk: Mapping[str, Any],
+    connectors: Sequence[Connector],
+    market: Market,
+    deadline: float = DEFAULT_DEADLINE,
+) -> AsyncIterator[Answer]:
+    """Each carrier's answer as soon as it arrives; the wait is the slowest, not the sum.
+
+    A carrier that has not answered within ``deadline`` seconds yields a ``CarrierTimeout`` error.
+    """
+    facts = request_facts(risk)
+    tasks = [asyncio.ensure_future(_ask(c, risk, facts, market, deadline)) for c in connectors]
+    try:
+        for done in asyncio.as_completed(tasks):
+            yield await done
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+def collect(facts: tuple[str, str, dt.date], answers: Sequence[Answer]) -> Comparison:
+    """Sort answers into a ranked comparison (ties by carrier id, so the order is stable)."""
+    result = Comparison(*facts)
+    for answer in answers:
+        if answer.quote is not None:
+            result.quotes.append(answer)
+        elif answer.decline is not None:
             result.declines.append(answer)
         else:
-            answer.quote = got
-            result.quotes.append(answer)
-    result.quotes.sort(key=annual)
+            result.errors.append(answer)
+    result.quotes.sort(key=lambda a: (annual(a), a.carrier))
+    result.declines.sort(key=lambda a: a.carrier)
+    result.errors.sort(key=lambda a: a.carrier)
     return result
+
+
+async def compare_async(
+    risk: Mapping[str, Any],
+    connectors: Sequence[Connector],
+    market: Market,
+    deadline: float = DEFAULT_DEADLINE,
+) -> Comparison:
+    """Ask every connector for ``risk`` concurrently and rank the answers."""
+    facts = request_facts(risk)
+    answers = [a async for a in stream(risk, connectors, market, deadline)]
+    return collect(facts, answers)
+
+
+def compare(
+    risk: Mapping[str, Any],
+    connectors: Sequence[Connector],
+    market: Market,
+    deadline: float = DEFAULT_DEADLINE,
+) -> Comparison:
+    """Blocking form of :func:`compare_async` for library users and the command line."""
+    return asyncio.run(compare_async(risk, connectors, market, deadline))
