@@ -58,6 +58,13 @@ class Library:
     def __iter__(self) -> Iterator[Plan]:
         return iter(self.plans)
 
+    def by_hash(self, content_hash: str) -> Plan:
+        """The exact manual version with this content hash (for replaying a stored quote)."""
+        for p in self.plans:
+            if p.manual.content_hash == content_hash:
+                return p
+        raise ManualNotFound(f"the manual version {content_hash[:12]}… is no longer in the library")
+
     def versions(self, carrier: str, line: str, state: str) -> list[Plan]:
         """Every version for one carrier/line/state, oldest first."""
         return [

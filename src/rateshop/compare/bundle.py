@@ -1,0 +1,142 @@
+"""The household optimiser: the cheapest mix of carriers across lines, bundle discounts included.
+
+Each line's risk is rated by every carrier twice — alone, and as part of a multi-policy bundle
+(``multi_policy: true``, which the carrier's manual prices). A mix picks one carrier per line; a
+carrier picked for two or more lines is priced at its bundled rate for each. Every mix is tried
+(a household has at most four lines and a handful of carriers each), so the answer is exact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from rateshop.compare.connectors import Connector
+from rateshop.compare.market import Market
+from rateshop.compare.service import request_facts
+from rateshop.errors import RateshopError
+from rateshop.rating.quote import Quote
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One line placed with one carrier, at its yearly price."""
+
+    line: str
+    carrier: str
+    carrier_name: str
+    price_per_year: Decimal
+    bundled: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "carrier": self.carrier,
+            "carrier_name": self.carrier_name,
+            "price_per_year": str(self.price_per_year),
+            "bundled": self.bundled,
+        }
+
+
+@dataclass
+class Household:
+    """The cheapest mix beside the cheapest single-line picks."""
+
+    best: list[Pick]
+    singles: list[Pick]
+    unplaced: list[str] = field(default_factory=list)
+
+    @property
+    def best_total(self) -> Decimal:
+        return sum((p.price_per_year for p in self.best), Decimal(0))
+
+    @property
+    def singles_total(self) -> Decimal:
+        return sum((p.price_per_year for p in self.singles), Decimal(0))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "best": [p.to_dict() for p in self.best],
+            "best_total_per_year": str(self.best_total),
+            "singles": [p.to_dict() for p in self.singles],
+            "singles_total_per_year": str(self.singles_total),
+            "saving_per_year": str(self.singles_total - self.best_total),
+            "unplaced": self.unplaced,
+        }
+
+
+async def _price(conn: Connector, risk: Mapping[str, Any], bundled: bool) -> Decimal | None:
+    line, state, on = request_facts(risk)
+    variant = dict(risk)
+    variant["multi_policy"] = bundled or bool(risk.get("multi_policy"))
+    try:
+        answer = await conn.quote(variant, line, state, on)
+    except RateshopError:
+        return None
+    return answer.monthly * 12 if isinstance(answer, Quote) else None
+
+
+async def household_async(
+    risks: Sequence[Mapping[str, Any]],
+    connectors_for: Callable[[str, str], Sequence[Connector]],
+    market: Market,
+) -> Household:
+    """Find the cheapest carrier for each line of a household, bundles considered."""
+    lines: list[str] = []
+    offers: dict[str, dict[str, tuple[Decimal | None, Decimal | None]]] = {}
+    for risk in risks:
+        line, state, _ = request_facts(risk)
+        if line in offers:
+            raise ValueError(f"the household has two {line} risks; give one per line")
+        lines.append(line)
+        conns = list(connectors_for(line, state))
+        prices = await asyncio.gather(*(_price(c, risk, b) for c in conns for b in (False, True)))
+        offers[line] = {c.carrier: (prices[2 * i], prices[2 * i + 1]) for i, c in enumerate(conns)}
+
+    def name(carrier: str) -> str:
+        info = market.get(carrier)
+        return info.name if info else carrier
+
+    placed = [ln for ln in lines if any(alone is not None for alone, _ in offers[ln].values())]
+    unplaced = [ln for ln in lines if ln not in placed]
+    singles = []
+    for ln in placed:
+        carrier, (alone, _) = min(
+            ((c, p) for c, p in offers[ln].items() if p[0] is not None),
+            key=lambda cp: (cp[1][0], cp[0]),
+        )
+        assert alone is not None
+        singles.append(Pick(ln, carrier, name(carrier), alone, False))
+    best: list[Pick] = singles
+    best_total = sum((p.price_per_year for p in singles), Decimal(0))
+    choices = [[c for c, (alone, _) in offers[ln].items() if alone is not None] for ln in placed]
+    for mix in itertools.product(*choices):
+        counts = Counter(mix)
+        picks = []
+        for ln, carrier in zip(placed, mix, strict=True):
+            alone, together = offers[ln][carrier]
+            bundled = counts[carrier] > 1 and together is not None
+            price = together if bundled else alone
+            assert price is not None
+            picks.append(Pick(ln, carrier, name(carrier), price, bundled))
+        total = sum((p.price_per_year for p in picks), Decimal(0))
+        if total < best_total:
+            best, best_total = picks, total
+    return Household(best, singles, unplaced)
+
+
+def household(
+    risks: Sequence[Mapping[str, Any]],
+    connectors_for: Callable[[str, str], Sequence[Connector]],
+    market: Market,
+) -> Household:
+    """Blocking form of :func:`household_async`."""
+    return asyncio.run(household_async(risks, connectors_for, market))
+
+
+__all__ = ["Household", "Pick", "household", "household_async"]

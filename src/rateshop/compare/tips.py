@@ -1,0 +1,245 @@
+"""Savings tips: for the cheapest quotes, re-rate priced variants of the risk.
+
+Every tip is a real re-rating with the same carrier's connector, never an estimate: "save $X a
+year by raising your collision deductible to $1,000". A variant that the carrier declines, or
+that saves less than a dollar, is not offered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from rateshop.compare.connectors import Connector
+from rateshop.compare.service import Comparison, annual
+from rateshop.errors import RateshopError
+from rateshop.rating.quote import Quote
+
+Risk = dict[str, Any]
+# A variant: from the risk, a description and the changed risk, or None when it does not apply.
+Variant = Callable[[Risk], tuple[str, Risk] | None]
+LOOKBACK_MONTHS = 36
+COUNTED = {
+    "minor_speeding",
+    "major_speeding",
+    "other_minor",
+    "major_violation",
+    "at_fault_accident",
+    "dwi",
+}
+
+
+def _changed(risk: Risk, **fields: Any) -> Risk:
+    out = copy.deepcopy(risk)
+    out.update(fields)
+    return out
+
+
+def pay_in_full(risk: Risk) -> tuple[str, Risk] | None:
+    if risk.get("payment_plan", "installments") == "paid_in_full":
+        return None
+    return "Pay the whole term up front", _changed(risk, payment_plan="paid_in_full")
+
+
+def bundle(risk: Risk) -> tuple[str, Risk] | None:
+    if risk.get("multi_policy"):
+        return None
+    other = "a home or renters" if risk.get("line") == "auto" else "an auto"
+    return f"Bundle with {other} policy from the same carrier", _changed(risk, multi_policy=True)
+
+
+def _higher_deductible(coverage: str, ladder: Sequence[int], label: str) -> Variant:
+    def variant(risk: Risk) -> tuple[str, Risk] | None:
+        chosen = (risk.get("coverages") or {}).get(coverage)
+        if not isinstance(chosen, dict) or chosen.get("deductible") not in ladder:
+            return None
+        i = list(ladder).index(chosen["deductible"])
+        if i + 1 >= len(ladder):
+            return None
+        out = copy.deepcopy(risk)
+        out["coverages"][coverage]["deductible"] = ladder[i + 1]
+        return (
+            f"Raise your {label} deductible from ${chosen['deductible']:,} to ${ladder[i + 1]:,}",
+            out,
+        )
+
+    return variant
+
+
+def home_deductible(risk: Risk) -> tuple[str, Risk] | None:
+    ladder = [500, 1000, 2500, 5000]
+    current = risk.get("deductible", 1000)
+    if current not in ladder or current == ladder[-1]:
+        return None
+    higher = ladder[ladder.index(current) + 1]
+    return f"Raise your deductible from ${current:,} to ${higher:,}", _changed(
+        risk, deductible=higher
+    )
+
+
+def drop_physical_damage_on_old_cars(risk: Risk) -> tuple[str, Risk] | None:
+    covs = risk.get("coverages") or {}
+    if "COLL" not in covs and "COMP" not in covs:
+        return None
+    year = int(str(risk.get("effective_date", "2000"))[:4])
+    vehicles = risk.get("vehicles") or []
+    if not vehicles or any(year - int(v.get("model_year", year)) < 12 for v in vehicles):
+        return None
+    out = copy.deepcopy(risk)
+    out["coverages"] = {k: v for k, v in covs.items() if k not in ("COLL", "COMP")}
+    return "Drop collision and comprehensive: every vehicle is 12 or more years old", out
+
+
+def drop_med_with_pip(risk: Risk) -> tuple[str, Risk] | None:
+    covs = risk.get("coverages") or {}
+    if "MED" not in covs or "PIP" not in covs:
+        return None
+    out = copy.deepcopy(risk)
+    del out["coverages"]["MED"]
+    return "Drop medical payments: personal injury protection already pays medical bills", out
+
+
+def record_ages_off(risk: Risk) -> tuple[str, Risk] | None:
+    """Re-quote on the day the most recent counted incident leaves the 36-month look-back."""
+    try:
+        effective = dt.date.fromisoformat(str(risk["effective_date"]))
+    except (KeyError, ValueError):
+        return None
+    latest: dt.date | None = None
+    for driver in risk.get("drivers") or []:
+        for incident in driver.get("incidents") or []:
+            try:
+                when = dt.date.fromisoformat(str(incident["date"]))
+            except (KeyError, ValueError):
+                continue
+            ages_off = _add_months(when, LOOKBACK_MONTHS)
+            if (
+                incident.get("kind") in COUNTED
+                and ages_off > effective
+                and (latest is None or ages_off > latest)
+            ):
+                latest = ages_off
+    if latest is None:
+        return None
+    return (
+        f"Your driving record improves on {latest.isoformat()}: a policy starting then costs less",
+        _changed(risk, effective_date=latest.isoformat()),
+    )
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def pay_annually(risk: Risk) -> tuple[str, Risk] | None:
+    if risk.get("payment_mode", "annual") != "monthly":
+        return None
+    return "Pay once a year instead of monthly", _changed(risk, payment_mode="annual")
+
+
+def lower_metal_tier(risk: Risk) -> tuple[str, Risk] | None:
+    tiers = ["bronze", "silver", "gold", "platinum"]
+    tier = risk.get("metal_tier")
+    if tier not in tiers or tier == "bronze":
+        return None
+    lower = tiers[tiers.index(tier) - 1]
+    return (
+        f"Choose a {lower} plan instead of {tier} (higher deductible and out-of-pocket costs)",
+        _changed(risk, metal_tier=lower),
+    )
+
+
+VARIANTS: dict[str, list[Variant]] = {
+    "auto": [
+        pay_in_full,
+        bundle,
+        _higher_deductible("COLL", [250, 500, 1000], "collision"),
+        _higher_deductible("COMP", [100, 250, 500, 1000], "comprehensive"),
+        drop_physical_damage_on_old_cars,
+        drop_med_with_pip,
+        record_ages_off,
+    ],
+    "home": [pay_in_full, bundle, home_deductible],
+    "life": [pay_annually],
+    "health": [lower_metal_tier],
+}
+
+
+@dataclass
+class Tip:
+    """A priced way to pay less with one carrier."""
+
+    carrier: str
+    carrier_name: str
+    text: str
+    saving_per_year: Decimal
+    price_per_year: Decimal
+    variant: Risk
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "carrier": self.carrier,
+            "carrier_name": self.carrier_name,
+            "text": self.text,
+            "saving_per_year": str(self.saving_per_year),
+            "price_per_year": str(self.price_per_year),
+        }
+
+
+async def tips_async(
+    comparison: Comparison,
+    risk: Mapping[str, Any],
+    connectors: Sequence[Connector],
+    top: int = 3,
+) -> list[Tip]:
+    """Re-rate each applicable variant with each of the ``top`` cheapest carriers."""
+    by_carrier = {c.carrier: c for c in connectors}
+    base = dict(risk)
+    jobs: list[tuple[Any, str, Any, Risk]] = []
+    for answer in comparison.quotes[:top]:
+        conn = by_carrier.get(answer.carrier)
+        if conn is None:
+            continue
+        for variant in VARIANTS.get(comparison.line, []):
+            made = variant(base)
+            if made is None:
+                continue
+            text, changed = made
+            on = dt.date.fromisoformat(str(changed["effective_date"]))
+            jobs.append(
+                (answer, text, conn.quote(changed, comparison.line, comparison.state, on), changed)
+            )
+    results = await asyncio.gather(*(job[2] for job in jobs), return_exceptions=True)
+    out: list[Tip] = []
+    for (answer, text, _, changed), got in zip(jobs, results, strict=True):
+        if isinstance(got, RateshopError) or not isinstance(got, Quote):
+            if isinstance(got, BaseException) and not isinstance(got, RateshopError):
+                raise got
+            continue
+        before = annual(answer)
+        after = got.monthly * 12
+        if before - after >= 1:
+            out.append(
+                Tip(answer.carrier, answer.carrier_name, text, before - after, after, changed)
+            )
+    out.sort(key=lambda t: -t.saving_per_year)
+    return out
+
+
+def tips(
+    comparison: Comparison, risk: Mapping[str, Any], connectors: Sequence[Connector], top: int = 3
+) -> list[Tip]:
+    """Blocking form of :func:`tips_async`."""
+    return asyncio.run(tips_async(comparison, risk, connectors, top))

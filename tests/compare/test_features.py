@@ -1,0 +1,115 @@
+"""Replay, re-quote, savings tips and the household optimiser, on the shipped market."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rateshop.compare.bundle import household
+from rateshop.compare.connectors import manual_connectors
+from rateshop.compare.market import Market
+from rateshop.compare.replay import replay, requote
+from rateshop.compare.service import compare
+from rateshop.compare.tips import tips
+from rateshop.errors import ManualNotFound
+from rateshop.rating.library import Library
+from rateshop.rating.quote import Quote
+
+ROOT = Path(__file__).resolve().parents[2]
+LIBRARY = Library.load(ROOT / "manuals")
+MARKET = Market.load(ROOT / "market")
+
+
+def example(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((ROOT / "examples" / f"{name}.json").read_text())
+    return data
+
+
+def connectors(line: str, state: str) -> list[Any]:
+    return list(manual_connectors(LIBRARY, line, state))
+
+
+def test_replay_gives_the_stored_answer_to_the_cent() -> None:
+    risk = example("auto")
+    result = compare(risk, connectors("auto", "TX"), MARKET)
+    for answer in result.quotes:
+        assert answer.quote is not None
+        again = replay(LIBRARY, risk, answer.quote.manual.content_hash)
+        assert isinstance(again, Quote)
+        assert again.to_dict() == answer.quote.to_dict()
+
+
+def test_replay_of_a_version_that_is_gone_is_a_clear_error() -> None:
+    with pytest.raises(ManualNotFound, match="no longer in the library"):
+        replay(LIBRARY, example("auto"), "0" * 64)
+
+
+def test_requote_with_the_new_version_says_what_changed() -> None:
+    risk = example("auto")
+    risk["effective_date"] = "2026-03-01"  # the January version of pinnacle-national is in force
+    old = LIBRARY.select("pinnacle-national", "auto", "TX", dt.date(2026, 3, 1))
+    result = requote(LIBRARY, risk, old.manual.content_hash, dt.date(2026, 8, 1))
+    assert result.version_changed
+    assert result.premium_change is not None
+    assert result.premium_change > 0  # base rates went up 6% on 2026-07-01
+    assert any(c.address.endswith(".base") for c in result.changes)
+
+
+def test_every_tip_is_a_real_cheaper_rerating() -> None:
+    for name in ("auto", "home", "life_older", "health"):
+        risk = example(name)
+        conns = connectors(risk["line"], risk["state"])
+        result = compare(risk, conns, MARKET)
+        found = tips(result, risk, conns)
+        assert found, name
+        by_carrier = {c.carrier: c for c in conns}
+        for tip in found:
+            again = compare(tip.variant, [by_carrier[tip.carrier]], MARKET)
+            assert again.quotes[0].quote is not None
+            assert again.quotes[0].quote.monthly * 12 == tip.price_per_year
+            assert tip.saving_per_year >= 1
+
+
+def test_no_tip_when_nothing_can_change() -> None:
+    risk = example("life")  # annual payment already, no other lever
+    conns = connectors("life", "TX")
+    assert tips(compare(risk, conns, MARKET), risk, conns) == []
+
+
+def test_household_bundle_is_never_dearer_than_single_picks() -> None:
+    auto, home = example("auto_ny"), example("home_ny")
+    home["multi_policy"] = False
+    result = household([auto, home], connectors, MARKET)
+    assert result.best_total <= result.singles_total
+    carriers = [p.carrier for p in result.best]
+    for pick in result.best:
+        assert pick.bundled == (carriers.count(pick.carrier) > 1)
+
+
+def test_household_finds_a_bundle_that_beats_two_cheapest_carriers() -> None:
+    auto, home = example("auto_ny"), example("home_ny")
+    home["multi_policy"] = False
+    result = household([auto, home], connectors, MARKET)
+    # compute the best mix by brute force independently
+    prices: dict[tuple[str, str, bool], Any] = {}
+    for risk in (auto, home):
+        for conn in connectors(risk["line"], "NY"):
+            for bundled in (False, True):
+                variant = copy.deepcopy(risk)
+                variant["multi_policy"] = bundled
+                got = compare(variant, [conn], MARKET).quotes
+                if got:
+                    assert got[0].quote is not None
+                    prices[(risk["line"], conn.carrier, bundled)] = got[0].quote.monthly * 12
+    best = min(
+        (prices[("auto", a, a == h)] + prices[("home", h, a == h)], a, h)
+        for (line_a, a, ba) in prices
+        for (line_h, h, bh) in prices
+        if line_a == "auto" and line_h == "home" and not ba and not bh
+    )
+    assert result.best_total == best[0]
