@@ -120,3 +120,19 @@ def test_rate_picks_the_line_and_state_from_the_risk_in_a_carrier_folder() -> No
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert (data["manual"]["line"], data["manual"]["state"]) == ("home", "NY")
+
+
+def test_quote_ranks_the_market_and_prices_tips() -> None:
+    result = runner.invoke(app, ["quote", str(ROOT / "examples" / "auto.json")], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Declined by Harborview Mutual Insurance" in result.output
+    assert "Ways to pay less" in result.output
+
+
+def test_library_compare_is_callable() -> None:
+    import rateshop
+
+    risk = json.loads((ROOT / "examples" / "life.json").read_text())
+    result = rateshop.compare(risk)
+    assert result.line == "life"
+    assert result.quotes

@@ -14,6 +14,7 @@ from rich.table import Table
 from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.market import Market
 from rateshop.compare.service import compare, request_facts
+from rateshop.compare.tips import tips
 from rateshop.config import settings
 from rateshop.errors import ManualError, ManualNotFound, RiskError
 from rateshop.manual.loader import display_path, find_manuals
@@ -225,7 +226,8 @@ def quote(
         library = Library.load(conf.manuals)
         market = Market.load(conf.market)
         line, state, _ = request_facts(risk)
-        result = compare(risk, manual_connectors(library, line, state), market)
+        connectors = manual_connectors(library, line, state)
+        result = compare(risk, connectors, market)
     except RiskError as exc:
         errors.print("[red]the risk has problems:[/red]")
         for p in exc.problems:
@@ -256,3 +258,8 @@ def quote(
         console.print(
             f"[red]No answer from {a.carrier_name} ({a.error_kind}):[/red] {a.error}", markup=False
         )
+    found = tips(result, risk, connectors)
+    if found:
+        console.print("[bold]Ways to pay less[/bold] (each re-rated with the carrier's manual):")
+        for t in found[:6]:
+            console.print(f"  • {t.carrier_name}: save ${t.saving_per_year:,} a year by {t.text}")

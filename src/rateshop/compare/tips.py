@@ -43,14 +43,14 @@ def _changed(risk: Risk, **fields: Any) -> Risk:
 def pay_in_full(risk: Risk) -> tuple[str, Risk] | None:
     if risk.get("payment_plan", "installments") == "paid_in_full":
         return None
-    return "Pay the whole term up front", _changed(risk, payment_plan="paid_in_full")
+    return "paying the whole term up front", _changed(risk, payment_plan="paid_in_full")
 
 
 def bundle(risk: Risk) -> tuple[str, Risk] | None:
     if risk.get("multi_policy"):
         return None
     other = "a home or renters" if risk.get("line") == "auto" else "an auto"
-    return f"Bundle with {other} policy from the same carrier", _changed(risk, multi_policy=True)
+    return f"bundling with {other} policy from the same carrier", _changed(risk, multi_policy=True)
 
 
 def _higher_deductible(coverage: str, ladder: Sequence[int], label: str) -> Variant:
@@ -64,7 +64,7 @@ def _higher_deductible(coverage: str, ladder: Sequence[int], label: str) -> Vari
         out = copy.deepcopy(risk)
         out["coverages"][coverage]["deductible"] = ladder[i + 1]
         return (
-            f"Raise your {label} deductible from ${chosen['deductible']:,} to ${ladder[i + 1]:,}",
+            f"raising your {label} deductible from ${chosen['deductible']:,} to ${ladder[i + 1]:,}",
             out,
         )
 
@@ -77,7 +77,7 @@ def home_deductible(risk: Risk) -> tuple[str, Risk] | None:
     if current not in ladder or current == ladder[-1]:
         return None
     higher = ladder[ladder.index(current) + 1]
-    return f"Raise your deductible from ${current:,} to ${higher:,}", _changed(
+    return f"raising your deductible from ${current:,} to ${higher:,}", _changed(
         risk, deductible=higher
     )
 
@@ -92,7 +92,7 @@ def drop_physical_damage_on_old_cars(risk: Risk) -> tuple[str, Risk] | None:
         return None
     out = copy.deepcopy(risk)
     out["coverages"] = {k: v for k, v in covs.items() if k not in ("COLL", "COMP")}
-    return "Drop collision and comprehensive: every vehicle is 12 or more years old", out
+    return "dropping collision and comprehensive (every vehicle is 12 or more years old)", out
 
 
 def drop_med_with_pip(risk: Risk) -> tuple[str, Risk] | None:
@@ -101,7 +101,7 @@ def drop_med_with_pip(risk: Risk) -> tuple[str, Risk] | None:
         return None
     out = copy.deepcopy(risk)
     del out["coverages"]["MED"]
-    return "Drop medical payments: personal injury protection already pays medical bills", out
+    return "dropping medical payments (personal injury protection already pays medical bills)", out
 
 
 def record_ages_off(risk: Risk) -> tuple[str, Risk] | None:
@@ -111,6 +111,7 @@ def record_ages_off(risk: Risk) -> tuple[str, Risk] | None:
     except (KeyError, ValueError):
         return None
     latest: dt.date | None = None
+    what = ""
     for driver in risk.get("drivers") or []:
         for incident in driver.get("incidents") or []:
             try:
@@ -124,10 +125,11 @@ def record_ages_off(risk: Risk) -> tuple[str, Risk] | None:
                 and (latest is None or ages_off > latest)
             ):
                 latest = ages_off
+                what = f"the {str(incident['kind']).replace('_', ' ')} of {when.isoformat()}"
     if latest is None:
         return None
     return (
-        f"Your driving record improves on {latest.isoformat()}: a policy starting then costs less",
+        f"starting a policy on {latest.isoformat()}, when {what} stops counting",
         _changed(risk, effective_date=latest.isoformat()),
     )
 
@@ -146,7 +148,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 def pay_annually(risk: Risk) -> tuple[str, Risk] | None:
     if risk.get("payment_mode", "annual") != "monthly":
         return None
-    return "Pay once a year instead of monthly", _changed(risk, payment_mode="annual")
+    return "paying once a year instead of monthly", _changed(risk, payment_mode="annual")
 
 
 def lower_metal_tier(risk: Risk) -> tuple[str, Risk] | None:
@@ -156,7 +158,7 @@ def lower_metal_tier(risk: Risk) -> tuple[str, Risk] | None:
         return None
     lower = tiers[tiers.index(tier) - 1]
     return (
-        f"Choose a {lower} plan instead of {tier} (higher deductible and out-of-pocket costs)",
+        f"choosing a {lower} plan instead of {tier} (higher deductible and out-of-pocket costs)",
         _changed(risk, metal_tier=lower),
     )
 
