@@ -121,7 +121,10 @@ RawLine = tuple[str | None, str, "CStep", Any, int | None, int, bool, str]
 class Worksheet:
     """The full trace of a premium, kept as raw integers until someone reads it."""
 
-    raw: list[RawLine] = field(default_factory=list)
+    raw: list[RawLine] = field(default_factory=list, repr=False)
+
+    def __repr__(self) -> str:
+        return f"Worksheet({len(self.raw)} lines)"
 
     @property
     def lines(self) -> list[WorksheetLine]:
