@@ -138,11 +138,14 @@ def _number(spec: FieldSpec, t: Num, raw: Any, where: str, problems: list[FieldP
     if isinstance(raw, bool) or not isinstance(raw, int | float | str | Decimal):
         problems.append(FieldProblem(where, f"{raw!r} is not a number", spec.describe_allowed()))
         return 0
-    try:
-        scaled, scale = parse_scaled(str(raw))
-    except ValueError:
-        problems.append(FieldProblem(where, f"{raw!r} is not a number", spec.describe_allowed()))
-        return 0
+    if type(raw) is int:
+        scaled, scale = raw, 0  # the common case needs no decimal parsing
+    else:
+        try:
+            scaled, scale = parse_scaled(str(raw))
+        except ValueError:
+            problems.append(FieldProblem(where, f"{raw!r} is not a number", spec.describe_allowed()))
+            return 0
     if scale > t.scale:
         trimmed = scaled // 10 ** (scale - t.scale)
         if trimmed * 10 ** (scale - t.scale) != scaled:

@@ -129,9 +129,16 @@ class Worksheet:
     @property
     def lines(self) -> list[WorksheetLine]:
         out = []
+        described: dict[tuple[str, tuple[Any, ...], bool], str] = {}
         for unit, comp, cs, token, operand, total, applied, note in self.raw:
             st = cs.step
-            key = None if token is None else token[0].describe(token[1], token[2])
+            key = None
+            if token is not None:
+                # components of a unit share lookups: describe each matched row once
+                memo = (token[0].signature, token[1], token[2])
+                key = described.get(memo)
+                if key is None:
+                    key = described[memo] = token[0].describe(token[1], token[2])
             out.append(
                 WorksheetLine(
                     unit=unit,
