@@ -123,7 +123,9 @@ def test_rate_picks_the_line_and_state_from_the_risk_in_a_carrier_folder() -> No
 
 
 def test_quote_ranks_the_market_and_prices_tips() -> None:
-    result = runner.invoke(app, ["quote", str(ROOT / "examples" / "auto.json")], env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app, ["quote", str(ROOT / "examples" / "auto.json")], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 0, result.output
     assert "Declined by Harborview Mutual Insurance" in result.output
     assert "Ways to pay less" in result.output

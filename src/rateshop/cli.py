@@ -246,7 +246,7 @@ def quote(
     for i, a in enumerate(result.quotes, start=1):
         q = a.quote
         assert q is not None
-        table.add_row(str(i), a.carrier_name, a.rating, f"{q.monthly:,}", f"{q.monthly * 12:,}",
+        table.add_row(str(i), a.carrier_name, a.rating, f"{q.monthly:,}", f"{q.per_year:,}",
                       f"{q.total:,} / {q.term_months} mo", f"{q.manual.version}")  # fmt: skip
     console.print(table)
     for a in result.declines:

@@ -78,7 +78,7 @@ async def _price(conn: Connector, risk: Mapping[str, Any], bundled: bool) -> Dec
         answer = await conn.quote(variant, line, state, on)
     except RateshopError:
         return None
-    return answer.monthly * 12 if isinstance(answer, Quote) else None
+    return answer.per_year if isinstance(answer, Quote) else None
 
 
 async def household_async(

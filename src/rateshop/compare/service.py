@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from rateshop.compare.connectors import Connector
@@ -73,10 +74,10 @@ class Comparison:
         return sorted(self.quotes, key=lambda a: (rating_rank(a.rating), annual(a)))
 
 
-def annual(answer: Answer) -> Any:
-    """The yearly price of a quote, so 6- and 12-month terms compare fairly."""
+def annual(answer: Answer) -> Fraction:
+    """The exact yearly price of a quote, so 6- and 12-month terms compare fairly."""
     assert answer.quote is not None
-    return answer.quote.monthly * 12
+    return answer.quote.yearly
 
 
 def request_facts(risk: Mapping[str, Any]) -> tuple[str, str, dt.date]:

@@ -18,7 +18,7 @@ from typing import Any
 from rateshop.compare.connectors import Connector
 from rateshop.compare.service import Comparison, annual
 from rateshop.errors import RateshopError
-from rateshop.rating.quote import Quote
+from rateshop.rating.quote import Quote, cents
 
 Risk = dict[str, Any]
 # A variant: from the risk, a description and the changed risk, or None when it does not apply.
@@ -88,7 +88,9 @@ def drop_physical_damage_on_old_cars(risk: Risk) -> tuple[str, Risk] | None:
         return None
     year = int(str(risk.get("effective_date", "2000"))[:4])
     vehicles = risk.get("vehicles") or []
-    if not vehicles or any(year - int(v.get("model_year", year)) < 12 for v in vehicles):
+    if not vehicles or any(
+        year - int(Decimal(str(v.get("model_year", year)))) < 12 for v in vehicles
+    ):
         return None
     out = copy.deepcopy(risk)
     out["coverages"] = {k: v for k, v in covs.items() if k not in ("COLL", "COMP")}
@@ -215,7 +217,10 @@ async def tips_async(
         if conn is None:
             continue
         for variant in VARIANTS.get(comparison.line, []):
-            made = variant(base)
+            try:
+                made = variant(base)
+            except (ValueError, TypeError, KeyError, ArithmeticError):
+                continue  # a risk value the variant cannot read: no tip rather than a crash
             if made is None:
                 continue
             text, changed = made
@@ -230,11 +235,17 @@ async def tips_async(
             if isinstance(got, BaseException) and not isinstance(got, RateshopError):
                 raise got
             continue
-        before = annual(answer)
-        after = got.monthly * 12
+        before, after = annual(answer), got.yearly
         if before - after >= 1:
             out.append(
-                Tip(answer.carrier, answer.carrier_name, text, before - after, after, changed)
+                Tip(
+                    answer.carrier,
+                    answer.carrier_name,
+                    text,
+                    cents(before - after),
+                    got.per_year,
+                    changed,
+                )
             )
     out.sort(key=lambda t: -t.saving_per_year)
     return out

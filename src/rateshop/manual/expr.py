@@ -173,6 +173,8 @@ class TableInfo(Protocol):
 
     def key_is_exact(self, key: str) -> bool: ...
 
+    def complete(self) -> bool: ...
+
 
 @dataclass
 class Scope:
@@ -608,6 +610,20 @@ def lookup_node(
             and expr.value not in want.values
         ):
             raise ExprError(f"table {table.name}: {expr.value!r} is not a row of key {key!r}")
+        if (
+            table.complete()
+            and not isinstance(expr, Const)
+            and isinstance(want, Text)
+            and want.values
+            and isinstance(expr.type, Text)
+            and expr.type.values
+        ):
+            missing = [v for v in expr.type.values if v not in want.values]
+            if missing:
+                raise ExprError(
+                    f"table {table.name} has no row for {key} {missing[0]!r}, a value "
+                    f"{_describe(expr)} can take; add the row, or declare a default or sparse: true"
+                )
         keys.append((key, expr))
     return Lookup(Num(table.column_scale(column)), table.name, column, tuple(keys))
 

@@ -10,6 +10,7 @@ not read are ignored: one question set serves every carrier.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,6 +21,9 @@ from rateshop.manual.types import Bool, Date, List, Num, Record, Text, Type
 from rateshop.money import parse_scaled, to_decimal
 
 NUMBER_FIELD = "number"
+DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+# No risk figure is this large; the bound keeps every exact product within reach of both paths.
+MAX_MAGNITUDE = 10**15
 
 
 @dataclass
@@ -119,13 +123,18 @@ def _value(spec: FieldSpec, raw: Any, where: str, problems: list[FieldProblem]) 
         if isinstance(raw, dt.date):
             return raw
         try:
-            return dt.date.fromisoformat(str(raw))
+            if not isinstance(raw, str) or not DATE_TEXT.fullmatch(raw):
+                raise ValueError(raw)
+            return dt.date.fromisoformat(raw)
         except ValueError:
             problems.append(FieldProblem(where, f"{raw!r} is not a date", spec.describe_allowed()))
             return dt.date(1900, 1, 1)
     if isinstance(t, Text):
+        # a ZIP code sent as a number is still the ZIP code; objects, lists and fractions are not
         value = raw if isinstance(raw, str) else str(raw)
-        if isinstance(raw, bool) or (t.values is not None and value not in t.values):
+        if not isinstance(raw, str | int) or isinstance(raw, bool):
+            problems.append(FieldProblem(where, f"{raw!r} is not text", spec.describe_allowed()))
+        elif t.values is not None and value not in t.values:
             problems.append(
                 FieldProblem(where, f"{raw!r} is not an allowed value", spec.describe_allowed())
             )
@@ -144,7 +153,9 @@ def _number(spec: FieldSpec, t: Num, raw: Any, where: str, problems: list[FieldP
         try:
             scaled, scale = parse_scaled(str(raw))
         except ValueError:
-            problems.append(FieldProblem(where, f"{raw!r} is not a number", spec.describe_allowed()))
+            problems.append(
+                FieldProblem(where, f"{raw!r} is not a number", spec.describe_allowed())
+            )
             return 0
     if scale > t.scale:
         trimmed = scaled // 10 ** (scale - t.scale)
@@ -159,4 +170,11 @@ def _number(spec: FieldSpec, t: Num, raw: Any, where: str, problems: list[FieldP
         spec.maximum is not None and value > spec.maximum
     ):
         problems.append(FieldProblem(where, f"{raw} is out of range", spec.describe_allowed()))
+    elif abs(value) > MAX_MAGNITUDE:
+        problems.append(
+            FieldProblem(
+                where, f"{raw} is too large", f"at most {MAX_MAGNITUDE:,} units of its last decimal"
+            )
+        )
+        return 0
     return int(value)

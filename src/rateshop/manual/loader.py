@@ -364,7 +364,11 @@ class _Loader:
                 self.bad(line, f"input {name}: a record needs 'fields'")
                 return None
             spec = FieldSpec(name, Record(rec_name), line, fields=self.fields(sub, rec_name))
-            spec.required = bool(raw.get("required", True))
+            if raw.get("required", True) is not True:
+                self.bad(
+                    raw.line_of("required"),
+                    f"input {name}: a record cannot be optional; give its fields defaults instead",
+                )
             self.shapes[record][name] = ("record", rec_name)
             return spec
         t: Type

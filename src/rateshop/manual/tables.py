@@ -124,6 +124,10 @@ class Table:
             return self.interp.decimals
         return self.scales[column]
 
+    def complete(self) -> bool:
+        """Whether every key must find a row (no default, not sparse)."""
+        return self.default is None and not self.sparse
+
     def key_is_exact(self, key: str) -> bool:
         dim = self.dim_for(key)
         return dim is not None and dim.match == "exact"

@@ -26,7 +26,18 @@ from rateshop.manual.types import Bool, Date, Num, Text, Type
 from rateshop.money import POW10
 from rateshop.rating.plan import MONEY_SCALE, CStep, Plan
 from rateshop.rating.prepare import prepare
-from rateshop.rating.vector import Cat, Column, Frame, VCompiler, VFn, VLookup, round_half_up_v
+from rateshop.rating.vector import (
+    Cat,
+    Column,
+    Frame,
+    VCompiler,
+    VFn,
+    VLookup,
+    is_exact_object,
+    magnitude,
+    round_half_up_v,
+    safe_mul,
+)
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -255,7 +266,10 @@ class _Runner:
                 operand, missing = vs.lookup(frame, n)
                 if missing.any():
                     failed |= missing if reach is None else (missing & reach)
-                op_bound = vs.lookup.max_abs
+                # an interpolated value past the last row has no static bound
+                op_bound = (
+                    vs.lookup.max_abs if vs.lookup.table.interp is None else magnitude(operand)
+                )
                 op_nonneg = vs.lookup.nonneg
             elif vs.operand is not None:
                 operand = np.broadcast_to(self.eval(vs.operand, frame, reach), (n,))
@@ -280,8 +294,10 @@ class _Runner:
                 bound *= op_bound
                 nonneg = nonneg and op_nonneg
             elif kind in ("add", "minimum", "maximum"):
-                a = v * cs.align_total
-                b = operand * cs.align_operand
+                a = safe_mul(v, cs.align_total)
+                b = safe_mul(operand, cs.align_operand)
+                if is_exact_object(a) != is_exact_object(b):
+                    a, b = np.asarray(a).astype(object), np.asarray(b).astype(object)
                 if kind == "add":
                     new = a + b
                 elif kind == "minimum":
@@ -293,6 +309,7 @@ class _Runner:
                 nonneg = nonneg and (op_nonneg or kind == "minimum")
             if cs.round_to is not None:
                 v = round_half_up_v(v, cs.mid_scale, cs.round_to, nonneg, in_place=True)
+                bound *= cs.round_mul
                 bound = bound // POW10[max(0, cs.mid_scale - cs.round_to)] + 1
             nested = self.take_missing()
             if nested is not None:
@@ -300,7 +317,10 @@ class _Runner:
         return v, failed
 
     def discount(self, vs: _VStep, frame: Frame, n: int, reach: Any) -> Any:
-        factor: Any = np.ones(n, dtype=np.int64)
+        # the product of group factors has as many decimals as the groups together; past about
+        # 17 digits it no longer fits int64, so it is computed with Python ints
+        digits = sum(scale + 1 for scale, _, _, _ in vs.groups)
+        factor: Any = np.ones(n, dtype=np.int64 if digits < 18 else object)
         for scale, cap, cap_align, items in vs.groups:
             total: Any = np.zeros(n, dtype=np.int64)
             for rate, align, when in items:
@@ -328,7 +348,7 @@ class _Runner:
     def run_frame(self, book: Book) -> BatchResult:
         n_units = len(book.unit_risk)
         n_risks = book.n_risks
-        if n_units == 0:
+        if len(book.errors) + len(book.declined) == n_risks:
             return self.nothing_to_rate(book)
         units = book.units
         unit_failed = np.zeros(n_units, dtype=bool)
@@ -337,6 +357,9 @@ class _Runner:
         has_units = np.zeros(n_risks, dtype=bool)
         has_units[book.unit_risk] = True
         for comp, when, steps in self.components:
+            if n_units == 0:  # e.g. a household with no members listed: only policy amounts
+                comp_totals[comp.id] = np.zeros(n_risks, dtype=np.int64)
+                continue
             mask: Any = np.ones(n_units, dtype=bool)
             if comp.coverage is not None:
                 mask = np.asarray(units[f"coverages.{comp.coverage}.chosen"], dtype=bool)
@@ -384,7 +407,10 @@ class _Runner:
         errors = dict(book.errors)
         for i in np.nonzero(risk_failed)[0].tolist():
             if i not in book.declined:
-                errors.setdefault(i, "a table has no row for this risk's values")
+                errors.setdefault(
+                    i,
+                    "this risk could not be rated: a table has no row for its values, or a division by zero",
+                )
         for i in book.declined:
             status[i] = DECLINE
         for i in book.errors:
@@ -407,6 +433,7 @@ class _Runner:
 
     def nothing_to_rate(self, book: Book) -> BatchResult:
         """Every risk was declined or rejected before rating: no column work to do."""
+        # (book.risks may even lack columns then: no risk could be prepared)
         zeros = np.zeros(book.n_risks, dtype=np.int64)
         status = np.full(book.n_risks, DECLINE, dtype=np.int8)
         for i in book.errors:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from rateshop.money import to_decimal
+
+
+def cents(value: Fraction) -> Decimal:
+    """An exact amount to the cent, half-up."""
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
 
 if TYPE_CHECKING:
     from rateshop.rating.plan import CStep
@@ -192,6 +201,16 @@ class Quote:
 
     kind = "quote"
 
+    @property
+    def yearly(self) -> Fraction:
+        """The exact price of a year of cover (total x 12 / term), so terms compare fairly."""
+        return Fraction(self.total) * 12 / self.term_months
+
+    @property
+    def per_year(self) -> Decimal:
+        """:attr:`yearly` to the cent, half-up, for people."""
+        return cents(self.yearly)
+
     def to_dict(self, worksheet: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
             "kind": "quote",
@@ -200,6 +219,7 @@ class Quote:
             "fees": [f.to_dict() for f in self.fees],
             "total": str(self.total),
             "monthly": str(self.monthly),
+            "per_year": str(self.per_year),
             "term_months": self.term_months,
             "components": [c.to_dict() for c in self.components],
             "units": [

@@ -92,13 +92,39 @@ def half_up_div(num: Any, den: Any) -> Any:
     return sign * ((2 * np.abs(num) + den) // (2 * den))
 
 
+LIMIT = 2**62
+
+
+def magnitude(value: Any) -> int:
+    """The largest absolute value in a column (or of a scalar), as a Python int."""
+    if isinstance(value, np.ndarray):
+        return int(np.abs(value).max()) if value.size else 0
+    return abs(int(value))
+
+
+def is_exact_object(value: Any) -> bool:
+    """Whether a column holds Python ints (object dtype) rather than int64."""
+    return getattr(value, "dtype", None) is np.dtype(object)
+
+
+def safe_mul(a: Any, b: Any) -> Any:
+    """``a * b`` exactly: int64 while the product provably fits, Python ints beyond."""
+    if is_exact_object(a) or is_exact_object(b):
+        return a * b
+    if magnitude(a) * magnitude(b) < LIMIT:
+        return a * b
+    return np.asarray(a).astype(object) * (
+        np.asarray(b).astype(object) if isinstance(b, np.ndarray) else int(b)
+    )
+
+
 def round_half_up_v(
     value: Any, from_scale: int, to_scale: int, nonneg: bool = False, in_place: bool = False
 ) -> Any:
     """Column version of :func:`rateshop.money.round_half_up`; ``nonneg`` skips sign handling,
     ``in_place`` lets it overwrite ``value`` (an int64 array the caller owns)."""
     if to_scale >= from_scale:
-        return value * POW10[to_scale - from_scale]
+        return safe_mul(value, POW10[to_scale - from_scale])
     div = POW10[from_scale - to_scale]
     half = div // 2
     if nonneg:
@@ -157,7 +183,7 @@ class VLookup:
         node: Lookup,
         table: Table,
         compile_key: Callable[[Expr], VFn],
-        cache: dict[str, Any] | None = None,
+        cache: dict[tuple[str, int], Any] | None = None,
     ) -> None:
         self.table = table
         self.cache = {} if cache is None else cache
@@ -173,7 +199,11 @@ class VLookup:
         self.values = np.array([0 if v is None else v for v in values], dtype=np.int64)
         self.strides = table.strides
         self.default = None if table.default is None else table.default[node.column]
-        self.nonneg = all(v >= 0 for v in values if v is not None) and (self.default or 0) >= 0
+        self.nonneg = (
+            all(v >= 0 for v in values if v is not None)
+            and (self.default or 0) >= 0
+            and (table.interp is None or (table.interp.beyond_add or 0) >= 0)
+        )
         self.max_abs = max(
             [abs(v) for v in values if v is not None] + [abs(self.default or 0)] + [0]
         )
@@ -265,7 +295,7 @@ class VLookup:
 
     def positions(self, frame: Frame, n: int) -> tuple[IntArray, Any, Any]:
         """Grid positions, rows with no match, and interpolation amounts (cached per frame)."""
-        hit = self.cache.get(self.signature)
+        hit = self.cache.get((self.signature, id(frame)))
         if hit is not None:
             return hit  # type: ignore[no-any-return]
         pos = np.zeros(n, dtype=np.int64)
@@ -280,7 +310,7 @@ class VLookup:
             missing |= codes < 0
             pos += np.where(codes < 0, 0, codes) * self.strides[dim_i]
             dim_i += 1
-        self.cache[self.signature] = (pos, missing, x)
+        self.cache[(self.signature, id(frame))] = (pos, missing, x)
         return pos, missing, x
 
     def __call__(self, frame: Frame, n: int) -> tuple[Any, Any]:
@@ -344,7 +374,7 @@ class VCompiler:
 
     def __init__(self, tables: dict[str, Table]) -> None:
         self.tables = tables
-        self.cache: dict[str, Any] = {}  # grid positions per lookup signature, for one frame
+        self.cache: dict[tuple[str, int], Any] = {}  # grid positions per (lookup, frame) in a run
         self.missing: Any = None  # set by the executor: rows where a nested lookup found nothing
 
     def lookup(self, node: Lookup) -> VLookup:
@@ -381,7 +411,7 @@ class VCompiler:
             s = scale_of(e)
             if e.op == "*":
                 lf, rf = self.compile(e.left), self.compile(e.right)
-                return lambda f: lf(f) * rf(f)
+                return lambda f: safe_mul(lf(f), rf(f))
             la, ra = self.aligned(e.left, s), self.aligned(e.right, s)
             if e.op == "+":
                 return lambda f: la(f) + ra(f)
@@ -437,7 +467,7 @@ class VCompiler:
         if not isinstance(e.type, Num) or scale_of(e) == scale:
             return g
         m = POW10[scale - scale_of(e)]
-        return lambda f: g(f) * m
+        return lambda f: safe_mul(g(f), m)
 
     def compare(self, e: Compare) -> VFn:
         ops = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
