@@ -263,3 +263,30 @@ def quote(
         console.print("[bold]Ways to pay less[/bold] (each re-rated with the carrier's manual):")
         for t in found[:6]:
             console.print(f"  • {t.carrier_name}: save ${t.saving_per_year:,} a year by {t.text}")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Run the HTTP API (OpenAPI at /docs) on RATESHOP_DATABASE_URL and the shipped market.
+
+    By default that is a SQLite file, rateshop.db, in the current folder. Without
+    RATESHOP_SECRET_KEY the server runs in development mode, with a public key for contact
+    details, but only on a loopback address (127.0.0.1, ::1, localhost); any other --host needs
+    RATESHOP_SECRET_KEY (or RATESHOP_DEV_MODE=1 said explicitly).
+    """
+    from rateshop.api.server import DEV_WARNING, settings_for, uses_dev_key
+    from rateshop.api.server import serve as run
+    from rateshop.store import SecretKeyMissing
+
+    try:
+        conf = settings_for(host, settings())
+    except SecretKeyMissing as exc:
+        errors.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from exc
+    if uses_dev_key(conf):
+        errors.print(f"[yellow]{DEV_WARNING}[/yellow]", highlight=False)
+    run(host, port, workers, conf)

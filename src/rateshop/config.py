@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     dev_mode: bool = False
     retention_days: int = Field(default=365, ge=1)
+    # Seconds a comparison made through the API waits for its slowest carrier (live connectors).
+    compare_deadline: float = Field(default=10.0, gt=0)
     # Test hook only: seconds the store sleeps in the middle of saving a comparison, with some answer
     # rows written and the transaction still open, so a test can kill the process there. Leave at 0.
     test_pause_mid_save: float = Field(default=0.0, ge=0)

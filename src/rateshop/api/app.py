@@ -1,0 +1,74 @@
+"""The application: its start-up, its routers and its error handling, put together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+import rateshop
+from rateshop.api import echo, errors
+from rateshop.api.catalog.endpoints import router as catalog
+from rateshop.api.comparisons.endpoints import router as comparisons
+from rateshop.api.comparisons.schemas import StreamDone
+from rateshop.api.runtime import Runtime
+from rateshop.config import Settings
+
+DESCRIPTION = """\
+Insurance quote comparison: one question set per line (auto, home, term life, individual health),
+every carrier of the market, each quote rated to the cent from the carrier's rate manual with a
+worksheet, or a decline with its reasons. The carriers are sample data.
+
+Errors share one body (`ErrorBody`); a 422 names each field with its problem and what is allowed.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The rateshop API over ``settings`` (the ``RATESHOP_*`` environment by default).
+
+    On start-up it opens the store (refusing to start without ``RATESHOP_SECRET_KEY`` outside dev
+    mode), brings the database schema to head and loads the manuals and the market once.
+    """
+    config = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await run_in_threadpool(Runtime.start, config)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            runtime.close()
+
+    app = FastAPI(
+        title="rateshop",
+        version=rateshop.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.include_router(comparisons)
+    app.include_router(catalog)
+    app.include_router(echo.router)
+    errors.install(app)
+    _document_events(app)
+    return app
+
+
+def _document_events(app: FastAPI) -> None:
+    """Add the stream's ``done`` event to the OpenAPI components (no endpoint returns it as JSON)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            extra = StreamDone.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(extra.pop("$defs", {}))
+            components["StreamDone"] = extra
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,117 @@
+"""Comparison bodies: a stored comparison, its export, the stream's last event, consent to contact."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from rateshop.api.schemas import AnswerOut, Out
+
+
+class ComparisonOut(Out):
+    """A stored comparison: quotes cheapest first (by annual price), then declines and errors."""
+
+    ref: str = Field(description="The comparison's secret reference: whoever holds it can read it.")
+    line: str
+    state: str
+    effective: dt.date
+    quotes: list[AnswerOut]
+    declines: list[AnswerOut]
+    errors: list[AnswerOut]
+
+
+class ConsentOut(Out):
+    carrier: str
+    consented_at: dt.datetime
+    wording: str | None
+    contact: dict[str, str] | None = Field(
+        default=None, description="Only with `include_contact=true`."
+    )
+
+
+class ExportOut(ComparisonOut):
+    """Everything kept about a comparison: the rating facts asked, every answer, every consent."""
+
+    created_at: dt.datetime
+    risk: dict[str, Any]
+    contacts: list[ConsentOut]
+
+
+class RankedQuote(Out):
+    rank: int
+    carrier: str
+    carrier_name: str
+    rating: str
+    monthly: str
+    per_year: str = Field(description="The price of a year of cover, to the cent.")
+
+
+class StreamDone(Out):
+    """The final ``done`` event of a streamed comparison, sent once it is stored."""
+
+    ref: str
+    line: str
+    state: str
+    effective: dt.date
+    ranking: list[RankedQuote]
+    quotes: int
+    declines: int
+    errors: int
+
+
+# --- contact with consent ---------------------------------------------------------------------
+
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+PHONE_PATTERN = r"^\+?[0-9 ().-]{7,}$"
+
+
+class ContactDetails(BaseModel):
+    """How the chosen carrier may reach the shopper: an e-mail address or a phone number at least."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: str | None = Field(
+        default=None, max_length=254, pattern=EMAIL_PATTERN, examples=["a@b.org"]
+    )
+    phone: str | None = Field(
+        default=None, max_length=32, pattern=PHONE_PATTERN, examples=["+1 512 555 0100"]
+    )
+
+    @model_validator(mode="after")
+    def _reachable(self) -> ContactDetails:
+        if self.email is None and self.phone is None:
+            raise ValueError("give an email or a phone number")
+        return self
+
+    def fields(self) -> dict[str, str]:
+        """The details given, without the empty ones."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class ContactRequest(BaseModel):
+    """The shopper picks ONE carrier of the comparison and agrees to give it these details."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    carrier: str = Field(description="The id of one carrier that answered in the comparison.")
+    contact: ContactDetails
+    consent: Literal[True] = Field(
+        description="Must be true: the shopper agrees to share the details with this carrier only."
+    )
+    wording: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="The consent text the shopper saw; the server's standard wording if left out.",
+    )
+
+
+class ContactRecorded(Out):
+    ref: str
+    carrier: str
+    consented_at: dt.datetime
+    wording: str

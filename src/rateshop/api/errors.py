@@ -1,0 +1,308 @@
+"""How errors become HTTP responses: one table of statuses, one body shape, no traceback ever sent.
+
+The rateshop error tree (see :mod:`rateshop.errors` and :mod:`rateshop.store.errors`) meets HTTP
+here and only here::
+
+    RateshopError                         500  (anything not listed below)
+    ├── RiskError                         422  errors: each field, problem, allowed
+    ├── ManualNotFound                    422  nothing in force for the request's date
+    ├── Ineligible                        422
+    ├── CarrierError                      502
+    │   └── CarrierTimeout                504
+    ├── StoreError
+    │   ├── ComparisonNotFound            404
+    │   ├── CarrierNotInComparison        422  errors: the carrier field, the carriers allowed
+    │   ├── InvalidContact                422
+    │   └── StoreFailure                  503
+    └── UnknownCarrier (this module)      404
+    request validation (pydantic)         422  errors: each field, problem, allowed
+    HTTP errors of the router             their own status (404 unknown path, 405 …)
+    any other exception                   500  a generic message and an incident id; logged here
+
+Every error body has the same shape (:class:`ErrorBody`). Messages of 5xx answers are generic:
+the details, which may name database internals, go to the server's log with the incident id.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rateshop.api.comparisons.schemas import EMAIL_PATTERN, PHONE_PATTERN
+from rateshop.api.risks import STATE_PATTERN, ZIP_PATTERN
+from rateshop.compare.service import LINES
+from rateshop.errors import (
+    CarrierError,
+    CarrierTimeout,
+    Ineligible,
+    ManualNotFound,
+    RateshopError,
+    RiskError,
+)
+from rateshop.store.errors import (
+    CarrierNotInComparison,
+    ComparisonNotFound,
+    InvalidContact,
+    StoreFailure,
+)
+
+log = logging.getLogger(__name__)
+
+
+class UnknownCarrier(RateshopError):
+    """No carrier of the market has this id."""
+
+    def __init__(self, carrier: str) -> None:
+        self.carrier = carrier
+        super().__init__(f"no carrier {carrier!r} in the market")
+
+
+STATUS: Mapping[type[Exception], int] = {
+    RiskError: 422,
+    ManualNotFound: 422,
+    Ineligible: 422,
+    CarrierNotInComparison: 422,
+    InvalidContact: 422,
+    ComparisonNotFound: 404,
+    UnknownCarrier: 404,
+    CarrierTimeout: 504,
+    CarrierError: 502,
+    StoreFailure: 503,
+}
+
+# The ``error`` word of a body, by status: stable words a client can branch on.
+KIND = {
+    404: "not_found",
+    405: "method_not_allowed",
+    422: "invalid_request",
+    500: "internal_error",
+    502: "carrier_error",
+    503: "unavailable",
+    504: "carrier_timeout",
+}
+
+GENERIC = "the server could not answer this request; the error is logged"
+
+
+class FieldError(BaseModel):
+    """One thing wrong with a request: the field's path, the problem, what is allowed."""
+
+    field: str = Field(examples=["drivers[0].birth_date"])
+    problem: str
+    allowed: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer."""
+
+    error: str = Field(description="`invalid_request`, `not_found`, `internal_error` …")
+    message: str
+    errors: list[FieldError] = Field(
+        default_factory=list, description="For 422: each field with its problem."
+    )
+    incident: str | None = Field(
+        default=None, description="For 5xx: quote it to the operator; the server logged it."
+    )
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "The request has problems, each named by field."},
+    500: {"model": ErrorBody, "description": "Internal error: a generic message, never a trace."},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "No comparison has this reference."}
+}
+
+
+def status_of(exc: Exception) -> int:
+    """The HTTP status of an error: the entry of its nearest class in :data:`STATUS`."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def body_of(exc: Exception) -> tuple[int, ErrorBody]:
+    """The status and body answering ``exc``; 5xx are logged with an incident id."""
+    status = status_of(exc)
+    kind = KIND.get(status, "error")
+    if status >= 500:
+        incident = secrets.token_hex(6)
+        log.error("incident %s: %s: %s", incident, type(exc).__name__, exc, exc_info=exc)
+        return status, ErrorBody(error=kind, message=GENERIC, incident=incident)
+    return status, ErrorBody(error=kind, message=str(exc), errors=_fields_of(exc))
+
+
+def _fields_of(exc: Exception) -> list[FieldError]:
+    if isinstance(exc, RiskError):
+        return [
+            FieldError(field=p.field, problem=p.problem, allowed=p.allowed) for p in exc.problems
+        ]
+    if isinstance(exc, CarrierNotInComparison):
+        allowed = ", ".join(dict.fromkeys(exc.carriers))
+        return [FieldError(field="carrier", problem=str(exc), allowed=allowed or None)]
+    if isinstance(exc, InvalidContact):
+        return [FieldError(field="contact", problem=str(exc))]
+    return []
+
+
+def respond(status: int, body: ErrorBody, headers: Mapping[str, str] | None = None) -> Response:
+    """The JSON answer for an error body."""
+    return JSONResponse(body.model_dump(exclude_none=True), status, headers=headers)
+
+
+# --- request validation -----------------------------------------------------------------------
+
+_WHERE = {"body", "query", "path", "header", "cookie"}
+
+# Human words for the patterns of the request models (else the pattern itself is shown).
+PATTERNS = {
+    ZIP_PATTERN: "5 digits",
+    STATE_PATTERN: "two letters, e.g. TX",
+    EMAIL_PATTERN: "an e-mail address",
+    PHONE_PATTERN: "a phone number",
+}
+
+
+def _path(loc: Sequence[str | int]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in _WHERE:
+        parts = parts[1:]
+    # A risk's errors carry the line it was read as (the union's tag) first: not a field.
+    if parts and parts[0] in LINES:
+        parts = parts[1:]
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _choices(text: str) -> str:
+    """Pydantic's ``'a', 'b' or 'c'`` as ``a, b, c`` (as the manuals say it)."""
+    plain = text.replace(" or ", ", ").replace("'", "")
+    return plain.replace("True", "true").replace("False", "false")
+
+
+def _from_pydantic(error: Mapping[str, Any]) -> FieldError:
+    """One of pydantic's validation errors as a field, its problem and what is allowed."""
+    kind: str = error["type"]
+    ctx: Mapping[str, Any] = error.get("ctx") or {}
+    value = error.get("input")
+    field = _path(error["loc"])
+    shown = repr(value)
+    problem: str = error["msg"]
+    allowed: str | None = None
+    if kind == "missing":
+        problem = "is required"
+    elif kind == "extra_forbidden":
+        problem = "is not a field of this request"
+    elif kind in ("union_tag_not_found", "union_tag_invalid"):
+        name = str(ctx.get("discriminator", "")).strip("'")
+        field = f"{field}.{name}" if field else name
+        problem = "is required" if kind == "union_tag_not_found" else f"{ctx['tag']!r} is unknown"
+        allowed = ", ".join(LINES) if name == "line" else _choices(str(ctx.get("expected_tags")))
+    elif kind in ("literal_error", "enum"):
+        problem, allowed = f"{shown} is not an allowed value", _choices(str(ctx.get("expected")))
+    elif kind.startswith("int_"):
+        problem, allowed = f"{shown} is not a whole number", "a whole number"
+    elif kind.startswith(("decimal_", "float_")) and kind != "decimal_max_places":
+        problem, allowed = f"{shown} is not a number", "a number"
+    elif kind == "decimal_max_places":
+        problem = f"{shown} has too many decimals"
+        allowed = f"at most {ctx.get('decimal_places')} decimals"
+    elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
+        key = next(k for k in bound if k in ctx)
+        problem, allowed = f"{shown} is out of range", f"{bound[key]} {ctx[key]}"
+    elif kind.startswith("bool_"):
+        problem, allowed = f"{shown} is not true or false", "true or false"
+    elif kind.startswith(("date_", "datetime_")):
+        problem, allowed = f"{shown} is not a date", "a date as YYYY-MM-DD"
+    elif kind == "string_type":
+        problem, allowed = f"{shown} is not text", "text"
+    elif kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern"))
+        problem, allowed = f"{shown} is not in the expected form", PATTERNS.get(pattern, pattern)
+    elif kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        things = "characters" if kind.startswith("string") else "items"
+        low, high = ctx.get("min_length"), ctx.get("max_length")
+        problem = "is too short" if "short" in kind else "is too long"
+        allowed = f"at least {low} {things}" if low is not None else f"at most {high} {things}"
+    elif kind == "list_type":
+        problem, allowed = "must be a list", "a list"
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        problem = "must be an object with named fields"
+    elif kind == "json_invalid":
+        field, problem = "body", f"is not valid JSON: {ctx.get('error', '')}".rstrip(": ")
+    elif kind == "value_error":
+        problem = problem.removeprefix("Value error, ")
+    return FieldError(field=field or "body", problem=problem, allowed=allowed)
+
+
+# --- wiring -----------------------------------------------------------------------------------
+
+
+async def _rateshop_error(request: Request, exc: Exception) -> Response:
+    return respond(*body_of(exc))
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    fields = [_from_pydantic(e) for e in exc.errors()]
+    message = "; ".join(f"{f.field}: {f.problem}" for f in fields)
+    return respond(422, ErrorBody(error=KIND[422], message=message, errors=fields))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    kind = KIND.get(exc.status_code, "error")
+    return respond(exc.status_code, ErrorBody(error=kind, message=str(exc.detail)), exc.headers)
+
+
+class CatchAll:
+    """The last line: an exception no handler answered becomes a generic 500, logged once here.
+
+    A response already under way (a stream) cannot be replaced: the error goes on to the server,
+    which closes the connection.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            if started:
+                raise
+            await respond(*body_of(exc))(scope, receive, send)
+
+
+def install(app: FastAPI) -> None:
+    """Answer every error of ``app`` as the table above says."""
+    app.add_exception_handler(RateshopError, _rateshop_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_middleware(CatchAll)

@@ -1,0 +1,81 @@
+"""What the API loads once per process: the store, the compiled manuals, the market and its states."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, cast
+
+import yaml
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+
+from rateshop.api.catalog.schemas import StateRules
+from rateshop.compare.default import load_market
+from rateshop.compare.market import Market
+from rateshop.compare.service import Comparison
+from rateshop.config import Settings
+from rateshop.rating.library import Library
+from rateshop.store import Store, upgrade
+
+
+def load_states(market: Path) -> dict[str, StateRules]:
+    """The states of ``market/states.yaml`` by code."""
+    data = yaml.safe_load((market / "states.yaml").read_text(encoding="utf-8"))
+    return {code: StateRules(**rules) for code, rules in data["states"].items()}
+
+
+@dataclass
+class Runtime:
+    """Everything a request needs that is not in the request."""
+
+    settings: Settings
+    store: Store
+    library: Library
+    market: Market
+    states: dict[str, StateRules]
+    # SQLite has one writer at a time and its lock waits poll with growing sleeps: concurrent saves
+    # from one process made the slowest take seconds. One save at a time per process avoids that.
+    _one_writer: asyncio.Lock | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if self.store.engine.dialect.name == "sqlite":
+            self._one_writer = asyncio.Lock()
+
+    @classmethod
+    def start(cls, settings: Settings) -> Runtime:
+        """Open the store (its key is checked first), bring its schema to head, load the market.
+
+        The manuals are compiled once per process (:func:`rateshop.compare.default.load_market`),
+        so a second app in the same process starts at once.
+        """
+        store = Store.open(settings)
+        try:
+            upgrade(settings.database_url)
+            library, market = load_market(settings.manuals.resolve(), settings.market.resolve())
+            states = load_states(settings.market)
+        except BaseException:
+            store.close()
+            raise
+        return cls(settings, store, library, market, states)
+
+    async def save(self, comparison: Comparison, risk: Mapping[str, Any]) -> str:
+        """Store a comparison from the event loop (in a worker thread); returns its reference."""
+        if self._one_writer is None:
+            return await run_in_threadpool(self.store.save, comparison, risk)
+        async with self._one_writer:
+            return await run_in_threadpool(self.store.save, comparison, risk)
+
+    def close(self) -> None:
+        """Release the store's database connections."""
+        self.store.close()
+
+
+def runtime(request: Request) -> Runtime:
+    """The runtime of the app serving ``request`` (set by its start-up)."""
+    return cast(Runtime, request.app.state.runtime)
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime)]

@@ -1,0 +1,56 @@
+"""``rateshop serve``: the API under uvicorn, on the embedded default or the configured store."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+import uvicorn
+
+from rateshop.config import Settings
+from rateshop.store import upgrade
+from rateshop.store.cipher import secret_from
+
+APP = "rateshop.api.app:create_app"
+
+DEV_WARNING = (
+    "development mode: RATESHOP_SECRET_KEY is not set, so contact details are encrypted with the "
+    "public development key. Fine on this machine; never for real shoppers."
+)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def settings_for(host: str, settings: Settings) -> Settings:
+    """The settings to serve with: dev mode turned on for a loopback address without a key.
+
+    Without ``RATESHOP_SECRET_KEY``, dev mode is the default only when nobody else can connect;
+    on any other address the key (or an explicit ``RATESHOP_DEV_MODE=1``) is required, and
+    :class:`~rateshop.store.errors.SecretKeyMissing` says so.
+    """
+    if settings.secret_key is None and is_loopback(host):
+        settings = settings.model_copy(update={"dev_mode": True})
+    secret_from(settings)  # raises SecretKeyMissing before anything starts
+    return settings
+
+
+def uses_dev_key(settings: Settings) -> bool:
+    """Whether contact details would be encrypted with the public development key."""
+    return settings.dev_mode and settings.secret_key is None
+
+
+def serve(host: str, port: int, workers: int, settings: Settings) -> None:
+    """Bring the database to head once, then run ``workers`` uvicorn processes of the app."""
+    if settings.dev_mode:
+        # Worker processes read their settings from the environment, like any other run.
+        os.environ["RATESHOP_DEV_MODE"] = "1"
+    upgrade(settings.database_url)
+    uvicorn.run(APP, factory=True, host=host, port=port, workers=workers)

@@ -1,0 +1,144 @@
+"""Helpers of the API tests: a real uvicorn server on a loopback port and a blocking aiohttp client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import uvicorn
+from fastapi import FastAPI
+
+ROOT = Path(__file__).resolve().parents[2]
+# The server the PostgreSQL half of the tests uses (as in tests/store).
+POSTGRES_URL = os.environ.get(
+    "RATESHOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SECRET = "api-tests-secret-" + "k" * 32
+
+
+def example(name: str) -> dict[str, Any]:
+    """``examples/<name>.json`` as data."""
+    data: dict[str, Any] = json.loads((ROOT / "examples" / f"{name}.json").read_text())
+    return data
+
+
+class Server:
+    """uvicorn serving ``app`` from a thread of the test process, on a free loopback port."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        host, port = self.sock.getsockname()
+        self.url = f"http://{host}:{port}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the API server at {self.url} did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+        self.sock.close()
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: Mapping[str, str]
+    text: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+@dataclass
+class Event:
+    """One Server-Sent Event and when it arrived (seconds since the request was sent)."""
+
+    name: str
+    data: dict[str, Any]
+    at: float
+
+
+@dataclass
+class Streamed:
+    status: int
+    headers: Mapping[str, str]
+    events: list[Event] = field(default_factory=list)
+    text: str = ""
+
+
+class Client:
+    """A blocking face over one aiohttp session running on its own event loop."""
+
+    def __init__(self, base: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.session = self.loop.run_until_complete(self._open(base))
+
+    @staticmethod
+    async def _open(base: str) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(base_url=base, timeout=aiohttp.ClientTimeout(total=30))
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.session.close())
+        self.loop.close()
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Reply:
+        """Send a request (``json=``, ``data=``, ``params=`` as aiohttp takes them)."""
+
+        async def go() -> Reply:
+            async with self.session.request(method, path, **kwargs) as response:
+                return Reply(response.status, dict(response.headers), await response.text())
+
+        return self.loop.run_until_complete(go())
+
+    def get(self, path: str, **kwargs: Any) -> Reply:
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any, **kwargs: Any) -> Reply:
+        return self.call("POST", path, json=body, **kwargs)
+
+    def stream(self, path: str, body: Any) -> Streamed:
+        """POST ``body`` and read the Server-Sent Events of the answer as they come."""
+
+        async def go() -> Streamed:
+            started = time.perf_counter()
+            async with self.session.post(path, json=body) as response:
+                out = Streamed(response.status, dict(response.headers))
+                if response.content_type != "text/event-stream":
+                    out.text = await response.text()
+                    return out
+                name, data = "message", ""
+                async for raw in response.content:
+                    line = raw.decode().rstrip("\n")
+                    if line.startswith("event:"):
+                        name = line[6:].strip()
+                    elif line.startswith("data:"):
+                        data += line[5:].strip()
+                    elif not line and data:
+                        at = time.perf_counter() - started
+                        out.events.append(Event(name, json.loads(data), at))
+                        name, data = "message", ""
+                return out
+
+        return self.loop.run_until_complete(go())

@@ -1,0 +1,53 @@
+"""The OpenAPI document describes every endpoint, the question sets and the error body."""
+
+from __future__ import annotations
+
+from apikit import Client
+
+PATHS = {
+    "/comparisons": {"post"},
+    "/comparisons/stream": {"post"},
+    "/comparisons/{ref}": {"get", "delete"},
+    "/comparisons/{ref}/export": {"get"},
+    "/comparisons/{ref}/contact": {"post"},
+    "/carriers": {"get"},
+    "/carriers/{carrier}/rate": {"post"},
+    "/lines": {"get"},
+    "/lines/{line}/coverages": {"get"},
+    "/states": {"get"},
+    "/echo": {"post"},
+}
+
+
+def test_the_document_lists_every_path_with_its_models(api: Client) -> None:
+    reply = api.get("/openapi.json")
+    assert reply.status == 200
+    doc = reply.json
+    assert {path: set(ops) for path, ops in doc["paths"].items()} == PATHS
+    schemas = doc["components"]["schemas"]
+    for name in (
+        "AutoRisk",
+        "HomeRisk",
+        "LifeRisk",
+        "HealthRisk",
+        "ComparisonOut",
+        "ExportOut",
+        "ContactRequest",
+        "ErrorBody",
+        "FieldError",
+        "StreamDone",
+        "QuoteOut",
+    ):
+        assert name in schemas, name
+    create = doc["paths"]["/comparisons"]["post"]
+    body = create["requestBody"]["content"]["application/json"]["schema"]
+    assert body["discriminator"]["propertyName"] == "line"
+    assert create["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ComparisonOut"
+    }
+    assert create["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorBody"
+    }
+    stream = doc["paths"]["/comparisons/stream"]["post"]["responses"]["200"]
+    assert set(stream["content"]) == {"text/event-stream"}
+    assert api.get("/docs").status == 200

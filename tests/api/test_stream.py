@@ -1,0 +1,112 @@
+"""The streamed comparison: an event per carrier as it answers, then ``done`` with a stored ref."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from apikit import Client, Server, example
+
+from rateshop.api.comparisons import service
+from rateshop.api.comparisons.schemas import StreamDone
+from rateshop.api.runtime import Runtime
+from rateshop.api.schemas import AnswerOut
+from rateshop.compare.connectors import Connector, ManualConnector
+from rateshop.rating.library import Library
+from rateshop.rating.quote import Decline, Quote
+from rateshop.store import StoreFailure
+
+
+class Slow:
+    """A carrier answering like a live API: after a delay, from its real manual."""
+
+    def __init__(self, inner: ManualConnector, delay: float) -> None:
+        self.carrier = inner.carrier
+        self.inner = inner
+        self.delay = delay
+
+    async def quote(
+        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
+    ) -> Quote | Decline:
+        await asyncio.sleep(self.delay)
+        return await self.inner.quote(risk, line, state, on)
+
+
+def runtime(server: Server) -> Runtime:
+    app: Any = server.server.config.app
+    found: Runtime = app.state.runtime
+    return found
+
+
+def test_one_answer_event_per_carrier_then_done_with_a_ref_that_can_be_fetched(
+    api: Client,
+) -> None:
+    streamed = api.stream("/comparisons/stream", example("auto"))
+    assert streamed.status == 200, streamed.text
+    assert streamed.headers["Content-Type"].startswith("text/event-stream")
+    names = [e.name for e in streamed.events]
+    assert names == ["answer"] * 5 + ["done"]
+    answers = [AnswerOut.model_validate(e.data) for e in streamed.events[:-1]]
+    assert len({a.carrier for a in answers}) == 5
+
+    done = StreamDone.model_validate(streamed.events[-1].data)
+    assert (done.quotes, done.declines, done.errors) == (4, 1, 0)
+    assert [r.rank for r in done.ranking] == [1, 2, 3, 4]
+    yearly = [Decimal(r.per_year) for r in done.ranking]
+    assert yearly == sorted(yearly)
+    quoted = {a.carrier: a.quote.per_year for a in answers if a.quote}
+    assert {r.carrier: r.per_year for r in done.ranking} == quoted
+
+    stored = api.get(f"/comparisons/{done.ref}")
+    assert stored.status == 200
+    assert [q["carrier"] for q in stored.json["quotes"]] == [r.carrier for r in done.ranking]
+    # Stored whole: each answer exactly as it was streamed.
+    kept = {a["carrier"]: a for kind in ("quotes", "declines", "errors") for a in stored.json[kind]}
+    assert kept == {e.data["carrier"]: e.data for e in streamed.events[:-1]}
+
+
+def test_answers_arrive_as_each_carrier_answers_not_all_at_the_end(
+    api: Client, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = service.manual_connectors
+
+    def with_a_slow_carrier(library: Library, line: str, state: str) -> list[Connector]:
+        return [
+            Slow(c, 0.8) if c.carrier == "pinnacle-direct" else c
+            for c in real(library, line, state)
+        ]
+
+    monkeypatch.setattr(service, "manual_connectors", with_a_slow_carrier)
+    streamed = api.stream("/comparisons/stream", example("auto"))
+    at = {e.data.get("carrier", e.name): e.at for e in streamed.events}
+    assert at["harborview"] < 0.5, at
+    assert at["pinnacle-direct"] >= 0.8, at
+    assert at["done"] >= at["pinnacle-direct"]
+
+
+def test_a_risk_no_carrier_can_read_is_refused_before_the_stream_starts(api: Client) -> None:
+    risk = example("auto")
+    risk["coverages"]["BI"] = {"limit": "15/30"}  # below the Texas minimum: no carrier offers it
+    streamed = api.stream("/comparisons/stream", risk)
+    assert streamed.status == 422
+    assert streamed.events == []
+
+
+def test_a_failure_after_the_stream_began_is_a_last_error_event(
+    api: Client, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_save(*args: object) -> str:
+        raise StoreFailure("the database failed: OperationalError: server at 10.1.2.3 closed")
+
+    monkeypatch.setattr(runtime(server).store, "save", failing_save)
+    streamed = api.stream("/comparisons/stream", example("life"))
+    assert [e.name for e in streamed.events] == ["answer"] * 4 + ["error"]
+    last = streamed.events[-1].data
+    assert last["status"] == 503
+    assert last["error"] == "unavailable"
+    assert "10.1.2.3" not in last["message"]
+    assert last["incident"]
