@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/rateshop manual check manuals
 	@for line in auto home life health; do $(BIN)/rateshop quote examples/$$line.json || exit 1; done
+	$(BIN)/rateshop serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
