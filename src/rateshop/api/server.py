@@ -11,7 +11,8 @@ from rateshop.config import Settings
 from rateshop.store import upgrade
 from rateshop.store.cipher import secret_from
 
-APP = "rateshop.api.app:create_app"
+# The API and the web pages in one app: the pages stand on the API's runtime and services.
+APP = "rateshop.web.app:create_app"
 
 DEV_WARNING = (
     "development mode: RATESHOP_SECRET_KEY is not set, so contact details are encrypted with the "

@@ -1,0 +1,19 @@
+"""The whole application: the REST API with the web pages and their static files."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from rateshop.api.app import create_app as create_api
+from rateshop.config import Settings
+from rateshop.web.pages import HERE
+from rateshop.web.shop import router as shop
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API of :func:`rateshop.api.create_app` with the shoppers' pages mounted beside it."""
+    app = create_api(settings)
+    app.include_router(shop)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app

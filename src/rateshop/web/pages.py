@@ -1,0 +1,73 @@
+"""The template environment and what every page shares: money formatting, the CSRF token."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from rateshop.web.errors import CsrfRejected
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+CSRF_COOKIE = "rateshop_csrf"
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "x-csrf-token"
+
+
+def money(value: Any, cents: bool = True) -> str:
+    """``1188.5`` → ``$1,188.50`` (or ``$1,189`` without cents, half up)."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(str(value))
+    if not cents:
+        return f"${amount.quantize(Decimal(1), rounding='ROUND_HALF_UP'):,}"
+    return f"${amount.quantize(Decimal('0.01'), rounding='ROUND_HALF_UP'):,}"
+
+
+templates.env.filters["money"] = money
+templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
+
+
+def csrf_token(request: Request) -> str:
+    """The browser's CSRF token: the one its cookie holds, or a new one the response will set."""
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if token is None:
+        token = secrets.token_urlsafe(32)
+        request.state.new_csrf = token
+    return token
+
+
+def check_csrf(request: Request, sent: str | None) -> None:
+    """Refuse a state-changing request whose token does not match the browser's cookie.
+
+    Forms send the token as a hidden field, scripts as the ``X-CSRF-Token`` header; another site
+    can read neither the cookie nor the page, so it cannot send the matching value.
+    """
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not cookie or not sent or not secrets.compare_digest(cookie, sent):
+        raise CsrfRejected()
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render ``templates/name`` with the CSRF token (setting its cookie on first visit)."""
+    token = csrf_token(request)
+    response = templates.TemplateResponse(
+        request, name, {"csrf_token": token, **context}, status_code=status
+    )
+    if request.cookies.get(CSRF_COOKIE) != token:
+        response.set_cookie(
+            CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            max_age=60 * 60 * 24 * 30,
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,281 @@
+"""The shoppers' pages: pick a line, answer its questions, watch quotes arrive, compare, save, contact."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Header, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+
+from rateshop.api.catalog import service as catalog
+from rateshop.api.comparisons import service
+from rateshop.api.comparisons.schemas import ContactRequest
+from rateshop.api.risks import Risk
+from rateshop.api.runtime import Runtime, RuntimeDep
+from rateshop.compare.service import LINES, compare_async
+from rateshop.compare.tips import Tip, tips_async
+from rateshop.errors import RateshopError
+from rateshop.store.errors import ComparisonNotFound
+from rateshop.web import views
+from rateshop.web.errors import CsrfRejected
+from rateshop.web.pages import CSRF_HEADER, check_csrf, render
+from rateshop.web.questions import FORMS, LINE_NAMES
+
+router = APIRouter(include_in_schema=False)
+
+
+def not_found(request: Request, message: str) -> HTMLResponse:
+    """The HTML 404 page."""
+    return render(request, "message.html", status=404, title="Not found", message=message)
+
+
+@router.get("/", response_class=HTMLResponse)
+def start(request: Request, rt: RuntimeDep) -> HTMLResponse:
+    """Pick a line and a state."""
+    lines = [(line.id, LINE_NAMES[line.id], line.states) for line in catalog.lines(rt)]
+    states = {code: rules.name for code, rules in rt.states.items()}
+    return render(request, "start.html", lines=lines, states=states)
+
+
+@router.get("/quote/{line}", response_class=HTMLResponse)
+def quote_form(
+    request: Request,
+    line: str,
+    rt: RuntimeDep,
+    state: Annotated[str, Query(min_length=2, max_length=2)] = "",
+) -> HTMLResponse:
+    """The multi-step form of ``line`` in ``state``."""
+    state = state.upper()
+    if line not in LINES or state not in rt.states:
+        return not_found(request, f"We do not quote {line!r} in {state or 'that state'!r}.")
+    rules = rt.states[state]
+    today = dt.date.today()
+    options: dict[str, list[tuple[str, str]]] = {}
+    required: set[str] = set()
+    if line == "auto":
+        offered = catalog.coverages(rt, "auto", state, today + dt.timedelta(days=1))
+        for coverage in offered.coverages:
+            for option in coverage.options:
+                options[f"coverages.{coverage.id}.{option.name}"] = [
+                    (str(v.value), _option_words(coverage.id, v.value)) for v in option.values
+                ]
+        required = {f"coverages.{c}" for c in rules.auto_required}
+    return render(
+        request,
+        "quote.html",
+        line=line,
+        line_name=LINE_NAMES[line],
+        state=state,
+        state_name=rules.name,
+        steps=FORMS[line],
+        options=options,
+        required_coverages=required,
+        hidden={"gender"} if "gender" in rules.auto_forbidden_factors else set(),
+        today=today.isoformat(),
+        tomorrow=(today + dt.timedelta(days=1)).isoformat(),
+        minimum=rules.auto_minimum,
+    )
+
+
+def _option_words(coverage: str, value: str | int) -> str:
+    if coverage in ("BI", "UM"):
+        per_person, per_accident = str(value).split("/")
+        return f"${per_person},000 per person / ${per_accident},000 per accident"
+    if coverage == "PD":
+        return f"${value},000"
+    return f"${int(value):,}"
+
+
+@router.post("/quote/check")
+def check(risk: Risk, rt: RuntimeDep) -> dict[str, bool]:
+    """Validate a risk (whole or as far as filled in) as every carrier would: 422 names each field."""
+    service.carriers_for(rt, risk.facts())
+    return {"ok": True}
+
+
+@router.post("/quote/stream")
+async def stream(
+    request: Request,
+    risk: Risk,
+    rt: RuntimeDep,
+    token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None,
+) -> Response:
+    """Compare the risk, each carrier's answer streamed as it arrives (as ``/comparisons/stream``)."""
+    try:
+        check_csrf(request, token)
+    except CsrfRejected as exc:
+        return Response(str(exc), status_code=403)
+    data = risk.facts()
+    facts, connectors = service.carriers_for(rt, data)
+    return StreamingResponse(
+        service.stream_and_store(rt, data, facts, connectors),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _tips(rt: Runtime, risk: dict[str, Any]) -> list[Tip]:
+    """Priced savings tips: each a re-rating of the cheapest carriers with one thing changed."""
+    try:
+        _, connectors = service.carriers_for(rt, risk)
+        today = await compare_async(risk, connectors, rt.market, rt.settings.compare_deadline)
+        return await tips_async(today, risk, connectors)
+    except RateshopError:
+        return []  # the market no longer reads this risk: the stored quotes still stand
+
+
+@router.get("/c/{ref}", response_class=HTMLResponse)
+async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
+    """A stored comparison: quote cards, sort and filter, worksheets, declines, tips, chart."""
+    try:
+        stored = rt.store.get(ref)
+    except ComparisonNotFound:
+        return not_found(request, "No comparison has this link. It may have been deleted.")
+    view = views.results(stored)
+    return render(
+        request,
+        "results.html",
+        view=view,
+        line_name=LINE_NAMES.get(view.line, view.line),
+        tips=await _tips(rt, stored.risk),
+        contacted={c.carrier for c in stored.contacts},
+    )
+
+
+@router.get("/c/{ref}/compare", response_class=HTMLResponse)
+def side_by_side(
+    request: Request,
+    ref: str,
+    rt: RuntimeDep,
+    carrier: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
+) -> HTMLResponse:
+    """Two or three quotes side by side: price, coverages, fees, discounts."""
+    try:
+        stored = rt.store.get(ref)
+    except ComparisonNotFound:
+        return not_found(request, "No comparison has this link. It may have been deleted.")
+    view = views.results(stored)
+    chosen = views.pick(view.cards, carrier)
+    if not 2 <= len(chosen) <= 3:
+        return render(
+            request,
+            "message.html",
+            status=422,
+            title="Pick two or three quotes",
+            message="Tick two or three quotes on the results page to compare them side by side.",
+            back=f"/c/{ref}",
+        )
+    labels = list(dict.fromkeys(label for c in chosen for label, _ in c.components))
+    return render(
+        request,
+        "compare.html",
+        view=view,
+        chosen=chosen,
+        labels=labels,
+        line_name=LINE_NAMES.get(view.line, view.line),
+    )
+
+
+@router.get("/c/{ref}/csv")
+def download_csv(request: Request, ref: str, rt: RuntimeDep) -> Response:
+    """The comparison as a CSV file."""
+    try:
+        stored = rt.store.get(ref)
+    except ComparisonNotFound:
+        return not_found(request, "No comparison has this link. It may have been deleted.")
+    return Response(
+        views.to_csv(views.results(stored)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="rateshop-{stored.line}.csv"'},
+    )
+
+
+@router.get("/c/{ref}/contact/{carrier}", response_class=HTMLResponse)
+def contact_form(request: Request, ref: str, carrier: str, rt: RuntimeDep) -> HTMLResponse:
+    """Contact details for ONE carrier, with the consent wording shown in full."""
+    try:
+        stored = rt.store.get(ref)
+    except ComparisonNotFound:
+        return not_found(request, "No comparison has this link. It may have been deleted.")
+    info = rt.market.get(carrier)
+    if info is None or carrier not in {a.carrier for a in stored.of_kind("quote")}:
+        return not_found(request, "This carrier did not quote in this comparison.")
+    return render(
+        request,
+        "contact.html",
+        ref=ref,
+        carrier=info,
+        wording=service.CONSENT_WORDING.format(carrier=info.name),
+        values={},
+        problems={},
+    )
+
+
+@router.post("/c/{ref}/contact/{carrier}", response_class=HTMLResponse)
+def contact(
+    request: Request,
+    ref: str,
+    carrier: str,
+    rt: RuntimeDep,
+    name: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    consent: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Keep the consent and the encrypted details; only this carrier is ever given them."""
+    try:
+        check_csrf(request, csrf)
+    except CsrfRejected as exc:
+        return render(request, "message.html", status=403, title="Form expired", message=str(exc))
+    info = rt.market.get(carrier)
+    if info is None:
+        return not_found(request, "No such carrier.")
+    values = {"name": name, "email": email, "phone": phone}
+    problems: dict[str, str] = {}
+    if consent != "yes":
+        problems["consent"] = "Tick the box to agree, or go back: nothing is shared without it."
+    request_body: ContactRequest | None = None
+    try:
+        request_body = ContactRequest.model_validate(
+            {"carrier": carrier, "contact": {k: v for k, v in values.items() if v}}
+        )
+    except ValueError as exc:
+        problems.update(_contact_problems(exc))
+    if problems or request_body is None:
+        return render(
+            request,
+            "contact.html",
+            status=422,
+            ref=ref,
+            carrier=info,
+            wording=service.CONSENT_WORDING.format(carrier=info.name),
+            values=values,
+            problems=problems,
+        )
+    try:
+        service.record_contact(rt, ref, request_body)
+    except ComparisonNotFound:
+        return not_found(request, "No comparison has this link. It may have been deleted.")
+    return RedirectResponse(f"/c/{ref}?contacted={carrier}#contact", status_code=303)
+
+
+CONTACT_WORDS = {
+    "name": "Enter your name (up to 200 characters).",
+    "email": "Enter an e-mail address like name@example.org.",
+    "phone": "Enter a phone number of at least 7 digits, like +1 512 555 0100.",
+}
+
+
+def _contact_problems(exc: ValueError) -> dict[str, str]:
+    """pydantic's complaints about contact details, by form field, in plain words."""
+    errors = getattr(exc, "errors", None)
+    out: dict[str, str] = {}
+    for error in errors() if callable(errors) else []:
+        loc = [str(p) for p in error.get("loc", ()) if p != "contact"]
+        if loc and loc[0] in CONTACT_WORDS:
+            out.setdefault(loc[0], CONTACT_WORDS[loc[0]])
+        else:
+            out.setdefault("email", "Give an e-mail address or a phone number.")
+    return out or {"email": "Give an e-mail address or a phone number."}

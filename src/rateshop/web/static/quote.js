@@ -1,0 +1,400 @@
+// The multi-step quote form: steps, repeating groups, answers kept across reloads, the server's
+// checks shown at each field, and the quotes streamed in as carriers answer.
+(function () {
+  "use strict";
+  const form = document.getElementById("quote-form");
+  if (!form) return;
+  const steps = Array.from(form.querySelectorAll("section.step"));
+  const tabs = Array.from(form.querySelectorAll("[data-step-tab]"));
+  const summary = form.querySelector(".summary");
+  const storeKey = `rateshop:${form.dataset.line}:${form.dataset.state}`;
+  const csrf = document.querySelector("meta[name=csrf-token]").content;
+  let current = 0;
+
+  // --- repeating groups --------------------------------------------------------------------
+
+  function items(group) {
+    return Array.from(group.querySelector(":scope > .items").children);
+  }
+
+  function groupAt(path) {
+    return form.querySelector(`[data-group="${CSS.escape(path)}"]`);
+  }
+
+  function renumber(group) {
+    items(group).forEach((item, i) => {
+      item.querySelectorAll(":scope > legend .number, :scope > .remove .number").forEach((n) => { n.textContent = String(i + 1); });
+    });
+    const count = items(group).length;
+    group.querySelector(":scope > .add").hidden = count >= Number(group.dataset.max);
+    items(group).forEach((item) => {
+      item.querySelector(":scope > .remove").hidden = count <= Number(group.dataset.min);
+    });
+  }
+
+  function addItem(group) {
+    const index = items(group).length;
+    const template = group.querySelector(":scope > template");
+    const holder = document.createElement("div");
+    holder.innerHTML = template.innerHTML.replaceAll(`__${group.dataset.depth}__`, String(index));
+    const item = holder.firstElementChild;
+    group.querySelector(":scope > .items").appendChild(item);
+    item.querySelectorAll("[name]").forEach((el) => { el.value = el.dataset.default ?? ""; });
+    item.querySelectorAll("[data-group]").forEach((inner) => {
+      for (let i = 0; i < Number(inner.dataset.min); i += 1) addItem(inner);
+      renumber(inner);
+    });
+    renumber(group);
+    return item;
+  }
+
+  function ensure(name) {
+    // Make the items a field's path runs through: drivers[1].incidents[0].date needs driver 2
+    // and that driver's first incident.
+    let path = "";
+    for (const segment of name.split(".")) {
+      const m = /^(.+)\[(\d+)\]$/.exec(segment);
+      if (!m) { path = path ? `${path}.${segment}` : segment; continue; }
+      const groupPath = path ? `${path}.${m[1]}` : m[1];
+      const group = groupAt(groupPath);
+      if (!group) return;
+      while (items(group).length <= Number(m[2])) addItem(group);
+      path = `${groupPath}[${m[2]}]`;
+    }
+  }
+
+  function flat() {
+    const out = {};
+    form.querySelectorAll("[name]").forEach((el) => { if (el.value !== "") out[el.name] = el.value; });
+    return out;
+  }
+
+  function clearGroups() {
+    form.querySelectorAll("section.step > [data-group]").forEach((group) => {
+      group.querySelector(":scope > .items").replaceChildren();
+    });
+  }
+
+  function restore(values) {
+    clearGroups();
+    Object.keys(values).forEach(ensure);
+    form.querySelectorAll("section.step > [data-group]").forEach((group) => {
+      while (items(group).length < Number(group.dataset.min)) addItem(group);
+      renumber(group);
+    });
+    form.querySelectorAll("[name]").forEach((el) => { el.value = values[el.name] ?? el.dataset.default ?? ""; });
+  }
+
+  function removeItem(item) {
+    const group = item.closest("[data-group]");
+    const path = group.dataset.group;
+    const index = items(group).indexOf(item);
+    const values = flat();
+    const kept = {};
+    const own = new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\[(\\d+)\\](.*)$`);
+    Object.entries(values).forEach(([name, value]) => {
+      const m = own.exec(name);
+      if (!m) { kept[name] = value; return; }
+      const i = Number(m[1]);
+      if (i === index) return;
+      kept[i > index ? `${path}[${i - 1}]${m[2]}` : name] = value;
+    });
+    restore(kept);
+    save();
+    const next = items(groupAt(path))[Math.min(index, items(groupAt(path)).length - 1)];
+    (next ? next.querySelector("input, select") : groupAt(path).querySelector(".add")).focus();
+  }
+
+  form.addEventListener("click", (event) => {
+    const add = event.target.closest("[data-add]");
+    if (add) {
+      const item = addItem(add.closest("[data-group]"));
+      save();
+      item.querySelector("input, select").focus();
+      return;
+    }
+    const remove = event.target.closest("[data-remove]");
+    if (remove) removeItem(remove.closest("[data-item]"));
+  });
+
+  // --- the risk as JSON ----------------------------------------------------------------------
+
+  function typed(el) {
+    const type = el.dataset.type;
+    if (type === "bool") return el.value === "true";
+    if (type === "int") return /^-?\d+$/.test(el.value) ? Number(el.value) : el.value;
+    return el.value;
+  }
+
+  function risk() {
+    const out = { line: form.dataset.line, state: form.dataset.state };
+    form.querySelectorAll("[name]").forEach((el) => {
+      if (el.value === "" || el.closest("[hidden].field")) return;
+      const keys = el.name.match(/[^.[\]]+/g);
+      let node = out;
+      keys.forEach((key, i) => {
+        const last = i === keys.length - 1;
+        const nextIsIndex = !last && /^\d+$/.test(keys[i + 1]);
+        const k = /^\d+$/.test(key) ? Number(key) : key;
+        if (last) node[k] = typed(el);
+        else {
+          if (node[k] === undefined) node[k] = nextIsIndex ? [] : {};
+          node = node[k];
+        }
+      });
+    });
+    form.querySelectorAll("[data-group]").forEach((group) => {
+      // An empty list the question set defaults (incidents, claims) is sent as empty.
+      if (items(group).length === 0 && Number(group.dataset.min) === 0) {
+        const keys = group.dataset.group.match(/[^.[\]]+/g);
+        let node = out;
+        for (let i = 0; i < keys.length - 1; i += 1) {
+          const k = /^\d+$/.test(keys[i]) ? Number(keys[i]) : keys[i];
+          if (node[k] === undefined) return;
+          node = node[k];
+        }
+        node[keys[keys.length - 1]] = [];
+      }
+    });
+    return out;
+  }
+
+  // --- messages at the fields -------------------------------------------------------------------
+
+  const WORDS = {
+    "field required": "Please answer this.",
+    "is required": "Please answer this.",
+  };
+
+  function words(problem) {
+    const text = String(problem.problem || "");
+    let message = WORDS[text.toLowerCase()] || text.charAt(0).toUpperCase() + text.slice(1);
+    if (problem.allowed) message += ` Allowed: ${problem.allowed}.`;
+    return message;
+  }
+
+  function holderOf(field) {
+    let path = field;
+    while (path) {
+      const el = form.querySelector(`[name="${CSS.escape(path)}"]`);
+      if (el) return el.closest(".field");
+      const box = form.querySelector(`[data-field="${CSS.escape(path)}"]`);
+      if (box) return box;
+      path = path.replace(/(\.[^.[\]]+|\[\d+\])$/, "");
+      if (path === field) break;
+    }
+    return null;
+  }
+
+  function clearMessages(scope) {
+    scope.querySelectorAll(".error").forEach((p) => { p.textContent = ""; });
+    scope.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    scope.querySelectorAll(".invalid").forEach((el) => el.classList.remove("invalid"));
+  }
+
+  function show(holder, message) {
+    holder.classList.add("invalid");
+    const p = holder.querySelector(":scope > .error");
+    p.textContent = p.textContent ? `${p.textContent} ${message}` : message;
+    const input = holder.querySelector(":scope > input, :scope > select");
+    if (input) input.setAttribute("aria-invalid", "true");
+  }
+
+  function stepOf(el) {
+    return steps.indexOf(el.closest("section.step"));
+  }
+
+  function report(problems, upTo) {
+    // Shows the problems of steps up to ``upTo`` at their fields; returns the first holder.
+    let first = null;
+    const orphans = [];
+    problems.forEach((problem) => {
+      const holder = holderOf(problem.field);
+      if (!holder) { orphans.push(`${problem.field}: ${words(problem)}`); return; }
+      if (stepOf(holder) > upTo) return;
+      show(holder, words(problem));
+      if (!first || stepOf(holder) < stepOf(first)) first = holder;
+    });
+    return { first, orphans };
+  }
+
+  function localCheck(scope) {
+    let first = null;
+    scope.querySelectorAll("input[name], select[name]").forEach((el) => {
+      if (el.closest("[hidden].field") || el.checkValidity()) return;
+      show(el.closest(".field"), el.validationMessage);
+      first = first || el.closest(".field");
+    });
+    return first;
+  }
+
+  form.addEventListener("change", (event) => {
+    const el = event.target;
+    if (!el.name) return;
+    const holder = el.closest(".field");
+    clearMessages(holder);
+    if (!el.checkValidity()) show(holder, el.validationMessage);
+  });
+
+  function announce(text) {
+    summary.hidden = !text;
+    summary.textContent = text;
+  }
+
+  async function serverCheck(upTo) {
+    const reply = await fetch("/quote/check", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(risk()),
+    });
+    if (reply.ok) return null;
+    const body = await reply.json();
+    return report(body.errors || [{ field: "", problem: body.message }], upTo);
+  }
+
+  async function checkStep(index) {
+    const scope = steps[index];
+    clearMessages(form);
+    announce("");
+    let first = localCheck(scope);
+    if (!first) {
+      const found = await serverCheck(index);
+      if (found) {
+        first = found.first;
+        if (!first && found.orphans.length && index === steps.length - 1) {
+          announce(found.orphans.join(" "));
+          return false;
+        }
+      }
+    }
+    if (first) {
+      if (stepOf(first) !== index) go(stepOf(first));
+      const count = form.querySelectorAll(".field.invalid, .group.invalid").length;
+      announce(`Please check ${count === 1 ? "the answer" : `${count} answers`} marked below.`);
+      (first.querySelector("input, select, button") || first).focus();
+      return false;
+    }
+    return true;
+  }
+
+  // --- steps -------------------------------------------------------------------------------------
+
+  function go(index) {
+    current = index;
+    steps.forEach((step, i) => { step.hidden = i !== index; });
+    tabs.forEach((tab, i) => {
+      if (i === index) tab.setAttribute("aria-current", "step");
+      else tab.removeAttribute("aria-current");
+      tab.classList.toggle("done", i < index);
+    });
+    save();
+  }
+
+  form.addEventListener("click", async (event) => {
+    if (event.target.closest(".next")) {
+      if (await checkStep(current)) {
+        go(current + 1);
+        steps[current].querySelector("h2").focus();
+      }
+    } else if (event.target.closest(".back")) {
+      go(current - 1);
+      steps[current].querySelector("h2").focus();
+    }
+  });
+
+  document.getElementById("reset").addEventListener("click", () => {
+    localStorage.removeItem(storeKey);
+    window.location.reload();
+  });
+
+  function save() {
+    localStorage.setItem(storeKey, JSON.stringify({ values: flat(), step: current }));
+  }
+
+  form.addEventListener("input", save);
+  form.addEventListener("change", save);
+
+  // --- quotes, streamed -----------------------------------------------------------------------
+
+  const live = document.getElementById("live");
+  const liveList = live.querySelector(".live-list");
+  const status = live.querySelector(".status");
+
+  function line(answer) {
+    const li = document.createElement("li");
+    const name = document.createElement("strong");
+    name.textContent = answer.carrier_name;
+    li.appendChild(name);
+    let text;
+    if (answer.quote) text = ` $${answer.quote.monthly} a month ($${answer.quote.per_year} a year)`;
+    else if (answer.decline) text = ` declined: ${answer.decline.reasons.join("; ")}`;
+    else text = ` did not answer: ${answer.error ? answer.error.message : "error"}`;
+    li.appendChild(document.createTextNode(text));
+    li.className = answer.quote ? "quote" : "other";
+    return li;
+  }
+
+  async function submit() {
+    if (!(await checkStep(current))) return;
+    const reply = await fetch("/quote/stream", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "text/event-stream" },
+      body: JSON.stringify(risk()),
+    });
+    if (!reply.ok) {
+      let body = { message: await reply.text() };
+      try { body = JSON.parse(body.message); } catch (e) { /* a plain text answer */ }
+      const found = report(body.errors || [], steps.length - 1);
+      announce(found.first ? "Please check the answers marked below." : body.message);
+      if (found.first) { go(stepOf(found.first)); found.first.querySelector("input, select").focus(); }
+      return;
+    }
+    live.hidden = false;
+    liveList.replaceChildren();
+    status.textContent = "Asking every carrier…";
+    live.scrollIntoView();
+    const reader = reply.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    let answered = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const chunk = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const name = (/^event: (.*)$/m.exec(chunk) || [])[1];
+        const data = JSON.parse((/^data: (.*)$/m.exec(chunk) || [])[1] || "{}");
+        if (name === "answer") {
+          answered += 1;
+          liveList.appendChild(line(data));
+          status.textContent = `${answered} carrier${answered === 1 ? "" : "s"} answered…`;
+        } else if (name === "done") {
+          status.textContent = `All ${answered} carriers answered. Opening your results…`;
+          window.location.assign(`/c/${data.ref}`);
+        } else if (name === "error") {
+          status.textContent = `Something went wrong: ${data.message}`;
+        }
+      }
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+
+  // --- start -------------------------------------------------------------------------------------
+
+  let saved = null;
+  try { saved = JSON.parse(localStorage.getItem(storeKey) || "null"); } catch (e) { saved = null; }
+  if (saved && saved.values) {
+    restore(saved.values);
+    go(Math.min(Number(saved.step) || 0, steps.length - 1));
+  } else {
+    restore({ effective_date: form.dataset.today });
+    go(0);
+  }
+})();

@@ -1,0 +1,65 @@
+// The results page: sort and filter the quote cards, draw the price chart, copy the link, print.
+(function () {
+  "use strict";
+  const list = document.getElementById("cards");
+  if (list) {
+    const cards = Array.from(list.children);
+    const sort = document.getElementById("sort");
+    const group = document.getElementById("filter-group");
+    const rating = document.getElementById("filter-rating");
+    const shown = document.querySelector(".controls .shown");
+    const rankOf = (value) => {
+      const card = cards.find((c) => c.dataset.rating === value);
+      return card ? Number(card.dataset.ratingRank) : Infinity;
+    };
+    function apply() {
+      const price = (c) => Number(c.dataset.price);
+      const orders = {
+        price: (a, b) => price(a) - price(b),
+        like: (a, b) => (Number(b.dataset.like) - Number(a.dataset.like)) || price(a) - price(b),
+        rating: (a, b) => (Number(a.dataset.ratingRank) - Number(b.dataset.ratingRank)) || price(a) - price(b),
+      };
+      const floor = rating.value ? rankOf(rating.value) : Infinity;
+      let count = 0;
+      cards.slice().sort(orders[sort.value]).forEach((card) => {
+        const visible = (!group.value || card.dataset.group === group.value) && Number(card.dataset.ratingRank) <= floor;
+        card.hidden = !visible;
+        if (visible) count += 1;
+        list.appendChild(card);
+      });
+      shown.textContent = `Showing ${count} of ${cards.length} quotes.`;
+    }
+    [sort, group, rating].forEach((el) => el.addEventListener("change", apply));
+    apply();
+
+    const form = document.getElementById("compare-form");
+    form.addEventListener("submit", (event) => {
+      const picked = form.querySelectorAll("input[name=carrier]:checked").length;
+      if (picked < 2 || picked > 3) {
+        event.preventDefault();
+        shown.textContent = `Pick two or three quotes to compare (you picked ${picked}).`;
+      }
+    });
+
+    const data = JSON.parse(document.getElementById("chart-data").textContent);
+    const canvas = document.getElementById("price-chart");
+    if (window.Chart && canvas) {
+      canvas.parentElement.style.height = `${Math.max(160, 40 * data.labels.length + 60)}px`;
+      new window.Chart(canvas, {
+        type: "bar",
+        data: { labels: data.labels, datasets: [{ label: "Price per year ($)", data: data.values, backgroundColor: "#1f6f5c" }] },
+        options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } } },
+      });
+          }
+  }
+  const copy = document.getElementById("copy-link");
+  if (copy) {
+    copy.addEventListener("click", async () => {
+      const input = document.getElementById("save-link");
+      input.select();
+      try { await navigator.clipboard.writeText(input.value); copy.textContent = "Copied"; } catch (e) { copy.textContent = "Select and copy the link"; }
+    });
+  }
+  const print = document.getElementById("print");
+  if (print) print.addEventListener("click", () => window.print());
+})();

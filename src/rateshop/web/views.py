@@ -1,0 +1,246 @@
+"""A stored comparison as the results pages show it: quote cards, worksheets in words, chart, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from rateshop.compare.market import rating_rank
+from rateshop.store.records import StoredComparison
+
+KIND_WORDS = {
+    "start": "starts at",
+    "multiply": "×",
+    "add": "+",
+    "discount": "discount",
+    "minimum": "at least",
+    "maximum": "at most",
+    "round": "rounded",
+}
+
+
+@dataclass
+class WorksheetRow:
+    """One step of a premium in words: what was looked up, the factor or amount, the total after."""
+
+    label: str
+    looked_up: str
+    operation: str
+    total: str
+    applied: bool
+    note: str
+
+
+@dataclass
+class WorksheetPart:
+    """The steps of one coverage of one unit (a vehicle, a peril, a household member)."""
+
+    title: str
+    rows: list[WorksheetRow]
+
+
+@dataclass
+class Card:
+    """One carrier's quote as a card of the results page."""
+
+    carrier: str
+    name: str
+    rating: str
+    rating_rank: int
+    group: str
+    total: Decimal
+    monthly: Decimal
+    per_year: Decimal
+    term_months: int
+    premium: Decimal
+    version: str
+    components: list[tuple[str, Decimal]]
+    fees: list[tuple[str, Decimal]]
+    discounts: list[str]
+    substitutions: list[str]
+    details: list[tuple[str, str]] = field(default_factory=list)
+    worksheet: list[WorksheetPart] = field(default_factory=list)
+
+    @property
+    def like_for_like(self) -> bool:
+        """Whether the carrier priced exactly the coverage asked for."""
+        return not self.substitutions
+
+
+@dataclass
+class Results:
+    """Everything the results page needs about one stored comparison."""
+
+    ref: str
+    line: str
+    state: str
+    effective: str
+    cards: list[Card]
+    declines: list[tuple[str, list[str]]]
+    errors: list[tuple[str, str]]
+    groups: list[str]
+    ratings: list[str]
+
+    def chart(self) -> str:
+        """The price chart's data as JSON: carriers cheapest first, price per year."""
+        return json.dumps(
+            {
+                "labels": [c.name for c in self.cards],
+                "values": [float(c.per_year) for c in self.cards],
+            }
+        )
+
+
+def _worksheet(rows: Iterable[Mapping[str, Any]]) -> list[WorksheetPart]:
+    parts: dict[tuple[str, str], WorksheetPart] = {}
+    for row in rows:
+        unit, component = str(row.get("unit") or ""), str(row.get("component") or "")
+        title = " · ".join(p for p in (unit, component) if p) or "Policy"
+        part = parts.setdefault((unit, component), WorksheetPart(title, []))
+        kind = str(row.get("kind", ""))
+        value = row.get("value")
+        word = KIND_WORDS.get(kind, kind)
+        operation = f"{word} {value}" if value not in (None, "") else word
+        key = row.get("key") or ""
+        source = str(row.get("source") or "")
+        looked_up = f"{source}: {key}" if key else source
+        part.rows.append(
+            WorksheetRow(
+                label=str(row.get("label") or row.get("step") or ""),
+                looked_up=looked_up,
+                operation=operation,
+                total=str(row.get("total") or ""),
+                applied=bool(row.get("applied", True)),
+                note=str(row.get("note") or ""),
+            )
+        )
+    return list(parts.values())
+
+
+def _substitutions(answer: Mapping[str, Any]) -> list[str]:
+    """What the carrier quoted instead of what was asked, in words (empty: exactly as asked)."""
+    found = answer.get("substitutions") or answer.get("quote", {}).get("substitutions") or []
+    out = []
+    for item in found:
+        if isinstance(item, Mapping):
+            what = item.get("coverage") or item.get("field") or ""
+            out.append(f"{what}: asked {item.get('asked')}, quoted {item.get('quoted')}".strip())
+        else:
+            out.append(str(item))
+    return out
+
+
+def card(answer: Mapping[str, Any]) -> Card:
+    """A stored quote answer as a card."""
+    quote = answer["quote"]
+    return Card(
+        carrier=answer["carrier"],
+        name=answer.get("carrier_name") or answer["carrier"],
+        rating=answer.get("rating", ""),
+        rating_rank=rating_rank(answer.get("rating", "")),
+        group=answer.get("group", ""),
+        total=Decimal(quote["total"]),
+        monthly=Decimal(quote["monthly"]),
+        per_year=Decimal(quote["per_year"]),
+        term_months=int(quote.get("term_months") or 12),
+        premium=Decimal(quote["premium"]),
+        version=quote.get("manual", {}).get("version", ""),
+        components=[(c["label"], Decimal(c["amount"])) for c in quote.get("components", [])],
+        fees=[(f["label"], Decimal(f["amount"])) for f in quote.get("fees", [])],
+        discounts=_discounts(quote.get("discounts", [])),
+        details=[(d["label"], str(d["value"])) for d in quote.get("details", [])],
+        substitutions=_substitutions(answer),
+        worksheet=_worksheet(quote.get("worksheet", [])),
+    )
+
+
+def _discounts(items: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Each discount once (a manual applies it per coverage and unit), with its rate in percent."""
+    seen: dict[str, None] = {}
+    for item in items:
+        label = str(item.get("label") or item.get("id") or "")
+        rate = item.get("rate")
+        if rate not in (None, ""):
+            label = f"{label} {Decimal(str(rate)) * 100:.4g}%"
+        seen.setdefault(label)
+    return list(seen)
+
+
+def results(stored: StoredComparison) -> Results:
+    """The results page's view of ``stored``: quotes cheapest first, declines, errors."""
+    data = stored.to_dict()
+    cards = sorted((card(a) for a in data["quotes"]), key=lambda c: (c.per_year, c.name))
+    declines = [
+        (a.get("carrier_name") or a["carrier"], list(a["decline"].get("reasons", [])))
+        for a in data["declines"]
+    ]
+    errors = [
+        (a.get("carrier_name") or a["carrier"], str(a.get("error", {}).get("message", "")))
+        for a in data["errors"]
+    ]
+    return Results(
+        ref=stored.ref,
+        line=stored.line,
+        state=stored.state,
+        effective=stored.effective.isoformat(),
+        cards=cards,
+        declines=declines,
+        errors=errors,
+        groups=sorted({c.group for c in cards if c.group}),
+        ratings=sorted({c.rating for c in cards if c.rating}, key=rating_rank),
+    )
+
+
+def pick(cards: Sequence[Card], carriers: Sequence[str]) -> list[Card]:
+    """The cards of ``carriers`` in the order asked (unknown ids left out)."""
+    by_id = {c.carrier: c for c in cards}
+    return [by_id[c] for c in dict.fromkeys(carriers) if c in by_id]
+
+
+def to_csv(view: Results) -> str:
+    """The comparison as CSV: one row per carrier (quotes cheapest first, then declines, errors)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "rank",
+            "carrier",
+            "rating",
+            "group",
+            "outcome",
+            "total_for_term",
+            "term_months",
+            "monthly",
+            "per_year",
+            "manual_version",
+            "coverage_as_asked",
+            "reasons",
+        ]
+    )
+    for rank, c in enumerate(view.cards, start=1):
+        writer.writerow(
+            [
+                rank,
+                c.name,
+                c.rating,
+                c.group,
+                "quote",
+                c.total,
+                c.term_months,
+                c.monthly,
+                c.per_year,
+                c.version,
+                "yes" if c.like_for_like else "no",
+                "; ".join(c.substitutions),
+            ]
+        )
+    for name, reasons in view.declines:
+        writer.writerow(["", name, "", "", "decline", "", "", "", "", "", "", "; ".join(reasons)])
+    for name, message in view.errors:
+        writer.writerow(["", name, "", "", "error", "", "", "", "", "", "", message])
+    return out.getvalue()

@@ -1,0 +1,86 @@
+"""Browser fixtures: the real app on a loopback port and Debian's chromium driven by Playwright.
+
+The server runs the shipped market on a fresh SQLite file (the embedded default). The browser is the
+system's chromium (``make test`` installs it); Playwright never downloads a browser of its own. A
+missing chromium fails these tests rather than skipping them: they are the web pages' only check.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from api.apikit import ROOT, SECRET, Server
+from rateshop.config import Settings
+from rateshop.web.app import create_app
+
+SHOTS = ROOT / "build" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The whole app (API and pages) on SQLite, served by uvicorn on a free loopback port."""
+    database = tmp_path_factory.mktemp("web") / "rateshop.db"
+    settings = Settings(
+        database_url=f"sqlite:///{database}",
+        secret_key=SECRET,
+        dev_mode=False,
+        manuals=ROOT / "manuals",
+        market=ROOT / "market",
+    )
+    served = Server(create_app(settings))
+    served.start()
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's chromium, headless."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
+    launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, web: Server) -> Iterator[Page]:
+    """A fresh browser context (no cookies, no stored answers) on the app."""
+    context = browser.new_context(base_url=web.url, viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(15_000)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield opened
+    context.close()
+    assert not errors, f"the page raised script errors: {errors}"
+
+
+def shot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot as a test artefact (``build/screenshots/NAME.png``)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
