@@ -13,6 +13,7 @@ from rateshop.store.migrate import MIGRATIONS, current, downgrade, head
 from rateshop.store.models import Base
 
 TABLES = {"comparisons", "answers", "manual_versions", "contacts"}
+ACCOUNT_TABLES = {"users", "login_sessions", "comparison_agents", "notes"}
 
 
 def _tables(url: str) -> set[str]:
@@ -25,8 +26,8 @@ def _tables(url: str) -> set[str]:
 
 def test_upgrade_brings_an_empty_database_to_head(empty_url: str) -> None:
     assert current(empty_url) is None
-    assert upgrade(empty_url) == head() == "0001"
-    assert _tables(empty_url) == TABLES | {"alembic_version"}
+    assert upgrade(empty_url) == head() == "0002"
+    assert _tables(empty_url) == TABLES | ACCOUNT_TABLES | {"alembic_version"}
     assert upgrade(empty_url) == head(), "upgrading a database at head changes nothing"
 
 
@@ -51,4 +52,7 @@ def test_downgrade_to_base_removes_the_store(database_url: str) -> None:
 def test_the_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS / "env.py").is_file()
     assert (MIGRATIONS / "script.py.mako").is_file()
-    assert sorted(p.name for p in (MIGRATIONS / "versions").glob("0*.py")) == ["0001_initial.py"]
+    assert sorted(p.name for p in (MIGRATIONS / "versions").glob("0*.py")) == [
+        "0001_initial.py",
+        "0002_accounts.py",
+    ]

@@ -5,6 +5,8 @@ SQLite by default (``RATESHOP_DATABASE_URL``) or PostgreSQL; the schema comes fr
 migrations in ``migrations/``, applied with :func:`upgrade`.
 """
 
+# Imported here so the account tables are in the models' metadata wherever the store is used.
+from rateshop.store.accounts import Accounts
 from rateshop.store.errors import (
     CarrierNotInComparison,
     ComparisonNotFound,
@@ -25,6 +27,7 @@ from rateshop.store.records import (
 from rateshop.store.repository import Store, new_ref
 
 __all__ = [
+    "Accounts",
     "CarrierNotInComparison",
     "ComparisonNotFound",
     "ComparisonSummary",
