@@ -290,3 +290,41 @@ def serve(
     if uses_dev_key(conf):
         errors.print(f"[yellow]{DEV_WARNING}[/yellow]", highlight=False)
     run(host, port, workers, conf)
+
+
+user_app = typer.Typer(
+    help="Agents and admins who log in to the web console.", no_args_is_help=True
+)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("create")
+def user_create(
+    name: Annotated[str, typer.Argument(help="The username (lower-case letters, digits, . _ -).")],
+    role: Annotated[str, typer.Option(help="agent or admin.")] = "agent",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a user of RATESHOP_DATABASE_URL (the first admin, say); the password is asked twice."""
+    import sys
+
+    from rateshop.store import upgrade
+    from rateshop.store.accounts import AccountError, Accounts
+    from rateshop.store.database import connect
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    url = settings().database_url
+    upgrade(url)
+    engine = connect(url)
+    try:
+        made = Accounts(engine).create_user(name, password, role)
+    except AccountError as exc:
+        errors.print(f"[red]{exc}[/red]", highlight=False, markup=False)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    console.print(f"created {made.role} {made.username}", highlight=False)
