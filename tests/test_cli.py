@@ -131,6 +131,45 @@ def test_quote_ranks_the_market_and_prices_tips() -> None:
     assert "Ways to pay less" in result.output
 
 
+def auto_without_pd_15(tmp_path: Path) -> Path:
+    risk = json.loads((ROOT / "examples" / "auto.json").read_text())
+    risk["coverages"]["PD"] = {"limit": 15}  # no Texas manual sells it
+    path = tmp_path / "risk.json"
+    path.write_text(json.dumps(risk))
+    return path
+
+
+def test_quote_ranks_and_filters_and_says_which_cover_was_substituted(tmp_path: Path) -> None:
+    path = auto_without_pd_15(tmp_path)
+    args = ["quote", str(path), "--json", "--rank", "rating", "--min-rating", "A"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["ranking"]["by"] == "rating"
+    assert data["ranking"]["min_rating"] == "A"
+    assert data["quotes"]
+    for answer in data["quotes"]:
+        assert answer["rating"] in ("A++", "A+", "A")
+        assert answer["substitutions"] == [
+            {"field": "coverages.PD.limit", "asked": 15, "quoted": 25}
+        ]
+    table = runner.invoke(
+        app, ["quote", str(path), "--group", "Pinnacle Insurance Group"], env={"COLUMNS": "240"}
+    )
+    assert table.exit_code == 0, table.output
+    assert "coverages.PD.limit: 15 → 25" in table.output
+    assert "Pinnacle Direct" in table.output
+    assert "Ironclad" not in table.output
+    assert "Declined by Harborview" not in table.output
+
+
+def test_quote_refuses_an_unknown_rating() -> None:
+    path = str(ROOT / "examples" / "life.json")
+    result = runner.invoke(app, ["quote", path, "--min-rating", "AAA"])
+    assert result.exit_code == 2
+    assert "--min-rating must be one of A++" in result.output
+
+
 def test_library_compare_is_callable() -> None:
     import rateshop
 

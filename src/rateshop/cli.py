@@ -12,7 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from rateshop.compare.connectors import manual_connectors
-from rateshop.compare.market import Market
+from rateshop.compare.market import RATING_ORDER, Market
+from rateshop.compare.nearest import Substitution
+from rateshop.compare.ranking import Ranking, present
 from rateshop.compare.service import compare, request_facts
 from rateshop.compare.tips import tips
 from rateshop.config import settings
@@ -212,14 +214,42 @@ def show_answer(answer: Quote | Decline) -> None:
     console.print(summary)
 
 
+def _cover(substitutions: tuple[Substitution, ...]) -> str:
+    """As asked, or each option the carrier replaced by the nearest it offers."""
+    if not substitutions:
+        return "as asked"
+    return "; ".join(
+        f"{s.field}: {s.asked} → {'not offered' if s.quoted is None else s.quoted}"
+        for s in substitutions
+    )
+
+
 @app.command("quote")
 def quote(
     risk_file: Annotated[
         Path, typer.Argument(metavar="RISK.json", help="The risk as JSON (with line and state).")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    rank: Annotated[
+        Ranking,
+        typer.Option(
+            help="price: cheapest first; like_for_like: exactly the cover asked first; "
+            "rating: strongest carrier first."
+        ),
+    ] = "price",
+    group: Annotated[str | None, typer.Option(help="Only carriers of this group.")] = None,
+    min_rating: Annotated[
+        str | None, typer.Option(help="Only carriers rated this or better (A++ … C-).")
+    ] = None,
 ) -> None:
-    """Compare every carrier of the market for one risk, cheapest first."""
+    """Compare every carrier of the market for one risk, ranked (cheapest first by default).
+
+    A carrier that does not offer a limit or deductible asked is quoted on the nearest it offers,
+    and the table says which.
+    """
+    if min_rating is not None and min_rating not in RATING_ORDER:
+        errors.print(f"--min-rating must be one of {', '.join(RATING_ORDER)}", highlight=False)
+        raise typer.Exit(2)
     risk = _read_risk(risk_file)
     conf = settings()
     try:
@@ -227,27 +257,39 @@ def quote(
         market = Market.load(conf.market)
         line, state, _ = request_facts(risk)
         connectors = manual_connectors(library, line, state)
-        result = compare(risk, connectors, market)
+        compared = compare(risk, connectors, market)
     except RiskError as exc:
         errors.print("[red]the risk has problems:[/red]")
         for p in exc.problems:
             errors.print(f"  {p}", highlight=False, markup=False)
         raise typer.Exit(2) from exc
     if as_json:
-        console.print_json(json.dumps(result.to_dict()))
+        shown = present(compared.to_dict(), rank, group=group, min_rating=min_rating)
+        console.print_json(json.dumps(shown))
         return
+    result = compared.filtered(group, min_rating)
     table = Table(
         title=f"{result.line} quotes in {result.state}, effective {result.effective} (sample carriers)"
     )
-    for col in ("#", "Carrier", "Rating", "Per month", "Per year", "Term total", "Manual"):
+    for col in (
+        "#",
+        "Carrier",
+        "Rating",
+        "Per month",
+        "Per year",
+        "Term total",
+        "Manual",
+        "Cover",
+    ):
         table.add_column(
             col, justify="right" if col in ("#", "Per month", "Per year", "Term total") else "left"
         )
-    for i, a in enumerate(result.quotes, start=1):
+    for i, a in enumerate(result.ranked(rank), start=1):
         q = a.quote
         assert q is not None
         table.add_row(str(i), a.carrier_name, a.rating, f"{q.monthly:,}", f"{q.per_year:,}",
-                      f"{q.total:,} / {q.term_months} mo", f"{q.manual.version}")  # fmt: skip
+                      f"{q.total:,} / {q.term_months} mo", f"{q.manual.version}",
+                      _cover(a.substitutions))  # fmt: skip
     console.print(table)
     for a in result.declines:
         assert a.decline is not None

@@ -10,6 +10,7 @@ from apikit import ROOT, Client, example
 from rateshop.api.comparisons.schemas import ComparisonOut, ExportOut
 from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.default import load_market
+from rateshop.compare.ranking import present
 from rateshop.compare.service import compare
 
 # Each line's example is declined by one carrier of the sample market.
@@ -54,7 +55,7 @@ def test_each_line_is_compared_ranked_with_worksheets_and_declines(api: Client, 
 
     # The same answers, to the cent, as comparing in-process.
     library, market = load_market((ROOT / "manuals").resolve(), (ROOT / "market").resolve())
-    expected = compare(risk, manual_connectors(library, line, "TX"), market).to_dict()
+    expected = present(compare(risk, manual_connectors(library, line, "TX"), market).to_dict())
     assert {k: v for k, v in reply.json.items() if k != "ref"} == expected
 
     fetched = api.get(f"/comparisons/{body.ref}")

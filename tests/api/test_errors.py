@@ -57,14 +57,22 @@ def test_an_unknown_coverage_value_or_coverage_is_422(api: Client) -> None:
     }
 
 
-def test_a_value_of_the_question_set_that_no_carrier_offers_is_422_from_the_manuals(
+def test_a_limit_of_the_question_set_that_no_carrier_offers_is_quoted_at_the_nearest(
     api: Client,
 ) -> None:
     risk = example("auto")
-    risk["coverages"]["BI"] = {"limit": "15/30"}
-    assert problems(api.post("/comparisons", risk)) == {
-        "coverages.BI.limit": ("'15/30' is not offered", "30/60, 50/100, 100/300, 250/500"),
-    }
+    risk["coverages"]["BI"] = {"limit": "15/30"}  # below the Texas minimum: no manual sells it
+    reply = api.post("/comparisons", risk)
+    assert reply.status == 201, reply.text
+    body = reply.json
+    assert body["quotes"]
+    for answer in (*body["quotes"], *body["declines"]):
+        assert answer["like_for_like"] is False
+        assert answer["substitutions"] == [
+            {"field": "coverages.BI.limit", "asked": "15/30", "quoted": "30/60"}
+        ]
+    assert body["ranking"]["like_for_like"] == 0
+    assert body["ranking"]["nearest_cover"] == len(body["quotes"])
 
 
 def test_a_fact_the_manuals_need_is_422_even_when_the_question_set_makes_it_optional(

@@ -10,6 +10,10 @@ PATHS = {
     "/comparisons/{ref}": {"get", "delete"},
     "/comparisons/{ref}/export": {"get"},
     "/comparisons/{ref}/contact": {"post"},
+    "/comparisons/{ref}/tips": {"get"},
+    "/comparisons/{ref}/replay": {"get"},
+    "/comparisons/{ref}/requote": {"get"},
+    "/households": {"post"},
     "/carriers": {"get"},
     "/carriers/{carrier}/rate": {"post"},
     "/lines": {"get"},
@@ -37,6 +41,12 @@ def test_the_document_lists_every_path_with_its_models(api: Client) -> None:
         "FieldError",
         "StreamDone",
         "QuoteOut",
+        "TipsOut",
+        "ReplayOut",
+        "RequoteOut",
+        "HouseholdRequest",
+        "HouseholdOut",
+        "SubstitutionOut",
     ):
         assert name in schemas, name
     create = doc["paths"]["/comparisons"]["post"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from rateshop.api.comparisons import service
 from rateshop.api.comparisons.schemas import StreamDone
 from rateshop.api.runtime import Runtime
 from rateshop.api.schemas import AnswerOut
-from rateshop.compare.connectors import Connector, ManualConnector
+from rateshop.compare.connectors import Connector, ManualConnector, Offer
 from rateshop.rating.library import Library
 from rateshop.rating.quote import Decline, Quote
 from rateshop.store import StoreFailure
@@ -34,6 +35,12 @@ class Slow:
     ) -> Quote | Decline:
         await asyncio.sleep(self.delay)
         return await self.inner.quote(risk, line, state, on)
+
+    async def quote_nearest(
+        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
+    ) -> Offer:
+        await asyncio.sleep(self.delay)
+        return await self.inner.quote_nearest(risk, line, state, on)
 
 
 def runtime(server: Server) -> Runtime:
@@ -90,9 +97,10 @@ def test_answers_arrive_as_each_carrier_answers_not_all_at_the_end(
 
 def test_a_risk_no_carrier_can_read_is_refused_before_the_stream_starts(api: Client) -> None:
     risk = example("auto")
-    risk["coverages"]["BI"] = {"limit": "15/30"}  # below the Texas minimum: no carrier offers it
+    del risk["drivers"][1]["gender"]  # optional in the question set; every Texas manual needs it
     streamed = api.stream("/comparisons/stream", risk)
     assert streamed.status == 422
+    assert json.loads(streamed.text)["errors"][0]["field"] == "drivers[1].gender"
     assert streamed.events == []
 
 

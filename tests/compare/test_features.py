@@ -40,8 +40,9 @@ def test_replay_gives_the_stored_answer_to_the_cent() -> None:
     for answer in result.quotes:
         assert answer.quote is not None
         again = replay(LIBRARY, risk, answer.quote.manual.content_hash)
-        assert isinstance(again, Quote)
-        assert again.to_dict() == answer.quote.to_dict()
+        assert isinstance(again.answer, Quote)
+        assert again.answer.to_dict() == answer.quote.to_dict()
+        assert again.substitutions == answer.substitutions == ()
 
 
 def test_replay_of_a_version_that_is_gone_is_a_clear_error() -> None:

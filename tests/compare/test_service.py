@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from rateshop.compare.connectors import ManualConnector, manual_connectors
+from rateshop.compare.connectors import ManualConnector, Offer, manual_connectors
 from rateshop.compare.market import Market
 from rateshop.compare.service import compare, stream
 from rateshop.errors import CarrierBadResponse, RiskError
@@ -39,6 +39,12 @@ class Slow:
         await asyncio.sleep(self.delay)
         return await self.inner.quote(risk, line, state, on)
 
+    async def quote_nearest(
+        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
+    ) -> Offer:
+        await asyncio.sleep(self.delay)
+        return await self.inner.quote_nearest(risk, line, state, on)
+
 
 class Broken:
     carrier = "ghost-mutual"
@@ -46,6 +52,11 @@ class Broken:
     async def quote(
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Quote | Decline:
+        raise CarrierBadResponse("unreadable XML")
+
+    async def quote_nearest(
+        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
+    ) -> Offer:
         raise CarrierBadResponse("unreadable XML")
 
 

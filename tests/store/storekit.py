@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from rateshop.compare.connectors import Connector, manual_connectors
+from rateshop.compare.connectors import Connector, Offer, manual_connectors
 from rateshop.compare.market import Market
 from rateshop.compare.service import Comparison, compare
 from rateshop.config import Settings
@@ -53,6 +53,11 @@ class TimedOutCarrier:
     async def quote(
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Quote | Decline:
+        raise CarrierTimeout("ghost-mutual did not answer within 3.0 s")
+
+    async def quote_nearest(
+        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
+    ) -> Offer:
         raise CarrierTimeout("ghost-mutual did not answer within 3.0 s")
 
 

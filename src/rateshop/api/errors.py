@@ -14,7 +14,8 @@ here and only here::
     │   ├── CarrierNotInComparison        422  errors: the carrier field, the carriers allowed
     │   ├── InvalidContact                422
     │   └── StoreFailure                  503
-    └── UnknownCarrier (this module)      404
+    ├── UnknownCarrier (this module)      404
+    └── InvalidParameter (this module)    422  errors: the parameter, its problem, what is allowed
     request validation (pydantic)         422  errors: each field, problem, allowed
     HTTP errors of the router             their own status (404 unknown path, 405 …)
     any other exception                   500  a generic message and an incident id; logged here
@@ -43,6 +44,7 @@ from rateshop.compare.service import LINES
 from rateshop.errors import (
     CarrierError,
     CarrierTimeout,
+    FieldProblem,
     Ineligible,
     ManualNotFound,
     RateshopError,
@@ -66,8 +68,17 @@ class UnknownCarrier(RateshopError):
         super().__init__(f"no carrier {carrier!r} in the market")
 
 
+class InvalidParameter(RateshopError):
+    """A query parameter is well-formed but names nothing usable (an unknown group, a date too early)."""
+
+    def __init__(self, problem: FieldProblem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
 STATUS: Mapping[type[Exception], int] = {
     RiskError: 422,
+    InvalidParameter: 422,
     ManualNotFound: 422,
     Ineligible: 422,
     CarrierNotInComparison: 422,
@@ -152,6 +163,9 @@ def _fields_of(exc: Exception) -> list[FieldError]:
         return [FieldError(field="carrier", problem=str(exc), allowed=allowed or None)]
     if isinstance(exc, InvalidContact):
         return [FieldError(field="contact", problem=str(exc))]
+    if isinstance(exc, InvalidParameter):
+        p = exc.problem
+        return [FieldError(field=p.field, problem=p.problem, allowed=p.allowed)]
     return []
 
 
@@ -177,9 +191,13 @@ def _path(loc: Sequence[str | int]) -> str:
     parts = list(loc)
     if parts and parts[0] in _WHERE:
         parts = parts[1:]
-    # A risk's errors carry the line it was read as (the union's tag) first: not a field.
-    if parts and parts[0] in LINES:
-        parts = parts[1:]
+    # A risk's errors carry the line it was read as (the union's tag) first, or after its index
+    # in a list of risks: not a field.
+    parts = [
+        p
+        for i, p in enumerate(parts)
+        if not (p in LINES and (i == 0 or isinstance(parts[i - 1], int)))
+    ]
     out = ""
     for part in parts:
         if isinstance(part, int):

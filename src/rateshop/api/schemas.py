@@ -8,7 +8,7 @@ API tests check real responses against them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -101,13 +101,29 @@ class CarrierErrorOut(Out):
     message: str
 
 
+class SubstitutionOut(Out):
+    """An option asked that the carrier does not offer, and the nearest one it quoted instead."""
+
+    field: str = Field(examples=["coverages.PD.limit"])
+    asked: Any = Field(description="The value asked (a coverage's options, for a whole coverage).")
+    quoted: str | int | None = Field(
+        description="The nearest value offered; null when the carrier does not offer the coverage."
+    )
+
+
 class AnswerOut(Out):
-    """What one carrier said: exactly one of ``quote``, ``decline`` or ``error``."""
+    """What one carrier said: exactly one of ``quote``, ``decline`` or ``error``.
+
+    A quote or decline says whether it is for exactly the cover asked (``like_for_like``), and
+    if not, which options were replaced by the nearest the carrier offers (``substitutions``).
+    """
 
     carrier: str
     carrier_name: str
     rating: str
     group: str
+    like_for_like: bool | None = None
+    substitutions: list[SubstitutionOut] | None = None
     quote: QuoteOut | None = None
     decline: DeclineOut | None = None
     error: CarrierErrorOut | None = None

@@ -18,8 +18,9 @@ from typing import Any
 
 from rateshop.compare.connectors import Connector
 from rateshop.compare.market import Market
+from rateshop.compare.nearest import Substitution
 from rateshop.compare.service import request_facts
-from rateshop.errors import RateshopError
+from rateshop.errors import FieldProblem, RateshopError, RiskError
 from rateshop.rating.quote import Quote
 
 
@@ -32,6 +33,7 @@ class Pick:
     carrier_name: str
     price_per_year: Decimal
     bundled: bool
+    substitutions: tuple[Substitution, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,8 @@ class Pick:
             "carrier_name": self.carrier_name,
             "price_per_year": str(self.price_per_year),
             "bundled": self.bundled,
+            "like_for_like": not self.substitutions,
+            "substitutions": [s.to_dict() for s in self.substitutions],
         }
 
 
@@ -70,15 +74,21 @@ class Household:
         }
 
 
-async def _price(conn: Connector, risk: Mapping[str, Any], bundled: bool) -> Decimal | None:
+Priced = tuple[Decimal, tuple[Substitution, ...]]
+
+
+async def _price(conn: Connector, risk: Mapping[str, Any], bundled: bool) -> Priced | None:
+    # The nearest cover the carrier offers, as in a comparison; None when it does not quote.
     line, state, on = request_facts(risk)
     variant = dict(risk)
     variant["multi_policy"] = bundled or bool(risk.get("multi_policy"))
     try:
-        answer = await conn.quote(variant, line, state, on)
+        offer = await conn.quote_nearest(variant, line, state, on)
     except RateshopError:
         return None
-    return answer.per_year if isinstance(answer, Quote) else None
+    if not isinstance(offer.answer, Quote):
+        return None
+    return offer.answer.per_year, offer.substitutions
 
 
 async def household_async(
@@ -86,17 +96,21 @@ async def household_async(
     connectors_for: Callable[[str, str], Sequence[Connector]],
     market: Market,
 ) -> Household:
-    """Find the cheapest carrier for each line of a household, bundles considered."""
+    """Find the cheapest carrier for each line of a household, bundles considered.
+
+    Raises :class:`~rateshop.errors.RiskError` when two risks are of the same line.
+    """
     lines: list[str] = []
-    offers: dict[str, dict[str, tuple[Decimal | None, Decimal | None]]] = {}
-    for risk in risks:
+    offers: dict[str, dict[str, tuple[Priced | None, Priced | None]]] = {}
+    for i, risk in enumerate(risks):
         line, state, _ = request_facts(risk)
         if line in offers:
-            raise ValueError(f"the household has two {line} risks; give one per line")
+            problem = f"a second {line} risk; a household has one risk per line"
+            raise RiskError([FieldProblem(f"risks[{i}].line", problem, "one of each line")])
         lines.append(line)
         conns = list(connectors_for(line, state))
         prices = await asyncio.gather(*(_price(c, risk, b) for c in conns for b in (False, True)))
-        offers[line] = {c.carrier: (prices[2 * i], prices[2 * i + 1]) for i, c in enumerate(conns)}
+        offers[line] = {c.carrier: (prices[2 * j], prices[2 * j + 1]) for j, c in enumerate(conns)}
 
     def name(carrier: str) -> str:
         info = market.get(carrier)
@@ -106,12 +120,11 @@ async def household_async(
     unplaced = [ln for ln in lines if ln not in placed]
     singles = []
     for ln in placed:
-        carrier, (alone, _) = min(
-            ((c, p) for c, p in offers[ln].items() if p[0] is not None),
+        carrier, cheapest = min(
+            ((c, a) for c, (a, _) in offers[ln].items() if a is not None),
             key=lambda cp: (cp[1][0], cp[0]),
         )
-        assert alone is not None
-        singles.append(Pick(ln, carrier, name(carrier), alone, False))
+        singles.append(Pick(ln, carrier, name(carrier), cheapest[0], False, cheapest[1]))
     best: list[Pick] = singles
     best_total = sum((p.price_per_year for p in singles), Decimal(0))
     choices = [[c for c, (alone, _) in offers[ln].items() if alone is not None] for ln in placed]
@@ -121,9 +134,9 @@ async def household_async(
         for ln, carrier in zip(placed, mix, strict=True):
             alone, together = offers[ln][carrier]
             bundled = counts[carrier] > 1 and together is not None
-            price = together if bundled else alone
-            assert price is not None
-            picks.append(Pick(ln, carrier, name(carrier), price, bundled))
+            priced = together if bundled else alone
+            assert priced is not None
+            picks.append(Pick(ln, carrier, name(carrier), priced[0], bundled, priced[1]))
         total = sum((p.price_per_year for p in picks), Decimal(0))
         if total < best_total:
             best, best_total = picks, total

@@ -8,17 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from rateshop.compare.nearest import Substitution, fit
 from rateshop.rating.library import Library
 from rateshop.rating.quote import Decline, Quote
 from rateshop.rating.single import rate
 
 
+@dataclass(frozen=True)
+class Offer:
+    """A carrier's answer for the nearest cover it offers, with each option it had to change."""
+
+    answer: Quote | Decline
+    substitutions: tuple[Substitution, ...] = ()
+
+
 class Connector(Protocol):
     """Gets one carrier's answer for a risk: a quote or a decline.
 
-    Raises :class:`~rateshop.errors.RiskError` for malformed input,
+    ``quote`` rates exactly the cover asked; ``quote_nearest`` rates the nearest cover the carrier
+    offers when it does not sell a limit or deductible asked (see :mod:`rateshop.compare.nearest`),
+    which is what a comparison asks for. Both raise :class:`~rateshop.errors.RiskError` for malformed input,
     :class:`~rateshop.errors.ManualNotFound` when the carrier does not write the risk then, and
     :class:`~rateshop.errors.CarrierError` subclasses for carrier-side failures.
     """
@@ -28,6 +40,10 @@ class Connector(Protocol):
     async def quote(
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Quote | Decline: ...
+
+    async def quote_nearest(
+        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
+    ) -> Offer: ...
 
 
 class ManualConnector:
@@ -42,6 +58,13 @@ class ManualConnector:
     ) -> Quote | Decline:
         plan = self.library.select(self.carrier, line, state, on)
         return rate(plan, risk)
+
+    async def quote_nearest(
+        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
+    ) -> Offer:
+        plan = self.library.select(self.carrier, line, state, on)
+        fitted = fit(plan.manual, risk)
+        return Offer(rate(plan, fitted.risk), fitted.substitutions)
 
 
 def manual_connectors(library: Library, line: str, state: str) -> list[ManualConnector]:

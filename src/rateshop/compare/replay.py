@@ -1,8 +1,10 @@
 """Replay a stored quote with the exact manual version it used, or re-quote it with today's.
 
-A replay must give the stored answer to the cent (same manual content hash, same risk). A
-re-quote rates the same risk with the version in force on a new date and says what changed:
-the manual version, the premium, and each worksheet step whose factor or amount moved.
+A replay must give the stored answer to the cent (same manual content hash, same risk, fitted to
+the options that version offers as the comparison did): :func:`check_replay` does it for a stored
+answer and names whatever differs. A re-quote rates the same risk with the version in force on a
+new date and says what changed: the manual version, the premium, and each worksheet step whose
+factor or amount moved.
 """
 
 from __future__ import annotations
@@ -13,14 +15,102 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from rateshop.compare.connectors import Offer
+from rateshop.compare.nearest import Substitution, fit
+from rateshop.errors import ManualNotFound
 from rateshop.rating.library import Library
+from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Decline, Quote
 from rateshop.rating.single import rate
 
 
-def replay(library: Library, risk: Mapping[str, Any], content_hash: str) -> Quote | Decline:
-    """Rate ``risk`` again with the exact manual version identified by ``content_hash``."""
-    return rate(library.by_hash(content_hash), risk)
+def _offer(plan: Plan, risk: Mapping[str, Any]) -> Offer:
+    fitted = fit(plan.manual, risk)
+    return Offer(rate(plan, fitted.risk), fitted.substitutions)
+
+
+def replay(library: Library, risk: Mapping[str, Any], content_hash: str) -> Offer:
+    """Rate ``risk`` again with the exact manual version identified by ``content_hash``.
+
+    Raises :class:`~rateshop.errors.ManualNotFound` when that version is no longer in the library.
+    """
+    return _offer(library.by_hash(content_hash), risk)
+
+
+def as_stored(offer: Offer, worksheet: bool = True) -> dict[str, Any]:
+    """The parts of a comparison's answer (JSON data) that rating gives: what a replay must match."""
+    return {
+        "like_for_like": not offer.substitutions,
+        "substitutions": [s.to_dict() for s in offer.substitutions],
+        offer.answer.kind: offer.answer.to_dict(worksheet),
+    }
+
+
+@dataclass
+class ReplayCheck:
+    """One stored answer rated again with its manual version, and whether it came out the same."""
+
+    carrier: str
+    version: str
+    content_hash: str
+    stored_total: str | None
+    replayed_total: str | None
+    differences: list[str] = field(default_factory=list)
+    problem: str | None = None
+
+    @property
+    def same(self) -> bool:
+        """Whether the replay gave the stored answer exactly, worksheet included."""
+        return self.problem is None and not self.differences
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "carrier": self.carrier,
+            "version": self.version,
+            "content_hash": self.content_hash,
+            "same": self.same,
+            "stored_total": self.stored_total,
+            "replayed_total": self.replayed_total,
+            "differences": self.differences,
+            "problem": self.problem,
+        }
+
+
+def check_replay(
+    library: Library, risk: Mapping[str, Any], stored: Mapping[str, Any]
+) -> ReplayCheck:
+    """Replay a stored quote or decline (an answer as JSON data) and compare it with what was kept.
+
+    Every part rating gives is compared — the premium, each amount, the worksheet, the options
+    substituted — and each part that differs is named (``quote.total``, ``substitutions`` …).
+    """
+    kind = "quote" if "quote" in stored else "decline"
+    kept: Mapping[str, Any] = stored[kind]
+    manual = kept["manual"]
+    check = ReplayCheck(
+        carrier=str(stored["carrier"]),
+        version=str(manual["version"]),
+        content_hash=str(manual["content_hash"]),
+        stored_total=kept.get("total"),
+        replayed_total=None,
+    )
+    try:
+        offer = replay(library, risk, check.content_hash)
+    except ManualNotFound as exc:
+        check.problem = str(exc)
+        return check
+    again = as_stored(offer, worksheet="worksheet" in kept)
+    if isinstance(offer.answer, Quote):
+        check.replayed_total = str(offer.answer.total)
+    for key in sorted({*again, *(k for k in stored if k in ("like_for_like", "substitutions"))}):
+        before, after = stored.get(key), again.get(key)
+        if isinstance(before, Mapping) and isinstance(after, Mapping):
+            check.differences += [
+                f"{key}.{k}" for k in sorted({*before, *after}) if before.get(k) != after.get(k)
+            ]
+        elif before != after:
+            check.differences.append(key)
+    return check
 
 
 @dataclass
@@ -42,6 +132,8 @@ class Requote:
     after: Quote | Decline
     version_changed: bool
     changes: list[StepChange] = field(default_factory=list)
+    substituted_before: tuple[Substitution, ...] = ()
+    substituted_after: tuple[Substitution, ...] = ()
 
     @property
     def premium_change(self) -> Decimal | None:
@@ -58,6 +150,8 @@ class Requote:
             "after": self.after.to_dict(worksheet=False),
             "version_changed": self.version_changed,
             "total_change": None if change is None else str(change),
+            "substitutions_before": [s.to_dict() for s in self.substituted_before],
+            "substitutions_after": [s.to_dict() for s in self.substituted_after],
             "changes": [
                 {
                     "step": c.address,
@@ -87,8 +181,8 @@ def requote(library: Library, risk: Mapping[str, Any], content_hash: str, on: dt
     new_plan = library.select(ident.carrier, ident.line, ident.state, on)
     moved = dict(risk)
     moved["effective_date"] = on.isoformat()
-    before = rate(old_plan, risk)
-    after = rate(new_plan, moved)
+    first, then = _offer(old_plan, risk), _offer(new_plan, moved)
+    before, after = first.answer, then.answer
     old, new = _factors(before), _factors(after)
     changes = [
         StepChange(
@@ -100,4 +194,12 @@ def requote(library: Library, risk: Mapping[str, Any], content_hash: str, on: dt
         for addr in sorted(old.keys() | new.keys())
         if old.get(addr, ("", None))[1] != new.get(addr, ("", None))[1]
     ]
-    return Requote(ident.carrier, before, after, new_plan is not old_plan, changes)
+    return Requote(
+        ident.carrier,
+        before,
+        after,
+        new_plan is not old_plan,
+        changes,
+        first.substitutions,
+        then.substitutions,
+    )

@@ -10,7 +10,9 @@ from fractions import Fraction
 from typing import Any
 
 from rateshop.compare.connectors import Connector
-from rateshop.compare.market import Market, rating_rank
+from rateshop.compare.market import Market
+from rateshop.compare.nearest import Substitution
+from rateshop.compare.ranking import Ranking, Standing, admits, order
 from rateshop.errors import CarrierError, CarrierTimeout, FieldProblem, RateshopError, RiskError
 from rateshop.rating.quote import Decline, Quote
 
@@ -19,7 +21,11 @@ LINES = ("auto", "home", "life", "health")
 
 @dataclass
 class Answer:
-    """What one carrier said."""
+    """What one carrier said.
+
+    ``substitutions`` lists the options asked that the carrier does not offer, each with the
+    nearest one it was quoted with instead; none means the cover is exactly as asked.
+    """
 
     carrier: str
     carrier_name: str
@@ -29,6 +35,16 @@ class Answer:
     decline: Decline | None = None
     error: str | None = None
     error_kind: str | None = None
+    substitutions: tuple[Substitution, ...] = ()
+
+    @property
+    def like_for_like(self) -> bool:
+        """Whether the answer is for exactly the cover asked."""
+        return not self.substitutions
+
+    def standing(self) -> Standing:
+        """What ranking reads of this answer (a quote)."""
+        return Standing(self.carrier, self.group, self.rating, annual(self), self.like_for_like)
 
     def to_dict(self, worksheet: bool = True) -> dict[str, Any]:
         """One carrier's answer as JSON-ready data."""
@@ -38,6 +54,9 @@ class Answer:
             "rating": self.rating,
             "group": self.group,
         }
+        if self.quote is not None or self.decline is not None:
+            out["like_for_like"] = self.like_for_like
+            out["substitutions"] = [s.to_dict() for s in self.substitutions]
         if self.quote is not None:
             out["quote"] = self.quote.to_dict(worksheet)
         if self.decline is not None:
@@ -69,9 +88,37 @@ class Comparison:
             "errors": [a.to_dict(worksheet) for a in self.errors],
         }
 
+    def ranked(self, by: Ranking = "price") -> list[Answer]:
+        """The quotes in the order of a ranking (see :func:`rateshop.compare.ranking.order`)."""
+        key = order(by)
+        return sorted(self.quotes, key=lambda a: key(a.standing()))
+
     def by_rating(self) -> list[Answer]:
         """Quotes ranked by carrier financial strength, then price."""
-        return sorted(self.quotes, key=lambda a: (rating_rank(a.rating), annual(a)))
+        return self.ranked("rating")
+
+    def like_for_like(self) -> list[Answer]:
+        """Quotes for exactly the cover asked first, then those on the nearest cover offered."""
+        return self.ranked("like_for_like")
+
+    def filtered(self, group: str | None = None, min_rating: str | None = None) -> Comparison:
+        """The answers of carriers in ``group`` rated ``min_rating`` or better (None: any)."""
+
+        def kept(answers: list[Answer]) -> list[Answer]:
+            return [
+                a
+                for a in answers
+                if admits(a.group, a.rating, only_group=group, min_rating=min_rating)
+            ]
+
+        return Comparison(
+            self.line,
+            self.state,
+            self.effective,
+            kept(self.quotes),
+            kept(self.declines),
+            kept(self.errors),
+        )
 
 
 def annual(answer: Answer) -> Fraction:
@@ -128,7 +175,7 @@ async def _ask(
     )
     line, state, effective = facts
     try:
-        got = await asyncio.wait_for(conn.quote(risk, line, state, effective), deadline)
+        offer = await asyncio.wait_for(conn.quote_nearest(risk, line, state, effective), deadline)
     except TimeoutError:
         answer.error = f"no answer within {deadline:g} s"
         answer.error_kind = CarrierTimeout.__name__
@@ -142,10 +189,11 @@ async def _ask(
     except RateshopError as exc:
         answer.error, answer.error_kind = str(exc), "unavailable"
         return answer
-    if isinstance(got, Decline):
-        answer.decline = got
+    answer.substitutions = offer.substitutions
+    if isinstance(offer.answer, Decline):
+        answer.decline = offer.answer
     else:
-        answer.quote = got
+        answer.quote = offer.answer
     return answer
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from rateshop.compare.connectors import Connector
@@ -202,21 +203,35 @@ class Tip:
         }
 
 
-async def tips_async(
-    comparison: Comparison,
+@dataclass(frozen=True)
+class Base:
+    """A quote tips start from: the carrier and its exact yearly price."""
+
+    carrier: str
+    carrier_name: str
+    yearly: Fraction
+
+
+async def tips_from(
+    line: str,
+    state: str,
+    bases: Sequence[Base],
     risk: Mapping[str, Any],
     connectors: Sequence[Connector],
-    top: int = 3,
 ) -> list[Tip]:
-    """Re-rate each applicable variant with each of the ``top`` cheapest carriers."""
+    """Re-rate each variant of ``risk`` that applies with the carrier of each of ``bases``.
+
+    A carrier that does not offer an option of a variant quotes the nearest it does, as in the
+    comparison, so a variant it cannot sell saves nothing and is not offered.
+    """
     by_carrier = {c.carrier: c for c in connectors}
     base = dict(risk)
-    jobs: list[tuple[Any, str, Any, Risk]] = []
-    for answer in comparison.quotes[:top]:
-        conn = by_carrier.get(answer.carrier)
+    jobs: list[tuple[Base, str, Any, Risk]] = []
+    for start in bases:
+        conn = by_carrier.get(start.carrier)
         if conn is None:
             continue
-        for variant in VARIANTS.get(comparison.line, []):
+        for variant in VARIANTS.get(line, []):
             try:
                 made = variant(base)
             except (ValueError, TypeError, KeyError, ArithmeticError):
@@ -225,30 +240,41 @@ async def tips_async(
                 continue
             text, changed = made
             on = dt.date.fromisoformat(str(changed["effective_date"]))
-            jobs.append(
-                (answer, text, conn.quote(changed, comparison.line, comparison.state, on), changed)
-            )
+            jobs.append((start, text, conn.quote_nearest(changed, line, state, on), changed))
     results = await asyncio.gather(*(job[2] for job in jobs), return_exceptions=True)
     out: list[Tip] = []
-    for (answer, text, _, changed), got in zip(jobs, results, strict=True):
-        if isinstance(got, RateshopError) or not isinstance(got, Quote):
-            if isinstance(got, BaseException) and not isinstance(got, RateshopError):
+    for (start, text, _, changed), got in zip(jobs, results, strict=True):
+        if isinstance(got, BaseException):
+            if not isinstance(got, RateshopError):
                 raise got
             continue
-        before, after = annual(answer), got.yearly
+        if not isinstance(got.answer, Quote):
+            continue
+        before, after = start.yearly, got.answer.yearly
         if before - after >= 1:
             out.append(
                 Tip(
-                    answer.carrier,
-                    answer.carrier_name,
+                    start.carrier,
+                    start.carrier_name,
                     text,
                     cents(before - after),
-                    got.per_year,
+                    got.answer.per_year,
                     changed,
                 )
             )
     out.sort(key=lambda t: -t.saving_per_year)
     return out
+
+
+async def tips_async(
+    comparison: Comparison,
+    risk: Mapping[str, Any],
+    connectors: Sequence[Connector],
+    top: int = 3,
+) -> list[Tip]:
+    """Re-rate each applicable variant with each of the ``top`` cheapest carriers."""
+    bases = [Base(a.carrier, a.carrier_name, annual(a)) for a in comparison.quotes[:top]]
+    return await tips_from(comparison.line, comparison.state, bases, risk, connectors)
 
 
 def tips(

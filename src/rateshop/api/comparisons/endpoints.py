@@ -1,10 +1,12 @@
-"""``/comparisons``: compare a risk (whole or streamed), read, export and delete it, consent to contact."""
+"""``/comparisons``: compare a risk (whole or streamed), read, rank and filter, export and delete it,
+consent to contact; priced savings tips, replay with the exact manual versions, re-quote."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from rateshop.api.comparisons import service
@@ -13,14 +15,46 @@ from rateshop.api.comparisons.schemas import (
     ContactRecorded,
     ContactRequest,
     ExportOut,
+    ReplayOut,
+    RequoteOut,
+    TipsOut,
 )
 from rateshop.api.errors import ERROR_RESPONSES, NOT_FOUND
 from rateshop.api.risks import Risk
 from rateshop.api.runtime import RuntimeDep
+from rateshop.compare.market import RATING_ORDER
+from rateshop.compare.ranking import Ranking
 
 router = APIRouter(prefix="/comparisons", tags=["comparisons"])
 
 Ref = Annotated[str, Path(description="The reference a comparison was stored under.")]
+
+
+def view(
+    rt: RuntimeDep,
+    rank: Annotated[
+        Ranking,
+        Query(
+            description=(
+                "`price`: cheapest first. `like_for_like`: quotes for exactly the cover asked "
+                "first, then those on the nearest cover a carrier offers, each cheapest first. "
+                "`rating`: strongest financial-strength rating first."
+            )
+        ),
+    ] = "price",
+    group: Annotated[
+        str | None, Query(description="Only carriers of this group (any case).")
+    ] = None,
+    min_rating: Annotated[
+        str | None,
+        Query(description=f"Only carriers rated this or better: {', '.join(RATING_ORDER)}."),
+    ] = None,
+) -> service.View:
+    """The ranking and filters of a comparison's answer."""
+    return service.View(rt, rank, group, min_rating)
+
+
+ViewDep = Annotated[service.View, Depends(view)]
 
 STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
@@ -41,8 +75,8 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
     responses=ERROR_RESPONSES,
     summary="Compare a risk with every carrier and store the comparison",
 )
-async def create_comparison(risk: Risk, rt: RuntimeDep) -> Response:
-    return JSONResponse(await service.compare_and_store(rt, risk.facts()), 201)
+async def create_comparison(risk: Risk, rt: RuntimeDep, shown: ViewDep) -> Response:
+    return JSONResponse(await service.compare_and_store(rt, risk.facts(), shown), 201)
 
 
 @router.post(
@@ -68,8 +102,50 @@ async def stream_comparison(risk: Risk, rt: RuntimeDep) -> StreamingResponse:
     responses={**NOT_FOUND, **ERROR_RESPONSES},
     summary="A stored comparison",
 )
-def get_comparison(ref: Ref, rt: RuntimeDep) -> Response:
-    return JSONResponse({"ref": ref, **rt.store.get(ref).to_dict()})
+def get_comparison(ref: Ref, rt: RuntimeDep, shown: ViewDep) -> Response:
+    return JSONResponse(service.fetch(rt, ref, shown))
+
+
+@router.get(
+    "/{ref}/tips",
+    response_model=TipsOut,
+    responses={**NOT_FOUND, **ERROR_RESPONSES},
+    summary="Priced ways to pay less, each a real re-rating by the carrier",
+)
+async def comparison_tips(
+    ref: Ref,
+    rt: RuntimeDep,
+    top: Annotated[
+        int, Query(ge=1, le=10, description="Tips for this many of the cheapest quotes.")
+    ] = 3,
+) -> Response:
+    return JSONResponse(await service.savings_tips(rt, ref, top))
+
+
+@router.get(
+    "/{ref}/replay",
+    response_model=ReplayOut,
+    responses={**NOT_FOUND, **ERROR_RESPONSES},
+    summary="Rate the stored answers again with their exact manual versions and check them",
+)
+def replay_comparison(ref: Ref, rt: RuntimeDep) -> Response:
+    return JSONResponse(service.replay_stored(rt, ref))
+
+
+@router.get(
+    "/{ref}/requote",
+    response_model=RequoteOut,
+    responses={**NOT_FOUND, **ERROR_RESPONSES},
+    summary="Re-rate the stored answers with the manuals in force on a date, with what changed",
+)
+def requote_comparison(
+    ref: Ref,
+    rt: RuntimeDep,
+    on: Annotated[
+        dt.date | None, Query(description="Use the manuals in force on this date (default today).")
+    ] = None,
+) -> Response:
+    return JSONResponse(service.requote_stored(rt, ref, on or dt.date.today()))
 
 
 @router.get(

@@ -7,11 +7,22 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from rateshop.api.schemas import AnswerOut, Out
+from rateshop.api.schemas import AnswerOut, DeclineOut, Out, QuoteOut, SubstitutionOut
+from rateshop.compare.ranking import Ranking
 
 
-class ComparisonOut(Out):
-    """A stored comparison: quotes cheapest first (by annual price), then declines and errors."""
+class RankingOut(Out):
+    """The order and filters a comparison is shown with."""
+
+    by: Ranking
+    group: str | None
+    min_rating: str | None
+    like_for_like: int = Field(description="Quotes for exactly the cover asked.")
+    nearest_cover: int = Field(description="Quotes on the nearest cover the carrier offers.")
+
+
+class ComparisonData(Out):
+    """A stored comparison's answers: quotes, declines and carriers that could not answer."""
 
     ref: str = Field(description="The comparison's secret reference: whoever holds it can read it.")
     line: str
@@ -20,6 +31,12 @@ class ComparisonOut(Out):
     quotes: list[AnswerOut]
     declines: list[AnswerOut]
     errors: list[AnswerOut]
+
+
+class ComparisonOut(ComparisonData):
+    """A stored comparison: quotes in the order asked (cheapest first by default), declines, errors."""
+
+    ranking: RankingOut
 
 
 class ConsentOut(Out):
@@ -31,7 +48,7 @@ class ConsentOut(Out):
     )
 
 
-class ExportOut(ComparisonOut):
+class ExportOut(ComparisonData):
     """Everything kept about a comparison: the rating facts asked, every answer, every consent."""
 
     created_at: dt.datetime
@@ -46,6 +63,7 @@ class RankedQuote(Out):
     rating: str
     monthly: str
     per_year: str = Field(description="The price of a year of cover, to the cent.")
+    like_for_like: bool = Field(description="Whether the quote is for exactly the cover asked.")
 
 
 class StreamDone(Out):
@@ -115,3 +133,71 @@ class ContactRecorded(Out):
     carrier: str
     consented_at: dt.datetime
     wording: str
+
+
+# --- tips, replay, re-quote ---------------------------------------------------------------------
+
+
+class TipOut(Out):
+    """A priced way to pay less with one carrier: the same risk with one thing changed, re-rated."""
+
+    carrier: str
+    carrier_name: str
+    text: str
+    saving_per_year: str
+    price_per_year: str
+
+
+class TipsOut(Out):
+    ref: str
+    line: str
+    state: str
+    tips: list[TipOut] = Field(description="Biggest saving first.")
+
+
+class ReplayCheckOut(Out):
+    """One stored answer rated again with the exact manual version it came from."""
+
+    carrier: str
+    version: str
+    content_hash: str
+    same: bool = Field(description="The replay gave the stored answer exactly, to the cent.")
+    stored_total: str | None
+    replayed_total: str | None
+    differences: list[str] = Field(description="The parts that differ, e.g. `quote.total`.")
+    problem: str | None = Field(description="Why it could not be replayed, if it could not.")
+
+
+class ReplayOut(Out):
+    ref: str
+    same: bool = Field(description="Every stored quote and decline replayed exactly.")
+    answers: list[ReplayCheckOut]
+
+
+class StepChangeOut(Out):
+    step: str
+    label: str
+    before: str | None
+    after: str | None
+
+
+class RequoteAnswerOut(Out):
+    """A stored answer re-rated with the manual in force on the new date, and what changed."""
+
+    carrier: str
+    before: QuoteOut | DeclineOut | None = None
+    after: QuoteOut | DeclineOut | None = None
+    version_changed: bool | None = None
+    total_change: str | None = None
+    substitutions_before: list[SubstitutionOut] = Field(default_factory=list)
+    substitutions_after: list[SubstitutionOut] = Field(default_factory=list)
+    changes: list[StepChangeOut] = Field(default_factory=list)
+    problem: str | None = Field(
+        default=None, description="Why it could not be re-quoted (no version in force then …)."
+    )
+
+
+class RequoteOut(Out):
+    ref: str
+    on: dt.date = Field(description="The date whose manuals were used.")
+    answers: list[RequoteAnswerOut]

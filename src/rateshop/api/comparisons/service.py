@@ -7,10 +7,16 @@ import json
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
+from fastapi.concurrency import run_in_threadpool
+
 from rateshop.api.comparisons.schemas import ContactRequest
-from rateshop.api.errors import body_of
+from rateshop.api.errors import InvalidParameter, body_of
 from rateshop.api.runtime import Runtime
 from rateshop.compare.connectors import Connector, manual_connectors
+from rateshop.compare.market import RATING_ORDER
+from rateshop.compare.nearest import fit
+from rateshop.compare.ranking import Ranking, Standing, present
+from rateshop.compare.replay import check_replay, requote
 from rateshop.compare.service import (
     Answer,
     Comparison,
@@ -19,7 +25,8 @@ from rateshop.compare.service import (
     request_facts,
     stream,
 )
-from rateshop.errors import FieldProblem, RiskError
+from rateshop.compare.tips import Base, tips_from
+from rateshop.errors import FieldProblem, ManualNotFound, RiskError
 from rateshop.rating.plan import Plan
 from rateshop.rating.prepare import validate_risk
 
@@ -60,10 +67,11 @@ def carriers_for(rt: Runtime, risk: Mapping[str, Any]) -> tuple[Facts, list[Conn
 
 def _check_readable(plans: Iterable[Plan], risk: Mapping[str, Any]) -> None:
     # The first carrier that reads the risk ends the check, so a good risk costs one validation.
+    # Options a carrier does not offer are read as the nearest it does, as the comparison will.
     problems: dict[FieldProblem, None] = {}
     for plan in plans:
         try:
-            validate_risk(plan, risk)
+            validate_risk(plan, fit(plan.manual, risk).risk)
         except RiskError as exc:
             problems.update(dict.fromkeys(exc.problems))
         else:
@@ -71,12 +79,103 @@ def _check_readable(plans: Iterable[Plan], risk: Mapping[str, Any]) -> None:
     raise RiskError(list(problems))
 
 
-async def compare_and_store(rt: Runtime, risk: Mapping[str, Any]) -> dict[str, Any]:
-    """Compare ``risk`` against every carrier, store the comparison whole, return it with its ref."""
+class View:
+    """How a comparison is shown: the ranking and the filters asked for, checked against the market."""
+
+    def __init__(self, rt: Runtime, by: Ranking, group: str | None, min_rating: str | None) -> None:
+        if group is not None:
+            groups = sorted({c.group for c in rt.market.carriers.values()})
+            if group.casefold() not in {g.casefold() for g in groups}:
+                problem = f"{group!r} is not a group of the market"
+                raise InvalidParameter(FieldProblem("group", problem, ", ".join(groups)))
+        if min_rating is not None and min_rating not in RATING_ORDER:
+            problem = f"{min_rating!r} is not a financial-strength rating"
+            raise InvalidParameter(FieldProblem("min_rating", problem, ", ".join(RATING_ORDER)))
+        self.by, self.group, self.min_rating = by, group, min_rating
+
+    def show(self, ref: str, comparison: Mapping[str, Any]) -> dict[str, Any]:
+        """The comparison (JSON data) filtered and ranked, with its reference first."""
+        shown = present(comparison, self.by, group=self.group, min_rating=self.min_rating)
+        return {"ref": ref, **shown}
+
+
+async def compare_and_store(rt: Runtime, risk: Mapping[str, Any], view: View) -> dict[str, Any]:
+    """Compare ``risk`` against every carrier, store the comparison whole, return it with its ref.
+
+    The whole comparison is stored; the answer shows it as ``view`` asks.
+    """
     _, connectors = carriers_for(rt, risk)
     comparison = await compare_async(risk, connectors, rt.market, rt.settings.compare_deadline)
     ref = await rt.save(comparison, risk)
-    return {"ref": ref, **comparison.to_dict()}
+    return view.show(ref, comparison.to_dict())
+
+
+def fetch(rt: Runtime, ref: str, view: View) -> dict[str, Any]:
+    """A stored comparison, shown as ``view`` asks."""
+    return view.show(ref, rt.store.get(ref).to_dict())
+
+
+async def savings_tips(rt: Runtime, ref: str, top: int) -> dict[str, Any]:
+    """Priced savings tips for the ``top`` cheapest quotes of a stored comparison.
+
+    Each tip is the stored risk with one thing changed, re-rated by the same carrier.
+    """
+    stored = await run_in_threadpool(rt.store.get, ref)
+    quotes = sorted((a.body for a in stored.of_kind("quote")), key=lambda b: Standing.of(b).yearly)
+    bases = [Base(b["carrier"], b["carrier_name"], Standing.of(b).yearly) for b in quotes[:top]]
+    connectors = manual_connectors(rt.library, stored.line, stored.state)
+    found = await tips_from(stored.line, stored.state, bases, stored.risk, connectors)
+    return {
+        "ref": ref,
+        "line": stored.line,
+        "state": stored.state,
+        "tips": [t.to_dict() for t in found],
+    }
+
+
+def replay_stored(rt: Runtime, ref: str) -> dict[str, Any]:
+    """Every stored quote and decline rated again with its exact manual version, and compared."""
+    stored = rt.store.get(ref)
+    checks = [
+        check_replay(rt.library, stored.risk, a.body)
+        for a in stored.answers
+        if a.kind in ("quote", "decline")
+    ]
+    return {
+        "ref": ref,
+        "same": all(c.same for c in checks),
+        "answers": [c.to_dict() for c in checks],
+    }
+
+
+def requote_stored(rt: Runtime, ref: str, on: dt.date) -> dict[str, Any]:
+    """Every stored quote and decline re-rated with the manual in force on ``on``, with what changed.
+
+    Raises :class:`InvalidParameter` when no manual of the comparison's line and state is in force
+    on ``on``; a carrier with no version then is reported on its own answer.
+    """
+    stored = rt.store.get(ref)
+    if not rt.library.in_force(stored.line, stored.state, on):
+        first = min(
+            (
+                p.manual.identity.effective
+                for p in rt.library
+                if (p.manual.identity.line, p.manual.identity.state) == (stored.line, stored.state)
+            ),
+            default=None,
+        )
+        problem = f"no {stored.line} manual in {stored.state} is in force on {on.isoformat()}"
+        allowed = f"from {first.isoformat()}" if first else None
+        raise InvalidParameter(FieldProblem("on", problem, allowed))
+    answers = []
+    for answer in stored.answers:
+        if answer.manual_hash is None:
+            continue
+        try:
+            answers.append(requote(rt.library, stored.risk, answer.manual_hash, on).to_dict())
+        except ManualNotFound as exc:
+            answers.append({"carrier": answer.carrier, "problem": str(exc)})
+    return {"ref": ref, "on": on.isoformat(), "answers": answers}
 
 
 def event(name: str, data: Mapping[str, Any]) -> bytes:
@@ -118,6 +217,7 @@ def done(ref: str, comparison: Comparison) -> dict[str, Any]:
                 "rating": answer.rating,
                 "monthly": str(answer.quote.monthly),
                 "per_year": str(answer.quote.per_year),
+                "like_for_like": answer.like_for_like,
             }
         )
     return {

@@ -1,0 +1,141 @@
+"""Like-for-like: when a carrier does not offer a limit or deductible asked, quote the nearest it does.
+
+A manual declares the values it offers for each coverage option (``coverages.BI.limit``,
+``coverages.COLL.deductible``) and for each risk field with a fixed set of values (a home policy's
+``deductible`` or ``liability_limit``). A comparison must not lose a carrier because the shopper
+asked for a value it does not sell, nor rank its price as if the cover were the same: the risk is
+fitted to what the manual offers, and every change is recorded as a :class:`Substitution`.
+
+Nearest is read from the values themselves, the same way for every manual: amounts compare as
+numbers and split limits (``"50/100"``) part by part, per person first. A tie goes to more cover:
+the higher limit, or the lower deductible for an option whose name says it is a deductible. A
+coverage the manual does not offer at all is left out and recorded with ``quoted`` empty. Values
+that are not amounts (words, true/false) are never replaced: they stay a question-set error.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rateshop.manual.inputs import FieldSpec
+from rateshop.manual.model import Manual
+from rateshop.manual.types import Num
+
+Value = str | int
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """One asked option the carrier does not offer, and what it was quoted with instead.
+
+    ``quoted`` is None when the carrier does not offer the coverage at all.
+    """
+
+    field: str
+    asked: Any
+    quoted: Value | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data, as the comparison and the store keep it."""
+        return {"field": self.field, "asked": self.asked, "quoted": self.quoted}
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A risk as one manual can quote it, with each change made to get there."""
+
+    risk: Mapping[str, Any]
+    substitutions: tuple[Substitution, ...] = ()
+
+
+def _amounts(value: Any) -> tuple[Decimal, ...] | None:
+    """A value as the amounts it stands for (``"50/100"`` → 50, 100); None if it is not an amount."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        return None
+    try:
+        parts = tuple(Decimal(p) for p in str(value).split("/"))
+    except InvalidOperation:
+        return None
+    return parts if all(p.is_finite() for p in parts) else None
+
+
+def nearest(spec: FieldSpec, asked: Any) -> Value | None:
+    """The value of ``spec``'s offered ones nearest to ``asked``; None when none can be said to be."""
+    assert spec.choices is not None
+    wanted = _amounts(asked)
+    offered = [(c, _amounts(c)) for c in spec.choices]
+    if wanted is None or any(a is None or len(a) != len(wanted) for _, a in offered):
+        return None
+    # More cover wins a tie: a lower deductible, a higher limit.
+    more_cover = -1 if "deductible" in spec.name else 1
+
+    def distance(item: tuple[str, tuple[Decimal, ...] | None]) -> tuple[Decimal, ...]:
+        amounts = item[1]
+        assert amounts is not None
+        gaps = tuple(abs(a - w) for a, w in zip(amounts, wanted, strict=True))
+        return (*gaps, -more_cover * amounts[0])
+
+    choice = min(offered, key=distance)[0]
+    whole = isinstance(spec.type, Num) and spec.type.scale == 0
+    return int(choice) if whole else choice
+
+
+def _offers(spec: FieldSpec, value: Any) -> bool:
+    assert spec.choices is not None
+    return not isinstance(value, bool) and str(value) in spec.choices
+
+
+def fit(manual: Manual, risk: Mapping[str, Any]) -> Fitted:
+    """``risk`` with every option ``manual`` does not offer replaced by its nearest offered value.
+
+    The risk is returned as it was (not copied) when the manual offers everything asked, which is
+    the common case.
+    """
+    changes: list[tuple[tuple[str, ...], Substitution]] = []
+    for name, spec in manual.inputs.items():
+        value = risk.get(name)
+        if spec.choices is None or value is None or _offers(spec, value):
+            continue
+        quoted = nearest(spec, value)
+        if quoted is not None:
+            changes.append(((name,), Substitution(name, value, quoted)))
+    chosen = risk.get("coverages")
+    if manual.coverages and isinstance(chosen, Mapping):
+        for cid, options in chosen.items():
+            if options is None or options is False:
+                continue
+            cov = manual.coverages.get(cid)
+            if cov is None:
+                changes.append(
+                    (("coverages", cid), Substitution(f"coverages.{cid}", options, None))
+                )
+                continue
+            if not isinstance(options, Mapping):
+                continue
+            for oname, spec in cov.options.items():
+                value = options.get(oname)
+                if spec.choices is None or value is None or _offers(spec, value):
+                    continue
+                quoted = nearest(spec, value)
+                if quoted is not None:
+                    where = f"coverages.{cid}.{oname}"
+                    changes.append((("coverages", cid, oname), Substitution(where, value, quoted)))
+    if not changes:
+        return Fitted(risk)
+    out = copy.deepcopy(dict(risk))
+    for path, sub in changes:
+        holder = out
+        for key in path[:-1]:
+            holder = holder[key]
+        if sub.quoted is None:
+            del holder[path[-1]]
+        else:
+            holder[path[-1]] = sub.quoted
+    return Fitted(out, tuple(sub for _, sub in changes))
+
+
+__all__ = ["Fitted", "Substitution", "fit", "nearest"]
