@@ -7,6 +7,9 @@ from fastapi.staticfiles import StaticFiles
 
 from rateshop.api.app import create_app as create_api
 from rateshop.config import Settings
+from rateshop.web import accounts
+from rateshop.web.admin import router as admin
+from rateshop.web.console import router as console
 from rateshop.web.pages import HERE
 from rateshop.web.shop import router as shop
 
@@ -15,5 +18,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The API of :func:`rateshop.api.create_app` with the shoppers' pages mounted beside it."""
     app = create_api(settings)
     app.include_router(shop)
+    accounts.install(app)
+    app.include_router(console)
+    app.include_router(admin)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

@@ -18,6 +18,7 @@ from rateshop.compare.tips import Tip, tips_async
 from rateshop.errors import RateshopError
 from rateshop.store.errors import ComparisonNotFound
 from rateshop.web import views
+from rateshop.web.accounts import accounts, current_user, link_stream
 from rateshop.web.errors import CsrfRejected
 from rateshop.web.pages import CSRF_HEADER, check_csrf, render
 from rateshop.web.questions import FORMS, LINE_NAMES
@@ -108,8 +109,13 @@ async def stream(
         return Response(str(exc), status_code=403)
     data = risk.facts()
     facts, connectors = service.carriers_for(rt, data)
+    events = service.stream_and_store(rt, data, facts, connectors)
+    user = current_user(request)
+    if user is not None:
+        # An agent or admin quoting for a customer: the comparison goes into their console.
+        events = link_stream(accounts(request), user, events)
     return StreamingResponse(
-        service.stream_and_store(rt, data, facts, connectors),
+        events,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -1,0 +1,177 @@
+"""Logging agents and admins in and out, who is logged in, and which pages each role may open.
+
+The session cookie holds a random token (the database keeps only its SHA-256); it is HTTP-only,
+SameSite=Lax, and Secure whenever the request came over https.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, cast
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from rateshop.api.runtime import runtime
+from rateshop.store.accounts import Accounts, BadCredentials, User
+from rateshop.web.errors import CsrfRejected, WebError
+from rateshop.web.pages import check_csrf, render, templates
+
+SESSION_COOKIE = "rateshop_session"
+
+router = APIRouter(include_in_schema=False)
+
+
+class LoginRequired(WebError):
+    """The page is for agents and admins: log in first."""
+
+    status = 401
+
+
+class Forbidden(WebError):
+    """The user is logged in but their role may not open this page."""
+
+    status = 403
+
+
+def accounts(request: Request) -> Accounts:
+    """The users and sessions of the app serving ``request``, over its store's database."""
+    found = getattr(request.app.state, "accounts", None)
+    if found is None:
+        found = Accounts(runtime(request).store.engine)
+        request.app.state.accounts = found
+    return cast(Accounts, found)
+
+
+def current_user(request: Request) -> User | None:
+    """The user logged in on this browser, or None (looked up once per request)."""
+    if not hasattr(request.state, "user"):
+        token = request.cookies.get(SESSION_COOKIE)
+        request.state.user = accounts(request).user_for(token) if token else None
+    return cast(User | None, request.state.user)
+
+
+def staff(request: Request) -> User:
+    """Any logged-in user (agents and admins both work with comparisons)."""
+    user = current_user(request)
+    if user is None:
+        raise LoginRequired("Log in to see this page.")
+    return user
+
+
+def admin(request: Request) -> User:
+    """A logged-in admin; agents are refused."""
+    user = staff(request)
+    if not user.is_admin:
+        raise Forbidden("Only admins may open this page.")
+    return user
+
+
+StaffDep = Annotated[User, Depends(staff)]
+AdminDep = Annotated[User, Depends(admin)]
+AccountsDep = Annotated[Accounts, Depends(accounts)]
+
+# Every page shows Console/Admin/Log out links for whoever is logged in.
+templates.env.globals["current_user"] = current_user
+
+
+def _safe_next(target: str) -> str:
+    """Where to go after logging in: a path on this site only, never another site."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return ""
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: Annotated[str, Query()] = "") -> HTMLResponse:
+    """The log-in form."""
+    return render(request, "login.html", next=_safe_next(next), username="", problem="")
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    users: AccountsDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Check the password and start a session; one message for any wrong name or password."""
+    check_csrf(request, csrf)
+    try:
+        user, token = users.log_in(username.strip(), password)
+    except BadCredentials as exc:
+        return render(
+            request,
+            "login.html",
+            status=401,
+            next=_safe_next(next),
+            username=username,
+            problem=str(exc),
+        )
+    home = "/admin" if user.is_admin else "/console"
+    response = RedirectResponse(_safe_next(next) or home, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, users: AccountsDep, csrf: Annotated[str, Form()] = "") -> Response:
+    """End the session on the server and forget the cookie."""
+    check_csrf(request, csrf)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        users.log_out(token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def link_stream(
+    users: Accounts, user: User, events: AsyncIterator[bytes]
+) -> AsyncIterator[bytes]:
+    """Pass a comparison's event stream through, recording that ``user`` made it once it is saved.
+
+    The ``done`` event carries the saved comparison's reference; the link is written before that
+    event goes out, so the agent's console lists the comparison as soon as the page shows it.
+    """
+    async for chunk in events:
+        if chunk.startswith(b"event: done\n"):
+            data = chunk.split(b"\ndata: ", 1)[1]
+            ref = json.loads(data)["ref"]
+            await run_in_threadpool(users.link, ref, user)
+        yield chunk
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    if request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+    return render(request, "message.html", status=401, title="Log in", message=str(exc))
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    return render(request, "message.html", status=403, title="Not allowed", message=str(exc))
+
+
+async def _csrf(request: Request, exc: Exception) -> Response:
+    return render(request, "message.html", status=403, title="Form expired", message=str(exc))
+
+
+def install(app: FastAPI) -> None:
+    """Add the log-in pages and answer refused requests with pages, not JSON."""
+    app.include_router(router)
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(CsrfRejected, _csrf)

@@ -1,0 +1,173 @@
+"""Installing a carrier's new manual version from a .zip: checked first, all or nothing.
+
+The archive is unpacked into a temporary folder inside the carrier's folder of the manuals
+directory, so references like ``../common/territory.csv`` resolve as they will once installed. The
+manual is loaded and its stored cases run exactly as ``rateshop manual check`` does; any problem
+removes the temporary folder and changes nothing. A good manual is renamed into place (atomic on one
+file system) and the running app reloads its library.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+import threading
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from rateshop.errors import ManualError, Problem
+from rateshop.manual.loader import MANIFEST
+from rateshop.rating.checks import run_cases
+from rateshop.rating.library import Library, load_plan
+from rateshop.rating.plan import Plan
+from rateshop.web.errors import WebError
+
+MAX_ZIP_BYTES = 5 * 1024 * 1024
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_FILES = 500
+
+# One install at a time per process: two uploads must not both decide a folder name is free.
+_installing = threading.Lock()
+
+
+class UploadRejected(WebError):
+    """An uploaded manual was not installed; ``problems`` says every reason, with file and line."""
+
+    status = 422
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A manual version now in the manuals directory and in the running library."""
+
+    folder: Path
+    plan: Plan
+    library: Library
+
+
+def _members(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
+    """The archive's files with their paths inside the manual folder; unsafe paths are refused."""
+    files = [info for info in archive.infolist() if not info.is_dir()]
+    if not files:
+        raise UploadRejected(["the .zip is empty"])
+    if len(files) > MAX_FILES:
+        raise UploadRejected([f"the .zip holds {len(files)} files; at most {MAX_FILES}"])
+    paths = []
+    for info in files:
+        path = PurePosixPath(info.filename)
+        if info.filename.startswith(("/", "\\")) or "\\" in info.filename or ":" in path.parts[0]:
+            raise UploadRejected([f"{info.filename}: absolute paths are not allowed in the .zip"])
+        if any(part in ("..", "") for part in path.parts):
+            raise UploadRejected([f"{info.filename}: a path may not leave the manual's folder"])
+        paths.append(path)
+    if sum(info.file_size for info in files) > MAX_UNPACKED_BYTES:
+        raise UploadRejected([f"the .zip unpacks to more than {MAX_UNPACKED_BYTES} bytes"])
+    # A manual zipped with its folder (auto-tx-2026-09-01/manual.yaml): drop that one folder.
+    tops = {p.parts[0] for p in paths}
+    if (
+        PurePosixPath(MANIFEST) not in paths
+        and len(tops) == 1
+        and all(len(p.parts) > 1 for p in paths)
+    ):
+        paths = [PurePosixPath(*p.parts[1:]) for p in paths]
+    if PurePosixPath(MANIFEST) not in paths:
+        raise UploadRejected([f"the .zip has no {MANIFEST} at its top (zip one manual's folder)"])
+    return list(zip(files, paths, strict=True))
+
+
+def _unpack(data: bytes, into: Path) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise UploadRejected([f"the file is not a .zip archive: {exc}"]) from exc
+    with archive:
+        for info, path in _members(archive):
+            target = into.joinpath(*path.parts)
+            # Belt and braces over the checks above: nothing is written outside the folder.
+            if not target.resolve().is_relative_to(into.resolve()):
+                raise UploadRejected([f"{info.filename}: a path may not leave the manual's folder"])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as source, target.open("wb") as sink:
+                shutil.copyfileobj(source, sink)
+
+
+def _shown(problem: Problem, unpacked: Path, name: str, manuals: Path) -> str:
+    """A problem as ``file:line: reason`` with the file named as it will be once installed."""
+    path = Path(problem.file)
+    for base, prefix in ((unpacked, name), (manuals, "")):
+        try:
+            relative = path.resolve().relative_to(base.resolve())
+        except ValueError:
+            continue
+        where = f"{prefix}/{relative}" if prefix else str(relative)
+        return str(Problem(where, problem.line, problem.reason))
+    return str(problem)
+
+
+def _check(folder: Path, carrier: str, library: Library) -> Plan:
+    """Load and check the manual in ``folder`` as ``rateshop manual check`` does."""
+    plan = load_plan(folder)
+    ident = plan.manual.identity
+    if ident.carrier != carrier:
+        raise UploadRejected(
+            [
+                f"{MANIFEST}: manual.carrier is {ident.carrier!r}, but it was uploaded for {carrier!r}"
+            ]
+        )
+    # The library refuses a second version with the same carrier, line, state and date.
+    Library(plans=list(library.plans)).add(plan)
+    failures = [
+        f"{plan.manual.tests_file}:{result.case.line}: {result.case.name}: {failure}"
+        for result in run_cases(plan)
+        for failure in result.failures
+    ]
+    if failures:
+        raise UploadRejected(failures)
+    return plan
+
+
+def install(data: bytes, carrier: str, manuals: Path, library: Library) -> Installed:
+    """Check the manual zipped in ``data`` and install it for ``carrier`` under ``manuals``.
+
+    Raises :class:`UploadRejected` with every problem (file, line, reason) and leaves the manuals
+    directory as it was; on success returns the new folder and the reloaded library.
+    """
+    if len(data) > MAX_ZIP_BYTES:
+        raise UploadRejected([f"the .zip is larger than {MAX_ZIP_BYTES // (1024 * 1024)} MB"])
+    carrier_folder = manuals / carrier
+    with _installing:
+        carrier_folder.mkdir(parents=True, exist_ok=True)
+        unpacked = Path(tempfile.mkdtemp(prefix=".upload-", dir=carrier_folder))
+        try:
+            _unpack(data, unpacked)
+            try:
+                plan = _check(unpacked, carrier, library)
+            except ManualError as exc:
+                raise UploadRejected(
+                    [_shown(p, unpacked, "upload", manuals) for p in exc.problems]
+                ) from exc
+            ident = plan.manual.identity
+            name = f"{ident.line}-{ident.state.lower()}-{ident.effective.isoformat()}"
+            folder = carrier_folder / name
+            if folder.exists():
+                raise UploadRejected(
+                    [f"{carrier}/{name} exists already; versions are never replaced"]
+                )
+            unpacked.rename(folder)
+            try:
+                reloaded = Library.load(manuals)
+            except ManualError as exc:
+                # Cannot happen for a manual that just passed its checks, unless the directory
+                # changed under us: put things back as they were.
+                folder.rename(unpacked)
+                raise UploadRejected([str(p) for p in exc.problems]) from exc
+            [placed] = [p for p in reloaded if p.key == plan.key]
+            return Installed(folder, placed, reloaded)
+        finally:
+            shutil.rmtree(unpacked, ignore_errors=True)
