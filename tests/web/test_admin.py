@@ -8,9 +8,12 @@ import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
+from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect
+from pydantic import SecretStr
 
 from api.apikit import ROOT, SECRET, Server
 from conftest import shot
@@ -35,14 +38,14 @@ def admin_web(tmp_path_factory: pytest.TempPathFactory, manuals: Path) -> Iterat
     """The whole app over the copied manuals, with one admin."""
     settings = Settings(
         database_url=f"sqlite:///{tmp_path_factory.mktemp('admin') / 'rateshop.db'}",
-        secret_key=SECRET,
+        secret_key=SecretStr(SECRET),
         dev_mode=False,
         manuals=manuals,
         market=ROOT / "market",
     )
     served = Server(create_app(settings))
     served.start()
-    Accounts(served.server.config.app.state.runtime.store.engine).create_user(
+    Accounts(cast(FastAPI, served.server.config.app).state.runtime.store.engine).create_user(
         "admin.ada", PASSWORD, "admin"
     )
     yield served

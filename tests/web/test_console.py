@@ -6,8 +6,10 @@ import contextlib
 import json
 import re
 from pathlib import Path
+from typing import cast
 
 import pytest
+from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 
 from api.apikit import Server, example
@@ -20,7 +22,7 @@ WRONG = "The username or password is not right."
 
 def make_user(web: Server, name: str, role: str) -> None:
     """A user in the served app's own database."""
-    runtime = web.server.config.app.state.runtime
+    runtime = cast(FastAPI, web.server.config.app).state.runtime
     # An earlier test against the same session-wide server may have made it.
     with contextlib.suppress(UserExists):
         Accounts(runtime.store.engine).create_user(name, PASSWORD, role)
