@@ -16,10 +16,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 ZIP_PATTERN = r"^[0-9]{5}$"
 STATE_PATTERN = r"^[A-Za-z]{2}$"
+# The youngest age at which any state licenses a driver (a learner's permit).
+YOUNGEST_LICENCE_AGE = 14
 
 Zip = Annotated[str, StringConstraints(pattern=ZIP_PATTERN), Field(examples=["78745"])]
 StateCode = Annotated[
@@ -81,6 +90,22 @@ class Driver(RiskPart):
     good_student: bool = False
     defensive_driving: bool = Field(default=False, description="A course in the last 3 years.")
     incidents: list[Incident] = Field(default_factory=list)
+
+    @field_validator("licensed_date")
+    @classmethod
+    def _licensed_after_birth(cls, licensed: dt.date, info: ValidationInfo) -> dt.date:
+        born = info.data.get("birth_date")
+        if isinstance(born, dt.date):
+            try:
+                earliest = born.replace(year=born.year + YOUNGEST_LICENCE_AGE)
+            except ValueError:  # born on 29 February
+                earliest = dt.date(born.year + YOUNGEST_LICENCE_AGE, 3, 1)
+            if licensed < earliest:
+                raise ValueError(
+                    f"must be at least {YOUNGEST_LICENCE_AGE} years after the birth date "
+                    f"(on or after {earliest.isoformat()})"
+                )
+        return licensed
 
 
 class Vehicle(RiskPart):

@@ -139,13 +139,18 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
     except ComparisonNotFound:
         return not_found(request, "No comparison has this link. It may have been deleted.")
     view = views.results(stored)
+    # Only the carriers' names: the details themselves stay encrypted.
+    contacted = {c["carrier"] for c in rt.store.export(ref)["contacts"]}
+    just = request.query_params.get("contacted", "")
+    carrier = rt.market.get(just) if just in contacted else None
     return render(
         request,
         "results.html",
         view=view,
         line_name=LINE_NAMES.get(view.line, view.line),
         tips=await _tips(rt, stored.risk),
-        contacted={c.carrier for c in stored.contacts},
+        contacted=contacted,
+        just_contacted=carrier.name if carrier else None,
     )
 
 
@@ -245,7 +250,11 @@ def contact(
     request_body: ContactRequest | None = None
     try:
         request_body = ContactRequest.model_validate(
-            {"carrier": carrier, "contact": {k: v for k, v in values.items() if v}}
+            {
+                "carrier": carrier,
+                "contact": {k: v for k, v in values.items() if v},
+                "consent": consent == "yes",
+            }
         )
     except ValueError as exc:
         problems.update(_contact_problems(exc))
@@ -280,6 +289,8 @@ def _contact_problems(exc: ValueError) -> dict[str, str]:
     out: dict[str, str] = {}
     for error in errors() if callable(errors) else []:
         loc = [str(p) for p in error.get("loc", ()) if p != "contact"]
+        if loc and loc[0] == "consent":
+            continue  # said above, in the shopper's words
         if loc and loc[0] in CONTACT_WORDS:
             out.setdefault(loc[0], CONTACT_WORDS[loc[0]])
         else:

@@ -128,8 +128,8 @@ def _substitutions(answer: Mapping[str, Any]) -> list[str]:
     out = []
     for item in found:
         if isinstance(item, Mapping):
-            what = item.get("coverage") or item.get("field") or ""
-            out.append(f"{what}: asked {item.get('asked')}, quoted {item.get('quoted')}".strip())
+            what = str(item.get("field") or "").removeprefix("coverages.").replace(".", " ")
+            out.append(f"{what} asked {item.get('asked')}, quoted {item.get('quoted')}".strip())
         else:
             out.append(str(item))
     return out
