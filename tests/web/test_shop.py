@@ -8,9 +8,10 @@ import re
 from collections.abc import Callable
 
 import pytest
+from playwright.sync_api import Locator, Page, expect
+
 from api.apikit import Server
 from conftest import shot
-from playwright.sync_api import Locator, Page, expect
 
 
 def items(page: Page, group: str) -> Locator:
@@ -196,7 +197,8 @@ def test_saved_link_reopens_and_downloads_csv(page: Page, web: Server) -> None:
 
 def test_unknown_link_is_a_clear_404(page: Page) -> None:
     response = page.goto("/c/not-a-real-reference")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     expect(page.get_by_role("alert")).to_contain_text("No comparison has this link")
 
 
