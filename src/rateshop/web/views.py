@@ -88,12 +88,14 @@ class Results:
 
     def chart(self) -> str:
         """The price chart's data as JSON: carriers cheapest first, price per year."""
-        return json.dumps(
+        data = json.dumps(
             {
                 "labels": [c.name for c in self.cards],
                 "values": [float(c.per_year) for c in self.cards],
             }
         )
+        # It sits inside a <script> element: no "</script>" in a name may end that early.
+        return data.replace("<", "\\u003c")
 
 
 def _worksheet(rows: Iterable[Mapping[str, Any]]) -> list[WorksheetPart]:
