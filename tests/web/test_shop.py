@@ -276,3 +276,18 @@ def test_contact_form_without_csrf_token_is_refused(page: Page, web: Server) -> 
         form={"name": "Mallory", "email": "m@example.org", "consent": "yes"},
     )
     assert reply.status == 403
+
+
+def test_start_page_offers_the_four_lines(page: Page) -> None:
+    page.goto("/")
+    for label in ("Car insurance", "Home, renters or condo insurance", "Term life insurance"):
+        expect(page.get_by_label(label)).to_be_visible()
+    page.get_by_label("Health insurance").check()
+    states = page.get_by_label("State").locator("option").all_inner_texts()
+    assert {"Texas", "California", "New York"} <= set(states)
+    shot(page, "start")
+    page.get_by_label("State").select_option("NY")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url(re.compile(r"/quote/health\?state=NY$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Health insurance in New York")
+    shot(page, "quote-form")
