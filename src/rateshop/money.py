@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 POW10: tuple[int, ...] = tuple(10**k for k in range(40))
+MONEY_SCALE = 2  # amounts on quotes are whole cents
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,15 +9,18 @@ the step's line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rateshop.errors import ManualError, Problem
 from rateshop.manual.expr import Expr, Lookup, Name, not_vectorizable, walk
 from rateshop.manual.model import Component, DiscountGroup, Manual, Step
-from rateshop.money import POW10
+from rateshop.money import MONEY_SCALE, POW10
+from rateshop.rating.codegen import PolicyFn, UnitFn, policy_function, unit_function
 from rateshop.rating.quote import ManualRef
+from rateshop.rating.riskcode import CheckFn, FlattenFn, check_function, flatten_function
 from rateshop.rating.scalar import Compiler, Fn, LookupFn, scale_of
 
-MONEY_SCALE = 2
+__all__ = ["MONEY_SCALE", "Plan", "PlanCode", "compile_manual"]
 
 
 @dataclass
@@ -100,6 +103,16 @@ class CFee:
     decimals: int
 
 
+@dataclass
+class PlanCode:
+    """Python generated for one plan when it is compiled (see ``codegen`` and ``riskcode``)."""
+
+    unit: UnitFn
+    policy: PolicyFn | None
+    check: CheckFn
+    flatten: FlattenFn | None
+
+
 @dataclass(eq=False)
 class Plan:
     """Everything needed to rate a risk against one manual, compiled once at load time."""
@@ -111,6 +124,7 @@ class Plan:
     components: list[CComponent]
     policy_steps: list[CStep]
     fees: list[CFee]
+    code: PlanCode = field(repr=False)
     details: list[tuple[str, str, Fn, Expr]] = field(default_factory=list)
     unit_columns: list[str] = field(default_factory=list)
     risk_columns: list[str] = field(default_factory=list)
@@ -119,9 +133,9 @@ class Plan:
     def key(self) -> str:
         return self.manual.identity.key
 
-    @property
+    @cached_property
     def ref(self) -> ManualRef:
-        """The identity of the manual version behind this plan, as quotes carry it."""
+        """The identity of the manual version behind this plan, as quotes carry it (made once)."""
         ident = self.manual.identity
         return ManualRef(
             carrier=ident.carrier,
@@ -290,7 +304,14 @@ class _PlanBuilder:
         ]
         if self.problems:
             raise ManualError(self.problems)
-        plan = Plan(m, derived, rules, ranks, components, policy, fees, details)
+        label = f"rating plan {m.identity.key}"
+        code = PlanCode(
+            unit_function(components, {cid for cid, c in m.coverages.items() if c.required}, label),
+            policy_function(policy, label) if policy else None,
+            check_function(m),
+            flatten_function(m),
+        )
+        plan = Plan(m, derived, rules, ranks, components, policy, fees, code, details)
         plan.unit_columns = sorted(_names(self.step_exprs))
         plan.risk_columns = sorted(_names(self.policy_exprs) - {"premium"})
         return plan

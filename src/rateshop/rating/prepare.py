@@ -14,8 +14,8 @@ from typing import Any
 from rateshop.errors import FieldProblem, RiskError
 from rateshop.manual.inputs import validate
 from rateshop.manual.loader import RISK
-from rateshop.manual.types import Num
 from rateshop.rating.plan import Plan
+from rateshop.rating.riskcode import unchosen_record
 
 Flat = dict[str, Any]
 
@@ -42,6 +42,14 @@ def _flatten(record: Mapping[str, Any], prefix: str, out: Flat) -> None:
 
 def validate_risk(plan: Plan, risk: Mapping[str, Any]) -> dict[str, Any]:
     """Check the risk against the manual's inputs and coverages; return exact values."""
+    top = plan.code.check(risk)
+    if top is not None:
+        return top
+    return _validate_fully(plan, risk)
+
+
+def _validate_fully(plan: Plan, risk: Mapping[str, Any]) -> dict[str, Any]:
+    """The general check: every value form the format allows, every problem reported."""
     manual = plan.manual
     problems: list[FieldProblem] = []
     top = validate(manual.inputs, risk, "", problems)
@@ -64,14 +72,7 @@ def validate_risk(plan: Plan, risk: Mapping[str, Any]) -> dict[str, Any]:
             if raw is None or raw is False:
                 if cov.required:
                     problems.append(FieldProblem(f"coverages.{cid}", f"{cov.label} is required"))
-                # Unchosen coverages still carry option values so every unit has the same
-                # columns; no step reads them because the component is not rated.
-                record: dict[str, Any] = {"chosen": False}
-                for oname, spec in cov.options.items():
-                    assert spec.choices is not None
-                    first = spec.default if spec.default is not None else spec.choices[0]
-                    record[oname] = int(first) if isinstance(spec.type, Num) else first
-                coverages[cid] = record
+                coverages[cid] = unchosen_record(cov)
                 continue
             if raw is True:
                 raw = {}
@@ -113,8 +114,12 @@ def prepare(plan: Plan, risk: Mapping[str, Any]) -> Prepared:
     top = validate_risk(plan, risk)
     _derive(plan, top)
     declined = [reason for reason, rule in plan.rules if rule(top)]
-    flat: Flat = {}
-    _flatten(top, "", flat)
+    flatten = plan.code.flatten
+    if flatten is not None:
+        flat = flatten(top)
+    else:
+        flat = {}
+        _flatten(top, "", flat)
     if declined:
         return Prepared(flat, [], [], declined)
     unit = plan.manual.unit

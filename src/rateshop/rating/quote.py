@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -121,48 +122,86 @@ class WorksheetLine:
         }
 
 
-# (unit label, component id, compiled step, lookup token, operand, running total, applied, note)
-# The lookup token is turned into text only when someone reads the worksheet.
-RawLine = tuple[str | None, str, "CStep", Any, int | None, int, bool, str]
+# One rated chain: unit label, component id, its compiled steps, the record it was rated on and
+# its trace (see decode_trace). Lines, with their Decimals and the text of each matched row, are
+# made only when someone reads the worksheet.
+Segment = tuple["str | None", str, "list[CStep]", dict[str, Any], tuple[Any, ...]]
+
+_LOOKUP_KINDS = frozenset({"start", "multiply", "add", "minimum", "maximum"})
+
+
+def decode_trace(
+    steps: list[CStep], trace: tuple[Any, ...]
+) -> Iterator[tuple[int | None, int, bool, str]]:
+    """Each step's operand, running total, applied flag and note from a chain's flat trace.
+
+    The trace holds only what can vary: the operand (every step but ``round``), the running
+    total, the applied flag (steps with a condition) and the note (discounts).
+    """
+    at = 0
+    for cs in steps:
+        operand = None
+        if cs.step.kind != "round":
+            operand = trace[at]
+            at += 1
+        total = trace[at]
+        at += 1
+        applied = True
+        if cs.when is not None:
+            applied = trace[at]
+            at += 1
+        note = ""
+        if cs.step.kind == "discount":
+            note = trace[at]
+            at += 1
+        yield operand, total, applied, note
 
 
 @dataclass
 class Worksheet:
     """The full trace of a premium, kept as raw integers until someone reads it."""
 
-    raw: list[RawLine] = field(default_factory=list, repr=False)
+    segments: list[Segment] = field(default_factory=list, repr=False)
 
     def __repr__(self) -> str:
-        return f"Worksheet({len(self.raw)} lines)"
+        return f"Worksheet({sum(len(seg[2]) for seg in self.segments)} lines)"
 
     @property
     def lines(self) -> list[WorksheetLine]:
         out = []
         described: dict[tuple[str, tuple[Any, ...], bool], str] = {}
-        for unit, comp, cs, token, operand, total, applied, note in self.raw:
-            st = cs.step
-            key = None
-            if token is not None:
-                # components of a unit share lookups: describe each matched row once
-                memo = (token[0].signature, token[1], token[2])
-                key = described.get(memo)
-                if key is None:
-                    key = described[memo] = token[0].describe(token[1], token[2])
-            out.append(
-                WorksheetLine(
-                    unit=unit,
-                    component=comp,
-                    step=st.id,
-                    label=st.label,
-                    kind=st.kind,
-                    source=st.source,
-                    key=key,
-                    value=None if operand is None else to_decimal(operand, cs.op_scale),
-                    total=to_decimal(total, cs.out_scale),
-                    applied=applied,
-                    note=note,
+        for unit, comp, steps, env, trace in self.segments:
+            for cs, (operand, total, applied, note) in zip(
+                steps, decode_trace(steps, trace), strict=True
+            ):
+                st = cs.step
+                key = None
+                lookup = cs.lookup
+                if lookup is not None and applied and st.kind in _LOOKUP_KINDS:
+                    pos, x, raw = lookup.locate(env)
+                    defaulted = pos < 0 or (
+                        not lookup.simple and operand == lookup.default and x is None
+                    )
+                    # components of a unit share lookups: describe each matched row once
+                    memo = (lookup.signature, raw, defaulted)
+                    key = described.get(memo)
+                    if key is None:
+                        key = described[memo] = lookup.describe(raw, defaulted)
+                out.append(
+                    WorksheetLine(
+                        unit=unit,
+                        component=comp,
+                        step=st.id,
+                        label=st.label,
+                        kind=st.kind,
+                        source=st.source,
+                        key=key,
+                        value=None if operand is None else to_decimal(operand, cs.op_scale),
+                        total=to_decimal(total, cs.out_scale),
+                        applied=applied,
+                        note=note,
+                    )
                 )
-            )
         return out
 
     def step_values(self) -> dict[str, Decimal]:

@@ -63,9 +63,6 @@ DATE_FUNCS: dict[str, Callable[[dt.date, dt.date], int]] = {
 }
 
 
-LOOKUP_CACHE = "\x00lookups"
-
-
 class NoMatch(RiskError):
     """A table has no row for the values a risk gave it (and declares no default)."""
 
@@ -124,16 +121,7 @@ class LookupFn:
         self.signature = f"{table.name}|{node.keys!r}"
 
     def locate(self, env: Env) -> tuple[int, Any, tuple[Any, ...]]:
-        """Grid position (-1: no row), interpolation amount and the raw key values.
-
-        Cached in the unit's ``env`` under :data:`LOOKUP_CACHE`: components of one unit that
-        look up the same table with the same keys match the row once.
-        """
-        cache = env.get(LOOKUP_CACHE)
-        if cache is not None:
-            hit = cache.get(self.signature)
-            if hit is not None:
-                return hit  # type: ignore[no-any-return]
+        """Grid position (-1: no row), interpolation amount and the raw key values."""
         raw = tuple(fn(env) for fn in self.key_fns)
         pos = 0
         dim_i = 0
@@ -152,10 +140,7 @@ class LookupFn:
                 break
             pos += code * self.table.strides[dim_i]
             dim_i += 1
-        found = (pos, x, raw)
-        if cache is not None:
-            cache[self.signature] = found
-        return found
+        return pos, x, raw
 
     def value_at(self, env: Env, pos: int, x: Any) -> int:
         value: int | None = None
@@ -173,16 +158,6 @@ class LookupFn:
     def __call__(self, env: Env) -> int:
         pos, x, _ = self.locate(env)
         return self.value_at(env, pos, x)
-
-    def find(self, env: Env) -> tuple[int, tuple[LookupFn, tuple[Any, ...], bool]]:
-        """The value and a token from which :meth:`describe` tells the row that gave it."""
-        pos, x, raw = self.locate(env)
-        value = self.value_at(env, pos, x)
-        return value, (
-            self,
-            raw,
-            pos < 0 or (not self.simple and value == self.default and x is None),
-        )
 
     def describe(self, raw: tuple[Any, ...], defaulted: bool) -> str:
         """Human text for the keys a lookup used, with the band each fell in."""
