@@ -7,11 +7,13 @@ with the keyboard alone.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from test_console import log_in, make_user, quote_in_page
 from test_shop import quote, start
 
 from api.apikit import Server
@@ -77,3 +79,17 @@ def test_life_form_by_keyboard_alone(page: Page) -> None:
     page.keyboard.press("Enter")
     heading = page.get_by_role("heading", name="Step 2 of 2: Cover")
     expect(heading).to_be_focused()
+
+
+def test_console_and_admin_pages_pass_axe(page: Page, web: Server) -> None:
+    make_user(web, "axe.admin", "admin")
+    page.goto("/login")
+    log_in(page, "axe.admin", "wrong password")
+    assert violations(page) == []  # the login form with its error showing
+    log_in(page, "axe.admin")
+    ref = quote_in_page(page)
+    for path in ("/console", f"/console/c/{ref}", "/admin"):
+        page.goto(path)
+        assert violations(page) == [], path
+    page.get_by_role("link", name=re.compile("changes since", re.IGNORECASE)).first.click()
+    assert violations(page) == []
