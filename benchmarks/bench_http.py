@@ -1,10 +1,12 @@
-"""HTTP speed: stored comparisons per second against the echo baseline of the same app.
+"""HTTP speed: stored comparisons per second against the echo baseline of the same app, same run.
 
-Starts ``rateshop serve`` on a free loopback port (1 and 2 workers; a fresh SQLite file, and
-PostgreSQL with ``--postgres URL``), sends a bounded load from 16 connections (a fixed number of
-requests per endpoint, and a time cap), prints requests/s and p50/p99 latency for ``POST /echo``
-(validation and echo of the same body) and ``POST /comparisons`` per line, with the ratio to
-echo, then stops the servers it started (by their process ids).
+Starts ``rateshop serve`` on a free loopback port with 1 and then 2 worker processes, on a fresh
+SQLite file and (with ``--postgres URL``) on PostgreSQL in a schema of its own that is dropped at
+the end. For each line's example it sends a bounded load from 16 connections — a fixed number of
+requests, cut at a time cap — first to ``POST /echo`` (the same body validated and sent back:
+the framework's own cost) and then to ``POST /comparisons`` (validated, rated by every carrier,
+stored whole in one transaction, answered with worksheets). It prints requests/s, p50 and p99 of
+each and the ratio of comparisons to echo, then stops the server it started by its process id.
 
 Run: ``python benchmarks/bench_http.py [--requests N] [--postgres URL]``. Loopback only.
 """
@@ -15,80 +17,114 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sqlalchemy import create_engine, make_url, text
 
 ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
 CONNECTIONS = 16
-TIME_CAP = 60.0  # seconds per endpoint, whatever the request count
+WARM_UP = 32  # requests per endpoint before measuring: connections, caches, the first JIT paths
+TIME_CAP = 30.0  # seconds of load per endpoint, whatever the request count
+START_CAP = 90.0  # seconds a server may take to answer its first request
+LINES = ("auto", "home", "life", "health")
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A measured load: requests per second and latency percentiles in seconds."""
+
+    rate: float
+    p50: float
+    p99: float
+    count: int
 
 
 def free_port() -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((HOST, 0))
         return int(s.getsockname()[1])
 
 
-def start(workers: int, database_url: str) -> tuple[subprocess.Popen[bytes], str]:
+@contextmanager
+def served(workers: int, database_url: str) -> Iterator[str]:
+    """``rateshop serve`` on a free loopback port until the block ends; yields its base URL."""
     port = free_port()
     env = dict(os.environ, RATESHOP_DATABASE_URL=database_url, RATESHOP_DEV_MODE="1")
+    command = [str(Path(sys.executable).parent / "rateshop"), "serve", "--host", HOST]
     proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "rateshop"),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
+        [*command, "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        start_new_session=True,  # its own process group: the workers stop with it
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.2)
-    return proc, base
+    try:
+        base = f"http://{HOST}:{port}"
+        asyncio.run(wait_ready(base, proc))
+        yield base
+    finally:
+        stop(proc)
+
+
+async def wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_CAP
+    async with aiohttp.ClientSession(base) as session:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {proc.returncode} before answering")
+            try:
+                async with session.get("/lines") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server at {base} did not answer in {START_CAP:.0f} s")
+            await asyncio.sleep(0.2)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)  # the server and the workers it started
+    """Stop the server started here and the workers of its process group, by its process id."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=20)
 
 
-async def load(base: str, path: str, body: Any, count: int) -> tuple[float, float, float]:
+async def load(base: str, path: str, body: Any, count: int) -> Figures:
+    """``count`` POSTs of ``body`` from 16 connections at once (stopping at the time cap)."""
+    payload = json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
     latencies: list[float] = []
     connector = aiohttp.TCPConnector(limit=CONNECTIONS)
     async with aiohttp.ClientSession(base, connector=connector) as session:
 
         async def one() -> None:
             t0 = time.perf_counter()
-            async with session.post(path, json=body) as resp:
+            async with session.post(path, data=payload, headers=headers) as resp:
                 await resp.read()
                 if resp.status not in (200, 201):
                     raise RuntimeError(f"{path}: HTTP {resp.status}")
             latencies.append(time.perf_counter() - t0)
 
-        for _ in range(20):  # warm-up: caches, connections
-            await one()
+        await asyncio.gather(*(one() for _ in range(WARM_UP)))
         latencies.clear()
         remaining = iter(range(count))
         started = time.perf_counter()
@@ -102,48 +138,60 @@ async def load(base: str, path: str, body: Any, count: int) -> tuple[float, floa
         await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
         elapsed = time.perf_counter() - started
     latencies.sort()
+    n = len(latencies)
+    return Figures(n / elapsed, latencies[n // 2], latencies[min(n - 1, int(n * 0.99))], n)
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    """A schema of its own in the PostgreSQL database at ``url``, dropped afterwards."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.host not in (HOST, "localhost"):
+        raise SystemExit(f"loopback only: {parsed.host} is not {HOST}")
+    schema = f"rateshop_bench_{secrets.token_hex(4)}"
+    admin = create_engine(parsed)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        scoped = parsed.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def row(db: str, workers: int, what: str, f: Figures, extra: str = "") -> str:
     return (
-        len(latencies) / elapsed,
-        latencies[len(latencies) // 2],
-        latencies[int(len(latencies) * 0.99)],
+        f"{db:10s} workers={workers}  {what:16s} {f.rate:7.0f}/s  p50 {f.p50 * 1e3:6.1f} ms"
+        f"  p99 {f.p99 * 1e3:6.1f} ms  n={f.count}{extra}"
     )
+
+
+def measure(db: str, url: str, requests: int, risks: dict[str, Any]) -> None:
+    for workers in (1, 2):
+        with served(workers, url) as base:
+            for line in LINES:
+                echo = asyncio.run(load(base, "/echo", risks[line], requests))
+                stored = asyncio.run(load(base, "/comparisons", risks[line], requests))
+                print(row(db, workers, f"echo {line}", echo), flush=True)
+                ratio = f"  ratio {stored.rate / echo.rate:.2f}"
+                print(row(db, workers, f"compare {line}", stored, ratio), flush=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument(
-        "--postgres", help="a PostgreSQL URL to measure too (its tables are created)"
-    )
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1000, help="per endpoint and line")
+    parser.add_argument("--postgres", help="a loopback PostgreSQL URL to measure too")
     args = parser.parse_args()
-    risks = {
-        line: json.loads((ROOT / "examples" / f"{line}.json").read_text())
-        for line in ("auto", "home", "life", "health")
-    }
+    risks = {line: json.loads((ROOT / "examples" / f"{line}.json").read_text()) for line in LINES}
     with tempfile.TemporaryDirectory() as tmp:
-        databases = [("sqlite", f"sqlite:///{tmp}/bench.db")]
-        if args.postgres:
-            databases.append(("postgresql", args.postgres))
-        for db_name, url in databases:
-            for workers in (1, 2):
-                proc, base = start(workers, url)
-                try:
-                    echo_rate, p50, p99 = asyncio.run(
-                        load(base, "/echo", risks["auto"], args.requests * 3)
-                    )
-                    print(
-                        f"{db_name:10s} workers={workers}  echo            {echo_rate:7.0f}/s  p50 {p50 * 1e3:6.1f} ms  p99 {p99 * 1e3:6.1f} ms"
-                    )
-                    for line, risk in risks.items():
-                        rate, p50, p99 = asyncio.run(
-                            load(base, "/comparisons", risk, args.requests)
-                        )
-                        print(
-                            f"{db_name:10s} workers={workers}  compare {line:7s} {rate:7.0f}/s  p50 {p50 * 1e3:6.1f} ms"
-                            f"  p99 {p99 * 1e3:6.1f} ms  ratio to echo {rate / echo_rate:.3f}"
-                        )
-                finally:
-                    stop(proc)
+        measure("sqlite", f"sqlite:///{tmp}/bench.db", args.requests, risks)
+    if args.postgres:
+        with postgres_schema(args.postgres) as url:
+            measure("postgresql", url, args.requests, risks)
 
 
 if __name__ == "__main__":

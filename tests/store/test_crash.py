@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import selectors
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -85,7 +86,13 @@ def test_a_save_killed_mid_transaction_leaves_nothing(
         if backend == "sqlite":
             path = make_url(database_url).database
             assert path is not None
-            assert Path(path + "-journal").exists(), "SQLite has an open write transaction"
+            # Another writer is refused at once: the child holds the write lock.
+            other = sqlite3.connect(path, timeout=0)
+            try:
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            finally:
+                other.close()
         else:
             assert _open_transactions(database_url) == [("idle in transaction",)]
         os.kill(child.pid, signal.SIGKILL)

@@ -61,12 +61,17 @@ class Runtime:
             raise
         return cls(settings, store, library, market, states)
 
-    async def save(self, comparison: Comparison, risk: Mapping[str, Any]) -> str:
-        """Store a comparison from the event loop (in a worker thread); returns its reference."""
+    async def save(
+        self, comparison: Comparison, risk: Mapping[str, Any], data: Mapping[str, Any] | None = None
+    ) -> str:
+        """Store a comparison from the event loop (in a worker thread); returns its reference.
+
+        ``data`` is ``comparison.to_dict()`` when the caller has made it already.
+        """
         if self._one_writer is None:
-            return await run_in_threadpool(self.store.save, comparison, risk)
+            return await run_in_threadpool(self.store.save, comparison, risk, data)
         async with self._one_writer:
-            return await run_in_threadpool(self.store.save, comparison, risk)
+            return await run_in_threadpool(self.store.save, comparison, risk, data)
 
     def close(self) -> None:
         """Release the store's database connections."""

@@ -114,21 +114,32 @@ class Store:
             first = (str(cause).splitlines() or [""])[0]
             raise StoreFailure(f"the database failed: {type(cause).__name__}: {first}") from exc
 
-    def save(self, comparison: Comparison, risk: Mapping[str, Any]) -> str:
+    def save(
+        self,
+        comparison: Comparison,
+        risk: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
+    ) -> str:
         """Store ``comparison`` of ``risk`` whole, in one transaction, and return its new reference.
 
         The risk is kept without identity fields (see :mod:`rateshop.store.privacy`); it must be the
         one compared (same line, state and effective date) or this raises
-        :class:`~rateshop.errors.RiskError`.
+        :class:`~rateshop.errors.RiskError`. ``data``, when given, is ``comparison.to_dict()``
+        already made by the caller: the answers are kept as it says rather than serialised again
+        (worksheets make that the costliest part of a save).
         """
         _check_same_request(comparison, risk)
         facts = storable_risk(risk)
+        made = data if data is not None else comparison.to_dict(worksheet=True)
         answers = [
-            *(("quote", a) for a in comparison.quotes),
-            *(("decline", a) for a in comparison.declines),
-            *(("error", a) for a in comparison.errors),
+            *(("quote", a, b) for a, b in zip(comparison.quotes, made["quotes"], strict=True)),
+            *(
+                ("decline", a, b)
+                for a, b in zip(comparison.declines, made["declines"], strict=True)
+            ),
+            *(("error", a, b) for a, b in zip(comparison.errors, made["errors"], strict=True)),
         ]
-        rows = [_answer_row(i, kind, a) for i, (kind, a) in enumerate(answers)]
+        rows = [_answer_row(i, kind, a, body) for i, (kind, a, body) in enumerate(answers)]
         now = self._clock()
         ref = new_ref()
         with self._transaction() as session:
@@ -366,7 +377,7 @@ def _manuals_of(comparison: Comparison) -> list[ManualRef]:
     return list(seen.values())
 
 
-def _answer_row(position: int, kind: str, answer: Answer) -> AnswerRow:
+def _answer_row(position: int, kind: str, answer: Answer, body: dict[str, Any]) -> AnswerRow:
     got = answer.quote or answer.decline
     manual = got.manual if got is not None else None
     quote = answer.quote
@@ -379,7 +390,7 @@ def _answer_row(position: int, kind: str, answer: Answer) -> AnswerRow:
         monthly_cents=None if quote is None else to_cents(quote.monthly),
         manual_hash=None if manual is None else manual.content_hash,
         manual_version=None if manual is None else manual.version,
-        body=answer.to_dict(worksheet=True),
+        body=body,
     )
 
 

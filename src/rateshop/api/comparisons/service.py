@@ -106,8 +106,10 @@ async def compare_and_store(rt: Runtime, risk: Mapping[str, Any], view: View) ->
     """
     _, connectors = carriers_for(rt, risk)
     comparison = await compare_async(risk, connectors, rt.market, rt.settings.compare_deadline)
-    ref = await rt.save(comparison, risk)
-    return view.show(ref, comparison.to_dict())
+    # Serialised once, for the store and the answer alike.
+    data = comparison.to_dict()
+    ref = await rt.save(comparison, risk, data)
+    return view.show(ref, data)
 
 
 def fetch(rt: Runtime, ref: str, view: View) -> dict[str, Any]:
