@@ -170,6 +170,8 @@ class Worksheet:
     def lines(self) -> list[WorksheetLine]:
         out = []
         described: dict[tuple[str, tuple[Any, ...], bool], str] = {}
+        # components of a unit share lookups: match each row once per unit record
+        located: dict[tuple[int, str], tuple[int, Any, tuple[Any, ...]]] = {}
         for unit, comp, steps, env, trace in self.segments:
             for cs, (operand, total, applied, note) in zip(
                 steps, decode_trace(steps, trace), strict=True
@@ -178,11 +180,14 @@ class Worksheet:
                 key = None
                 lookup = cs.lookup
                 if lookup is not None and applied and st.kind in _LOOKUP_KINDS:
-                    pos, x, raw = lookup.locate(env)
+                    where = (id(env), lookup.signature)
+                    found = located.get(where)
+                    if found is None:
+                        found = located[where] = lookup.locate(env)
+                    pos, x, raw = found
                     defaulted = pos < 0 or (
                         not lookup.simple and operand == lookup.default and x is None
                     )
-                    # components of a unit share lookups: describe each matched row once
                     memo = (lookup.signature, raw, defaulted)
                     key = described.get(memo)
                     if key is None:

@@ -171,6 +171,11 @@ VDATE_FUNCS = {
 }
 
 
+def _padded(lut: IntArray, above: int) -> IntArray:
+    """``lut`` with -1 before it (keys below the range) and ``above`` after it."""
+    return np.concatenate(([-1], lut, [above])).astype(np.int64)
+
+
 class VLookup:
     """A table lookup over columns: codes per dimension, then one gather (or interpolation).
 
@@ -188,7 +193,7 @@ class VLookup:
         self.table = table
         self.cache = {} if cache is None else cache
         self.signature = f"{table.name}|{node.keys!r}"
-        self.luts: dict[int, tuple[int, IntArray, int] | None] = {}
+        self.luts: dict[int, tuple[int, IntArray] | None] = {}
         self.node = node
         self.column = node.column
         self.keys = [KeyConv(table, k, e) for k, e in node.keys]
@@ -238,11 +243,12 @@ class VLookup:
         vals = self._convert(conv, arr)
         dense = self._dense(dim)
         if dense is not None and vals.dtype != object:
-            lo, lut, above = dense
-            shifted = vals - lo
-            size = len(lut)
-            codes = lut[np.clip(shifted, 0, size - 1)]
-            return np.where(shifted < 0, -1, np.where(shifted >= size, above, codes))
+            # the padded table answers below (first cell) and above (last cell) the range too
+            lo, padded = dense
+            index = vals - (lo - 1)
+            np.clip(index, 0, len(padded) - 1, out=index)
+            codes: IntArray = padded[index]
+            return codes
         if dim.match == "band":
             los = np.array(dim.los, dtype=np.int64)
             his = np.array([BIG if h is None else h for h in dim.his], dtype=np.int64)
@@ -257,12 +263,13 @@ class VLookup:
         idx = np.clip(np.searchsorted(keys, vals), 0, len(keys) - 1)
         return np.where(keys[idx] == vals, codes[idx], -1)
 
-    def _dense(self, dim: Any) -> tuple[int, IntArray, int] | None:
-        """A direct code array over a small numeric key range: (lowest key, codes, code above)."""
+    def _dense(self, dim: Any) -> tuple[int, IntArray] | None:
+        """A direct code array over a small numeric key range: the lowest key, and the codes
+        from one below it (-1) to one above the highest (the open top band's code, or -1)."""
         key = id(dim)
         if key in self.luts:
             return self.luts[key]
-        out: tuple[int, IntArray, int] | None = None
+        out: tuple[int, IntArray] | None = None
         if dim.match == "band" and dim.los:
             lo = dim.los[0]
             open_top = dim.his[-1] is None
@@ -271,14 +278,14 @@ class VLookup:
                 lut = np.full(top - lo + 1, -1, dtype=np.int64)
                 for code, (b_lo, b_hi) in enumerate(zip(dim.los, dim.his, strict=True)):
                     lut[b_lo - lo : (top if b_hi is None else b_hi) - lo + 1] = code
-                out = (lo, lut, len(dim.los) - 1 if open_top else -1)
+                out = (lo, _padded(lut, len(dim.los) - 1 if open_top else -1))
         elif dim.match == "exact" and isinstance(dim.type, Num) and dim.codes:
             lo, top = min(dim.codes), max(dim.codes)
             if top - lo < 100_000:
                 lut = np.full(top - lo + 1, -1, dtype=np.int64)
                 for value, code in dim.codes.items():
                     lut[value - lo] = code
-                out = (lo, lut, -1)
+                out = (lo, _padded(lut, -1))
         self.luts[key] = out
         return out
 
@@ -287,7 +294,8 @@ class VLookup:
         if not conv.is_num:
             return arr
         if conv.down == 1:
-            return arr.astype(np.int64) * conv.up
+            as_int = arr.astype(np.int64, copy=False)
+            return as_int if conv.up == 1 else as_int * conv.up
         if conv.dim is not None and conv.dim.match == "band":
             return arr // conv.down
         q, r = np.divmod(arr, conv.down)
@@ -308,7 +316,9 @@ class VLookup:
                 continue
             codes = self.codes_for(conv, fn(frame), n)
             missing |= codes < 0
-            pos += np.where(codes < 0, 0, codes) * self.strides[dim_i]
+            # rows with no match still need a valid position; they are masked as missing
+            stride = self.strides[dim_i]
+            pos += np.maximum(codes, 0) if stride == 1 else np.maximum(codes, 0) * stride
             dim_i += 1
         self.cache[(self.signature, id(frame))] = (pos, missing, x)
         return pos, missing, x
