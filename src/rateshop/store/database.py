@@ -14,9 +14,8 @@ def connect(url: str) -> Engine:
     SQLite enforces foreign keys (and so the cascades that delete a comparison's answers and
     contacts) only when asked, on each connection; it also waits for a lock instead of failing.
     It keeps a write-ahead log: a commit appends to the log instead of rewriting the database
-    with two syncs, and readers no longer wait for a writer. A commit is still atomic, and a
-    process that dies loses nothing committed; only a power cut may lose the last commits
-    (``synchronous = NORMAL``), never the database.
+    with two syncs, and readers no longer wait for a writer. Each commit still syncs its log
+    (``synchronous = FULL``): a comparison the caller was told is stored survives a power cut too.
     """
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
@@ -29,5 +28,5 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA busy_timeout = 10000")
     cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA synchronous = FULL")
     cursor.close()
