@@ -7,9 +7,9 @@ rounding divisors become literals; tables, closures and compiled steps are bound
 :mod:`rateshop.rating.emit`: nothing a manual author typed becomes code).
 
 Table rows are matched once per unit: components that look up the same table with the same keys
-share the matched position, as the batch path does. Each chain returns a flat trace of four
-values per step (operand, running total, applied, note); worksheets turn it into lines only when
-someone reads them.
+share the matched position, as the batch path does. Each chain leaves a flat trace of the values
+that can vary (see :func:`rateshop.rating.quote.decode_trace`); worksheets turn it into lines
+only when someone reads them.
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ class _Writer:
             self.src.line(f"{var} = {codes[0]}")
         else:
             strides = lookup.table.strides
-            terms = " + ".join(self._scaled(c, s) for c, s in zip(codes, strides, strict=True))
+            terms = " + ".join(_scaled(c, s) for c, s in zip(codes, strides, strict=True))
             ok = " and ".join(f"{c} >= 0" for c in codes)
             self.src.line(f"{var} = {terms} if {ok} else -1")
         if lookup.default is None:
@@ -225,18 +225,18 @@ class _Writer:
             value: str | None = None
             if code in (0, 1, 2, 3, 4):  # start, multiply, add, minimum, maximum
                 op = src.fresh("o")
-                base = self._scaled(prev, cs.align_total) if code >= 2 else prev
+                base = _scaled(prev, cs.align_total) if code >= 2 else prev
                 op_nonneg = self.operand(cs, op)
                 if code == 0:
                     value = op
                 elif code == 1:
                     value = f"{prev} * {op}"
                 elif code == 2:
-                    value = f"{base} + {self._scaled(op, cs.align_operand)}"
+                    value = f"{base} + {_scaled(op, cs.align_operand)}"
                 else:
                     a, b = src.fresh("x"), src.fresh("b")
                     src.line(f"{a} = {base}")
-                    src.line(f"{b} = {self._scaled(op, cs.align_operand)}")
+                    src.line(f"{b} = {_scaled(op, cs.align_operand)}")
                     keep = ">" if code == 3 else "<"
                     value = f"{a} if {a} {keep} {b} else {b}"
                 if conditional:
@@ -276,7 +276,7 @@ class _Writer:
 
     def _skipped(self, cs: CStep, prev: str) -> str:
         """The running total after a step that does not apply (before rounding)."""
-        return "0" if cs.kind_code == 0 else self._scaled(prev, cs.align_total)
+        return "0" if cs.kind_code == 0 else _scaled(prev, cs.align_total)
 
     def _round(self, cs: CStep, total: str, value: str | None, nonneg: bool) -> None:
         """Put the rounded running total in ``total`` (``value`` None: it holds it unrounded)."""
@@ -297,15 +297,16 @@ class _Writer:
         elif value is not None:
             src.line(f"{total} = {value}")
 
-    @staticmethod
-    def _scaled(value: str, factor: int) -> str:
-        return value if factor == 1 else f"{value} * {literal(factor)}"
-
     def declare_positions(self, at: int) -> None:
         """Start every memoised position as unmatched, at line ``at`` of the function."""
         if self.positions:
             names = " = ".join(self.positions.values())
             self.src.lines.insert(at, f"    {names} = None")
+
+
+def _scaled(value: str, factor: int) -> str:
+    """Code for ``value`` times a literal factor (nothing when it is 1)."""
+    return value if factor == 1 else f"{value} * {literal(factor)}"
 
 
 def _tuple(items: list[str]) -> str:
@@ -340,7 +341,7 @@ def unit_function(components: list[CComponent], required: set[str], label: str) 
             writer.branches += 1
         final, trace = writer.chain(comp.steps, "0", comp.id)
         cents = src.fresh("v")
-        src.line(f"{cents} = {writer._scaled(final, comp.to_money)}")
+        src.line(f"{cents} = {_scaled(final, comp.to_money)}")
         src.line(f"totals[{index}] += {cents}")
         src.line(f"rated[{index}] = True")
         src.line(

@@ -8,6 +8,9 @@ Semantics of a step (the batch path implements the same, column-wise):
 * a step whose ``when`` is false applies a factor of 1 or an amount of 0 (it is shown as not
   applied); its rounding rule, if any, still applies to the running total;
 * rounding is half-up at the decimals the step names, nowhere else.
+
+The steps themselves run as Python generated for each plan when it is compiled
+(:mod:`rateshop.rating.codegen`); this module assembles the quote around them.
 """
 
 from __future__ import annotations
