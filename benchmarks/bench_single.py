@@ -3,7 +3,8 @@
 Twenty manuals are made from the benchmark auto manual (six coverages, thirteen lookups and
 rounding at each step) with different base rates, so each is a separate compiled plan. Prints the
 median and p99 microseconds per 20-carrier comparison, with and without worksheets, and the cost
-of a bare Python loop doing the same lookups (dicts, floats) as a baseline from the same run.
+of a bare Python loop doing the same lookups (dicts, floats) as a baseline from the same run; the
+four are measured in alternating short rounds.
 
 Run: ``python benchmarks/bench_single.py [--repeat N]``.
 """
@@ -23,6 +24,7 @@ from rateshop.rating.quote import Quote
 from rateshop.rating.single import rate
 
 MANUAL = Path(__file__).parent / "manuals" / "auto-bench"
+ROUND = 10  # comparisons per measurement before moving to the next one
 RISK = {
     "driver_age": 34, "marital_status": "married", "points": 1, "years_licensed": 15,
     "garaging_zip": "75201", "model_year": 2021, "symbol": 12, "use": "commute",
@@ -100,10 +102,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         plans = twenty_plans(Path(tmp))
     measure(plans, 20, True)
-    with_ws = measure(plans, args.repeat, True)
-    rendered = measure(plans, args.repeat, True, render=True)
-    without = measure(plans, args.repeat, False)
-    base = python_baseline(plans, args.repeat)
+    # Interleaved in short rounds, so that every figure and the baseline see the same load on
+    # a shared machine (a busy neighbouring core slows a whole stretch of runs).
+    with_ws: list[float] = []
+    rendered: list[float] = []
+    without: list[float] = []
+    base: list[float] = []
+    for _ in range(0, args.repeat, ROUND):
+        with_ws += measure(plans, ROUND, True)
+        rendered += measure(plans, ROUND, True, render=True)
+        without += measure(plans, ROUND, False)
+        base += python_baseline(plans, ROUND)
     print("one risk x 20 manuals x 6 coverages (13 lookups, rounding each step)")
     rows = (
         ("worksheets recorded", with_ws),

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rateshop.manual.expr import Const, Name
-from rateshop.money import MONEY_SCALE, POW10, to_decimal
+from rateshop.money import POW10, to_decimal
 from rateshop.rating.emit import Source, literal
-from rateshop.rating.quote import Amount, AppliedDiscount
+from rateshop.rating.quote import AppliedDiscount, amount_of
 from rateshop.rating.scalar import KeyConv, LookupFn
 
 if TYPE_CHECKING:
@@ -325,9 +324,7 @@ def unit_function(components: list[CComponent], required: set[str], label: str) 
     src.indent()
     top = len(src.lines)
     writer = _Writer(src)
-    amount_type, decimal = src.bind(Amount, "Amount"), src.bind(Decimal, "Decimal")
-    # exactly Decimal(cents).scaleb(-2), a little faster
-    cent = src.bind(Decimal(1).scaleb(-MONEY_SCALE), "cent")
+    amount = src.bind(amount_of, "amount")
     for index, comp in enumerate(components):
         guards = []
         # a required coverage is always chosen: a risk without it never reaches rating
@@ -344,10 +341,7 @@ def unit_function(components: list[CComponent], required: set[str], label: str) 
         src.line(f"{cents} = {_scaled(final, comp.to_money)}")
         src.line(f"totals[{index}] += {cents}")
         src.line(f"rated[{index}] = True")
-        src.line(
-            f"amounts.append({amount_type}({literal(comp.id)}, {literal(comp.label)},"
-            f" {decimal}({cents}) * {cent}))"
-        )
+        src.line(f"amounts.append({amount}({literal(comp.id)}, {literal(comp.label)}, {cents}))")
         src.line("if trace:")
         src.line(
             f"    segments.append((unit, {literal(comp.id)}, {src.bind(comp.steps, 'steps')},"

@@ -30,6 +30,7 @@ from rateshop.rating.quote import (
     Quote,
     Segment,
     Worksheet,
+    amount_of,
     decode_trace,
 )
 
@@ -59,9 +60,7 @@ def rate(plan: Plan, risk: Mapping[str, Any], *, trace: bool = True) -> Quote | 
         rated_amounts = list(units[0][1])
     else:
         rated_amounts = [
-            Amount(c.id, c.label, to_decimal(totals[i], MONEY_SCALE))
-            for i, c in enumerate(components)
-            if rated[i]
+            amount_of(c.id, c.label, totals[i]) for i, c in enumerate(components) if rated[i]
         ]
     premium = sum(totals)
     adjustments: list[Amount] = []
@@ -75,9 +74,7 @@ def rate(plan: Plan, risk: Mapping[str, Any], *, trace: bool = True) -> Quote | 
             if cs.out_scale <= MONEY_SCALE:
                 now = total * POW10[MONEY_SCALE - cs.out_scale]
                 if now != running:
-                    adjustments.append(
-                        Amount(cs.step.id, cs.step.label, to_decimal(now - running, MONEY_SCALE))
-                    )
+                    adjustments.append(amount_of(cs.step.id, cs.step.label, now - running))
                     running = now
         if trace:
             segments.append((None, "policy", steps, prepared.risk, policy_trace))
@@ -93,7 +90,7 @@ def rate(plan: Plan, risk: Mapping[str, Any], *, trace: bool = True) -> Quote | 
             amount *= POW10[MONEY_SCALE - fee.decimals]
             if amount:
                 fee_total += amount
-                fees.append(Amount(fee.id, fee.label, to_decimal(amount, MONEY_SCALE)))
+                fees.append(amount_of(fee.id, fee.label, amount))
     total = premium + fee_total
     term = plan.manual.identity.term_months
     return Quote(
