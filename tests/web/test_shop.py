@@ -30,6 +30,7 @@ def start(page: Page, line: str, state: str) -> None:
     page.get_by_label(line).check()
     page.get_by_label("State").select_option(state)
     page.get_by_role("button", name="Start").click()
+    page.locator("#quote-form[data-ready]").wait_for()
 
 
 def fill_auto(page: Page, miles: str = "12000") -> None:
@@ -238,6 +239,7 @@ def test_answers_survive_a_reload_and_going_back(page: Page) -> None:
     page.get_by_role("button", name="Add driver").click()
     items(page, "drivers").nth(1).get_by_label("Date of birth").fill("1992-07-08")
     page.reload()
+    page.locator("#quote-form[data-ready]").wait_for()
     expect(page.get_by_role("heading", name=re.compile(": Drivers$"))).to_be_visible()
     expect(items(page, "drivers")).to_have_count(2)
     expect(items(page, "drivers").nth(1).get_by_label("Date of birth")).to_have_value("1992-07-08")

@@ -17,6 +17,7 @@ from rateshop.compare.service import LINES, compare_async
 from rateshop.compare.tips import Tip, tips_async
 from rateshop.errors import RateshopError
 from rateshop.store.errors import ComparisonNotFound
+from rateshop.store.records import StoredComparison
 from rateshop.web import views
 from rateshop.web.accounts import accounts, current_user, link_stream
 from rateshop.web.errors import CsrfRejected
@@ -29,6 +30,14 @@ router = APIRouter(include_in_schema=False)
 def not_found(request: Request, message: str) -> HTMLResponse:
     """The HTML 404 page."""
     return render(request, "message.html", status=404, title="Not found", message=message)
+
+
+def _stored(request: Request, rt: Runtime, ref: str) -> StoredComparison | HTMLResponse:
+    """The comparison saved under ``ref``, or the page saying there is none."""
+    try:
+        return rt.store.get(ref)
+    except ComparisonNotFound:
+        return not_found(request, "No comparison has this link. It may have been deleted.")
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -134,10 +143,9 @@ async def _tips(rt: Runtime, risk: dict[str, Any]) -> list[Tip]:
 @router.get("/c/{ref}", response_class=HTMLResponse)
 async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
     """A stored comparison: quote cards, sort and filter, worksheets, declines, tips, chart."""
-    try:
-        stored = rt.store.get(ref)
-    except ComparisonNotFound:
-        return not_found(request, "No comparison has this link. It may have been deleted.")
+    stored = _stored(request, rt, ref)
+    if isinstance(stored, HTMLResponse):
+        return stored
     view = views.results(stored)
     # Only the carriers' names: the details themselves stay encrypted.
     contacted = {c["carrier"] for c in rt.store.export(ref)["contacts"]}
@@ -162,10 +170,9 @@ def side_by_side(
     carrier: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
 ) -> HTMLResponse:
     """Two or three quotes side by side: price, coverages, fees, discounts."""
-    try:
-        stored = rt.store.get(ref)
-    except ComparisonNotFound:
-        return not_found(request, "No comparison has this link. It may have been deleted.")
+    stored = _stored(request, rt, ref)
+    if isinstance(stored, HTMLResponse):
+        return stored
     view = views.results(stored)
     chosen = views.pick(view.cards, carrier)
     if not 2 <= len(chosen) <= 3:
@@ -191,10 +198,9 @@ def side_by_side(
 @router.get("/c/{ref}/csv")
 def download_csv(request: Request, ref: str, rt: RuntimeDep) -> Response:
     """The comparison as a CSV file."""
-    try:
-        stored = rt.store.get(ref)
-    except ComparisonNotFound:
-        return not_found(request, "No comparison has this link. It may have been deleted.")
+    stored = _stored(request, rt, ref)
+    if isinstance(stored, HTMLResponse):
+        return stored
     return Response(
         views.to_csv(views.results(stored)),
         media_type="text/csv; charset=utf-8",
@@ -205,10 +211,9 @@ def download_csv(request: Request, ref: str, rt: RuntimeDep) -> Response:
 @router.get("/c/{ref}/contact/{carrier}", response_class=HTMLResponse)
 def contact_form(request: Request, ref: str, carrier: str, rt: RuntimeDep) -> HTMLResponse:
     """Contact details for ONE carrier, with the consent wording shown in full."""
-    try:
-        stored = rt.store.get(ref)
-    except ComparisonNotFound:
-        return not_found(request, "No comparison has this link. It may have been deleted.")
+    stored = _stored(request, rt, ref)
+    if isinstance(stored, HTMLResponse):
+        return stored
     info = rt.market.get(carrier)
     if info is None or carrier not in {a.carrier for a in stored.of_kind("quote")}:
         return not_found(request, "This carrier did not quote in this comparison.")

@@ -388,13 +388,20 @@
 
   // --- start -------------------------------------------------------------------------------------
 
+  // Answers given before this script ran (a slow connection) win over the saved and default ones.
+  const early = {};
+  form.querySelectorAll("[name]").forEach((el) => {
+    const initial = el.tagName === "SELECT" ? (Array.from(el.options).find((o) => o.defaultSelected) || el.options[0] || {}).value : el.defaultValue;
+    if (el.value !== "" && el.value !== initial) early[el.name] = el.value;
+  });
   let saved = null;
   try { saved = JSON.parse(localStorage.getItem(storeKey) || "null"); } catch (e) { saved = null; }
   if (saved && saved.values) {
-    restore(saved.values);
+    restore({ ...saved.values, ...early });
     go(Math.min(Number(saved.step) || 0, steps.length - 1));
   } else {
-    restore({ effective_date: form.dataset.today });
+    restore({ effective_date: form.dataset.today, ...early });
     go(0);
   }
+  form.dataset.ready = "true";
 })();
