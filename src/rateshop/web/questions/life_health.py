@@ -1,0 +1,127 @@
+"""The term life and health question sets as form steps."""
+
+from __future__ import annotations
+
+from rateshop.web.questions.model import START, YES_NO, Field, Group, Step
+
+LIFE = (
+    Step(
+        "you",
+        "About you",
+        "Term life prices depend on age, health and tobacco.",
+        (
+            Field("birth_date", "Date of birth", "date"),
+            Field(
+                "sex", "Sex at birth", "select", options=(("female", "Female"), ("male", "Male"))
+            ),
+            Field(
+                "tobacco",
+                "Used tobacco or nicotine in the last 12 months?",
+                "bool",
+                options=YES_NO,
+            ),
+            Field(
+                "health_class",
+                "Health",
+                "select",
+                options=(
+                    ("preferred_plus", "Excellent (preferred plus)"),
+                    ("preferred", "Very good (preferred)"),
+                    ("standard_plus", "Good (standard plus)"),
+                    ("standard", "Average (standard)"),
+                ),
+                help="The insurer confirms it with questions or an exam before the policy starts.",
+            ),
+        ),
+    ),
+    Step(
+        "cover",
+        "Cover",
+        "How much and for how long.",
+        (
+            START,
+            Field(
+                "face_amount",
+                "Amount paid on death ($)",
+                "int",
+                minimum=100000,
+                maximum=5000000,
+                step="50000",
+                help="The face amount: $100,000 to $5,000,000.",
+            ),
+            Field(
+                "term_years",
+                "Term",
+                "select",
+                value_type="int",
+                options=(
+                    ("10", "10 years"),
+                    ("15", "15 years"),
+                    ("20", "20 years"),
+                    ("30", "30 years"),
+                ),
+                help="The price stays level for the whole term.",
+            ),
+            Field(
+                "payment_mode",
+                "Pay",
+                "select",
+                options=(("annual", "Yearly"), ("monthly", "Monthly")),
+                default="annual",
+            ),
+        ),
+    ),
+)
+
+MEMBERS = Group(
+    "members",
+    "Who needs cover",
+    "Person",
+    (
+        Field(
+            "relationship",
+            "Who",
+            "select",
+            options=(("self", "You"), ("spouse", "Spouse or partner"), ("child", "Child")),
+        ),
+        Field("birth_date", "Date of birth", "date"),
+        Field(
+            "tobacco",
+            "Tobacco in the last 6 months?",
+            "bool",
+            options=YES_NO,
+            help="A tobacco user may pay up to 1.5 times the price.",
+        ),
+    ),
+    minimum=1,
+    maximum=10,
+)
+
+HEALTH = (
+    Step(
+        "household",
+        "Your household",
+        "Everyone on the plan. At most three children under 21 are charged.",
+        (Field("zip", "ZIP code", "zip", help="It picks your rating area."), MEMBERS),
+    ),
+    Step(
+        "plan",
+        "Plan",
+        "Metal tiers share the costs differently; the care covered is the same.",
+        (
+            START,
+            Field(
+                "metal_tier",
+                "Metal tier",
+                "select",
+                options=(
+                    ("bronze", "Bronze: lowest price, highest costs when you get care"),
+                    ("silver", "Silver"),
+                    ("gold", "Gold"),
+                    ("platinum", "Platinum: highest price, lowest costs when you get care"),
+                    ("catastrophic", "Catastrophic (under 30 only)"),
+                ),
+            ),
+        ),
+    ),
+)
