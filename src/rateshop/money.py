@@ -78,6 +78,30 @@ def to_decimal(value: int, scale: int) -> Decimal:
     return Decimal(value).scaleb(-scale)
 
 
+# Digits written without Decimal: well below any context's precision (28 by default), which
+# to_decimal rounds to.
+_PLAIN_DIGITS = 18
+
+
+def decimal_text(value: int, scale: int) -> str:
+    """``str(to_decimal(value, scale))``, written from the integer's digits without a Decimal.
+
+    Worksheets print thousands of these per comparison. Decimal writes plain notation when the
+    exponent is at most zero and the adjusted exponent at least -6; the rare other cases (a
+    negative scale, seven or more decimals on a small number, or more digits than a Decimal
+    context might keep) are left to Decimal itself.
+    """
+    digits = str(-value if value < 0 else value)
+    if scale < 0 or len(digits) > _PLAIN_DIGITS or len(digits) - 1 - scale < -6:
+        return str(to_decimal(value, scale))
+    if scale == 0:
+        return str(value)
+    if len(digits) <= scale:
+        digits = "0" * (scale + 1 - len(digits)) + digits
+    text = f"{digits[:-scale]}.{digits[-scale:]}"
+    return "-" + text if value < 0 else text
+
+
 def parse_scaled(text: str) -> tuple[int, int]:
     """Parse a decimal literal into ``(scaled integer, scale)`` without passing through float.
 

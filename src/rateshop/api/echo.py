@@ -7,9 +7,10 @@ without rating or storage, in the same app as the real endpoints.
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from rateshop.api.errors import ERROR_RESPONSES
+from rateshop.api.responses import FastJSONResponse
 from rateshop.api.risks import Risk
 
 router = APIRouter(tags=["diagnostics"])
@@ -18,4 +19,4 @@ router = APIRouter(tags=["diagnostics"])
 @router.post("/echo", responses=ERROR_RESPONSES)
 async def echo(risk: Risk) -> Response:
     """The risk as the comparison endpoints would read it."""
-    return JSONResponse(risk.facts())
+    return FastJSONResponse(risk.facts())

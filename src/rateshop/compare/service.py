@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from rateshop.compare.connectors import Connector
@@ -77,15 +79,26 @@ class Comparison:
     declines: list[Answer] = field(default_factory=list)
     errors: list[Answer] = field(default_factory=list)
 
-    def to_dict(self, worksheet: bool = True) -> dict[str, Any]:
-        """The comparison as JSON-ready data (the shape the CLI prints and the store keeps)."""
+    def to_dict(
+        self, worksheet: bool = True, made: Mapping[int, dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """The comparison as JSON-ready data (the shape the CLI prints and the store keeps).
+
+        ``made`` holds answers already made into data, by the ``id`` of their :class:`Answer`
+        (a stream makes each as it arrives); they are used as they are rather than made again.
+        """
+        made = made or {}
+
+        def data(answers: list[Answer]) -> list[dict[str, Any]]:
+            return [made.get(id(a)) or a.to_dict(worksheet) for a in answers]
+
         return {
             "line": self.line,
             "state": self.state,
             "effective": self.effective.isoformat(),
-            "quotes": [a.to_dict(worksheet) for a in self.quotes],
-            "declines": [a.to_dict(worksheet) for a in self.declines],
-            "errors": [a.to_dict(worksheet) for a in self.errors],
+            "quotes": data(self.quotes),
+            "declines": data(self.declines),
+            "errors": data(self.errors),
         }
 
     def ranked(self, by: Ranking = "price") -> list[Answer]:
@@ -251,5 +264,15 @@ def compare(
     market: Market,
     deadline: float = DEFAULT_DEADLINE,
 ) -> Comparison:
-    """Blocking form of :func:`compare_async` for library users and the command line."""
-    return asyncio.run(compare_async(risk, connectors, market, deadline))
+    """Blocking form of :func:`compare_async` for library users and the command line.
+
+    Called where an event loop already runs in this thread (a notebook, an async test), it runs
+    the comparison on a loop of its own in a worker thread rather than failing.
+    """
+    work = partial(asyncio.run, compare_async(risk, connectors, market, deadline))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(work).result()

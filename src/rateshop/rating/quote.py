@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from rateshop.money import MONEY_SCALE, to_decimal
+from rateshop.money import MONEY_SCALE, decimal_text, to_decimal
 
 
 def cents(value: Fraction) -> Decimal:
@@ -141,6 +141,21 @@ class WorksheetLine:
         }
 
 
+# The keys of a worksheet line as JSON (WorksheetLine.to_dict), in the order of Worksheet.rows.
+WORKSHEET_COLUMNS = (
+    "unit",
+    "component",
+    "step",
+    "label",
+    "kind",
+    "source",
+    "key",
+    "value",
+    "total",
+    "applied",
+    "note",
+)
+
 # One rated chain: unit label, component id, its compiled steps, the record it was rated on and
 # its trace (see decode_trace). Lines, with their Decimals and the text of each matched row, are
 # made only when someone reads the worksheet.
@@ -185,9 +200,8 @@ class Worksheet:
     def __repr__(self) -> str:
         return f"Worksheet({sum(len(seg[2]) for seg in self.segments)} lines)"
 
-    @property
-    def lines(self) -> list[WorksheetLine]:
-        out = []
+    def _walk(self) -> Iterator[tuple[str | None, str, CStep, str | None, Any, int, bool, str]]:
+        """Each line's unit, component, compiled step, key, operand, total, flag and note."""
         described: dict[tuple[str, tuple[Any, ...], bool], str] = {}
         # components of a unit share lookups: match each row once per unit record
         located: dict[tuple[int, str], tuple[int, Any, tuple[Any, ...]]] = {}
@@ -195,10 +209,9 @@ class Worksheet:
             for cs, (operand, total, applied, note) in zip(
                 steps, decode_trace(steps, trace), strict=True
             ):
-                st = cs.step
                 key = None
                 lookup = cs.lookup
-                if lookup is not None and applied and st.kind in _LOOKUP_KINDS:
+                if lookup is not None and applied and cs.step.kind in _LOOKUP_KINDS:
                     where = (id(env), lookup.signature)
                     found = located.get(where)
                     if found is None:
@@ -211,22 +224,51 @@ class Worksheet:
                     key = described.get(memo)
                     if key is None:
                         key = described[memo] = lookup.describe(raw, defaulted)
-                out.append(
-                    WorksheetLine(
-                        unit=unit,
-                        component=comp,
-                        step=st.id,
-                        label=st.label,
-                        kind=st.kind,
-                        source=st.source,
-                        key=key,
-                        value=None if operand is None else to_decimal(operand, cs.op_scale),
-                        total=to_decimal(total, cs.out_scale),
-                        applied=applied,
-                        note=note,
-                    )
-                )
-        return out
+                yield unit, comp, cs, key, operand, total, applied, note
+
+    @property
+    def lines(self) -> list[WorksheetLine]:
+        """The worksheet as lines with exact Decimals (for reading and checking in code)."""
+        return [
+            WorksheetLine(
+                unit=unit,
+                component=comp,
+                step=cs.step.id,
+                label=cs.step.label,
+                kind=cs.step.kind,
+                source=cs.step.source,
+                key=key,
+                value=None if operand is None else to_decimal(operand, cs.op_scale),
+                total=to_decimal(total, cs.out_scale),
+                applied=applied,
+                note=note,
+            )
+            for unit, comp, cs, key, operand, total, applied, note in self._walk()
+        ]
+
+    def rows(self) -> list[list[Any]]:
+        """The worksheet as JSON-ready rows in :data:`WORKSHEET_COLUMNS` order.
+
+        Each row holds what :meth:`WorksheetLine.to_dict` would (amounts as exact decimal text),
+        made straight from the trace: no line object or Decimal per line, which is most of what
+        serialising a comparison used to cost.
+        """
+        return [
+            [
+                unit,
+                comp,
+                cs.step.id,
+                cs.step.label,
+                cs.step.kind,
+                cs.step.source,
+                key,
+                None if operand is None else decimal_text(operand, cs.op_scale),
+                decimal_text(total, cs.out_scale),
+                applied,
+                note,
+            ]
+            for unit, comp, cs, key, operand, total, applied, note in self._walk()
+        ]
 
     def step_values(self) -> dict[str, Decimal]:
         """Running totals by address, plus ``component.step`` and ``step`` where unambiguous."""
@@ -294,7 +336,9 @@ class Quote:
             "details": [{"id": i, "label": label, "value": v} for i, label, v in self.details],
         }
         if worksheet:
-            out["worksheet"] = [ln.to_dict() for ln in self.worksheet.lines]
+            out["worksheet"] = [
+                dict(zip(WORKSHEET_COLUMNS, r, strict=True)) for r in self.worksheet.rows()
+            ]
         return out
 
 

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import orjson
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+
+
+def json_text(data: Any) -> str:
+    """``data`` as JSON text for a JSON column.
+
+    orjson writes a stored comparison several times faster than the standard encoder; it refuses
+    integers beyond 64 bits, which a shopper's risk could hold, so those go to the standard one.
+    """
+    try:
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(data)
 
 
 def connect(url: str) -> Engine:
@@ -16,8 +30,13 @@ def connect(url: str) -> Engine:
     It keeps a write-ahead log: a commit appends to the log instead of rewriting the database
     with two syncs, and readers no longer wait for a writer. Each commit still syncs its log
     (``synchronous = FULL``): a comparison the caller was told is stored survives a power cut too.
+
+    A server's connections are checked before use (a round trip each time), since a server can
+    restart under a pooled connection; a SQLite file cannot go away like that, so it is not.
     """
-    engine = create_engine(url, pool_pre_ping=True)
+    sqlite = url.startswith("sqlite")
+    # Reading stays with the standard decoder: orjson would read a big integer as a float.
+    engine = create_engine(url, pool_pre_ping=not sqlite, json_serializer=json_text)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
     return engine

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, case, delete, func, select
+from sqlalchemy import ColumnElement, CursorResult, Table, case, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -27,6 +27,7 @@ from rateshop.store.errors import (
     StoreFailure,
 )
 from rateshop.store.models import AnswerRow, ComparisonRow, ContactRow, ManualVersionRow
+from rateshop.store.packing import packed, unpacked
 from rateshop.store.privacy import storable_risk
 from rateshop.store.records import (
     ComparisonSummary,
@@ -73,6 +74,9 @@ class Store:
         self.retention_days = retention_days
         self._clock = clock
         self._pause_mid_save = pause_mid_save
+        # Content hashes of manual versions this store has seen committed: a save citing only
+        # these skips the insert-or-ignore, a round trip. Versions are never deleted.
+        self._known_manuals: set[str] = set()
 
     @classmethod
     def open(cls, config: Settings | None = None) -> Store:
@@ -140,28 +144,34 @@ class Store:
             *(("error", a, b) for a, b in zip(comparison.errors, made["errors"], strict=True)),
         ]
         rows = [_answer_row(i, kind, a, body) for i, (kind, a, body) in enumerate(answers)]
+        manuals = [m for m in _manuals_of(comparison) if m.content_hash not in self._known_manuals]
         now = self._clock()
         ref = new_ref()
         with self._transaction() as session:
-            self._note_manuals(session, _manuals_of(comparison), now)
-            row = ComparisonRow(
-                ref=ref,
-                created_at=now,
-                line=comparison.line,
-                state=comparison.state,
-                effective=comparison.effective,
-                risk=facts,
+            self._note_manuals(session, manuals, now)
+            comparison_id = session.scalar(
+                insert(ComparisonRow)
+                .values(
+                    ref=ref,
+                    created_at=now,
+                    line=comparison.line,
+                    state=comparison.state,
+                    effective=comparison.effective,
+                    risk=facts,
+                )
+                .returning(ComparisonRow.id)
             )
+            for row in rows:
+                row["comparison_id"] = comparison_id
+            # Every answer in one statement (executemany): one round trip however many carriers.
             if self._pause_mid_save:
                 half = max(1, len(rows) // 2)
-                row.answers.extend(rows[:half])
-                session.add(row)
-                session.flush()
+                session.execute(insert(_ANSWERS), rows[:half])
                 self._pause(half, len(rows))
-                row.answers.extend(rows[half:])
+                session.execute(insert(_ANSWERS), rows[half:])
             else:
-                row.answers.extend(rows)
-                session.add(row)
+                session.execute(insert(_ANSWERS), rows)
+        self._known_manuals.update(m.content_hash for m in manuals)
         return ref
 
     def _pause(self, written: int, total: int) -> None:
@@ -377,21 +387,26 @@ def _manuals_of(comparison: Comparison) -> list[ManualRef]:
     return list(seen.values())
 
 
-def _answer_row(position: int, kind: str, answer: Answer, body: dict[str, Any]) -> AnswerRow:
+# The answers table itself: a plain executemany, without the ORM's bookkeeping per row.
+_ANSWERS = cast(Table, AnswerRow.__table__)
+
+
+def _answer_row(position: int, kind: str, answer: Answer, body: dict[str, Any]) -> dict[str, Any]:
+    """An answer's column values, its body in the stored form (see :mod:`.packing`)."""
     got = answer.quote or answer.decline
     manual = got.manual if got is not None else None
     quote = answer.quote
-    return AnswerRow(
-        position=position,
-        kind=kind,
-        carrier=answer.carrier,
-        premium_cents=None if quote is None else to_cents(quote.premium),
-        total_cents=None if quote is None else to_cents(quote.total),
-        monthly_cents=None if quote is None else to_cents(quote.monthly),
-        manual_hash=None if manual is None else manual.content_hash,
-        manual_version=None if manual is None else manual.version,
-        body=body,
-    )
+    return {
+        "position": position,
+        "kind": kind,
+        "carrier": answer.carrier,
+        "premium_cents": None if quote is None else to_cents(quote.premium),
+        "total_cents": None if quote is None else to_cents(quote.total),
+        "monthly_cents": None if quote is None else to_cents(quote.monthly),
+        "manual_hash": None if manual is None else manual.content_hash,
+        "manual_version": None if manual is None else manual.version,
+        "body": packed(body),
+    }
 
 
 def _stored(row: ComparisonRow, contacts: tuple[ConsentRecord, ...]) -> StoredComparison:
@@ -411,7 +426,7 @@ def _stored(row: ComparisonRow, contacts: tuple[ConsentRecord, ...]) -> StoredCo
                 monthly_cents=a.monthly_cents,
                 manual_hash=a.manual_hash,
                 manual_version=a.manual_version,
-                body=a.body,
+                body=unpacked(a.body),
             )
             for a in row.answers
         ),

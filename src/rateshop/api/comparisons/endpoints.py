@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from rateshop.api.comparisons import service
 from rateshop.api.comparisons.schemas import (
@@ -20,6 +20,7 @@ from rateshop.api.comparisons.schemas import (
     TipsOut,
 )
 from rateshop.api.errors import ERROR_RESPONSES, NOT_FOUND
+from rateshop.api.responses import FastJSONResponse
 from rateshop.api.risks import Risk
 from rateshop.api.runtime import RuntimeDep
 from rateshop.compare.market import RATING_ORDER
@@ -76,7 +77,7 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
     summary="Compare a risk with every carrier and store the comparison",
 )
 async def create_comparison(risk: Risk, rt: RuntimeDep, shown: ViewDep) -> Response:
-    return JSONResponse(await service.compare_and_store(rt, risk.facts(), shown), 201)
+    return FastJSONResponse(await service.compare_and_store(rt, risk.facts(), shown), 201)
 
 
 @router.post(
@@ -103,7 +104,7 @@ async def stream_comparison(risk: Risk, rt: RuntimeDep) -> StreamingResponse:
     summary="A stored comparison",
 )
 def get_comparison(ref: Ref, rt: RuntimeDep, shown: ViewDep) -> Response:
-    return JSONResponse(service.fetch(rt, ref, shown))
+    return FastJSONResponse(service.fetch(rt, ref, shown))
 
 
 @router.get(
@@ -119,7 +120,7 @@ async def comparison_tips(
         int, Query(ge=1, le=10, description="Tips for this many of the cheapest quotes.")
     ] = 3,
 ) -> Response:
-    return JSONResponse(await service.savings_tips(rt, ref, top))
+    return FastJSONResponse(await service.savings_tips(rt, ref, top))
 
 
 @router.get(
@@ -129,7 +130,7 @@ async def comparison_tips(
     summary="Rate the stored answers again with their exact manual versions and check them",
 )
 def replay_comparison(ref: Ref, rt: RuntimeDep) -> Response:
-    return JSONResponse(service.replay_stored(rt, ref))
+    return FastJSONResponse(service.replay_stored(rt, ref))
 
 
 @router.get(
@@ -145,7 +146,7 @@ def requote_comparison(
         dt.date | None, Query(description="Use the manuals in force on this date (default today).")
     ] = None,
 ) -> Response:
-    return JSONResponse(service.requote_stored(rt, ref, on or dt.date.today()))
+    return FastJSONResponse(service.requote_stored(rt, ref, on or dt.date.today()))
 
 
 @router.get(
@@ -161,7 +162,7 @@ def export_comparison(
         bool, Query(description="Decrypt the contact details given with consent.")
     ] = False,
 ) -> Response:
-    return JSONResponse(rt.store.export(ref, include_contact=include_contact))
+    return FastJSONResponse(rt.store.export(ref, include_contact=include_contact))
 
 
 @router.delete(
@@ -184,4 +185,4 @@ def delete_comparison(ref: Ref, rt: RuntimeDep) -> Response:
     summary="Give contact details to ONE carrier of the comparison, with consent",
 )
 def contact_carrier(ref: Ref, request: ContactRequest, rt: RuntimeDep) -> Response:
-    return JSONResponse(service.record_contact(rt, ref, request), 201)
+    return FastJSONResponse(service.record_contact(rt, ref, request), 201)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
@@ -11,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from rateshop.api.comparisons.schemas import ContactRequest
 from rateshop.api.errors import InvalidParameter, body_of
+from rateshop.api.responses import json_bytes
 from rateshop.api.runtime import Runtime
 from rateshop.compare.connectors import Connector, manual_connectors
 from rateshop.compare.market import RATING_ORDER
@@ -182,7 +182,7 @@ def requote_stored(rt: Runtime, ref: str, on: dt.date) -> dict[str, Any]:
 
 def event(name: str, data: Mapping[str, Any]) -> bytes:
     """One Server-Sent Event; compact JSON never holds a raw newline, so one ``data`` line does."""
-    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+    return b"event: %s\ndata: %s\n\n" % (name.encode(), json_bytes(data))
 
 
 async def stream_and_store(
@@ -194,12 +194,14 @@ async def stream_and_store(
     and body a plain request would have had.
     """
     answers: list[Answer] = []
+    made: dict[int, dict[str, Any]] = {}  # each answer made into data once: sent, then stored
     try:
         async for answer in stream(risk, connectors, rt.market, rt.settings.compare_deadline):
             answers.append(answer)
-            yield event("answer", answer.to_dict())
+            made[id(answer)] = answer.to_dict()
+            yield event("answer", made[id(answer)])
         comparison = collect(facts, answers)
-        ref = await rt.save(comparison, risk)
+        ref = await rt.save(comparison, risk, comparison.to_dict(made=made))
         yield event("done", done(ref, comparison))
     except Exception as exc:
         status, body = body_of(exc)

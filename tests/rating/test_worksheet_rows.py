@@ -1,0 +1,44 @@
+"""Worksheet rows and decimal text: the fast JSON form says exactly what the line objects say."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rateshop.manual.loader import find_manuals
+from rateshop.money import decimal_text, to_decimal
+from rateshop.rating.library import load_plan
+from rateshop.rating.quote import WORKSHEET_COLUMNS, Quote
+from rateshop.rating.single import rate
+
+ROOT = Path(__file__).resolve().parents[2]
+MANUALS = find_manuals(ROOT / "manuals") + find_manuals(ROOT / "tests" / "fixtures")
+
+
+@given(st.integers(min_value=-(10**30), max_value=10**30), st.integers(min_value=-3, max_value=12))
+def test_decimal_text_is_the_decimals_own_text(value: int, scale: int) -> None:
+    assert decimal_text(value, scale) == str(to_decimal(value, scale))
+
+
+@pytest.mark.parametrize(
+    ("value", "scale", "text"),
+    [(0, 3, "0.000"), (5, 3, "0.005"), (-5, 3, "-0.005"), (1070, 3, "1.070"), (1, 7, "1E-7")],
+)
+def test_decimal_text_examples(value: int, scale: int, text: str) -> None:
+    assert decimal_text(value, scale) == text
+    assert Decimal(text) == to_decimal(value, scale)
+
+
+@pytest.mark.parametrize("folder", MANUALS, ids=[str(m.relative_to(ROOT)) for m in MANUALS])
+def test_rows_say_what_the_lines_say(folder: Path) -> None:
+    plan = load_plan(folder)
+    priced = [c for c in plan.manual.tests if c.decline is None]
+    for case in priced:
+        answer = rate(plan, case.risk)
+        assert isinstance(answer, Quote), case.name
+        rows = [dict(zip(WORKSHEET_COLUMNS, r, strict=True)) for r in answer.worksheet.rows()]
+        assert rows == [ln.to_dict() for ln in answer.worksheet.lines], case.name

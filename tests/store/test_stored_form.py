@@ -1,0 +1,64 @@
+"""The stored form of answers: worksheets as a header and rows on disk, the answered shape back."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import create_engine, text
+from storekit import Compared, raw
+
+from rateshop.rating.quote import WORKSHEET_COLUMNS
+from rateshop.store import Store
+from rateshop.store.database import json_text
+
+
+def _bodies(url: str) -> list[dict[str, object]]:
+    found = raw(url, "SELECT body FROM answers WHERE kind = 'quote' ORDER BY id")
+    return [b if isinstance(b, dict) else json.loads(b) for (b,) in found]
+
+
+def test_a_worksheet_is_kept_as_a_header_and_rows(
+    store: Store, auto: Compared, database_url: str
+) -> None:
+    store.save(auto.comparison, auto.risk)
+    answered = auto.comparison.to_dict()["quotes"]
+    kept = _bodies(database_url)
+    assert len(kept) == len(answered)
+    for on_disk, given in zip(kept, answered, strict=True):
+        worksheet = on_disk["quote"]["worksheet"]  # type: ignore[index]
+        assert worksheet["columns"] == list(WORKSHEET_COLUMNS)
+        lines = given["quote"]["worksheet"]
+        assert worksheet["rows"] == [[ln[c] for c in WORKSHEET_COLUMNS] for ln in lines]
+        # the keys are written once per worksheet, not once per line
+        assert len(json.dumps(on_disk)) < 0.7 * len(json.dumps(given))
+
+
+def test_answers_stored_with_a_dict_per_line_still_read(
+    store: Store, auto: Compared, database_url: str
+) -> None:
+    ref = store.save(auto.comparison, auto.risk)
+    answered = auto.comparison.to_dict()["quotes"]
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            ids = [
+                i
+                for (i,) in connection.execute(
+                    text("SELECT id FROM answers WHERE kind = 'quote' ORDER BY position")
+                )
+            ]
+            for answer_id, body in zip(ids, answered, strict=True):
+                connection.execute(
+                    text("UPDATE answers SET body = :body WHERE id = :id"),
+                    {"body": json.dumps(body), "id": answer_id},
+                )
+    finally:
+        engine.dispose()
+    assert all(isinstance(b["quote"]["worksheet"], list) for b in _bodies(database_url))  # type: ignore[index]
+    assert store.get(ref).to_dict() == auto.comparison.to_dict()
+
+
+def test_json_text_writes_what_the_standard_encoder_writes() -> None:
+    data = {"big": 10**30, "text": "Café ☕", "nested": [1, 2.5, None, True], 7: "seven"}
+    assert json.loads(json_text(data)) == json.loads(json.dumps(data))
+    assert "1000000000000000000000000000000" in json_text({"big": 10**30})
