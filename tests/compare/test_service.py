@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import rateshop
 from rateshop.compare.connectors import ManualConnector, Offer, manual_connectors
 from rateshop.compare.market import Market
 from rateshop.compare.service import compare, stream
@@ -99,3 +100,13 @@ def test_a_request_without_line_or_state_is_refused_by_field() -> None:
     with pytest.raises(RiskError) as caught:
         compare({"effective_date": "2026-12-01"}, [], MARKET)
     assert {p.field for p in caught.value.problems} == {"line", "state"}
+
+
+def test_the_blocking_call_works_inside_a_running_event_loop() -> None:
+    """A notebook runs its cells inside an event loop: the library call must still answer."""
+    risk = json.loads((Path(__file__).resolve().parents[2] / "examples" / "life.json").read_text())
+
+    async def inside() -> int:
+        return len(rateshop.compare(risk).quotes)
+
+    assert asyncio.run(inside()) >= 2

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import json
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import rateshop
@@ -18,10 +17,7 @@ from rateshop.web import views
 def stored(name: str) -> StoredComparison:
     """A real comparison of ``examples/<name>.json`` against the shipped market, as stored."""
     risk = example(name)
-    # The browser tests' driver keeps an event loop running in this thread, and the library call
-    # starts its own: it runs in a thread of its own here.
-    with ThreadPoolExecutor(1) as pool:
-        data = pool.submit(rateshop.compare, risk).result().to_dict()
+    data = rateshop.compare(risk).to_dict()
     answers = tuple(
         StoredAnswer(kind, a["carrier"], None, None, None, None, None, a)
         for kind, key in (("quote", "quotes"), ("decline", "declines"), ("error", "errors"))
