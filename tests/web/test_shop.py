@@ -141,6 +141,8 @@ def test_each_line_from_start_page_to_side_by_side(page: Page, line: str) -> Non
     shot(page, f"results-{line}")
 
     first = cards.nth(0)
+    site = first.get_by_role("link", name=re.compile("sample link"))
+    expect(site).to_have_attribute("href", re.compile(r"^https://sample\.invalid/"))
     first.get_by_text("Why this price").click()
     worksheet = first.locator("table.worksheet").first
     expect(worksheet).to_be_visible()

@@ -159,6 +159,7 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
         tips=await _tips(rt, stored.risk),
         contacted=contacted,
         just_contacted=carrier.name if carrier else None,
+        links={c.carrier: info.link for c in view.cards if (info := rt.market.get(c.carrier))},
     )
 
 
