@@ -206,12 +206,28 @@ class Worksheet:
         # components of a unit share lookups: match each row once per unit record
         located: dict[tuple[int, str], tuple[int, Any, tuple[Any, ...]]] = {}
         for unit, comp, steps, env, trace in self.segments:
-            for cs, (operand, total, applied, note) in zip(
-                steps, decode_trace(steps, trace), strict=True
-            ):
+            # The trace read as decode_trace reads it, inline: this loop runs once per line of
+            # every worksheet a comparison answers with.
+            at = 0
+            for cs in steps:
+                kind = cs.step.kind
+                operand = None
+                if kind != "round":
+                    operand = trace[at]
+                    at += 1
+                total = trace[at]
+                at += 1
+                applied = True
+                if cs.when is not None:
+                    applied = trace[at]
+                    at += 1
+                note = ""
+                if kind == "discount":
+                    note = trace[at]
+                    at += 1
                 key = None
                 lookup = cs.lookup
-                if lookup is not None and applied and cs.step.kind in _LOOKUP_KINDS:
+                if lookup is not None and applied and kind in _LOOKUP_KINDS:
                     where = (id(env), lookup.signature)
                     found = located.get(where)
                     if found is None:
@@ -253,6 +269,15 @@ class Worksheet:
         made straight from the trace: no line object or Decimal per line, which is most of what
         serialising a comparison used to cost.
         """
+        # Factors repeat across lines and carriers' chains: each number is written once per call.
+        texts: dict[tuple[int, int], str] = {}
+
+        def text(value: int, scale: int) -> str:
+            found = texts.get((value, scale))
+            if found is None:
+                found = texts[value, scale] = decimal_text(value, scale)
+            return found
+
         return [
             [
                 unit,
@@ -262,8 +287,8 @@ class Worksheet:
                 cs.step.kind,
                 cs.step.source,
                 key,
-                None if operand is None else decimal_text(operand, cs.op_scale),
-                decimal_text(total, cs.out_scale),
+                None if operand is None else text(operand, cs.op_scale),
+                text(total, cs.out_scale),
                 applied,
                 note,
             ]
