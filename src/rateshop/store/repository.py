@@ -149,28 +149,27 @@ class Store:
         ref = new_ref()
         with self._transaction() as session:
             self._note_manuals(session, manuals, now)
-            comparison_id = session.scalar(
-                insert(ComparisonRow)
-                .values(
-                    ref=ref,
-                    created_at=now,
-                    line=comparison.line,
-                    state=comparison.state,
-                    effective=comparison.effective,
-                    risk=facts,
-                )
-                .returning(ComparisonRow.id)
-            )
+            comparison_id = session.execute(
+                _INSERT_COMPARISON,
+                {
+                    "ref": ref,
+                    "created_at": now,
+                    "line": comparison.line,
+                    "state": comparison.state,
+                    "effective": comparison.effective,
+                    "risk": facts,
+                },
+            ).scalar_one()
             for row in rows:
                 row["comparison_id"] = comparison_id
             # Every answer in one statement (executemany): one round trip however many carriers.
             if self._pause_mid_save:
                 half = max(1, len(rows) // 2)
-                session.execute(insert(_ANSWERS), rows[:half])
+                session.execute(_INSERT_ANSWERS, rows[:half])
                 self._pause(half, len(rows))
-                session.execute(insert(_ANSWERS), rows[half:])
+                session.execute(_INSERT_ANSWERS, rows[half:])
             else:
-                session.execute(insert(_ANSWERS), rows)
+                session.execute(_INSERT_ANSWERS, rows)
         self._known_manuals.update(m.content_hash for m in manuals)
         return ref
 
@@ -387,8 +386,11 @@ def _manuals_of(comparison: Comparison) -> list[ManualRef]:
     return list(seen.values())
 
 
-# The answers table itself: a plain executemany, without the ORM's bookkeeping per row.
-_ANSWERS = cast(Table, AnswerRow.__table__)
+# A save's statements on the tables themselves, built once: without the ORM's bookkeeping per row
+# and without building and compiling a statement per save, which cost more than the inserts.
+_COMPARISONS = cast(Table, ComparisonRow.__table__)
+_INSERT_COMPARISON = insert(_COMPARISONS).returning(_COMPARISONS.c.id)
+_INSERT_ANSWERS = insert(cast(Table, AnswerRow.__table__))
 
 
 def _answer_row(position: int, kind: str, answer: Answer, body: dict[str, Any]) -> dict[str, Any]:
