@@ -1,4 +1,4 @@
-"""Worksheet rows and decimal text: the fast JSON form says exactly what the line objects say."""
+"""Worksheet data and decimal text: the fast JSON form says exactly what the line objects say."""
 
 from __future__ import annotations
 
@@ -34,11 +34,12 @@ def test_decimal_text_examples(value: int, scale: int, text: str) -> None:
 
 
 @pytest.mark.parametrize("folder", MANUALS, ids=[str(m.relative_to(ROOT)) for m in MANUALS])
-def test_rows_say_what_the_lines_say(folder: Path) -> None:
+def test_line_data_says_what_the_lines_say(folder: Path) -> None:
     plan = load_plan(folder)
     priced = [c for c in plan.manual.tests if c.decline is None]
     for case in priced:
         answer = rate(plan, case.risk)
         assert isinstance(answer, Quote), case.name
-        rows = [dict(zip(WORKSHEET_COLUMNS, r, strict=True)) for r in answer.worksheet.rows()]
-        assert rows == [ln.to_dict() for ln in answer.worksheet.lines], case.name
+        made = answer.worksheet.line_dicts()
+        assert made == [ln.to_dict() for ln in answer.worksheet.lines], case.name
+        assert all(tuple(line) == WORKSHEET_COLUMNS for line in made)

@@ -141,7 +141,7 @@ class WorksheetLine:
         }
 
 
-# The keys of a worksheet line as JSON (WorksheetLine.to_dict), in the order of Worksheet.rows.
+# The keys of a worksheet line as JSON (WorksheetLine.to_dict), in their order there.
 WORKSHEET_COLUMNS = (
     "unit",
     "component",
@@ -262,12 +262,11 @@ class Worksheet:
             for unit, comp, cs, key, operand, total, applied, note in self._walk()
         ]
 
-    def rows(self) -> list[list[Any]]:
-        """The worksheet as JSON-ready rows in :data:`WORKSHEET_COLUMNS` order.
+    def line_dicts(self) -> list[dict[str, Any]]:
+        """The worksheet as JSON-ready data: what :meth:`WorksheetLine.to_dict` gives per line.
 
-        Each row holds what :meth:`WorksheetLine.to_dict` would (amounts as exact decimal text),
-        made straight from the trace: no line object or Decimal per line, which is most of what
-        serialising a comparison used to cost.
+        Made straight from the trace, with amounts as exact decimal text: no line object or
+        Decimal per line, which was most of what serialising a comparison cost.
         """
         # Factors repeat across lines and carriers' chains: each number is written once per call.
         texts: dict[tuple[int, int], str] = {}
@@ -278,20 +277,21 @@ class Worksheet:
                 found = texts[value, scale] = decimal_text(value, scale)
             return found
 
+        # A dict display, not dict(zip(WORKSHEET_COLUMNS, ...)): a third of the time per line.
         return [
-            [
-                unit,
-                comp,
-                cs.step.id,
-                cs.step.label,
-                cs.step.kind,
-                cs.step.source,
-                key,
-                None if operand is None else text(operand, cs.op_scale),
-                text(total, cs.out_scale),
-                applied,
-                note,
-            ]
+            {
+                "unit": unit,
+                "component": comp,
+                "step": cs.step.id,
+                "label": cs.step.label,
+                "kind": cs.step.kind,
+                "source": cs.step.source,
+                "key": key,
+                "value": None if operand is None else text(operand, cs.op_scale),
+                "total": text(total, cs.out_scale),
+                "applied": applied,
+                "note": note,
+            }
             for unit, comp, cs, key, operand, total, applied, note in self._walk()
         ]
 
@@ -361,9 +361,7 @@ class Quote:
             "details": [{"id": i, "label": label, "value": v} for i, label, v in self.details],
         }
         if worksheet:
-            out["worksheet"] = [
-                dict(zip(WORKSHEET_COLUMNS, r, strict=True)) for r in self.worksheet.rows()
-            ]
+            out["worksheet"] = self.worksheet.line_dicts()
         return out
 
 
