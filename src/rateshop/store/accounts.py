@@ -19,18 +19,18 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, case, delete, func, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from rateshop.store.errors import ComparisonNotFound, StoreError, StoreFailure
-from rateshop.store.models import AnswerRow, Base, ComparisonRow, Id
+from rateshop.store.models import Base, ComparisonRow, Id
 from rateshop.store.records import ComparisonSummary
+from rateshop.store.repository import summaries, summary_query
 
 ROLES = ("agent", "admin")
 SESSION_HOURS = 12
@@ -280,22 +280,10 @@ class Accounts:
     def comparisons(self, user: User, search: Search, limit: int = 100) -> list[ComparisonSummary]:
         """The comparisons ``user`` made that match ``search``, newest first."""
 
-        def count(kind: str) -> Any:
-            return func.count(case((AnswerRow.kind == kind, 1)))
-
         query = (
-            select(
-                ComparisonRow,
-                count("quote"),
-                count("decline"),
-                count("error"),
-                func.min(AnswerRow.monthly_cents),
-            )
+            summary_query()
             .join(ComparisonAgentRow, ComparisonAgentRow.comparison_id == ComparisonRow.id)
-            .outerjoin(AnswerRow)
             .where(ComparisonAgentRow.user_id == user.id)
-            .group_by(ComparisonRow.id)
-            .order_by(ComparisonRow.created_at.desc(), ComparisonRow.id.desc())
             .limit(limit)
         )
         if search.line:
@@ -313,20 +301,7 @@ class Accounts:
                 ComparisonRow.created_at < start + dt.timedelta(days=1),
             )
         with self._transaction() as session:
-            return [
-                ComparisonSummary(
-                    ref=c.ref,
-                    created_at=c.created_at,
-                    line=c.line,
-                    state=c.state,
-                    effective=c.effective,
-                    quotes=quotes,
-                    declines=declines,
-                    errors=errors,
-                    cheapest_monthly_cents=cheapest,
-                )
-                for c, quotes, declines, errors, cheapest in session.execute(query)
-            ]
+            return summaries(session, query)
 
     # ---------------------------------------------------------------- notes
     def add_note(self, ref: str, author: User, text: str) -> Note:

@@ -10,7 +10,17 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Table, case, delete, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    Table,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -231,38 +241,8 @@ class Store:
 
     def recent(self, limit: int = 20) -> list[ComparisonSummary]:
         """The latest ``limit`` comparisons, newest first, with their answer counts and best price."""
-
-        def count(kind: str) -> Any:
-            return func.count(case((AnswerRow.kind == kind, 1)))
-
-        query = (
-            select(
-                ComparisonRow,
-                count("quote"),
-                count("decline"),
-                count("error"),
-                func.min(AnswerRow.monthly_cents),
-            )
-            .outerjoin(AnswerRow)
-            .group_by(ComparisonRow.id)
-            .order_by(ComparisonRow.created_at.desc(), ComparisonRow.id.desc())
-            .limit(limit)
-        )
         with self._transaction() as session:
-            return [
-                ComparisonSummary(
-                    ref=c.ref,
-                    created_at=c.created_at,
-                    line=c.line,
-                    state=c.state,
-                    effective=c.effective,
-                    quotes=quotes,
-                    declines=declines,
-                    errors=errors,
-                    cheapest_monthly_cents=cheapest,
-                )
-                for c, quotes, declines, errors, cheapest in session.execute(query)
-            ]
+            return summaries(session, summary_query().limit(limit))
 
     def export(self, ref: str, *, include_contact: bool = False) -> dict[str, Any]:
         """All that is kept about comparison ``ref`` as JSON-ready data, for the shopper or an agent.
@@ -434,3 +414,46 @@ def _stored(row: ComparisonRow, contacts: tuple[ConsentRecord, ...]) -> StoredCo
         ),
         contacts=contacts,
     )
+
+
+def summary_query() -> Select[ComparisonRow, int, int, int, int | None]:
+    """Comparisons newest first, one row each with its answer counts and cheapest monthly price.
+
+    Callers narrow it (``where``, ``join``, ``limit``) and read it with :func:`summaries`.
+    """
+
+    def count(kind: str) -> Any:
+        return func.count(case((AnswerRow.kind == kind, 1)))
+
+    return (
+        select(
+            ComparisonRow,
+            count("quote"),
+            count("decline"),
+            count("error"),
+            func.min(AnswerRow.monthly_cents),
+        )
+        .outerjoin(AnswerRow)
+        .group_by(ComparisonRow.id)
+        .order_by(ComparisonRow.created_at.desc(), ComparisonRow.id.desc())
+    )
+
+
+def summaries(
+    session: Session, query: Select[ComparisonRow, int, int, int, int | None]
+) -> list[ComparisonSummary]:
+    """The lines of a comparisons list, from a narrowed :func:`summary_query`."""
+    return [
+        ComparisonSummary(
+            ref=c.ref,
+            created_at=c.created_at,
+            line=c.line,
+            state=c.state,
+            effective=c.effective,
+            quotes=quotes,
+            declines=declines,
+            errors=errors,
+            cheapest_monthly_cents=cheapest,
+        )
+        for c, quotes, declines, errors, cheapest in session.execute(query).tuples()
+    ]
