@@ -455,5 +455,5 @@ def summaries(
             errors=errors,
             cheapest_monthly_cents=cheapest,
         )
-        for c, quotes, declines, errors, cheapest in session.execute(query).tuples()
+        for c, quotes, declines, errors, cheapest in session.execute(query)
     ]
