@@ -9,26 +9,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from webkit import CHROMIUM_FLAGS
 
 from api.apikit import ROOT, SECRET, Server
 from rateshop.config import Settings
 from rateshop.web.app import create_app
-
-SHOTS = ROOT / "build" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
@@ -76,11 +64,3 @@ def page(browser: Browser, web: Server) -> Iterator[Page]:
     yield opened
     context.close()
     assert not errors, f"the page raised script errors: {errors}"
-
-
-def shot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot as a test artefact (``build/screenshots/NAME.png``)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -14,9 +14,9 @@ import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect
 from pydantic import SecretStr
+from webkit import shot
 
 from api.apikit import ROOT, SECRET, Server
-from conftest import shot
 from rateshop.config import Settings
 from rateshop.store.accounts import Accounts
 from rateshop.web.app import create_app

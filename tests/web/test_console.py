@@ -11,9 +11,9 @@ from typing import cast
 import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Page, expect
+from webkit import shot
 
 from api.apikit import Server, example
-from conftest import shot
 from rateshop.store.accounts import Accounts, UserExists
 
 PASSWORD = "agent password 1"

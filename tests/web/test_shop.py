@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from webkit import shot
 
 from api.apikit import Server
-from conftest import shot
 
 
 def items(page: Page, group: str) -> Locator:
