@@ -285,3 +285,20 @@ def test_unknown_keys_are_reported_everywhere(tmp_path: Path) -> None:
     reasons = [p.reason for p in problems_of(write_manual(tmp_path, manifest))]
     assert any("input age: unknown key 'mn'" in r for r in reasons)
     assert any("component premium: unknown key 'lable'" in r for r in reasons)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("  line: test", "  line: ../../escaped", "manual.line '../../escaped' must be"),
+        ("  carrier: test", "  carrier: Test Co", "manual.carrier 'Test Co' must be"),
+        ("  state: XX", "  state: Texas", "manual.state 'Texas' must be a two-letter state code"),
+    ],
+)
+def test_identity_names_folders_and_links_so_it_is_plain(
+    tmp_path: Path, old: str, new: str, reason: str
+) -> None:
+    manifest = BASE_MANIFEST.replace(old, new)
+    p = only_problem(write_manual(tmp_path, manifest))
+    assert reason in p.reason
+    assert p.line == line_of(manifest, new.strip())

@@ -121,7 +121,29 @@ def test_a_bad_upload_changes_nothing_and_says_where(admin_page: Page, manuals: 
     shot(admin_page, "admin-upload-bad")
     upload(admin_page, zipped(extra={"../escape.txt": "x"}))
     expect(problems).to_contain_text("may not leave the manual's folder")
+    # A manual naming its line as a path would have been installed outside the manuals.
+    manifest = (SOURCE / "manual.yaml").read_text(encoding="utf-8")
+    assert "line: auto" in manifest
+    escaping = zipped(
+        edit={
+            "manual.yaml": manifest.replace("line: auto", "line: ../../escaped").replace(
+                "effective: 2026-07-01", "effective: 2027-01-01"
+            )
+        }
+    )
+    upload(admin_page, escaping)
+    expect(problems).to_contain_text("manual.line '../../escaped' must be")
+    # A second manual inside the upload would be installed unchecked by the next reload.
+    nested = {
+        f"extra/{p.relative_to(SOURCE)}": p.read_text(encoding="utf-8")
+        for p in SOURCE.rglob("*")
+        if p.is_file()
+    }
+    upload(admin_page, zipped(extra=nested))
+    expect(problems).to_contain_text("found another in extra/manual.yaml")
     assert listing(manuals) == before
+    assert not list(manuals.parent.glob("escaped*"))
+    assert not [p for p in manuals.rglob("*") if p.name.startswith(".upload-")]
     expect(admin_page.locator("#carrier-pinnacle-national")).not_to_contain_text("2027-01-01")
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ from rateshop.manual.types import BOOL, DATE, INT, TEXT, Bool, List, Num, Record
 from rateshop.money import HALF_UP_CENT, Rounding, parse_scaled, rounding_from
 
 MANIFEST = "manual.yaml"
+SLUG = r"[a-z0-9][a-z0-9-]*"
+STATE_CODE = r"[A-Za-z]{2}"
 TESTS = "tests.yaml"
 SECTIONS = {
     "manual", "inputs", "coverages", "derived", "eligibility", "tables", "components",
@@ -281,6 +284,14 @@ class _Loader:
             if key not in known:
                 self.bad(raw.line_of(key), f"unknown key manual.{key}; keys: {sorted(known)}")
         carrier = text("carrier")
+        # Carrier, line and state name folders and URLs: plain lower-case words and a state code.
+        for key, pattern, allowed in (
+            ("carrier", SLUG, "lower-case letters, digits and '-'"),
+            ("line", SLUG, "lower-case letters, digits and '-'"),
+            ("state", STATE_CODE, "a two-letter state code"),
+        ):
+            if key in raw and not re.fullmatch(pattern, str(raw[key])):
+                self.bad(raw.line_of(key), f"manual.{key} {str(raw[key])!r} must be {allowed}")
         return Identity(
             carrier=carrier,
             carrier_name=text("carrier_name", False, carrier),
@@ -1152,4 +1163,9 @@ def find_manuals(path: Path | str) -> list[Path]:
         return [root.parent]
     if (root / MANIFEST).is_file():
         return [root]
-    return sorted(p.parent for p in root.rglob(MANIFEST))
+    # Hidden folders are never manuals: an upload being checked is unpacked into one.
+    return sorted(
+        p.parent
+        for p in root.rglob(MANIFEST)
+        if not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )

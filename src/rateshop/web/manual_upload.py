@@ -146,6 +146,15 @@ def install(data: bytes, carrier: str, manuals: Path, library: Library) -> Insta
         unpacked = Path(tempfile.mkdtemp(prefix=".upload-", dir=carrier_folder))
         try:
             _unpack(data, unpacked)
+            nested = [
+                p.relative_to(unpacked).as_posix()
+                for p in unpacked.rglob(MANIFEST)
+                if p.parent != unpacked
+            ]
+            if nested:
+                raise UploadRejected(
+                    [f"a .zip holds one manual, at its top; found another in {', '.join(nested)}"]
+                )
             try:
                 plan = _check(unpacked, carrier, library)
             except ManualError as exc:
@@ -155,6 +164,9 @@ def install(data: bytes, carrier: str, manuals: Path, library: Library) -> Insta
             ident = plan.manual.identity
             name = f"{ident.line}-{ident.state.lower()}-{ident.effective.isoformat()}"
             folder = carrier_folder / name
+            # The loader allows only plain words in these names; never leave the carrier's folder.
+            if folder.resolve().parent != carrier_folder.resolve():
+                raise UploadRejected([f"{MANIFEST}: {name!r} is not a folder name"])
             if folder.exists():
                 raise UploadRejected(
                     [f"{carrier}/{name} exists already; versions are never replaced"]
