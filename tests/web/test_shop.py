@@ -295,3 +295,27 @@ def test_start_page_offers_the_four_lines(page: Page) -> None:
     page.wait_for_url(re.compile(r"/quote/health\?state=NY$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Health insurance in New York")
     shot(page, "quote-form")
+
+
+def test_a_blank_item_survives_a_reload(page: Page) -> None:
+    start(page, "Car insurance", "TX")
+    page.get_by_label("Months of continuous").fill("12")
+    next_step(page, "Drivers")
+    items(page, "drivers").nth(0).get_by_role("button", name="Add incident").click()
+    page.reload()
+    page.locator("#quote-form[data-ready]").wait_for()
+    incidents = items(page, "drivers").nth(0).locator("[data-group$='.incidents'] [data-item]")
+    expect(incidents).to_have_count(1)
+
+
+def test_a_blank_driver_is_named_by_the_server_not_dropped(page: Page) -> None:
+    start(page, "Car insurance", "TX")
+    page.get_by_label("Months of continuous").fill("12")
+    next_step(page, "Drivers")
+    page.get_by_role("button", name="Add driver").click()
+    page.reload()
+    page.locator("#quote-form[data-ready]").wait_for()
+    expect(items(page, "drivers")).to_have_count(2)
+    page.get_by_role("button", name="Next").click()
+    second = items(page, "drivers").nth(1)
+    expect(second.get_by_label("Date of birth")).to_have_attribute("aria-invalid", "true")

@@ -227,8 +227,14 @@ class Store:
             )
             session.add_all(ManualVersionRow(**v) for v in values if v["content_hash"] not in known)
 
-    def get(self, ref: str) -> StoredComparison:
-        """The comparison saved under ``ref``; :class:`ComparisonNotFound` if there is none."""
+    def get(
+        self, ref: str, *, consents: bool = False, include_contact: bool = False
+    ) -> StoredComparison:
+        """The comparison saved under ``ref``; :class:`ComparisonNotFound` if there is none.
+
+        With ``consents`` it carries the shopper's consents to be contacted, the contact details
+        in them decrypted only with ``include_contact``.
+        """
         with self._transaction() as session:
             row = session.scalar(
                 select(ComparisonRow)
@@ -237,7 +243,26 @@ class Store:
             )
             if row is None:
                 raise ComparisonNotFound(ref)
-            return _stored(row, ())
+            if not consents:
+                return _stored(row, ())
+            contacts = session.scalars(
+                select(ContactRow)
+                .where(ContactRow.comparison_id == row.id)
+                .order_by(ContactRow.consented_at, ContactRow.id)
+            ).all()
+            return _stored(
+                row,
+                tuple(
+                    ConsentRecord(
+                        ref=ref,
+                        carrier=c.carrier,
+                        consented_at=c.consented_at,
+                        wording=c.wording,
+                        contact=self._cipher.decrypt(c.contact) if include_contact else None,
+                    )
+                    for c in contacts
+                ),
+            )
 
     def recent(self, limit: int = 20) -> list[ComparisonSummary]:
         """The latest ``limit`` comparisons, newest first, with their answer counts and best price."""
@@ -250,30 +275,7 @@ class Store:
         Consents are listed always; the contact details in them are decrypted only with
         ``include_contact``.
         """
-        with self._transaction() as session:
-            row = session.scalar(
-                select(ComparisonRow)
-                .where(ComparisonRow.ref == ref)
-                .options(selectinload(ComparisonRow.answers))
-            )
-            if row is None:
-                raise ComparisonNotFound(ref)
-            contacts = session.scalars(
-                select(ContactRow)
-                .where(ContactRow.comparison_id == row.id)
-                .order_by(ContactRow.consented_at, ContactRow.id)
-            ).all()
-            consents = tuple(
-                ConsentRecord(
-                    ref=ref,
-                    carrier=c.carrier,
-                    consented_at=c.consented_at,
-                    wording=c.wording,
-                    contact=self._cipher.decrypt(c.contact) if include_contact else None,
-                )
-                for c in contacts
-            )
-            return _stored(row, consents).export()
+        return self.get(ref, consents=True, include_contact=include_contact).export()
 
     def delete(self, ref: str) -> None:
         """Delete comparison ``ref`` with its answers and contacts; unknown refs raise."""

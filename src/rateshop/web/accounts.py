@@ -28,13 +28,9 @@ router = APIRouter(include_in_schema=False)
 class LoginRequired(WebError):
     """The page is for agents and admins: log in first."""
 
-    status = 401
-
 
 class Forbidden(WebError):
     """The user is logged in but their role may not open this page."""
-
-    status = 403
 
 
 def accounts(request: Request) -> Accounts:

@@ -8,21 +8,11 @@ from rateshop.errors import RateshopError
 class WebError(RateshopError):
     """A request to a web page that cannot be served as asked."""
 
-    status = 400
-
 
 class CsrfRejected(WebError):
     """A form or script request without the page's CSRF token: it may come from another site."""
-
-    status = 403
 
     def __init__(self) -> None:
         super().__init__(
             "This form has expired or came from another site. Reload the page and try again."
         )
-
-
-class UnknownLine(WebError):
-    """A line or state the market does not offer."""
-
-    status = 404

@@ -21,8 +21,6 @@ from rateshop.web.errors import WebError
 class NotComparable(WebError):
     """The two versions are not of the same carrier, line and state."""
 
-    status = 422
-
 
 @dataclass(frozen=True)
 class StepChange:

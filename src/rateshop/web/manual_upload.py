@@ -35,8 +35,6 @@ _installing = threading.Lock()
 class UploadRejected(WebError):
     """An uploaded manual was not installed; ``problems`` says every reason, with file and line."""
 
-    status = 422
-
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))

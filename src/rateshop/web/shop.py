@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+import re
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from rateshop.api.catalog import service as catalog
@@ -13,10 +15,8 @@ from rateshop.api.comparisons import service
 from rateshop.api.comparisons.schemas import ContactRequest
 from rateshop.api.risks import Risk
 from rateshop.api.runtime import Runtime, RuntimeDep
-from rateshop.compare.service import LINES, compare_async
-from rateshop.compare.tips import Tip, tips_async
-from rateshop.errors import RateshopError
-from rateshop.store.errors import ComparisonNotFound
+from rateshop.compare.service import LINES
+from rateshop.store.errors import CarrierNotInComparison, ComparisonNotFound
 from rateshop.store.records import StoredComparison
 from rateshop.web import views
 from rateshop.web.accounts import accounts, current_user, link_stream
@@ -25,6 +25,8 @@ from rateshop.web.pages import CSRF_HEADER, check_csrf, render
 from rateshop.web.questions import FORMS, LINE_NAMES
 
 router = APIRouter(include_in_schema=False)
+# Tips are priced for this many of the cheapest quotes.
+TIPS_FOR = 3
 
 
 def not_found(request: Request, message: str) -> HTMLResponse:
@@ -32,10 +34,12 @@ def not_found(request: Request, message: str) -> HTMLResponse:
     return render(request, "message.html", status=404, title="Not found", message=message)
 
 
-def _stored(request: Request, rt: Runtime, ref: str) -> StoredComparison | HTMLResponse:
+def _stored(
+    request: Request, rt: Runtime, ref: str, *, consents: bool = False
+) -> StoredComparison | HTMLResponse:
     """The comparison saved under ``ref``, or the page saying there is none."""
     try:
-        return rt.store.get(ref)
+        return rt.store.get(ref, consents=consents)
     except ComparisonNotFound:
         return not_found(request, "No comparison has this link. It may have been deleted.")
 
@@ -89,12 +93,16 @@ def quote_form(
 
 
 def _option_words(coverage: str, value: str | int) -> str:
-    if coverage in ("BI", "UM"):
-        per_person, per_accident = str(value).split("/")
+    """An offered limit or deductible in words; a value of another shape is shown as it is."""
+    text = str(value)
+    if coverage in ("BI", "UM") and re.fullmatch(r"\d+/\d+", text):
+        per_person, per_accident = text.split("/")
         return f"${per_person},000 per person / ${per_accident},000 per accident"
+    if not text.isdigit():
+        return text
     if coverage == "PD":
-        return f"${value},000"
-    return f"${int(value):,}"
+        return f"${text},000"
+    return f"${int(text):,}"
 
 
 @router.post("/quote/check")
@@ -130,25 +138,14 @@ async def stream(
     )
 
 
-async def _tips(rt: Runtime, risk: dict[str, Any]) -> list[Tip]:
-    """Priced savings tips: each a re-rating of the cheapest carriers with one thing changed."""
-    try:
-        _, connectors = service.carriers_for(rt, risk)
-        today = await compare_async(risk, connectors, rt.market, rt.settings.compare_deadline)
-        return await tips_async(today, risk, connectors)
-    except RateshopError:
-        return []  # the market no longer reads this risk: the stored quotes still stand
-
-
 @router.get("/c/{ref}", response_class=HTMLResponse)
 async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
     """A stored comparison: quote cards, sort and filter, worksheets, declines, tips, chart."""
-    stored = _stored(request, rt, ref)
+    stored = await run_in_threadpool(_stored, request, rt, ref, consents=True)
     if isinstance(stored, HTMLResponse):
         return stored
     view = views.results(stored)
-    # Only the carriers' names: the details themselves stay encrypted.
-    contacted = {c["carrier"] for c in rt.store.export(ref)["contacts"]}
+    contacted = {c.carrier for c in stored.contacts}
     just = request.query_params.get("contacted", "")
     carrier = rt.market.get(just) if just in contacted else None
     return render(
@@ -156,7 +153,7 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
         "results.html",
         view=view,
         line_name=LINE_NAMES.get(view.line, view.line),
-        tips=await _tips(rt, stored.risk),
+        tips=await service.tips_for(rt, stored, TIPS_FOR),
         contacted=contacted,
         just_contacted=carrier.name if carrier else None,
         links={c.carrier: info.link for c in view.cards if (info := rt.market.get(c.carrier))},
@@ -242,10 +239,7 @@ def contact(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Keep the consent and the encrypted details; only this carrier is ever given them."""
-    try:
-        check_csrf(request, csrf)
-    except CsrfRejected as exc:
-        return render(request, "message.html", status=403, title="Form expired", message=str(exc))
+    check_csrf(request, csrf)  # a refusal is answered by the handler of CsrfRejected
     info = rt.market.get(carrier)
     if info is None:
         return not_found(request, "No such carrier.")
@@ -279,6 +273,8 @@ def contact(
         service.record_contact(rt, ref, request_body)
     except ComparisonNotFound:
         return not_found(request, "No comparison has this link. It may have been deleted.")
+    except CarrierNotInComparison:
+        return not_found(request, "This carrier did not quote in this comparison.")
     return RedirectResponse(f"/c/{ref}?contacted={carrier}#contact", status_code=303)
 
 

@@ -25,10 +25,11 @@ from rateshop.compare.service import (
     request_facts,
     stream,
 )
-from rateshop.compare.tips import Base, tips_from
+from rateshop.compare.tips import Base, Tip, tips_from
 from rateshop.errors import FieldProblem, ManualNotFound, RiskError
 from rateshop.rating.plan import Plan
 from rateshop.rating.prepare import validate_risk
+from rateshop.store.records import StoredComparison
 
 Facts = tuple[str, str, dt.date]
 
@@ -123,16 +124,21 @@ async def savings_tips(rt: Runtime, ref: str, top: int) -> dict[str, Any]:
     Each tip is the stored risk with one thing changed, re-rated by the same carrier.
     """
     stored = await run_in_threadpool(rt.store.get, ref)
-    quotes = sorted((a.body for a in stored.of_kind("quote")), key=lambda b: Standing.of(b).yearly)
-    bases = [Base(b["carrier"], b["carrier_name"], Standing.of(b).yearly) for b in quotes[:top]]
-    connectors = manual_connectors(rt.library, stored.line, stored.state)
-    found = await tips_from(stored.line, stored.state, bases, stored.risk, connectors)
+    found = await tips_for(rt, stored, top)
     return {
         "ref": ref,
         "line": stored.line,
         "state": stored.state,
         "tips": [t.to_dict() for t in found],
     }
+
+
+async def tips_for(rt: Runtime, stored: StoredComparison, top: int) -> list[Tip]:
+    """The tips of :func:`savings_tips`, priced against the quotes ``stored`` holds."""
+    quotes = sorted((a.body for a in stored.of_kind("quote")), key=lambda b: Standing.of(b).yearly)
+    bases = [Base(b["carrier"], b["carrier_name"], Standing.of(b).yearly) for b in quotes[:top]]
+    connectors = manual_connectors(rt.library, stored.line, stored.state)
+    return await tips_from(stored.line, stored.state, bases, stored.risk, connectors)
 
 
 def replay_stored(rt: Runtime, ref: str) -> dict[str, Any]:

@@ -153,7 +153,6 @@ HOME = (
                     ("2", "2% of the dwelling amount"),
                     ("5", "5% of the dwelling amount"),
                 ),
-                required=False,
                 default="0",
             ),
             Field(

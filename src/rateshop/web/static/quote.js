@@ -64,8 +64,9 @@
   }
 
   function flat() {
+    // Blank answers are kept too: a blank item, or a choice set back to "None", must come back.
     const out = {};
-    form.querySelectorAll("[name]").forEach((el) => { if (el.value !== "") out[el.name] = el.value; });
+    form.querySelectorAll("[name]").forEach((el) => { out[el.name] = el.value; });
     return out;
   }
 
@@ -144,17 +145,20 @@
       });
     });
     form.querySelectorAll("[data-group]").forEach((group) => {
-      // An empty list the question set defaults (incidents, claims) is sent as empty.
-      if (items(group).length === 0 && Number(group.dataset.min) === 0) {
-        const keys = group.dataset.group.match(/[^.[\]]+/g);
-        let node = out;
-        for (let i = 0; i < keys.length - 1; i += 1) {
-          const k = /^\d+$/.test(keys[i]) ? Number(keys[i]) : keys[i];
-          if (node[k] === undefined) return;
-          node = node[k];
-        }
-        node[keys[keys.length - 1]] = [];
+      // Every item goes as an object, a blank one too (the server then names its missing
+      // answers), and an empty list the question set defaults (incidents, claims) as [].
+      const keys = group.dataset.group.match(/[^.[\]]+/g);
+      let node = out;
+      for (let i = 0; i < keys.length - 1; i += 1) {
+        const k = /^\d+$/.test(keys[i]) ? Number(keys[i]) : keys[i];
+        if (node[k] === undefined) node[k] = /^\d+$/.test(keys[i + 1]) ? [] : {};
+        node = node[k];
       }
+      const last = keys[keys.length - 1];
+      const count = items(group).length;
+      if (count === 0 && Number(group.dataset.min) > 0) return;
+      node[last] = node[last] || [];
+      for (let i = 0; i < count; i += 1) node[last][i] = node[last][i] || {};
     });
     return out;
   }
@@ -334,7 +338,25 @@
     return li;
   }
 
+  let sending = false;
+
   async function submit() {
+    if (sending) return;
+    sending = true;
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      await send();
+    } catch (error) {
+      announce("We could not reach rateshop. Check your connection and try again.");
+      status.textContent = "";
+    } finally {
+      sending = false;
+      button.disabled = false;
+    }
+  }
+
+  async function send() {
     if (!(await checkStep(current))) return;
     const reply = await fetch("/quote/stream", {
       method: "POST",
@@ -346,7 +368,10 @@
       try { body = JSON.parse(body.message); } catch (e) { /* a plain text answer */ }
       const found = report(body.errors || [], steps.length - 1);
       announce(found.first ? "Please check the answers marked below." : body.message);
-      if (found.first) { go(stepOf(found.first)); found.first.querySelector("input, select").focus(); }
+      if (found.first) {
+        go(stepOf(found.first));
+        (found.first.querySelector("input, select, button") || found.first).focus();
+      }
       return;
     }
     live.hidden = false;
@@ -374,11 +399,14 @@
         } else if (name === "done") {
           status.textContent = `All ${answered} carriers answered. Opening your results…`;
           window.location.assign(`/c/${data.ref}`);
+          return;
         } else if (name === "error") {
           status.textContent = `Something went wrong: ${data.message}`;
+          return;
         }
       }
     }
+    status.textContent = "The answers stopped before every carrier had answered. Please try again.";
   }
 
   form.addEventListener("submit", (event) => {
