@@ -173,6 +173,8 @@ def test_auto_results_sort_filter_tips_and_declines(page: Page) -> None:
     for i in range(visible.count()):
         assert visible.nth(i).get_attribute("data-group") == group
     expect(page.locator(".controls .shown")).to_contain_text(f"Showing {visible.count()} of")
+    charted = page.evaluate("Chart.getChart('price-chart').data.labels")
+    assert charted == [visible.nth(i).get_attribute("data-name") for i in range(visible.count())]
     tips = page.locator(".tips li")
     expect(tips.first).to_contain_text(re.compile(r"Save \$[\d,]+\.\d\d a year"))
     # 23,000 miles a year is more than one carrier writes: it declines, with its reason.

@@ -7,6 +7,7 @@ SameSite=Lax, and Secure whenever the request came over https.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, cast
 from urllib.parse import urlencode
@@ -17,11 +18,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from rateshop.api.runtime import runtime
 from rateshop.store.accounts import Accounts, BadCredentials, User
+from rateshop.store.errors import StoreError
 from rateshop.web.errors import CsrfRejected, WebError
 from rateshop.web.pages import check_csrf, render, templates
 
 SESSION_COOKIE = "rateshop_session"
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 
@@ -146,7 +149,12 @@ async def link_stream(
         if chunk.startswith(b"event: done\n"):
             data = chunk.split(b"\ndata: ", 1)[1]
             ref = json.loads(data)["ref"]
-            await run_in_threadpool(users.link, ref, user)
+            try:
+                await run_in_threadpool(users.link, ref, user)
+            except StoreError:
+                # The comparison is stored and the shopper must still get it; only the console
+                # entry is missing, and the log says which.
+                log.exception("comparison %s was stored but not linked to user %s", ref, user.id)
         yield chunk
 
 

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from rateshop.compare.market import rating_rank
@@ -176,7 +177,11 @@ def _discounts(items: Iterable[Mapping[str, Any]]) -> list[str]:
 def results(stored: StoredComparison) -> Results:
     """The results page's view of ``stored``: quotes cheapest first, declines, errors."""
     data = stored.to_dict()
-    cards = sorted((card(a) for a in data["quotes"]), key=lambda c: (c.per_year, c.name))
+    # The API's order: the exact yearly price (the rounded one can tie), then the carrier id.
+    cards = sorted(
+        (card(a) for a in data["quotes"]),
+        key=lambda c: (Fraction(c.total) * 12 / c.term_months, c.carrier),
+    )
     declines = [
         (a.get("carrier_name") or a["carrier"], list(a["decline"].get("reasons", [])))
         for a in data["declines"]

@@ -4,6 +4,17 @@
   const list = document.getElementById("cards");
   if (list) {
     const cards = Array.from(list.children);
+    const data = JSON.parse(document.getElementById("chart-data").textContent);
+    const canvas = document.getElementById("price-chart");
+    let chart = null;
+    if (window.Chart && canvas) {
+      canvas.parentElement.style.height = `${Math.max(160, 40 * data.labels.length + 60)}px`;
+      chart = new window.Chart(canvas, {
+        type: "bar",
+        data: { labels: data.labels, datasets: [{ label: "Price per year ($)", data: data.values, backgroundColor: "#1f6f5c" }] },
+        options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } } },
+      });
+    }
     const sort = document.getElementById("sort");
     const group = document.getElementById("filter-group");
     const rating = document.getElementById("filter-rating");
@@ -24,10 +35,19 @@
       cards.slice().sort(orders[sort.value]).forEach((card) => {
         const visible = (!group.value || card.dataset.group === group.value) && Number(card.dataset.ratingRank) <= floor;
         card.hidden = !visible;
+        // A quote filtered out of view is not compared either.
+        if (!visible) card.querySelector("input[name=carrier]").checked = false;
         if (visible) count += 1;
         list.appendChild(card);
       });
       shown.textContent = `Showing ${count} of ${cards.length} quotes.`;
+      if (chart) {
+        // The chart shows the quotes the list shows, in its order.
+        const visible = Array.from(list.children).filter((card) => !card.hidden);
+        chart.data.labels = visible.map((card) => card.dataset.name);
+        chart.data.datasets[0].data = visible.map((card) => Number(card.dataset.price));
+        chart.update();
+      }
     }
     [sort, group, rating].forEach((el) => el.addEventListener("change", apply));
     apply();
@@ -40,17 +60,6 @@
         shown.textContent = `Pick two or three quotes to compare (you picked ${picked}).`;
       }
     });
-
-    const data = JSON.parse(document.getElementById("chart-data").textContent);
-    const canvas = document.getElementById("price-chart");
-    if (window.Chart && canvas) {
-      canvas.parentElement.style.height = `${Math.max(160, 40 * data.labels.length + 60)}px`;
-      new window.Chart(canvas, {
-        type: "bar",
-        data: { labels: data.labels, datasets: [{ label: "Price per year ($)", data: data.values, backgroundColor: "#1f6f5c" }] },
-        options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } } },
-      });
-          }
   }
   const copy = document.getElementById("copy-link");
   if (copy) {
