@@ -138,3 +138,14 @@ def test_logged_out_visitors_are_sent_to_log_in(page: Page, path: str) -> None:
     page.goto(path)
     expect(page).to_have_url(re.compile(rf"/login\?next={re.escape(path.replace('/', '%2F'))}$"))
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+
+
+def test_guessing_passwords_is_stopped_even_for_the_right_one(page: Page, web: Server) -> None:
+    make_user(web, "agent.guessed", "agent")
+    page.goto("/login")
+    for _ in range(5):
+        log_in(page, "agent.guessed", "guess")
+        expect(page.locator("#login-problem")).to_have_text(WRONG)
+    log_in(page, "agent.guessed")
+    expect(page.locator("#login-problem")).to_contain_text("Too many failed attempts")
+    assert not [c for c in page.context.cookies() if c["name"] == "rateshop_session"]

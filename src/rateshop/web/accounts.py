@@ -21,6 +21,7 @@ from rateshop.store.accounts import Accounts, BadCredentials, User
 from rateshop.store.errors import StoreError
 from rateshop.web.errors import CsrfRejected, WebError
 from rateshop.web.pages import check_csrf, render, templates
+from rateshop.web.throttle import LoginThrottle
 
 SESSION_COOKIE = "rateshop_session"
 
@@ -77,6 +78,11 @@ AccountsDep = Annotated[Accounts, Depends(accounts)]
 templates.env.globals["current_user"] = current_user
 
 
+def _throttle(request: Request) -> LoginThrottle:
+    """This app's count of failed log-ins (made by :func:`install`, one per app)."""
+    return cast(LoginThrottle, request.app.state.login_throttle)
+
+
 def _safe_next(target: str) -> str:
     """Where to go after logging in: a path on this site only, never another site."""
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -101,9 +107,25 @@ def login(
 ) -> Response:
     """Check the password and start a session; one message for any wrong name or password."""
     check_csrf(request, csrf)
+    throttle = _throttle(request)
+    key = (request.client.host if request.client else "", username.strip().casefold())
+    wait = throttle.wait(key)
+    if wait > 0:
+        minutes = max(1, round(wait / 60))
+        return render(
+            request,
+            "login.html",
+            status=429,
+            next=_safe_next(next),
+            username=username,
+            problem=f"Too many failed attempts. Try again in {minutes} minute"
+            + ("" if minutes == 1 else "s")
+            + ".",
+        )
     try:
         user, token = users.log_in(username.strip(), password)
     except BadCredentials as exc:
+        throttle.failed(key)
         return render(
             request,
             "login.html",
@@ -112,6 +134,7 @@ def login(
             username=username,
             problem=str(exc),
         )
+    throttle.succeeded(key)
     home = "/admin" if user.is_admin else "/console"
     response = RedirectResponse(_safe_next(next) or home, status_code=303)
     response.set_cookie(
@@ -176,6 +199,7 @@ async def _csrf(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """Add the log-in pages and answer refused requests with pages, not JSON."""
     app.include_router(router)
+    app.state.login_throttle = LoginThrottle()
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(CsrfRejected, _csrf)
