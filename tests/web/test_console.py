@@ -119,7 +119,8 @@ def test_an_agent_logs_in_quotes_and_works_the_comparison(
     expect(page.get_by_role("link", name=f"{fresh[:10]}…")).to_be_visible()
     expect(page.get_by_role("link", name=f"{ref[:10]}…")).to_be_visible()
 
-    # Another agent's comparison, a form without its token, and the admin pages are refused.
+    # A comparison nobody logged in made (a shopper's), a form without its token, and the admin
+    # pages are refused.
     assert page.goto(f"/console/c/{shoppers}").status == 404  # type: ignore[union-attr]
     refused = page.request.post(f"/console/c/{ref}/notes", form={"text": "forged"})
     assert refused.status == 403
@@ -149,3 +150,18 @@ def test_guessing_passwords_is_stopped_even_for_the_right_one(page: Page, web: S
     log_in(page, "agent.guessed")
     expect(page.locator("#login-problem")).to_contain_text("Too many failed attempts")
     assert not [c for c in page.context.cookies() if c["name"] == "rateshop_session"]
+
+
+def test_an_agent_cannot_open_another_agents_comparison(page: Page, web: Server) -> None:
+    make_user(web, "agent.bob", "agent")
+    make_user(web, "agent.cy", "agent")
+    page.goto("/login")
+    log_in(page, "agent.bob")
+    bobs = quote_in_page(page)
+    page.get_by_role("button", name="Log out agent.bob").click()
+    page.goto("/login")
+    log_in(page, "agent.cy")
+    assert page.goto(f"/console/c/{bobs}").status == 404  # type: ignore[union-attr]
+    assert page.goto(f"/console/c/{bobs}/export").status == 404  # type: ignore[union-attr]
+    page.goto("/console")
+    expect(page.get_by_role("link", name=f"{bobs[:10]}…")).to_have_count(0)
