@@ -302,3 +302,12 @@ def test_identity_names_folders_and_links_so_it_is_plain(
     p = only_problem(write_manual(tmp_path, manifest))
     assert reason in p.reason
     assert p.line == line_of(manifest, new.strip())
+
+
+def test_a_table_file_outside_the_carriers_folder(tmp_path: Path) -> None:
+    outside = tmp_path / "secret.csv"
+    outside.write_text("zip,factor\n1,1\n", encoding="utf-8")
+    manifest = BASE_MANIFEST.replace("file: tables/territory.csv", "file: ../../secret.csv")
+    p = only_problem(write_manual(tmp_path / "carrier", manifest))
+    assert "file ../../secret.csv is outside the carrier's folder" in p.reason
+    assert p.line == line_of(manifest, "file: ../../secret.csv")

@@ -44,6 +44,7 @@ from rateshop.money import HALF_UP_CENT, Rounding, parse_scaled, rounding_from
 MANIFEST = "manual.yaml"
 SLUG = r"[a-z0-9][a-z0-9-]*"
 STATE_CODE = r"[A-Za-z]{2}"
+OUTSIDE = "outside the carrier's folder (the manual's own folder, or a sibling such as ../common)"
 TESTS = "tests.yaml"
 SECTIONS = {
     "manual", "inputs", "coverages", "derived", "eligibility", "tables", "components",
@@ -89,6 +90,14 @@ class _Loader:
         self.component_when: dict[str, Any] = {}
         self.failed_tables: set[str] = set()
         self.component_ids: list[str] = []
+
+    def within_carrier(self, path: Path) -> bool:
+        """Whether ``path`` lies in the folder holding this manual's folder (its carrier's).
+
+        Manuals share tables through ``../common``; nothing may reach further, so a manual (an
+        uploaded one too) cannot read files elsewhere on the server.
+        """
+        return path.resolve().is_relative_to(self.root.resolve().parent)
 
     # ------------------------------------------------------------------ reporting
     def bad(self, line: int | None, reason: str, file: str | None = None) -> None:
@@ -557,6 +566,9 @@ class _Loader:
         rows: list[CsvRow]
         if file is not None:
             path = self.root / str(file)
+            if not self.within_carrier(path):
+                self.bad(spec.line_of("file"), f"table {name}: file {file} is {OUTSIDE}")
+                return
             shown = display_path(path)
             self.hashed.append(path)
             try:
@@ -1073,6 +1085,13 @@ class _Loader:
                 continue
             risk = case.get("risk")
             if "risk_file" in case:
+                if not self.within_carrier(self.root / str(case["risk_file"])):
+                    self.bad(
+                        case.line_of("risk_file"),
+                        f"risk_file {case['risk_file']} is {OUTSIDE}",
+                        shown,
+                    )
+                    continue
                 try:
                     risk = json.loads(
                         (self.root / str(case["risk_file"])).read_text(encoding="utf-8")
