@@ -169,7 +169,7 @@ def _discounts(items: Iterable[Mapping[str, Any]]) -> list[str]:
         label = str(item.get("label") or item.get("id") or "")
         rate = item.get("rate")
         if rate not in (None, ""):
-            label = f"{label} {Decimal(str(rate)) * 100:.4g}%"
+            label = f"{label} {(Decimal(str(rate)) * 100).normalize():f}%"
         seen.setdefault(label)
     return list(seen)
 
