@@ -16,17 +16,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, delete, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from rateshop.store.database import transaction
 from rateshop.store.errors import ComparisonNotFound, StoreError, StoreFailure
 from rateshop.store.models import Base, ComparisonRow, Id
 from rateshop.store.records import ComparisonSummary
@@ -177,16 +178,8 @@ class Accounts:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        # As the store's own: one transaction per call, database failures become StoreFailure.
-        try:
-            with self._sessions.begin() as session:
-                yield session
-        except SQLAlchemyError as exc:
-            cause = exc.orig if isinstance(exc, DBAPIError) else exc
-            first = (str(cause).splitlines() or [""])[0]
-            raise StoreFailure(f"the database failed: {type(cause).__name__}: {first}") from exc
+    def _transaction(self) -> AbstractContextManager[Session]:
+        return transaction(self._sessions)
 
     # ---------------------------------------------------------------- users and sessions
     def create_user(self, username: str, password: str, role: str) -> User:

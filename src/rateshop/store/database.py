@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from rateshop.store.errors import StoreFailure
 
 
 def json_text(data: Any) -> str:
@@ -49,3 +55,20 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = FULL")
     cursor.close()
+
+
+@contextmanager
+def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises.
+
+    Database failures become a :class:`StoreFailure`, so callers handle one error tree.
+    """
+    try:
+        with sessions.begin() as session:
+            yield session
+    except SQLAlchemyError as exc:
+        # The driver's first line says what failed; SQLAlchemy's own text would add the
+        # statement's parameters, which can hold a shopper's data.
+        cause = exc.orig if isinstance(exc, DBAPIError) else exc
+        first = (str(cause).splitlines() or [""])[0]
+        raise StoreFailure(f"the database failed: {type(cause).__name__}: {first}") from exc

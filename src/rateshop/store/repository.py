@@ -6,8 +6,8 @@ import datetime as dt
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -22,7 +22,6 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from rateshop.compare.service import Answer, Comparison, request_facts
@@ -30,11 +29,10 @@ from rateshop.config import Settings, settings
 from rateshop.errors import FieldProblem, RiskError
 from rateshop.rating.quote import ManualRef
 from rateshop.store.cipher import ContactCipher, check_contact
-from rateshop.store.database import connect
+from rateshop.store.database import connect, transaction
 from rateshop.store.errors import (
     CarrierNotInComparison,
     ComparisonNotFound,
-    StoreFailure,
 )
 from rateshop.store.models import AnswerRow, ComparisonRow, ContactRow, ManualVersionRow
 from rateshop.store.packing import packed, unpacked
@@ -114,19 +112,8 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        # Commits when the block ends, rolls back if it raises; database failures become a
-        # StoreFailure so callers handle one error tree.
-        try:
-            with self._sessions.begin() as session:
-                yield session
-        except SQLAlchemyError as exc:
-            # The driver's first line says what failed; SQLAlchemy's own text would add the
-            # statement's parameters, which can hold a shopper's data.
-            cause = exc.orig if isinstance(exc, DBAPIError) else exc
-            first = (str(cause).splitlines() or [""])[0]
-            raise StoreFailure(f"the database failed: {type(cause).__name__}: {first}") from exc
+    def _transaction(self) -> AbstractContextManager[Session]:
+        return transaction(self._sessions)
 
     def save(
         self,
