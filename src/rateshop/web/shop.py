@@ -124,18 +124,12 @@ async def stream(
         check_csrf(request, token)
     except CsrfRejected as exc:
         return Response(str(exc), status_code=403)
-    data = risk.facts()
-    facts, connectors = service.carriers_for(rt, data)
-    events = service.stream_and_store(rt, data, facts, connectors)
+    events = service.checked_stream(rt, risk.facts())
     user = current_user(request)
     if user is not None:
         # An agent or admin quoting for a customer: the comparison goes into their console.
         events = link_stream(accounts(request), user, events)
-    return StreamingResponse(
-        events,
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return StreamingResponse(events, media_type="text/event-stream", headers=service.SSE_HEADERS)
 
 
 @router.get("/c/{ref}", response_class=HTMLResponse)

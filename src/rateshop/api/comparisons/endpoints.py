@@ -87,13 +87,10 @@ async def create_comparison(risk: Risk, rt: RuntimeDep, shown: ViewDep) -> Respo
     summary="Compare a risk, streaming each carrier's answer as it arrives",
 )
 async def stream_comparison(risk: Risk, rt: RuntimeDep) -> StreamingResponse:
-    data = risk.facts()
-    # Checked before the stream starts, so a risk no carrier can read is still a plain 422.
-    facts, connectors = service.carriers_for(rt, data)
     return StreamingResponse(
-        service.stream_and_store(rt, data, facts, connectors),
+        service.checked_stream(rt, risk.facts()),
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        headers=service.SSE_HEADERS,
     )
 
 

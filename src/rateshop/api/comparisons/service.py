@@ -186,6 +186,20 @@ def requote_stored(rt: Runtime, ref: str, on: dt.date) -> dict[str, Any]:
     return {"ref": ref, "on": on.isoformat(), "answers": answers}
 
 
+# Server-Sent Events are never cached, nor held back by a buffering proxy.
+SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+
+def checked_stream(rt: Runtime, risk: Mapping[str, Any]) -> AsyncIterator[bytes]:
+    """The events of comparing ``risk`` and storing it (see :func:`stream_and_store`).
+
+    The risk is checked here, before the first event, so one that no carrier can read is still a
+    plain 422 rather than an ``error`` event.
+    """
+    facts, connectors = carriers_for(rt, risk)
+    return stream_and_store(rt, risk, facts, connectors)
+
+
 def event(name: str, data: Mapping[str, Any]) -> bytes:
     """One Server-Sent Event; compact JSON never holds a raw newline, so one ``data`` line does."""
     return b"event: %s\ndata: %s\n\n" % (name.encode(), json_bytes(data))
