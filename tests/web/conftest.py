@@ -12,10 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
-from webkit import CHROMIUM_FLAGS
+from webkit import CHROMIUM_FLAGS, app_settings
 
-from api.apikit import ROOT, SECRET, Server
-from rateshop.config import Settings
+from api.apikit import Server
 from rateshop.web.app import create_app
 
 
@@ -23,14 +22,7 @@ from rateshop.web.app import create_app
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The whole app (API and pages) on SQLite, served by uvicorn on a free loopback port."""
     database = tmp_path_factory.mktemp("web") / "rateshop.db"
-    settings = Settings(
-        database_url=f"sqlite:///{database}",
-        secret_key=SECRET,
-        dev_mode=False,
-        manuals=ROOT / "manuals",
-        market=ROOT / "market",
-    )
-    served = Server(create_app(settings))
+    served = Server(create_app(app_settings(database)))
     served.start()
     yield served
     served.stop()

@@ -8,17 +8,12 @@ import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import cast
 
 import pytest
-from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect
-from pydantic import SecretStr
-from webkit import shot
+from webkit import app_settings, make_user, shot
 
-from api.apikit import ROOT, SECRET, Server
-from rateshop.config import Settings
-from rateshop.store.accounts import Accounts
+from api.apikit import ROOT, Server
 from rateshop.web.app import create_app
 
 PASSWORD = "admin password 1"
@@ -36,18 +31,11 @@ def manuals(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def admin_web(tmp_path_factory: pytest.TempPathFactory, manuals: Path) -> Iterator[Server]:
     """The whole app over the copied manuals, with one admin."""
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path_factory.mktemp('admin') / 'rateshop.db'}",
-        secret_key=SecretStr(SECRET),
-        dev_mode=False,
-        manuals=manuals,
-        market=ROOT / "market",
+    served = Server(
+        create_app(app_settings(tmp_path_factory.mktemp("admin") / "rateshop.db", manuals))
     )
-    served = Server(create_app(settings))
     served.start()
-    Accounts(cast(FastAPI, served.server.config.app).state.runtime.store.engine).create_user(
-        "admin.ada", PASSWORD, "admin"
-    )
+    make_user(served, "admin.ada", "admin", PASSWORD)
     yield served
     served.stop()
 

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from pathlib import Path
-from typing import cast
 
 import pytest
-from fastapi import FastAPI
+import webkit
 from playwright.sync_api import Page, expect
 from webkit import shot
 
 from api.apikit import Server, example
-from rateshop.store.accounts import Accounts, UserExists
 
 PASSWORD = "agent password 1"
 WRONG = "The username or password is not right."
 
 
 def make_user(web: Server, name: str, role: str) -> None:
-    """A user in the served app's own database."""
-    runtime = cast(FastAPI, web.server.config.app).state.runtime
-    # An earlier test against the same session-wide server may have made it.
-    with contextlib.suppress(UserExists):
-        Accounts(runtime.store.engine).create_user(name, PASSWORD, role)
+    """An agent or admin of the shared server, with this module's password."""
+    webkit.make_user(web, name, role, PASSWORD)
 
 
 def log_in(page: Page, name: str, password: str = PASSWORD) -> None:

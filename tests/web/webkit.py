@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import cast
 
+from fastapi import FastAPI
 from playwright.sync_api import Page
+from pydantic import SecretStr
 
-from api.apikit import ROOT
+from api.apikit import ROOT, SECRET, Server
+from rateshop.config import Settings
+from rateshop.store.accounts import Accounts, UserExists
 
 SHOTS = ROOT / "build" / "screenshots"
 CHROMIUM_FLAGS = [
@@ -27,3 +33,21 @@ def shot(page: Page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def app_settings(database: Path, manuals: Path = ROOT / "manuals") -> Settings:
+    """A test server's settings: SQLite at ``database``, the given manuals, the shipped market."""
+    return Settings(
+        database_url=f"sqlite:///{database}",
+        secret_key=SecretStr(SECRET),
+        dev_mode=False,
+        manuals=manuals,
+        market=ROOT / "market",
+    )
+
+
+def make_user(server: Server, name: str, role: str, password: str) -> None:
+    """A user in the served app's own database (kept if an earlier test made it already)."""
+    runtime = cast(FastAPI, server.server.config.app).state.runtime
+    with contextlib.suppress(UserExists):
+        Accounts(runtime.store.engine).create_user(name, password, role)
