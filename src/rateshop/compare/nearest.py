@@ -89,6 +89,13 @@ def _offers(spec: FieldSpec, value: Any) -> bool:
     return not isinstance(value, bool) and str(value) in spec.choices
 
 
+def _instead(spec: FieldSpec, asked: Any) -> Value | None:
+    """What to quote instead of ``asked``: None when it is offered (or not a choice at all)."""
+    if spec.choices is None or asked is None or _offers(spec, asked):
+        return None
+    return nearest(spec, asked)
+
+
 def fit(manual: Manual, risk: Mapping[str, Any]) -> Fitted:
     """``risk`` with every option ``manual`` does not offer replaced by its nearest offered value.
 
@@ -97,12 +104,9 @@ def fit(manual: Manual, risk: Mapping[str, Any]) -> Fitted:
     """
     changes: list[tuple[tuple[str, ...], Substitution]] = []
     for name, spec in manual.inputs.items():
-        value = risk.get(name)
-        if spec.choices is None or value is None or _offers(spec, value):
-            continue
-        quoted = nearest(spec, value)
+        quoted = _instead(spec, risk.get(name))
         if quoted is not None:
-            changes.append(((name,), Substitution(name, value, quoted)))
+            changes.append(((name,), Substitution(name, risk[name], quoted)))
     chosen = risk.get("coverages")
     if manual.coverages and isinstance(chosen, Mapping):
         for cid, options in chosen.items():
@@ -117,13 +121,11 @@ def fit(manual: Manual, risk: Mapping[str, Any]) -> Fitted:
             if not isinstance(options, Mapping):
                 continue
             for oname, spec in cov.options.items():
-                value = options.get(oname)
-                if spec.choices is None or value is None or _offers(spec, value):
-                    continue
-                quoted = nearest(spec, value)
+                quoted = _instead(spec, options.get(oname))
                 if quoted is not None:
                     where = f"coverages.{cid}.{oname}"
-                    changes.append((("coverages", cid, oname), Substitution(where, value, quoted)))
+                    sub = Substitution(where, options[oname], quoted)
+                    changes.append((("coverages", cid, oname), sub))
     if not changes:
         return Fitted(risk)
     out = copy.deepcopy(dict(risk))
