@@ -8,10 +8,10 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 from rateshop.compare.market import rating_rank
+from rateshop.compare.ranking import Standing, order
 from rateshop.store.records import StoredComparison
 
 KIND_WORDS = {
@@ -177,11 +177,10 @@ def _discounts(items: Iterable[Mapping[str, Any]]) -> list[str]:
 def results(stored: StoredComparison) -> Results:
     """The results page's view of ``stored``: quotes cheapest first, declines, errors."""
     data = stored.to_dict()
-    # The API's order: the exact yearly price (the rounded one can tie), then the carrier id.
-    cards = sorted(
-        (card(a) for a in data["quotes"]),
-        key=lambda c: (Fraction(c.total) * 12 / c.term_months, c.carrier),
-    )
+    # The API's own price ranking, so the page and the API list quotes in one order.
+    by_price = order("price")
+    quotes = sorted(data["quotes"], key=lambda a: by_price(Standing.of(a)))
+    cards = [card(a) for a in quotes]
     declines = [
         (a.get("carrier_name") or a["carrier"], list(a["decline"].get("reasons", [])))
         for a in data["declines"]
