@@ -1,0 +1,48 @@
+"""What a live carrier's quoting service said, read off the wire and not yet checked.
+
+Every wire format (JSON through a mapping, ACORD-style XML) is parsed into a :class:`CarrierReply`;
+the connector then checks it (currency, sums, coverages asked) before it counts as a quote. Money
+stays exact: amounts are :class:`~decimal.Decimal` as the carrier wrote them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+ReplyStatus = Literal["quoted", "referred", "declined", "pending", "error"]
+
+
+@dataclass(frozen=True)
+class CoverageAmount:
+    """One coverage as the carrier quoted it: its code, the limit or deductible, the premium."""
+
+    code: str
+    premium: Decimal
+    limit: str | None = None
+    deductible: str | None = None
+
+
+@dataclass(frozen=True)
+class CarrierReply:
+    """One answer of a carrier's quoting service, as parsed from its wire format.
+
+    ``status`` ``quoted`` carries ``total`` (the term premium with fees), ``coverages`` and ``fees``
+    that should add up to it, the ``currency``, the ``term_months`` priced and the carrier's own
+    ``quote_ref``; ``referred`` and ``declined`` carry ``messages``; ``pending`` carries the
+    ``quote_ref`` to poll and ``retry_after`` seconds; ``error`` carries the carrier's ``messages``.
+    """
+
+    status: ReplyStatus
+    quote_ref: str | None = None
+    currency: str | None = None
+    total: Decimal | None = None
+    term_months: int | None = None
+    coverages: tuple[CoverageAmount, ...] = ()
+    fees: tuple[tuple[str, Decimal], ...] = ()
+    valid_until: dt.date | None = None
+    bridge_url: str | None = None
+    messages: tuple[str, ...] = field(default_factory=tuple)
+    retry_after: float | None = None
