@@ -25,6 +25,7 @@ from rateshop.rating.library import Library, load_plan
 from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Decline, Quote
 from rateshop.rating.single import rate as rate_risk
+from rateshop.risk.problems import read_risk
 
 app = typer.Typer(
     help="rateshop: compare insurance quotes rated from carriers' rate manuals.",
@@ -255,6 +256,7 @@ def quote(
     try:
         library = Library.load(conf.manuals)
         market = Market.load(conf.market)
+        risk = read_risk(risk)
         line, state, _ = request_facts(risk)
         connectors = manual_connectors(library, line, state)
         compared = compare(risk, connectors, market)

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     dev_mode: bool = False
     retention_days: int = Field(default=365, ge=1)
+    # Each carrier's key to read the leads shoppers gave it (``GET /carriers/{id}/leads``), as JSON:
+    # {"carrier-id": "long random key"}. A carrier without a key cannot read its leads at all.
+    carrier_keys: dict[str, SecretStr] = Field(default_factory=dict)
     # Seconds a comparison made through the API waits for its slowest carrier (live connectors).
     compare_deadline: float = Field(default=10.0, gt=0)
     # Test hook only: seconds the store sleeps in the middle of saving a comparison, with some answer

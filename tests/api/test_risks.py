@@ -11,7 +11,7 @@ import pytest
 from apikit import ROOT
 from pydantic import TypeAdapter
 
-from rateshop.api.risks import LineName, Risk
+from rateshop.risk.questions import LineName, Risk
 from rateshop.compare.default import load_market
 from rateshop.compare.service import LINES
 from rateshop.manual.inputs import FieldSpec

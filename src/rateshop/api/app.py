@@ -15,6 +15,7 @@ from rateshop.api.catalog.endpoints import router as catalog
 from rateshop.api.comparisons.endpoints import router as comparisons
 from rateshop.api.comparisons.schemas import StreamDone
 from rateshop.api.households.endpoints import router as households
+from rateshop.api.leads.endpoints import router as leads
 from rateshop.api.runtime import Runtime
 from rateshop.config import Settings
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(comparisons)
     app.include_router(households)
     app.include_router(catalog)
+    app.include_router(leads)
     app.include_router(echo.router)
     errors.install(app)
     _document_events(app)

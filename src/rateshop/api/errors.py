@@ -11,10 +11,12 @@ here and only here::
     │   └── CarrierTimeout                504
     ├── StoreError
     │   ├── ComparisonNotFound            404
+    │   ├── OwnerKeyRejected              403
     │   ├── CarrierNotInComparison        422  errors: the carrier field, the carriers allowed
     │   ├── InvalidContact                422
     │   └── StoreFailure                  503
     ├── UnknownCarrier (this module)      404
+    ├── CarrierKeyRejected (this module)  401  a carrier's own routes need its key
     └── InvalidParameter (this module)    422  errors: the parameter, its problem, what is allowed
     request validation (pydantic)         422  errors: each field, problem, allowed
     HTTP errors of the router             their own status (404 unknown path, 405 …)
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -39,8 +41,6 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rateshop.api.comparisons.schemas import EMAIL_PATTERN, PHONE_PATTERN
-from rateshop.api.risks import STATE_PATTERN, ZIP_PATTERN
-from rateshop.compare.service import LINES
 from rateshop.errors import (
     CarrierError,
     CarrierTimeout,
@@ -50,10 +50,13 @@ from rateshop.errors import (
     RateshopError,
     RiskError,
 )
+from rateshop.risk.problems import PATTERNS as RISK_PATTERNS
+from rateshop.risk.problems import field_problem
 from rateshop.store.errors import (
     CarrierNotInComparison,
     ComparisonNotFound,
     InvalidContact,
+    OwnerKeyRejected,
     StoreFailure,
 )
 
@@ -76,6 +79,14 @@ class InvalidParameter(RateshopError):
         super().__init__(str(problem))
 
 
+class CarrierKeyRejected(RateshopError):
+    """A carrier's own route was called without that carrier's key (or with a wrong one)."""
+
+    def __init__(self, carrier: str) -> None:
+        self.carrier = carrier
+        super().__init__(f"the key given is not the one of carrier {carrier!r}")
+
+
 STATUS: Mapping[type[Exception], int] = {
     RiskError: 422,
     InvalidParameter: 422,
@@ -85,6 +96,8 @@ STATUS: Mapping[type[Exception], int] = {
     InvalidContact: 422,
     ComparisonNotFound: 404,
     UnknownCarrier: 404,
+    OwnerKeyRejected: 403,
+    CarrierKeyRejected: 401,
     CarrierTimeout: 504,
     CarrierError: 502,
     StoreFailure: 503,
@@ -92,6 +105,8 @@ STATUS: Mapping[type[Exception], int] = {
 
 # The ``error`` word of a body, by status: stable words a client can branch on.
 KIND = {
+    401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     422: "invalid_request",
@@ -131,6 +146,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No comparison has this reference."}
+}
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorBody, "description": "The owner key is not this comparison's."}
+}
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "The carrier's key is missing or wrong."}
 }
 
 
@@ -176,104 +197,26 @@ def respond(status: int, body: ErrorBody, headers: Mapping[str, str] | None = No
 
 # --- request validation -----------------------------------------------------------------------
 
-_WHERE = {"body", "query", "path", "header", "cookie"}
-
-# Human words for the patterns of the request models (else the pattern itself is shown).
+# The question sets' patterns, and the contact request's.
 PATTERNS = {
-    ZIP_PATTERN: "5 digits",
-    STATE_PATTERN: "two letters, e.g. TX",
+    **RISK_PATTERNS,
     EMAIL_PATTERN: "an e-mail address",
     PHONE_PATTERN: "a phone number",
 }
 
 
-def _path(loc: Sequence[str | int]) -> str:
-    parts = list(loc)
-    if parts and parts[0] in _WHERE:
-        parts = parts[1:]
-    # A risk's errors carry the line it was read as (the union's tag) first, or after its index
-    # in a list of risks: not a field.
-    parts = [
-        p
-        for i, p in enumerate(parts)
-        if not (p in LINES and (i == 0 or isinstance(parts[i - 1], int)))
-    ]
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _choices(text: str) -> str:
-    """Pydantic's ``'a', 'b' or 'c'`` as ``a, b, c`` (as the manuals say it)."""
-    plain = text.replace(" or ", ", ").replace("'", "")
-    return plain.replace("True", "true").replace("False", "false")
-
-
 def _from_pydantic(error: Mapping[str, Any]) -> FieldError:
     """One of pydantic's validation errors as a field, its problem and what is allowed."""
-    kind: str = error["type"]
-    ctx: Mapping[str, Any] = error.get("ctx") or {}
-    value = error.get("input")
-    field = _path(error["loc"])
-    shown = repr(value)
-    problem: str = error["msg"]
-    allowed: str | None = None
-    if kind == "missing":
-        problem = "is required"
-    elif kind == "extra_forbidden":
-        problem = "is not a field of this request"
-    elif kind in ("union_tag_not_found", "union_tag_invalid"):
-        name = str(ctx.get("discriminator", "")).strip("'")
-        field = f"{field}.{name}" if field else name
-        problem = "is required" if kind == "union_tag_not_found" else f"{ctx['tag']!r} is unknown"
-        allowed = ", ".join(LINES) if name == "line" else _choices(str(ctx.get("expected_tags")))
-    elif kind in ("literal_error", "enum"):
-        problem, allowed = f"{shown} is not an allowed value", _choices(str(ctx.get("expected")))
-    elif kind.startswith("int_"):
-        problem, allowed = f"{shown} is not a whole number", "a whole number"
-    elif kind.startswith(("decimal_", "float_")) and kind != "decimal_max_places":
-        problem, allowed = f"{shown} is not a number", "a number"
-    elif kind == "decimal_max_places":
-        problem = f"{shown} has too many decimals"
-        allowed = f"at most {ctx.get('decimal_places')} decimals"
-    elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        bound = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
-        key = next(k for k in bound if k in ctx)
-        problem, allowed = f"{shown} is out of range", f"{bound[key]} {ctx[key]}"
-    elif kind.startswith("bool_"):
-        problem, allowed = f"{shown} is not true or false", "true or false"
-    elif kind.startswith(("date_", "datetime_")):
-        problem, allowed = f"{shown} is not a date", "a date as YYYY-MM-DD"
-    elif kind == "string_type":
-        problem, allowed = f"{shown} is not text", "text"
-    elif kind == "string_pattern_mismatch":
-        pattern = str(ctx.get("pattern"))
-        problem, allowed = f"{shown} is not in the expected form", PATTERNS.get(pattern, pattern)
-    elif kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
-        things = "characters" if kind.startswith("string") else "items"
-        low, high = ctx.get("min_length"), ctx.get("max_length")
-        problem = "is too short" if "short" in kind else "is too long"
-        allowed = f"at least {low} {things}" if low is not None else f"at most {high} {things}"
-    elif kind == "list_type":
-        problem, allowed = "must be a list", "a list"
-    elif kind in ("model_type", "model_attributes_type", "dict_type"):
-        problem = "must be an object with named fields"
-    elif kind == "json_invalid":
-        field, problem = "body", f"is not valid JSON: {ctx.get('error', '')}".rstrip(": ")
-    elif kind == "value_error":
-        problem = problem.removeprefix("Value error, ")
-    return FieldError(field=field or "body", problem=problem, allowed=allowed)
+    p = field_problem(error, PATTERNS)
+    return FieldError(field=p.field, problem=p.problem, allowed=p.allowed)
 
 
 # --- wiring -----------------------------------------------------------------------------------
 
 
 async def _rateshop_error(request: Request, exc: Exception) -> Response:
-    return respond(*body_of(exc))
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, CarrierKeyRejected) else None
+    return respond(*body_of(exc), headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

@@ -12,6 +12,7 @@ from rateshop.compare.market import Market
 from rateshop.compare.service import Comparison, compare, request_facts
 from rateshop.config import settings
 from rateshop.rating.library import Library
+from rateshop.risk.problems import read_risk
 
 
 @cache
@@ -21,7 +22,12 @@ def load_market(manuals: Path, market: Path) -> tuple[Library, Market]:
 
 
 def compare_risk(risk: Mapping[str, Any], deadline: float = 10.0) -> Comparison:
-    """Compare ``risk`` against every carrier of the configured market (``RATESHOP_MANUALS``)."""
+    """Compare ``risk`` against every carrier of the configured market (``RATESHOP_MANUALS``).
+
+    The risk is checked against its line's question set first, as the API checks it:
+    :class:`~rateshop.errors.RiskError` names each field that is wrong.
+    """
+    risk = read_risk(risk)
     conf = settings()
     library, market = load_market(conf.manuals.resolve(), conf.market.resolve())
     line, state, _ = request_facts(risk)

@@ -17,8 +17,7 @@ from rateshop.compare.nearest import Substitution
 from rateshop.compare.ranking import Ranking, Standing, admits, order
 from rateshop.errors import CarrierError, CarrierTimeout, FieldProblem, RateshopError, RiskError
 from rateshop.rating.quote import Decline, Quote
-
-LINES = ("auto", "home", "life", "health")
+from rateshop.risk.questions import LINES
 
 
 @dataclass

@@ -13,22 +13,75 @@ Unknown fields are refused: a misspelt rating fact silently ignored would be a w
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from rateshop.errors import FieldProblem, RiskError
+from rateshop.risk import consistency as check
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 ZIP_PATTERN = r"^[0-9]{5}$"
 STATE_PATTERN = r"^[A-Za-z]{2}$"
 # The youngest age at which any state licenses a driver (a learner's permit).
 YOUNGEST_LICENCE_AGE = 14
+# Real applications ask for the incidents and claims of the last few years: 20 is far beyond any
+# real record, and bounds what one risk may cost every carrier that rates it.
+MOST_INCIDENTS = 20
+MOST_CLAIMS = 20
+# Text that is shown, never rated (a vehicle's make and model).
+LONGEST_TEXT = 60
+# The years a question set's dates may fall in: anything else is a typing mistake.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
+
+
+def _date_text(value: object) -> object:
+    """Dates come as ``YYYY-MM-DD`` text (or a date); pydantic would read a number as a timestamp."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a valid date")
+
+
+def _in_years(value: dt.date) -> dt.date:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "Date should be in the years {earliest} to {latest}",
+            {"earliest": EARLIEST_YEAR, "latest": LATEST_YEAR},
+        )
+    return value
+
+
+def _plain_text(value: str) -> str:
+    """Text a person typed: printable characters, no lone surrogates (they cannot be stored)."""
+    for char in value:
+        if "\ud800" <= char <= "\udfff" or (not char.isprintable() and char != " "):
+            raise ValueError(f"contains a character that is not printable text ({char!r})")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_in_years)]
+Bool = StrictBool
+Int = StrictInt
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=LONGEST_TEXT), AfterValidator(_plain_text)
+]
 
 Zip = Annotated[str, StringConstraints(pattern=ZIP_PATTERN), Field(examples=["78745"])]
 StateCode = Annotated[
@@ -37,6 +90,7 @@ StateCode = Annotated[
     Field(description="Two-letter state code; picks the manuals.", examples=["TX"]),
 ]
 LineName = Literal["auto", "home", "life", "health"]
+LINES: tuple[LineName, ...] = ("auto", "home", "life", "health")
 PaymentPlan = Literal["installments", "paid_in_full", "eft"]
 SplitLimit = Literal["15/30", "25/50", "30/60", "50/100", "100/300", "250/500"]
 
@@ -51,7 +105,20 @@ class RiskBase(RiskPart):
     """What every risk says besides its rating facts: the state and the effective date."""
 
     state: StateCode
-    effective_date: dt.date = Field(description="The date cover starts; picks manual versions.")
+    effective_date: Date = Field(description="The date cover starts; picks manual versions.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RiskBase:
+        # RiskError is not a ValueError: pydantic lets it through whole, with each field named,
+        # instead of folding it into one message about the whole body.
+        problems = self.problems()
+        if problems:
+            raise RiskError(problems)
+        return self
+
+    def problems(self) -> list[FieldProblem]:
+        """What is wrong across fields (each field alone is valid); none for a sound risk."""
+        return []
 
     def facts(self) -> dict[str, Any]:
         """The risk as JSON data, only the fields sent: what carriers rate and the store keeps.
@@ -75,21 +142,25 @@ class Incident(RiskPart):
         "dwi",
         "comprehensive_claim",
     ]
-    date: dt.date
+    date: Date
 
 
 class Driver(RiskPart):
-    birth_date: dt.date
+    birth_date: Date
     gender: Literal["male", "female", "nonbinary"] | None = Field(
         default=None,
         description="Not read in states that forbid it as a rating factor (CA); required elsewhere.",
     )
     marital_status: Literal["single", "married", "divorced", "widowed"]
-    licensed_date: dt.date = Field(description="Date first licensed.")
+    licensed_date: Date = Field(description="Date first licensed.")
     licence_status: Literal["valid", "permit", "suspended", "none"] = "valid"
-    good_student: bool = False
-    defensive_driving: bool = Field(default=False, description="A course in the last 3 years.")
-    incidents: list[Incident] = Field(default_factory=list)
+    good_student: Bool = False
+    defensive_driving: Bool = Field(default=False, description="A course in the last 3 years.")
+    incidents: list[Incident] = Field(
+        default_factory=list,
+        max_length=MOST_INCIDENTS,
+        description="Violations, accidents and claims of about the last 10 years.",
+    )
 
     @field_validator("licensed_date")
     @classmethod
@@ -109,15 +180,15 @@ class Driver(RiskPart):
 
 
 class Vehicle(RiskPart):
-    model_year: int = Field(ge=1981, le=2027)
-    make: str | None = Field(default=None, description="Shown, not rated.")
-    model: str | None = Field(default=None, description="Shown, not rated.")
-    symbol: int = Field(ge=1, le=27, description="The vehicle rating symbol.")
+    model_year: Int = Field(ge=1981, le=2027)
+    make: Text | None = Field(default=None, description="Shown, not rated.")
+    model: Text | None = Field(default=None, description="Shown, not rated.")
+    symbol: Int = Field(ge=1, le=27, description="The vehicle rating symbol.")
     use: Literal["pleasure", "commute", "business"]
-    annual_miles: int = Field(ge=0, le=100_000)
+    annual_miles: Int = Field(ge=0, le=100_000)
     garaging_zip: Zip
     ownership: Literal["owned", "financed", "leased"] = "owned"
-    principal_driver: int = Field(
+    principal_driver: Int = Field(
         default=1, ge=1, le=6, description="The number (1, 2 …) of the driver who drives it most."
     )
 
@@ -163,13 +234,37 @@ class AutoRisk(RiskBase):
 
     line: Literal["auto"]
     payment_plan: PaymentPlan = "installments"
-    paperless: bool = False
-    homeowner: bool = False
-    multi_policy: bool = Field(default=False, description="Bundles home or renters cover.")
-    prior_insurance_months: int = Field(default=0, ge=0, le=600)
+    paperless: Bool = False
+    homeowner: Bool = False
+    multi_policy: Bool = Field(default=False, description="Bundles home or renters cover.")
+    prior_insurance_months: Int = Field(default=0, ge=0, le=600)
     drivers: list[Driver] = Field(min_length=1, max_length=6)
     vehicles: list[Vehicle] = Field(min_length=1, max_length=6)
     coverages: AutoCoverages
+
+    def problems(self) -> list[FieldProblem]:
+        on = self.effective_date
+        problems: list[FieldProblem] = []
+        for i, d in enumerate(self.drivers):
+            problems += check.born(f"drivers[{i}].birth_date", d.birth_date, on)
+            problems += check.not_after(
+                f"drivers[{i}].licensed_date", d.licensed_date, on, "a licence not yet held"
+            )
+            problems += check.history(
+                f"drivers[{i}].incidents", d.incidents, on, d.birth_date, "an incident"
+            )
+        problems += check.references(
+            "vehicles[{i}].principal_driver",
+            (v.principal_driver for v in self.vehicles),
+            len(self.drivers),
+            "driver",
+        )
+        for i, v in enumerate(self.vehicles):
+            if v.model_year > on.year + 1:
+                problem = f"{v.model_year} is not yet sold on the effective date"
+                allowed = f"{on.year + 1} at the latest"
+                problems.append(FieldProblem(f"vehicles[{i}].model_year", problem, allowed))
+        return problems
 
 
 # --- home -------------------------------------------------------------------------------------
@@ -177,7 +272,7 @@ class AutoRisk(RiskBase):
 
 class Claim(RiskPart):
     kind: Literal["fire", "water", "wind_hail", "theft", "liability", "other"]
-    date: dt.date
+    date: Date
 
 
 class HomeRisk(RiskBase):
@@ -187,26 +282,49 @@ class HomeRisk(RiskBase):
     form: Literal["HO3", "HO4", "HO6"]
     zip: Zip
     construction: Literal["frame", "masonry", "masonry_veneer", "fire_resistive"] = "frame"
-    year_built: int = Field(ge=1800, le=2027)
-    roof_year: int = Field(default=0, ge=0, le=2027, description="0 = unknown or not applicable.")
+    year_built: Int = Field(ge=1800, le=2027)
+    roof_year: Int = Field(default=0, ge=0, le=2027, description="0 = unknown or not applicable.")
     roof_type: Literal["asphalt", "metal", "tile", "slate", "wood_shake", "flat"] = "asphalt"
-    protection_class: int = Field(ge=1, le=10)
-    distance_to_coast_miles: Decimal = Field(default=Decimal("50.0"), ge=0, decimal_places=1)
-    coverage_a: int = Field(default=0, ge=0, description="Dwelling amount (0 for HO4).")
-    coverage_c: int = Field(ge=0, description="Personal property amount.")
+    protection_class: Int = Field(ge=1, le=10)
+    distance_to_coast_miles: Decimal = Field(
+        default=Decimal("50.0"), ge=0, le=5000, decimal_places=1
+    )
+    coverage_a: Int = Field(
+        default=0, ge=0, le=50_000_000, description="Dwelling amount (0 for HO4)."
+    )
+    coverage_c: Int = Field(ge=0, le=50_000_000, description="Personal property amount.")
     liability_limit: Literal[100000, 300000, 500000] = 300000
     deductible: Literal[500, 1000, 2500, 5000] = 1000
     wind_hail_deductible_pct: Literal[0, 1, 2, 5] = Field(
         default=0, description="0 = the same as `deductible`."
     )
-    claims: list[Claim] = Field(default_factory=list)
-    burglar_alarm: bool = False
-    fire_alarm: bool = False
-    sprinklers: bool = False
-    multi_policy: bool = Field(default=False, description="Bundles auto cover.")
-    scheduled_jewelry: int = Field(default=0, ge=0, description="Amount scheduled (0 = none).")
+    claims: list[Claim] = Field(
+        default_factory=list,
+        max_length=MOST_CLAIMS,
+        description="Claims of about the last 10 years.",
+    )
+    burglar_alarm: Bool = False
+    fire_alarm: Bool = False
+    sprinklers: Bool = False
+    multi_policy: Bool = Field(default=False, description="Bundles auto cover.")
+    scheduled_jewelry: Int = Field(
+        default=0, ge=0, le=10_000_000, description="Amount scheduled (0 = none)."
+    )
     payment_plan: PaymentPlan = "installments"
-    paperless: bool = False
+    paperless: Bool = False
+
+    def problems(self) -> list[FieldProblem]:
+        on = self.effective_date
+        since = check.years_before(on, check.OLDEST_AGE)
+        problems = check.history("claims", self.claims, on, since, "a claim")
+        if self.year_built > on.year + 1:
+            problem = f"{self.year_built} is after the effective date"
+            problems.append(FieldProblem("year_built", problem, f"{on.year + 1} at the latest"))
+        if self.roof_year and not self.year_built <= self.roof_year <= on.year + 1:
+            problem = f"{self.roof_year} is not between the year built and the effective date"
+            allowed = f"{self.year_built} to {on.year + 1}, or 0 if unknown"
+            problems.append(FieldProblem("roof_year", problem, allowed))
+        return problems
 
 
 # --- life and health --------------------------------------------------------------------------
@@ -216,19 +334,22 @@ class LifeRisk(RiskBase):
     """Level term life."""
 
     line: Literal["life"]
-    birth_date: dt.date
+    birth_date: Date
     sex: Literal["male", "female"]
-    tobacco: bool = False
+    tobacco: Bool = False
     health_class: Literal["preferred_plus", "preferred", "standard_plus", "standard"] = "standard"
-    face_amount: int = Field(ge=100_000, le=5_000_000)
+    face_amount: Int = Field(ge=100_000, le=5_000_000)
     term_years: Literal[10, 15, 20, 30]
     payment_mode: Literal["annual", "monthly"] = "annual"
+
+    def problems(self) -> list[FieldProblem]:
+        return check.born("birth_date", self.birth_date, self.effective_date)
 
 
 class Member(RiskPart):
     relationship: Literal["self", "spouse", "child"]
-    birth_date: dt.date
-    tobacco: bool = False
+    birth_date: Date
+    tobacco: Bool = False
 
 
 class HealthRisk(RiskBase):
@@ -238,6 +359,13 @@ class HealthRisk(RiskBase):
     zip: Zip = Field(description="The rating area comes from it.")
     metal_tier: Literal["catastrophic", "bronze", "silver", "gold", "platinum"]
     members: list[Member] = Field(min_length=1, max_length=10)
+
+    def problems(self) -> list[FieldProblem]:
+        problems: list[FieldProblem] = []
+        for i, m in enumerate(self.members):
+            problems += check.born(f"members[{i}].birth_date", m.birth_date, self.effective_date)
+        kinds = [m.relationship for m in self.members]
+        return problems + check.at_most_one("members", kinds, ("self", "spouse"))
 
 
 Risk = Annotated[
