@@ -107,7 +107,7 @@ def test_a_risk_no_carrier_can_read_is_refused_before_the_stream_starts(api: Cli
 def test_a_failure_after_the_stream_began_is_a_last_error_event(
     api: Client, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def failing_save(*args: object) -> str:
+    def failing_save(*args: object, **kwargs: object) -> str:
         raise StoreFailure("the database failed: OperationalError: server at 10.1.2.3 closed")
 
     monkeypatch.setattr(runtime(server).store, "save", failing_save)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from storekit import SECRET, Compared, raw
+from storekit import OWNER, SECRET, Compared, raw
 
 from rateshop.store import Accounts, ComparisonNotFound, Store
 from rateshop.store.accounts import (
@@ -97,11 +97,11 @@ def test_each_agent_sees_and_searches_their_own_comparisons(
 ) -> None:
     ana = accounts.create_user("ana", PASSWORD, "agent")
     bob = accounts.create_user("bob", PASSWORD, "agent")
-    auto_ref = timed_store.save(auto.comparison, auto.risk)
+    auto_ref = timed_store.save(auto.comparison, auto.risk, owner_key=OWNER)
     clock.now += dt.timedelta(days=1)
-    life_ref = timed_store.save(life.comparison, life.risk)
-    bobs = timed_store.save(auto.comparison, auto.risk)
-    timed_store.save(auto.comparison, auto.risk)  # a shopper's: nobody's
+    life_ref = timed_store.save(life.comparison, life.risk, owner_key=OWNER)
+    bobs = timed_store.save(auto.comparison, auto.risk, owner_key=OWNER)
+    timed_store.save(auto.comparison, auto.risk, owner_key=OWNER)  # a shopper's: nobody's
     accounts.link(auto_ref, ana)
     accounts.link(life_ref, ana)
     accounts.link(bobs, bob)
@@ -127,9 +127,9 @@ def test_notes_go_with_their_comparison_on_delete_and_purge(
     accounts: Accounts, timed_store: Store, clock: Clock, database_url: str, auto: Compared
 ) -> None:
     ana = accounts.create_user("ana", PASSWORD, "agent")
-    old = timed_store.save(auto.comparison, auto.risk)
+    old = timed_store.save(auto.comparison, auto.risk, owner_key=OWNER)
     clock.now += dt.timedelta(days=20)
-    deleted = timed_store.save(auto.comparison, auto.risk)
+    deleted = timed_store.save(auto.comparison, auto.risk, owner_key=OWNER)
     for ref in (old, deleted):
         accounts.link(ref, ana)
         accounts.add_note(ref, ana, f"  called back about {ref[:4]} ")
@@ -138,7 +138,7 @@ def test_notes_go_with_their_comparison_on_delete_and_purge(
     with pytest.raises(InvalidAccount):
         accounts.add_note(old, ana, "   ")
 
-    timed_store.delete(deleted)
+    timed_store.delete(deleted, owner_key=OWNER)
     clock.now += dt.timedelta(days=15)  # `old` is now 35 days old, beyond the 30 kept
     assert timed_store.purge() == 1
     with pytest.raises(ComparisonNotFound):
