@@ -43,6 +43,9 @@ def app_settings(database: Path, manuals: Path = ROOT / "manuals") -> Settings:
         dev_mode=False,
         manuals=manuals,
         market=ROOT / "market",
+        # The tests make many requests from one address; the limits have tests of their own.
+        rate_limit_compare="100000/minute",
+        rate_limit_read="100000/minute",
     )
 
 

@@ -17,8 +17,10 @@ here and only here::
     │   └── StoreFailure                  503
     ├── UnknownCarrier (this module)      404
     ├── CarrierKeyRejected (this module)  401  a carrier's own routes need its key
+    ├── RequestTooLarge (this module)     413  a body over the size accepted
     └── InvalidParameter (this module)    422  errors: the parameter, its problem, what is allowed
     request validation (pydantic)         422  errors: each field, problem, allowed
+    too many requests (api.guards)        429  with Retry-After
     HTTP errors of the router             their own status (404 unknown path, 405 …)
     any other exception                   500  a generic message and an incident id; logged here
 
@@ -79,6 +81,14 @@ class InvalidParameter(RateshopError):
         super().__init__(str(problem))
 
 
+class RequestTooLarge(RateshopError):
+    """A request body is larger than this service accepts (see :mod:`rateshop.api.guards`)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"the request body is larger than the {limit:,} bytes accepted")
+
+
 class CarrierKeyRejected(RateshopError):
     """A carrier's own route was called without that carrier's key (or with a wrong one)."""
 
@@ -98,6 +108,7 @@ STATUS: Mapping[type[Exception], int] = {
     UnknownCarrier: 404,
     OwnerKeyRejected: 403,
     CarrierKeyRejected: 401,
+    RequestTooLarge: 413,
     CarrierTimeout: 504,
     CarrierError: 502,
     StoreFailure: 503,
@@ -109,7 +120,9 @@ KIND = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    413: "too_large",
     422: "invalid_request",
+    429: "rate_limited",
     500: "internal_error",
     502: "carrier_error",
     503: "unavailable",

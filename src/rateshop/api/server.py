@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import os
+from typing import Any
 
 import uvicorn
 
@@ -54,4 +56,21 @@ def serve(host: str, port: int, workers: int, settings: Settings) -> None:
         # Worker processes read their settings from the environment, like any other run.
         os.environ["RATESHOP_DEV_MODE"] = "1"
     upgrade(settings.database_url)
-    uvicorn.run(APP, factory=True, host=host, port=port, workers=workers)
+    # uvicorn's own access log writes each request's path, and a path can hold a comparison's
+    # reference (a secret): rateshop.api.guards.AccessLog logs the route's template instead.
+    uvicorn.run(
+        APP,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=log_config(),
+    )
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with rateshop's own loggers (errors, the access log) written beside it."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["rateshop"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
