@@ -287,7 +287,7 @@ def test_only_the_browser_that_made_a_comparison_may_share_details_or_delete_it(
         expect(stranger.locator("#delete-comparison")).to_have_count(0)
         stranger.goto(f"/c/{ref}/contact/{carrier}")
         expect(stranger.get_by_role("heading", name="Not your comparison")).to_be_visible()
-        token = stranger.request.get(f"{web.url}/c/{ref}").text()
+        token = stranger.request.get(f"{web.url}/login").text()
         csrf = re.search(r'name="csrf" value="([^"]+)"', token)
         form = {"csrf": csrf.group(1) if csrf else "", "consent": "yes", "email": "m@example.org"}
         for action in (f"/c/{ref}/delete", f"/c/{ref}/contact/{carrier}"):
