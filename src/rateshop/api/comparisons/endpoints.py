@@ -73,7 +73,9 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
         "description": (
             "Server-Sent Events: one `answer` event per carrier as it answers (an `AnswerOut`), "
             "then `done` (a `StreamDone`) once the comparison is stored; a failure after the "
-            "stream began is a last `error` event (an `ErrorBody` with its `status`)."
+            "stream began is a last `error` event (an `ErrorBody` with its `status`). A client "
+            "that leaves before the last answer stops the comparison: nothing is stored, and no "
+            "reference was given."
         ),
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },

@@ -212,7 +212,10 @@ async def stream_and_store(
     """An ``answer`` event per carrier as it answers, then ``done`` with the stored ref and ranking.
 
     The response is under way by then, so a failure becomes a last ``error`` event with the status
-    and body a plain request would have had.
+    and body a plain request would have had. A client that leaves cancels this generator where it
+    waits, so a comparison is stored only if every answer came while the client was there (it
+    may leave during the save itself, a few milliseconds: then a comparison is kept that nobody
+    holds the reference of, until the retention purge).
     """
     answers: list[Answer] = []
     made: dict[int, dict[str, Any]] = {}  # each answer made into data once: sent, then stored
