@@ -254,9 +254,9 @@ def quote(
     risk = _read_risk(risk_file)
     conf = settings()
     try:
+        risk = read_risk(risk)  # before the market loads: a bad risk is told at once
         library = Library.load(conf.manuals)
         market = Market.load(conf.market)
-        risk = read_risk(risk)
         line, state, _ = request_facts(risk)
         connectors = manual_connectors(library, line, state)
         compared = compare(risk, connectors, market)
