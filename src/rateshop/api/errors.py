@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -44,7 +45,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rateshop.api.comparisons.schemas import EMAIL_PATTERN, PHONE_PATTERN
@@ -349,12 +349,25 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def _methods_of(request: Request) -> list[str]:
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return sorted(methods)
+    """The methods the app's OpenAPI document lists for the request's path.
+
+    A literal path wins over a template that also matches it: ``/comparisons/stream`` is the
+    stream's (POST), not a comparison named ``stream`` (GET, DELETE). A path the document does
+    not list (a web page) gets none here, and keeps the router's own ``Allow``.
+    """
+    paths: Mapping[str, Mapping[str, Any]] = request.app.openapi().get("paths", {})
+    found: list[tuple[int, str]] = []
+    for template in paths:
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            found.append((template.count("{"), template))
+    if not found:
+        return []
+    _, best = min(found)
+    return [m.upper() for m in paths[best] if m.upper() in _METHODS]
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 # --- JSON bodies ------------------------------------------------------------------------------
