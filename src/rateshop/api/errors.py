@@ -407,7 +407,11 @@ def json_problem(body: bytes) -> FieldError | None:
         if isinstance(value, dict):
             if len(where) >= MAX_DEPTH:
                 return FieldError(field="body", problem=deep)
-            stack.extend((key, where) for key in value)
+            # Names first: a path naming a bad name could not be written in the answer.
+            for key in value:
+                problem = _text_problem(key)
+                if problem is not None:
+                    return FieldError(field=_path(where) or "body", problem=f"a name {problem}")
             stack.extend((item, (*where, key)) for key, item in value.items())
         elif isinstance(value, list):
             if len(where) >= MAX_DEPTH:
