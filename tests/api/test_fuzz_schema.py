@@ -311,8 +311,14 @@ def test_a_body_over_the_limit_is_a_413_in_the_error_body(client: Client) -> Non
     assert reply.status == 413
     assert reply.json == {
         "error": "too_large",
-        "message": f"the body is over at most {MAX_BODY_BYTES} bytes",
-        "errors": [],
+        "message": f"body: is larger than {MAX_BODY_BYTES} bytes",
+        "errors": [
+            {
+                "field": "body",
+                "problem": f"is larger than {MAX_BODY_BYTES} bytes",
+                "allowed": f"at most {MAX_BODY_BYTES} bytes",
+            }
+        ],
     }
 
 

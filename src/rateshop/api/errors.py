@@ -336,10 +336,6 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status, headers = exc.status_code, dict(exc.headers or {})
-    if status == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
-        # FastAPI's own "error parsing the body": the body guard reads bodies first, so only a
-        # body it did not look at comes here; it is the same mistake and gets the same answer.
-        return respond(422, unreadable("cannot be read as JSON"))
     if status == 405:
         # The router names the methods of the first route matching the path only; a path served
         # by several routes (GET and DELETE of one comparison) allows all of theirs.
@@ -379,6 +375,18 @@ def unreadable(problem: str, field: str = "body") -> ErrorBody:
         error=KIND[422],
         message=f"{field}: {problem}",
         errors=[FieldError(field=field, problem=problem, allowed="a JSON object in UTF-8")],
+    )
+
+
+def too_large() -> ErrorBody:
+    """The 413 body for a request body over :data:`MAX_BODY_BYTES`."""
+    problem = f"is larger than {MAX_BODY_BYTES} bytes"
+    return ErrorBody(
+        error=KIND[413],
+        message=f"body: {problem}",
+        errors=[
+            FieldError(field="body", problem=problem, allowed=f"at most {MAX_BODY_BYTES} bytes")
+        ],
     )
 
 
@@ -473,9 +481,7 @@ class BodyGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_BODY_BYTES:
-                limit = f"at most {MAX_BODY_BYTES} bytes"
-                body = ErrorBody(error=KIND[413], message=f"the body is over {limit}")
-                await respond(413, body, {"Connection": "close"})(scope, receive, send)
+                await respond(413, too_large(), {"Connection": "close"})(scope, receive, send)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
