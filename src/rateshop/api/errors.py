@@ -14,23 +14,32 @@ here and only here::
     │   ├── OwnerKeyRejected              403
     │   ├── CarrierNotInComparison        422  errors: the carrier field, the carriers allowed
     │   ├── InvalidContact                422
-    │   └── StoreFailure                  503
+    │   └── StoreFailure                  503  Retry-After
+    │       └── StoreFull                 503  Retry-After, its own word and message
     ├── UnknownCarrier (this module)      404
     ├── CarrierKeyRejected (this module)  401  a carrier's own routes need its key
     ├── RequestTooLarge (this module)     413  a body over the size accepted
     └── InvalidParameter (this module)    422  errors: the parameter, its problem, what is allowed
+    a JSON body that cannot be read       422  errors: ``body``: not UTF-8, not JSON, nested too
+                                               deep, a lone surrogate or a NUL in a string
+    a JSON body over MAX_BODY_BYTES       413
     request validation (pydantic)         422  errors: each field, problem, allowed
     too many requests (api.guards)        429  with Retry-After
-    HTTP errors of the router             their own status (404 unknown path, 405 …)
+    HTTP errors of the router             their own status (404 unknown path, 405 with every
+                                               method of the path in Allow …)
     any other exception                   500  a generic message and an incident id; logged here
 
-Every error body has the same shape (:class:`ErrorBody`). Messages of 5xx answers are generic:
-the details, which may name database internals, go to the server's log with the incident id.
+Every error body has the same shape (:class:`ErrorBody`), every 503 says in ``Retry-After`` when
+to try again. Messages of 5xx answers are generic (a full store excepted, which names no
+internals): the details, which may name database internals, go to the server's log with the
+incident id.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -60,6 +69,7 @@ from rateshop.store.errors import (
     InvalidContact,
     OwnerKeyRejected,
     StoreFailure,
+    StoreFull,
 )
 
 log = logging.getLogger(__name__)
@@ -116,6 +126,7 @@ STATUS: Mapping[type[Exception], int] = {
 
 # The ``error`` word of a body, by status: stable words a client can branch on.
 KIND = {
+    400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
@@ -129,7 +140,23 @@ KIND = {
     504: "carrier_timeout",
 }
 
+# Words more precise than the status's, for errors a client may want to tell apart.
+KIND_OF: Mapping[type[Exception], str] = {StoreFull: "store_full"}
+
 GENERIC = "the server could not answer this request; the error is logged"
+# A full store is the operator's to fix, but the client should know it is no passing fault.
+FULL = "the store is full: nothing was saved; try again later"
+
+# Seconds a client should wait before trying again after a 503: long enough for a database
+# restart or a failover to finish, short enough that a shopper retrying by hand is not kept waiting.
+RETRY_AFTER_SECONDS = 5
+
+# A risk is a few KB and a household of every line under 20 KB: a JSON body is refused well
+# before it could cost real memory to read.
+MAX_BODY_BYTES = 1 << 20
+# A risk nests four levels deep; a household six. Deeper JSON is junk, and refusing it early
+# keeps the parser and the validators far from Python's recursion limit.
+MAX_DEPTH = 32
 
 
 class FieldError(BaseModel):
@@ -156,6 +183,16 @@ class ErrorBody(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "The request has problems, each named by field."},
     500: {"model": ErrorBody, "description": "Internal error: a generic message, never a trace."},
+    503: {
+        "model": ErrorBody,
+        "description": "The store is unavailable or full: try again after `Retry-After` seconds.",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {"type": "integer"},
+            }
+        },
+    },
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No comparison has this reference."}
@@ -176,14 +213,23 @@ def status_of(exc: Exception) -> int:
     return 500
 
 
+def kind_of(exc: Exception, status: int) -> str:
+    """The ``error`` word answering ``exc``: its own (:data:`KIND_OF`) or its status's."""
+    for cls in type(exc).__mro__:
+        if cls in KIND_OF:
+            return KIND_OF[cls]
+    return KIND.get(status, "error")
+
+
 def body_of(exc: Exception) -> tuple[int, ErrorBody]:
     """The status and body answering ``exc``; 5xx are logged with an incident id."""
     status = status_of(exc)
-    kind = KIND.get(status, "error")
+    kind = kind_of(exc, status)
     if status >= 500:
         incident = secrets.token_hex(6)
         log.error("incident %s: %s: %s", incident, type(exc).__name__, exc, exc_info=exc)
-        return status, ErrorBody(error=kind, message=GENERIC, incident=incident)
+        message = FULL if isinstance(exc, StoreFull) else GENERIC
+        return status, ErrorBody(error=kind, message=message, incident=incident)
     return status, ErrorBody(error=kind, message=str(exc), errors=_fields_of(exc))
 
 
@@ -204,8 +250,11 @@ def _fields_of(exc: Exception) -> list[FieldError]:
 
 
 def respond(status: int, body: ErrorBody, headers: Mapping[str, str] | None = None) -> Response:
-    """The JSON answer for an error body."""
-    return JSONResponse(body.model_dump(exclude_none=True), status, headers=headers)
+    """The JSON answer for an error body; a 503 always says when to try again."""
+    sent = dict(headers or {})
+    if status == 503:
+        sent.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+    return JSONResponse(body.model_dump(exclude_none=True), status, headers=sent)
 
 
 # --- request validation -----------------------------------------------------------------------
@@ -241,8 +290,175 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    kind = KIND.get(exc.status_code, "error")
-    return respond(exc.status_code, ErrorBody(error=kind, message=str(exc.detail)), exc.headers)
+    status, headers = exc.status_code, dict(exc.headers or {})
+    if status == 405:
+        # The router names the methods of the first route matching the path only; a path served
+        # by several routes (GET and DELETE of one comparison) allows all of theirs.
+        headers["Allow"] = ", ".join(_methods_of(request)) or headers.get("Allow", "")
+    kind = KIND.get(status, "error")
+    return respond(status, ErrorBody(error=kind, message=str(exc.detail)), headers)
+
+
+def _methods_of(request: Request) -> list[str]:
+    """The methods the app's OpenAPI document lists for the request's path.
+
+    A literal path wins over a template that also matches it: ``/comparisons/stream`` is the
+    stream's (POST), not a comparison named ``stream`` (GET, DELETE). A path the document does
+    not list (a web page) gets none here, and keeps the router's own ``Allow``.
+    """
+    paths: Mapping[str, Mapping[str, Any]] = request.app.openapi().get("paths", {})
+    found: list[tuple[int, str]] = []
+    for template in paths:
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            found.append((template.count("{"), template))
+    if not found:
+        return []
+    _, best = min(found)
+    return [m.upper() for m in paths[best] if m.upper() in _METHODS]
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+# --- JSON bodies ------------------------------------------------------------------------------
+
+
+def unreadable(problem: str, field: str = "body") -> ErrorBody:
+    """The 422 body for a request body that cannot be read as the JSON of a request."""
+    return ErrorBody(
+        error=KIND[422],
+        message=f"{field}: {problem}",
+        errors=[FieldError(field=field, problem=problem, allowed="a JSON object in UTF-8")],
+    )
+
+
+def too_large() -> ErrorBody:
+    """The 413 body for a request body over :data:`MAX_BODY_BYTES`."""
+    problem = f"is larger than {MAX_BODY_BYTES} bytes"
+    return ErrorBody(
+        error=KIND[413],
+        message=f"body: {problem}",
+        errors=[
+            FieldError(field="body", problem=problem, allowed=f"at most {MAX_BODY_BYTES} bytes")
+        ],
+    )
+
+
+def json_problem(body: bytes) -> FieldError | None:
+    """What makes ``body`` unreadable as a request's JSON, or None if nothing does.
+
+    Beyond what the parser refuses: nesting deeper than :data:`MAX_DEPTH`, and strings holding a
+    lone surrogate (``"\\ud800"``, which no UTF-8 text can carry, so no answer could echo it) or a
+    NUL (which PostgreSQL cannot store in text); those name the string's field.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return FieldError(field="body", problem=f"is not UTF-8 text (byte {exc.start})")
+    deep = f"nests more than {MAX_DEPTH} levels deep"
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        return FieldError(field="body", problem=deep)
+    except json.JSONDecodeError as exc:
+        return FieldError(field="body", problem=f"is not valid JSON: {exc}")
+    # One pass over every value, without recursion: the depth is the point being checked.
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            if len(where) >= MAX_DEPTH:
+                return FieldError(field="body", problem=deep)
+            # Names first: a path naming a bad name could not be written in the answer.
+            for key in value:
+                problem = _text_problem(key)
+                if problem is not None:
+                    return FieldError(field=_path(where) or "body", problem=f"a name {problem}")
+            stack.extend((item, (*where, key)) for key, item in value.items())
+        elif isinstance(value, list):
+            if len(where) >= MAX_DEPTH:
+                return FieldError(field="body", problem=deep)
+            stack.extend((item, (*where, i)) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            problem = _text_problem(value)
+            if problem is not None:
+                return FieldError(field=_path(where) or "body", problem=problem)
+    return None
+
+
+def _text_problem(value: str) -> str | None:
+    if "\x00" in value:
+        return "holds a NUL character (\\u0000), which is not text"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "holds a lone surrogate (\\ud800-\\udfff), which is not text"
+    return None
+
+
+def _reads_json(scope: Scope) -> bool:
+    """Whether FastAPI would read this request's body as JSON (no content type counts as JSON)."""
+    if scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
+        return False
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            kind = bytes(value).split(b";")[0].strip().lower()
+            return kind == b"application/json" or kind.endswith(b"+json")
+    return True
+
+
+class BodyGuard:
+    """Reads a JSON request body before the app does and refuses what cannot be a request.
+
+    The app would answer a body that is not UTF-8 or nests thousands of levels with a bare 400,
+    and echo a lone surrogate into an answer no encoder can write (a 500). Here each is a 422
+    naming ``body``, and a body over :data:`MAX_BODY_BYTES` a 413, before any endpoint runs.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _reads_json(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                # The client went away before sending its body: the app hears of it as usual.
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                await respond(413, too_large(), {"Connection": "close"})(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        data = b"".join(chunks)
+        problem = json_problem(data) if data else None
+        if problem is not None:
+            await respond(422, unreadable(problem.problem, problem.field))(scope, receive, send)
+            return
+        first: Message = {"type": "http.request", "body": data, "more_body": False}
+        await self.app(scope, _replay([first], receive), send)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """``receive`` giving ``messages`` first, then the client's own (a disconnect, for a stream)."""
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed
 
 
 class CatchAll:
@@ -279,4 +495,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RateshopError, _rateshop_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    # Added last, so it runs first: nothing below it ever reads a body it refused.
     app.add_middleware(CatchAll)
+    app.add_middleware(BodyGuard)

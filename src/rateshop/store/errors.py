@@ -12,6 +12,7 @@
         ├── ContactUnreadable    stored contact details cannot be decrypted with the key in force
         ├── UnstorableComparison a comparison cannot be stored exactly (e.g. an amount below a cent)
         └── StoreFailure         the database failed; the failing call changed nothing
+            └── StoreFull        the database's disk (or its size limit) is full
 """
 
 from __future__ import annotations
@@ -79,3 +80,7 @@ class UnstorableComparison(StoreError):
 
 class StoreFailure(StoreError):
     """The database refused or failed the operation; nothing the call was doing was kept."""
+
+
+class StoreFull(StoreFailure):
+    """The database has no room left (a full disk or its size limit); nothing was written."""
