@@ -218,28 +218,7 @@ def test_the_command_line_never_shows_a_traceback(tmp_path: Path, case: str) -> 
     assert done.returncode in (0, 2)
 
 
-NOT_REFUSED = (
-    "rateshop quote with a risk every carrier refuses as bad input prints each carrier's "
-    "'No answer from … (bad_input)' line and exits 0; expected: 'the risk has problems' with "
-    "each field, and exit status 2, as for a risk refused before rating"
-)
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param("wrong type", marks=pytest.mark.xfail(strict=True, reason=NOT_REFUSED)),
-        pytest.param(
-            "lone surrogate",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="rateshop quote (and rateshop.compare) with a home risk whose zip is "
-                "'7874\\ud800' quotes every carrier and exits 0; the question set says 5 digits "
-                "(the API answers 422 for it); expected: zip named as a problem, exit status 2",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("case", ["wrong type", "lone surrogate"])
 def test_the_command_line_refuses_a_broken_risk_with_status_2(tmp_path: Path, case: str) -> None:
     done = _quote(case, tmp_path)
     assert done.returncode == 2, done.stdout[-500:]

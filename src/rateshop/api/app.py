@@ -14,7 +14,7 @@ from rateshop.api import echo, errors
 from rateshop.api.catalog.endpoints import router as catalog
 from rateshop.api.comparisons.endpoints import router as comparisons
 from rateshop.api.comparisons.schemas import StreamDone
-from rateshop.api.guards import AccessLog, BodyLimit, RateLimit
+from rateshop.api.guards import AccessLog, BodyGuard, RateLimit
 from rateshop.api.households.endpoints import router as households
 from rateshop.api.leads.endpoints import router as leads
 from rateshop.api.runtime import Runtime
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     # Added last, so they run first: the access log sees every answer, limits come before work.
     app.add_middleware(
-        BodyLimit, max_bytes=config.max_body_bytes, max_upload_bytes=config.max_upload_bytes
+        BodyGuard, max_bytes=config.max_body_bytes, max_upload_bytes=config.max_upload_bytes
     )
     app.add_middleware(RateLimit, settings=config)
     app.add_middleware(AccessLog)

@@ -18,11 +18,10 @@ here and only here::
     │       └── StoreFull                 503  Retry-After, its own word and message
     ├── UnknownCarrier (this module)      404
     ├── CarrierKeyRejected (this module)  401  a carrier's own routes need its key
-    ├── RequestTooLarge (this module)     413  a body over the size accepted
     └── InvalidParameter (this module)    422  errors: the parameter, its problem, what is allowed
     a JSON body that cannot be read       422  errors: ``body``: not UTF-8, not JSON, nested too
                                                deep, a lone surrogate or a NUL in a string
-    a JSON body over MAX_BODY_BYTES       413
+    a body over the size accepted         413  (api.guards)
     request validation (pydantic)         422  errors: each field, problem, allowed
     too many requests (api.guards)        429  with Retry-After
     HTTP errors of the router             their own status (404 unknown path, 405 with every
@@ -37,7 +36,6 @@ incident id.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import secrets
@@ -91,14 +89,6 @@ class InvalidParameter(RateshopError):
         super().__init__(str(problem))
 
 
-class RequestTooLarge(RateshopError):
-    """A request body is larger than this service accepts (see :mod:`rateshop.api.guards`)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        super().__init__(f"the request body is larger than the {limit:,} bytes accepted")
-
-
 class CarrierKeyRejected(RateshopError):
     """A carrier's own route was called without that carrier's key (or with a wrong one)."""
 
@@ -118,7 +108,6 @@ STATUS: Mapping[type[Exception], int] = {
     UnknownCarrier: 404,
     OwnerKeyRejected: 403,
     CarrierKeyRejected: 401,
-    RequestTooLarge: 413,
     CarrierTimeout: 504,
     CarrierError: 502,
     StoreFailure: 503,
@@ -150,13 +139,6 @@ FULL = "the store is full: nothing was saved; try again later"
 # Seconds a client should wait before trying again after a 503: long enough for a database
 # restart or a failover to finish, short enough that a shopper retrying by hand is not kept waiting.
 RETRY_AFTER_SECONDS = 5
-
-# A risk is a few KB and a household of every line under 20 KB: a JSON body is refused well
-# before it could cost real memory to read.
-MAX_BODY_BYTES = 1 << 20
-# A risk nests four levels deep; a household six. Deeper JSON is junk, and refusing it early
-# keeps the parser and the validators far from Python's recursion limit.
-MAX_DEPTH = 32
 
 
 class FieldError(BaseModel):
@@ -321,146 +303,6 @@ def _methods_of(request: Request) -> list[str]:
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
-# --- JSON bodies ------------------------------------------------------------------------------
-
-
-def unreadable(problem: str, field: str = "body") -> ErrorBody:
-    """The 422 body for a request body that cannot be read as the JSON of a request."""
-    return ErrorBody(
-        error=KIND[422],
-        message=f"{field}: {problem}",
-        errors=[FieldError(field=field, problem=problem, allowed="a JSON object in UTF-8")],
-    )
-
-
-def too_large() -> ErrorBody:
-    """The 413 body for a request body over :data:`MAX_BODY_BYTES`."""
-    problem = f"is larger than {MAX_BODY_BYTES} bytes"
-    return ErrorBody(
-        error=KIND[413],
-        message=f"body: {problem}",
-        errors=[
-            FieldError(field="body", problem=problem, allowed=f"at most {MAX_BODY_BYTES} bytes")
-        ],
-    )
-
-
-def json_problem(body: bytes) -> FieldError | None:
-    """What makes ``body`` unreadable as a request's JSON, or None if nothing does.
-
-    Beyond what the parser refuses: nesting deeper than :data:`MAX_DEPTH`, and strings holding a
-    lone surrogate (``"\\ud800"``, which no UTF-8 text can carry, so no answer could echo it) or a
-    NUL (which PostgreSQL cannot store in text); those name the string's field.
-    """
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return FieldError(field="body", problem=f"is not UTF-8 text (byte {exc.start})")
-    deep = f"nests more than {MAX_DEPTH} levels deep"
-    try:
-        data = json.loads(text)
-    except RecursionError:
-        return FieldError(field="body", problem=deep)
-    except json.JSONDecodeError as exc:
-        return FieldError(field="body", problem=f"is not valid JSON: {exc}")
-    # One pass over every value, without recursion: the depth is the point being checked.
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
-    while stack:
-        value, where = stack.pop()
-        if isinstance(value, dict):
-            if len(where) >= MAX_DEPTH:
-                return FieldError(field="body", problem=deep)
-            # Names first: a path naming a bad name could not be written in the answer.
-            for key in value:
-                problem = _text_problem(key)
-                if problem is not None:
-                    return FieldError(field=_path(where) or "body", problem=f"a name {problem}")
-            stack.extend((item, (*where, key)) for key, item in value.items())
-        elif isinstance(value, list):
-            if len(where) >= MAX_DEPTH:
-                return FieldError(field="body", problem=deep)
-            stack.extend((item, (*where, i)) for i, item in enumerate(value))
-        elif isinstance(value, str):
-            problem = _text_problem(value)
-            if problem is not None:
-                return FieldError(field=_path(where) or "body", problem=problem)
-    return None
-
-
-def _text_problem(value: str) -> str | None:
-    if "\x00" in value:
-        return "holds a NUL character (\\u0000), which is not text"
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "holds a lone surrogate (\\ud800-\\udfff), which is not text"
-    return None
-
-
-def _reads_json(scope: Scope) -> bool:
-    """Whether FastAPI would read this request's body as JSON (no content type counts as JSON)."""
-    if scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
-        return False
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            kind = bytes(value).split(b";")[0].strip().lower()
-            return kind == b"application/json" or kind.endswith(b"+json")
-    return True
-
-
-class BodyGuard:
-    """Reads a JSON request body before the app does and refuses what cannot be a request.
-
-    The app would answer a body that is not UTF-8 or nests thousands of levels with a bare 400,
-    and echo a lone surrogate into an answer no encoder can write (a 500). Here each is a 422
-    naming ``body``, and a body over :data:`MAX_BODY_BYTES` a 413, before any endpoint runs.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _reads_json(scope):
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                # The client went away before sending its body: the app hears of it as usual.
-                await self.app(scope, _replay([message], receive), send)
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                await respond(413, too_large(), {"Connection": "close"})(scope, receive, send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        data = b"".join(chunks)
-        problem = json_problem(data) if data else None
-        if problem is not None:
-            await respond(422, unreadable(problem.problem, problem.field))(scope, receive, send)
-            return
-        first: Message = {"type": "http.request", "body": data, "more_body": False}
-        await self.app(scope, _replay([first], receive), send)
-
-
-def _replay(messages: list[Message], receive: Receive) -> Receive:
-    """``receive`` giving ``messages`` first, then the client's own (a disconnect, for a stream)."""
-    pending = list(messages)
-
-    async def replayed() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replayed
-
-
 class CatchAll:
     """The last line: an exception no handler answered becomes a generic 500, logged once here.
 
@@ -495,6 +337,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RateshopError, _rateshop_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    # Added last, so it runs first: nothing below it ever reads a body it refused.
     app.add_middleware(CatchAll)
-    app.add_middleware(BodyGuard)

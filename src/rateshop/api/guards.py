@@ -1,9 +1,10 @@
 """What every request passes before the app reads it: a size limit, a rate limit, an access log.
 
-* **Body size.** A comparison is a few kilobytes; a request body larger than
+* **Bodies.** A comparison is a few kilobytes; a request body larger than
   ``RATESHOP_MAX_BODY_BYTES`` (64 KiB) is refused with 413 before it is read whole, from its
   ``Content-Length`` when it says one and by counting when it is sent in chunks. Manual uploads
-  (``/admin/``) have their own, larger limit.
+  (``/admin/``) have their own, larger limit. A JSON body the app could not read (not UTF-8,
+  nested too deep, a lone surrogate or a NUL in a string) is a 422 naming the field.
 * **Rate.** Each client address may make ``RATESHOP_RATE_LIMIT_COMPARE`` comparisons (they rate
   every carrier and are stored) and ``RATESHOP_RATE_LIMIT_READ`` other requests; past either, 429
   with ``Retry-After``. The counters live in ``RATESHOP_RATE_LIMIT_STORAGE``: ``memory://`` (each
@@ -16,10 +17,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
@@ -27,8 +30,9 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rateshop.api.errors import ErrorBody, RequestTooLarge, respond
+from rateshop.api.errors import KIND, ErrorBody, FieldError, respond
 from rateshop.config import Settings
+from rateshop.risk.problems import field_path
 
 log = logging.getLogger(__name__)
 access = logging.getLogger("rateshop.access")
@@ -43,14 +47,20 @@ COMPARING = {
 # Never limited: files the pages load, and the probes an operator's monitoring calls.
 UNLIMITED_PREFIXES = ("/static/",)
 UPLOAD_PREFIX = "/admin/"
+# A risk nests four levels deep; a household six. Deeper JSON is junk, and refusing it early
+# keeps the parser and the validators far from Python's recursion limit.
+MAX_DEPTH = 32
 
 
-class BodyLimit:
-    """Refuse request bodies over the configured size with 413, before the app reads any of it.
+class BodyGuard:
+    """Reads a request's body before the app does and refuses what cannot be a request.
 
-    A declared ``Content-Length`` over the limit is refused at once; a body sent in chunks is read
-    here up to the limit and handed on whole (a comparison's body is a few kilobytes), so the app
-    never starts on a body it would have to give up half-way.
+    A body over the limit is a 413: at once when its ``Content-Length`` says so, else as soon as
+    the chunks read pass it (an endless body costs the limit, no more). A JSON body the app could
+    not read is a 422 naming ``body`` (or the string's field): not UTF-8, nested deeper than
+    :data:`MAX_DEPTH` (thousands of ``[`` would take the parser near Python's recursion limit), a
+    lone surrogate (no answer could echo it) or a NUL (PostgreSQL cannot store it). Manual uploads
+    (``/admin/``) have their own, larger limit.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int) -> None:
@@ -66,34 +76,35 @@ class BodyLimit:
         limit = self.max_upload_bytes if path.startswith(UPLOAD_PREFIX) else self.max_bytes
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _refuse(limit, scope, receive, send)
+            await respond(413, too_large(limit), {"Connection": "close"})(scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
-        while True:
+        more = True
+        while more:
             message = await receive()
             if message["type"] != "http.request":
+                # The client went away before sending its body: the app hears of it as usual.
                 await self.app(scope, _replay([message], receive), send)
                 return
-            chunk: bytes = message.get("body", b"")
+            chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _refuse(limit, scope, receive, send)
+                await respond(413, too_large(limit), {"Connection": "close"})(scope, receive, send)
                 return
             chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        whole: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        await self.app(scope, _replay([whole], receive), send)
-
-
-async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
-    body = ErrorBody(error="too_large", message=str(RequestTooLarge(limit)))
-    await respond(413, body, headers={"Connection": "close"})(scope, receive, send)
+            more = message.get("more_body", False)
+        data = b"".join(chunks)
+        problem = json_problem(data) if data and _reads_json(scope) else None
+        if problem is not None:
+            await respond(422, unreadable(problem.problem, problem.field))(scope, receive, send)
+            return
+        first: Message = {"type": "http.request", "body": data, "more_body": False}
+        await self.app(scope, _replay([first], receive), send)
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:
-    """``receive`` that first gives ``messages`` back, then whatever comes next (a disconnect)."""
+    """``receive`` giving ``messages`` first, then the client's own (a disconnect, for a stream)."""
     pending = list(messages)
 
     async def replayed() -> Message:
@@ -102,6 +113,91 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
         return await receive()
 
     return replayed
+
+
+def unreadable(problem: str, field: str = "body") -> ErrorBody:
+    """The 422 body for a request body that cannot be read as the JSON of a request."""
+    return ErrorBody(
+        error=KIND[422],
+        message=f"{field}: {problem}",
+        errors=[FieldError(field=field, problem=problem, allowed="a JSON object in UTF-8")],
+    )
+
+
+def too_large(limit: int) -> ErrorBody:
+    """The 413 body for a request body over ``limit`` bytes."""
+    problem = f"is larger than {limit:,} bytes"
+    return ErrorBody(
+        error=KIND[413],
+        message=f"body: {problem}",
+        errors=[FieldError(field="body", problem=problem, allowed=f"at most {limit:,} bytes")],
+    )
+
+
+def json_problem(body: bytes) -> FieldError | None:
+    """What makes ``body`` unreadable as a request's JSON, or None if nothing does.
+
+    Beyond what the parser refuses: nesting deeper than :data:`MAX_DEPTH`, and strings holding a
+    lone surrogate (``"\\ud800"``, which no UTF-8 text can carry, so no answer could echo it) or a
+    NUL (which PostgreSQL cannot store in text); those name the string's field.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return FieldError(field="body", problem=f"is not UTF-8 text (byte {exc.start})")
+    deep = f"nests more than {MAX_DEPTH} levels deep"
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        return FieldError(field="body", problem=deep)
+    except json.JSONDecodeError as exc:
+        return FieldError(field="body", problem=f"is not valid JSON: {exc}")
+    # One pass over every value, without recursion: the depth is the point being checked.
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            if len(where) >= MAX_DEPTH:
+                return FieldError(field="body", problem=deep)
+            # Names first: a path naming a bad name could not be written in the answer.
+            for key in value:
+                problem = _text_problem(key)
+                if problem is not None:
+                    return FieldError(
+                        field=field_path(where) or "body", problem=f"a name {problem}"
+                    )
+            stack.extend((item, (*where, key)) for key, item in value.items())
+        elif isinstance(value, list):
+            if len(where) >= MAX_DEPTH:
+                return FieldError(field="body", problem=deep)
+            stack.extend((item, (*where, i)) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            problem = _text_problem(value)
+            if problem is not None:
+                return FieldError(field=field_path(where) or "body", problem=problem)
+    return None
+
+
+def _text_problem(value: str) -> str | None:
+    if "\x00" in value:
+        return "holds a NUL character (\\u0000), which is not text"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "holds a lone surrogate (\\ud800-\\udfff), which is not text"
+    return None
+
+
+def _reads_json(scope: Scope) -> bool:
+    """Whether FastAPI would read this request's body as JSON (no content type counts as JSON)."""
+    if scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
+        return False
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            kind = bytes(value).split(b";")[0].strip().lower()
+            return kind == b"application/json" or kind.endswith(b"+json")
+    return True
 
 
 def _content_length(scope: Scope) -> int | None:

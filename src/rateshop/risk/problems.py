@@ -23,7 +23,8 @@ PATTERNS: Mapping[str, str] = {
 }
 
 
-def _path(loc: Sequence[str | int]) -> str:
+def field_path(loc: Sequence[str | int]) -> str:
+    """A location of pydantic's (``("body", "drivers", 0, "birth_date")``) as the field a shopper sees."""
     parts = list(loc)
     if parts and parts[0] in _WHERE:
         parts = parts[1:]
@@ -57,7 +58,7 @@ def field_problem(error: Mapping[str, Any], patterns: Mapping[str, str] = PATTER
     kind: str = error["type"]
     ctx: Mapping[str, Any] = error.get("ctx") or {}
     value = error.get("input")
-    field = _path(error["loc"])
+    field = field_path(error["loc"])
     shown = repr(value)
     problem: str = error["msg"]
     allowed: str | None = None

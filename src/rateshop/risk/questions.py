@@ -76,7 +76,16 @@ def _plain_text(value: str) -> str:
     return value
 
 
+def _exact_number(value: object) -> object:
+    """A number chosen from a list is a JSON number: not ``false`` (read as 0), not ``"500"``."""
+    if type(value) is int:
+        return value
+    raise PydanticCustomError("int_type", "Input should be a valid integer")
+
+
 Date = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_in_years)]
+# For the fields whose values are a list of numbers (limits, deductibles, terms).
+Exact = BeforeValidator(_exact_number)
 Bool = StrictBool
 Int = StrictInt
 Text = Annotated[
@@ -198,23 +207,23 @@ class SplitLimitOption(RiskPart):
 
 
 class PropertyDamageOption(RiskPart):
-    limit: Literal[10, 15, 25, 50, 100] = Field(description="$000.")
+    limit: Annotated[Literal[10, 15, 25, 50, 100], Exact] = Field(description="$000.")
 
 
 class MedicalOption(RiskPart):
-    limit: Literal[1000, 2000, 5000, 10000]
+    limit: Annotated[Literal[1000, 2000, 5000, 10000], Exact]
 
 
 class PipOption(RiskPart):
-    limit: Literal[2500, 5000, 10000, 50000]
+    limit: Annotated[Literal[2500, 5000, 10000, 50000], Exact]
 
 
 class ComprehensiveOption(RiskPart):
-    deductible: Literal[100, 250, 500, 1000] = 500
+    deductible: Annotated[Literal[100, 250, 500, 1000], Exact] = 500
 
 
 class CollisionOption(RiskPart):
-    deductible: Literal[250, 500, 1000] = 500
+    deductible: Annotated[Literal[250, 500, 1000], Exact] = 500
 
 
 class AutoCoverages(RiskPart):
@@ -293,9 +302,9 @@ class HomeRisk(RiskBase):
         default=0, ge=0, le=50_000_000, description="Dwelling amount (0 for HO4)."
     )
     coverage_c: Int = Field(ge=0, le=50_000_000, description="Personal property amount.")
-    liability_limit: Literal[100000, 300000, 500000] = 300000
-    deductible: Literal[500, 1000, 2500, 5000] = 1000
-    wind_hail_deductible_pct: Literal[0, 1, 2, 5] = Field(
+    liability_limit: Annotated[Literal[100000, 300000, 500000], Exact] = 300000
+    deductible: Annotated[Literal[500, 1000, 2500, 5000], Exact] = 1000
+    wind_hail_deductible_pct: Annotated[Literal[0, 1, 2, 5], Exact] = Field(
         default=0, description="0 = the same as `deductible`."
     )
     claims: list[Claim] = Field(
@@ -339,7 +348,7 @@ class LifeRisk(RiskBase):
     tobacco: Bool = False
     health_class: Literal["preferred_plus", "preferred", "standard_plus", "standard"] = "standard"
     face_amount: Int = Field(ge=100_000, le=5_000_000)
-    term_years: Literal[10, 15, 20, 30]
+    term_years: Annotated[Literal[10, 15, 20, 30], Exact]
     payment_mode: Literal["annual", "monthly"] = "annual"
 
     def problems(self) -> list[FieldProblem]:
