@@ -54,4 +54,6 @@ def serve(host: str, port: int, workers: int, settings: Settings) -> None:
         # Worker processes read their settings from the environment, like any other run.
         os.environ["RATESHOP_DEV_MODE"] = "1"
     upgrade(settings.database_url)
-    uvicorn.run(APP, factory=True, host=host, port=port, workers=workers)
+    # uvicorn would believe X-Forwarded-For from any local peer by default; the app reads it from
+    # RATESHOP_TRUSTED_PROXIES only (rateshop.api.security), the one setting for it.
+    uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, proxy_headers=False)
