@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 import rateshop
-from rateshop.api import echo, errors
+from rateshop.api import echo, errors, security
 from rateshop.api.catalog.endpoints import router as catalog
 from rateshop.api.comparisons.endpoints import router as comparisons
 from rateshop.api.comparisons.schemas import StreamDone
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog)
     app.include_router(echo.router)
     errors.install(app)
+    security.install(app, config)
     _document_events(app)
     return app
 
