@@ -113,7 +113,7 @@ def watched(browser: Browser, web: Server) -> Iterator[tuple[Page, list[str]]]:
     context = browser.new_context(base_url=web.url, viewport={"width": 1200, "height": 900})
     context.set_default_timeout(15_000)
     found: list[str] = []
-    context.expose_function("reportViolation", found.append)
+    context.expose_function("reportViolation", lambda text: found.append(text))
     context.add_init_script(
         "document.addEventListener('securitypolicyviolation', (e) => "
         "window.reportViolation(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));"
