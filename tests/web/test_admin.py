@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 import shutil
@@ -15,7 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from webkit import Visitor, app_settings, as_served, make_user, shot
+from webkit import Visitor, app_settings, as_served, make_user, run, shot
 
 from api.apikit import ROOT, Server
 from rateshop.web.app import create_app
@@ -169,7 +168,7 @@ def _admin_cookies(server: Server) -> str:
             assert status == 303
             return visitor.cookie_header()
 
-    return asyncio.run(go())
+    return run(go())
 
 
 PART_HEAD = (
@@ -321,7 +320,7 @@ def test_a_bad_archive_is_explained_never_a_500(
         ):
             return response.status, await response.text()
 
-    status, page = asyncio.run(go())
+    status, page = run(go())
     assert status == 422, page[-2000:]
     problems = re.search(r'id="upload-problems">(.*?)</div>', page, re.S)
     assert problems, page[-2000:]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +10,7 @@ import aiohttp
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from test_shop import quote
-from webkit import Visitor, app_settings, as_served, make_user
+from webkit import Visitor, app_settings, as_served, make_user, run
 
 from api.apikit import Server
 from rateshop.api.security import CSP, HSTS
@@ -56,7 +55,7 @@ def test_every_answer_carries_the_security_headers(web: Server) -> None:
         # From a peer that is no trusted proxy, X-Forwarded-Proto is not believed: no HSTS.
         ("GET", "/", {"x-forwarded-proto": "https"}),
     ]
-    answers = asyncio.run(_answers(web.url, requests))
+    answers = run(_answers(web.url, requests))
     assert [status for status, _ in answers] == [200, 200, 200, 422, 404, 403, 303, 200, 200, 200]
     for (method, path, _), (_, headers) in zip(requests, answers, strict=True):
         for name, value in HEADERS.items():
@@ -72,7 +71,7 @@ def test_hsts_only_over_https_as_a_trusted_proxy_says(tmp_path: Path) -> None:
     served = as_served(Server(create_app(settings)))
     served.start()
     try:
-        answers = asyncio.run(
+        answers = run(
             _answers(served.url, [("GET", "/", {"x-forwarded-proto": "https"}), ("GET", "/", {})])
         )
     finally:
@@ -99,7 +98,7 @@ def test_a_csrf_token_from_before_log_in_stops_working_at_log_in(web: Server) ->
             again, _ = await visitor.post(session, "/login", {**form, "csrf": after_login})
         return [planted, after_login, after_logout], [logged_in, stale, logged_out, again]
 
-    tokens, statuses = asyncio.run(go())
+    tokens, statuses = run(go())
     assert len(set(tokens)) == 3, "log-in and log-out each give a new token"
     assert statuses == [303, 403, 303, 403]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from sqlalchemy import create_engine, make_url, text
-from webkit import Visitor, app_settings, as_served, rateshop_serve
+from webkit import Visitor, app_settings, as_served, rateshop_serve, run
 
 from api.apikit import POSTGRES_URL, Server
 from rateshop.store import upgrade
@@ -116,8 +116,8 @@ def test_parallel_guesses_on_two_servers_check_at_most_the_limit(
         rateshop_serve(first_port, env, tmp_path / "first.log") as first,
         rateshop_serve(second_port, env, tmp_path / "second.log") as second,
     ):
-        parallel = asyncio.run(_attack([first, second], "agent.ana", forge=False))
-        forged = asyncio.run(_attack([first, second], "agent.bob", forge=True))
+        parallel = run(_attack([first, second], "agent.ana", forge=False))
+        forged = run(_attack([first, second], "agent.bob", forge=True))
     # 401: the password was checked (and wrong); 429: refused before any check. The right
     # password, sent last, is refused too: otherwise guessing would find it.
     assert parallel == {401: LIMIT, 429: 41 - LIMIT}
@@ -136,7 +136,7 @@ def test_a_refused_log_in_says_when_to_try_again(tmp_path: Path) -> None:
                 form = {"username": "nobody", "password": "guess", "csrf": visitor.csrf}
                 return [await visitor.post(session, "/login", form) for _ in range(LIMIT + 1)]
 
-        answers = asyncio.run(go())
+        answers = run(go())
     finally:
         served.stop()
     assert [status for status, _ in answers] == [401] * LIMIT + [429]
@@ -170,4 +170,4 @@ def test_a_trusted_proxy_names_the_address_that_is_limited(proxied: Server) -> N
                 statuses.append(status)
             return statuses
 
-    assert asyncio.run(go()) == [401, 401, 401, 429, 401]
+    assert run(go()) == [401, 401, 401, 429, 401]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -9,10 +10,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import cast
+from typing import Any, TypeVar, cast
 
 import aiohttp
 from fastapi import FastAPI
@@ -22,6 +24,8 @@ from pydantic import SecretStr
 from api.apikit import ROOT, SECRET, Server
 from rateshop.config import Settings
 from rateshop.store.accounts import Accounts, UserExists
+
+T = TypeVar("T")
 
 SHOTS = ROOT / "build" / "screenshots"
 CHROMIUM_FLAGS = [
@@ -151,3 +155,13 @@ class Visitor:
 
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to its end on a thread of its own.
+
+    Playwright's sync API keeps an event loop running in the test's thread once a browser test
+    ran, and ``asyncio.run`` refuses to start a second one there.
+    """
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
