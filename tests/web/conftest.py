@@ -53,6 +53,11 @@ def page(browser: Browser, web: Server) -> Iterator[Page]:
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Chromium reports what the Content-Security-Policy blocked on the console.
+    opened.on(
+        "console",
+        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     yield opened
     context.close()
-    assert not errors, f"the page raised script errors: {errors}"
+    assert not errors, f"the page raised script errors or broke its CSP: {errors}"

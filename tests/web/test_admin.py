@@ -48,6 +48,10 @@ def admin_page(browser: Browser, admin_web: Server) -> Iterator[Page]:
     context = browser.new_context(base_url=admin_web.url, viewport={"width": 1200, "height": 900})
     context.set_default_timeout(30_000)
     opened = context.new_page()
+    blocked: list[str] = []
+    opened.on(
+        "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None
+    )
     opened.goto("/admin")
     opened.get_by_label("Username").fill("admin.ada")
     opened.get_by_label("Password").fill(PASSWORD)
@@ -55,6 +59,7 @@ def admin_page(browser: Browser, admin_web: Server) -> Iterator[Page]:
     expect(opened).to_have_url(re.compile(r"/admin$"))
     yield opened
     context.close()
+    assert not blocked, f"the admin pages broke their CSP: {blocked}"
 
 
 def zipped(edit: dict[str, str] | None = None, extra: dict[str, str] | None = None) -> bytes:
