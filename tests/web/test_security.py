@@ -9,11 +9,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from pydantic import ValidationError
 from test_shop import quote
 from webkit import Visitor, app_settings, as_served, make_user, run
 
 from api.apikit import Server
 from rateshop.api.security import CSP, HSTS
+from rateshop.config import Settings
 from rateshop.web.app import create_app
 
 PASSWORD = "security password 1"
@@ -62,6 +64,18 @@ def test_every_answer_carries_the_security_headers(web: Server) -> None:
             assert headers.get(name) == value, f"{method} {path}: {name}"
         assert "camera=()" in headers["permissions-policy"]
         assert "strict-transport-security" not in headers, f"{method} {path} was over http"
+
+
+def test_trusted_proxies_are_addresses_or_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RATESHOP_TRUSTED_PROXIES", "10.0.0.2, 10.1.2.3/16,::1")
+    assert Settings().trusted_proxies == ["10.0.0.2", "10.1.0.0/16", "::1"]
+    monkeypatch.delenv("RATESHOP_TRUSTED_PROXIES")
+    assert Settings().trusted_proxies == []
+    # "*" would let every client name its own address, and so undo the log-in limit.
+    for wrong in ("*", "proxy.example.org"):
+        monkeypatch.setenv("RATESHOP_TRUSTED_PROXIES", wrong)
+        with pytest.raises(ValidationError, match="not an IP address or network"):
+            Settings()
 
 
 def test_hsts_only_over_https_as_a_trusted_proxy_says(tmp_path: Path) -> None:

@@ -67,13 +67,18 @@ def index(request: Request, user: AdminDep, rt: RuntimeDep) -> HTMLResponse:
 
 
 def _same_site(request: Request) -> None:
-    """Refuse, from its headers alone, a request another site's page made the browser send."""
+    """Refuse, from its headers alone, a request another site's page made the browser send.
+
+    Browsers say where a request comes from in ``Sec-Fetch-Site``; older ones only in ``Origin``,
+    which is compared with this request's own (a proxy must pass the Host header through).
+    """
     fetched_from = request.headers.get("sec-fetch-site")
-    if fetched_from is not None and fetched_from not in ("same-origin", "none"):
-        raise CsrfRejected()
+    if fetched_from is not None:
+        if fetched_from not in ("same-origin", "none"):
+            raise CsrfRejected()
+        return
     origin = request.headers.get("origin")
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    if origin is not None and origin != "null" and origin != own:
+    if origin not in (None, "null", f"{request.url.scheme}://{request.url.netloc}"):
         raise CsrfRejected()
 
 
