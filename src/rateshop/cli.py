@@ -320,7 +320,8 @@ def serve(
     By default that is a SQLite file, rateshop.db, in the current folder. Without
     RATESHOP_SECRET_KEY the server runs in development mode, with a public key for contact
     details, but only on a loopback address (127.0.0.1, ::1, localhost); any other --host needs
-    RATESHOP_SECRET_KEY (or RATESHOP_DEV_MODE=1 said explicitly).
+    RATESHOP_SECRET_KEY (or RATESHOP_DEV_MODE=1 said explicitly). Behind a reverse proxy, set
+    RATESHOP_TRUSTED_PROXIES to its address: X-Forwarded-For/-Proto are believed from it alone.
     """
     from rateshop.api.server import DEV_WARNING, settings_for, uses_dev_key
     from rateshop.api.server import serve as run

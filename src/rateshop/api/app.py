@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 import rateshop
-from rateshop.api import echo, errors
+from rateshop.api import echo, errors, security
 from rateshop.api.catalog.endpoints import router as catalog
 from rateshop.api.comparisons.endpoints import router as comparisons
 from rateshop.api.comparisons.schemas import StreamDone
@@ -59,11 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(echo.router)
     errors.install(app)
     # Added last, so they run first: the access log sees every answer, limits come before work.
-    app.add_middleware(
-        BodyGuard, max_bytes=config.max_body_bytes, max_upload_bytes=config.max_upload_bytes
-    )
+    app.add_middleware(BodyGuard, max_bytes=config.max_body_bytes)
     app.add_middleware(RateLimit, settings=config)
     app.add_middleware(AccessLog)
+    # Outermost of all: the security headers on every answer, the client seen through proxies.
+    security.install(app, config)
     _document_events(app)
     return app
 

@@ -3,7 +3,7 @@
 * **Bodies.** A comparison is a few kilobytes; a request body larger than
   ``RATESHOP_MAX_BODY_BYTES`` (64 KiB) is refused with 413 before it is read whole, from its
   ``Content-Length`` when it says one and by counting when it is sent in chunks. Manual uploads
-  (``/admin/``) have their own, larger limit. A JSON body the app could not read (not UTF-8,
+  (``/admin/``) have their own limit, checked after the admin's session. A JSON body the app could not read (not UTF-8,
   nested too deep, a lone surrogate or a NUL in a string) is a 422 naming the field.
 * **Rate.** Each client address may make ``RATESHOP_RATE_LIMIT_COMPARE`` comparisons (they rate
   every carrier and are stored) and ``RATESHOP_RATE_LIMIT_READ`` other requests; past either, 429
@@ -46,7 +46,7 @@ COMPARING = {
 }
 # Never limited: files the pages load, and the probes an operator's monitoring calls.
 UNLIMITED_PREFIXES = ("/static/",)
-UPLOAD_PREFIX = "/admin/"
+ADMIN_PREFIX = "/admin/"
 # A risk nests four levels deep; a household six. Deeper JSON is junk, and refusing it early
 # keeps the parser and the validators far from Python's recursion limit.
 MAX_DEPTH = 32
@@ -59,21 +59,26 @@ class BodyGuard:
     the chunks read pass it (an endless body costs the limit, no more). A JSON body the app could
     not read is a 422 naming ``body`` (or the string's field): not UTF-8, nested deeper than
     :data:`MAX_DEPTH` (thousands of ``[`` would take the parser near Python's recursion limit), a
-    lone surrogate (no answer could echo it) or a NUL (PostgreSQL cannot store it). Manual uploads
-    (``/admin/``) have their own, larger limit.
+    lone surrogate (no answer could echo it) or a NUL (PostgreSQL cannot store it).
+
+    The admin pages (``/admin/``) are passed through untouched: a manual upload is bigger, and its
+    route checks the admin's session from the headers before reading any of the body, then caps
+    it itself (:mod:`rateshop.web.admin`).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if (
+            scope["type"] != "http"
+            or scope["method"] in ("GET", "HEAD", "OPTIONS")
+            or scope["path"].startswith(ADMIN_PREFIX)
+        ):
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        limit = self.max_upload_bytes if path.startswith(UPLOAD_PREFIX) else self.max_bytes
+        limit = self.max_bytes
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await respond(413, too_large(limit), {"Connection": "close"})(scope, receive, send)

@@ -58,6 +58,8 @@ def serve(host: str, port: int, workers: int, settings: Settings) -> None:
     upgrade(settings.database_url)
     # uvicorn's own access log writes each request's path, and a path can hold a comparison's
     # reference (a secret): rateshop.api.guards.AccessLog logs the route's template instead.
+    # uvicorn would believe X-Forwarded-For from any local peer by default; the app reads it from
+    # RATESHOP_TRUSTED_PROXIES only (rateshop.api.security), the one setting for it.
     uvicorn.run(
         APP,
         factory=True,
@@ -66,6 +68,7 @@ def serve(host: str, port: int, workers: int, settings: Settings) -> None:
         workers=workers,
         access_log=False,
         log_config=log_config(),
+        proxy_headers=False,
     )
 
 
