@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from rateshop.errors import FieldProblem, ManualError, Problem
+from rateshop.manual.cost import budget_problems
 from rateshop.manual.expr import Const, Expr, ExprError, Scope, lookup_node, parse
 from rateshop.manual.inputs import NUMBER_FIELD, FieldSpec, validate
+from rateshop.manual.limits import MAX_MANIFEST_BYTES, MAX_TABLE_BYTES, MAX_TESTS_BYTES
 from rateshop.manual.model import (
     Assignment,
     Component,
@@ -36,10 +38,11 @@ from rateshop.manual.model import (
     TestCase,
     Unit,
 )
+from rateshop.manual.numbers import read_scaled
 from rateshop.manual.source import CsvRow, Node, Seq, SourceError, load_yaml, read_csv
 from rateshop.manual.tables import KeySpec, Table, build_table
 from rateshop.manual.types import BOOL, DATE, INT, TEXT, Bool, List, Num, Record, Text, Type
-from rateshop.money import HALF_UP_CENT, Rounding, parse_scaled, rounding_from
+from rateshop.money import HALF_UP_CENT, Rounding, rounding_from
 
 MANIFEST = "manual.yaml"
 SLUG = r"[a-z0-9][a-z0-9-]*"
@@ -104,17 +107,30 @@ class _Loader:
         self.problems.append(Problem(file or self.file, line, reason))
 
     def expr(
-        self, text: Any, scope: Scope, line: int, what: str, want: type | None = None
+        self,
+        text: Any,
+        scope: Scope,
+        line: int,
+        what: str,
+        want: type | None = None,
+        item: str | None = None,
     ) -> Expr | None:
         """Parse an expression from the manifest, reporting problems at ``line``."""
         if isinstance(text, bool):
             return Const(BOOL, text)
         if isinstance(text, int | Decimal):
-            scaled, scale = parse_scaled(str(text))
+            try:
+                scaled, scale = read_scaled(str(text))
+            except ValueError:
+                self.bad(line, f"{what}: {text} is not a finite number")
+                return None
             result: Expr = Const(Num(scale), scaled)
         else:
+            if not isinstance(text, str):
+                self.bad(line, f"{what}: {_not_an_expression(text)}")
+                return None
             try:
-                result = parse(str(text), scope)
+                result = parse(text, scope, item)
             except ExprError as exc:
                 self.bad(line, f"{what}: {exc}")
                 return None
@@ -173,7 +189,7 @@ class _Loader:
     # ------------------------------------------------------------------ load
     def load(self) -> Manual:
         try:
-            doc = load_yaml(self.root / MANIFEST, self.file)
+            doc = load_yaml(self.root / MANIFEST, self.file, MAX_MANIFEST_BYTES)
         except SourceError as exc:
             raise ManualError([exc.problem]) from exc
         if not isinstance(doc, Node):
@@ -239,6 +255,8 @@ class _Loader:
         )
         manual.items = dict(self.items)
         self.load_tests(manual)
+        if not self.problems:
+            self.problems.extend(budget_problems(manual))
         if self.problems:
             raise ManualError(_dedupe(self.problems))
         return manual
@@ -372,9 +390,25 @@ class _Loader:
                 return None
             spec = FieldSpec(name, List(Record(item)), line, fields=self.fields(sub, item))
             spec.required = bool(raw.get("required", True))
-            spec.min_items = int(raw.get("min", 0))
-            spec.max_items = None if raw.get("max") is None else int(raw["max"])
             self.shapes[record][name] = ("list", item)
+            least, most = raw.get("min", 0), raw.get("max")
+            if not _whole(least):
+                self.bad(raw.line_of("min"), f"input {name}: min must be a whole number of items")
+                least = 0
+            if most is None:
+                self.bad(
+                    line,
+                    f"input {name}: a list needs 'max: N', the most items a risk may give "
+                    "(e.g. max: 20); it bounds the work one risk can cost",
+                )
+            elif not _whole(most) or most < max(1, least):
+                self.bad(
+                    raw.line_of("max"),
+                    f"input {name}: max must be a whole number of items, at least 1 and min",
+                )
+            else:
+                spec.max_items = most
+            spec.min_items = least
             return spec
         if kind == "record":
             sub = raw.get("fields")
@@ -418,7 +452,7 @@ class _Loader:
                     self.bad(raw.line_of(bound), f"input {name}: {bound} only applies to numbers")
                     continue
                 try:
-                    v, s = parse_scaled(str(raw[bound]))
+                    v, s = read_scaled(str(raw[bound]))
                 except ValueError:
                     self.bad(raw.line_of(bound), f"input {name}: {bound} must be a number")
                     continue
@@ -558,6 +592,9 @@ class _Loader:
                     self.bad(kline, f"table {name} key {kname}: say one of exact/band/interpolate")
                     continue
                 match, binding = modes[0], kspec[modes[0]]
+            if binding is not None and not isinstance(binding, str | int | Decimal):
+                self.bad(kline, f"table {name} key {kname}: {_not_an_expression(binding)}")
+                continue
             if binding is not None:
                 bindings[kname] = (str(binding), kline)
             keys.append(KeySpec(kname, match, None if binding is None else str(binding), kline))
@@ -572,7 +609,7 @@ class _Loader:
             shown = display_path(path)
             self.hashed.append(path)
             try:
-                header, rows = read_csv(path, shown)
+                header, rows = read_csv(path, shown, MAX_TABLE_BYTES)
             except SourceError as exc:
                 self.problems.append(exc.problem)
                 return
@@ -648,7 +685,9 @@ class _Loader:
                 self.bad(dline, f"derived {target}: {fname!r} already exists")
                 continue
             scope = self.scope() if record == RISK else self.scope(record)
-            expr = self.expr(text, scope, dline, f"derived {target}")
+            expr = self.expr(
+                text, scope, dline, f"derived {target}", item=None if record == RISK else record
+            )
             if expr is None:
                 continue
             if isinstance(expr.type, List | Record):
@@ -1071,7 +1110,7 @@ class _Loader:
         shown = display_path(path)
         manual.tests_file = shown
         try:
-            doc = load_yaml(path, shown)
+            doc = load_yaml(path, shown, MAX_TESTS_BYTES)
         except SourceError as exc:
             self.problems.append(exc.problem)
             return
@@ -1138,6 +1177,26 @@ class _Loader:
                     line=cline,
                 )
             )
+
+
+def _whole(value: Any) -> bool:
+    """Whether a YAML value is a non-negative whole number (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _not_an_expression(value: Any) -> str:
+    """Why a YAML value that is not text cannot be an expression."""
+    if isinstance(value, dict):
+        found = "a mapping"
+    elif isinstance(value, list):
+        found = "a list"
+    elif isinstance(value, dt.date):
+        return f"write a date as date('{value.isoformat()}') (in quotes), not a bare YAML date"
+    elif value is None:
+        return "the expression is empty"
+    else:
+        found = type(value).__name__
+    return f"an expression must be text (quote it), not {found}"
 
 
 def _as_list(value: Any) -> list[str]:
