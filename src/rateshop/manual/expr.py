@@ -319,7 +319,10 @@ class _Checker:
             return Const(BOOL, value)
         if isinstance(value, int | float):
             segment = ast.get_source_segment(self.src, node) or repr(value)
-            scaled, scale = read_scaled(segment)
+            try:
+                scaled, scale = read_scaled(segment)
+            except ValueError as exc:
+                raise self.fail(node, str(exc)) from exc
             return Const(Num(scale), scaled)
         if isinstance(value, str):
             return Const(Text((value,)), value)
