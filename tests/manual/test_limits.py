@@ -197,3 +197,30 @@ def test_a_risk_number_with_an_absurd_exponent_is_refused_at_once(tmp_path: Path
 
 def test_the_manual_loads_within_the_limits(tmp_path: Path) -> None:
     assert load_manual(write_manual(tmp_path)).identity.carrier == "test"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("  territory: [north, south]", "  territory: [north, south]\n  n: {type: decimal, values: 5}",
+         "input n: values must be a list of values"),
+        ("rating:", "coverages:\n  BI: {options: [a, b]}\nrating:",
+         "coverage BI: options must map each option to its values"),
+        ("file: tables/territory.csv", 'file: "tables/\\0.csv"', "table territory: file"),
+    ],
+)  # fmt: skip
+def test_values_of_the_wrong_shape_are_load_errors(
+    tmp_path: Path, old: str, new: str, reason: str
+) -> None:
+    manifest = BASE_MANIFEST.replace(old, new)
+    p = only_problem(write_manual(tmp_path, manifest))
+    assert p.line == line_of(manifest, new.splitlines()[-1] if "rating" not in new else "BI:")
+    assert reason in p.reason
+
+
+def test_an_expected_amount_list_that_is_not_a_mapping_is_a_load_error(tmp_path: Path) -> None:
+    tests = "cases:\n  - name: a\n    risk: {age: 30, territory: north}\n    expect:\n      steps: [1]\n"
+    p = only_problem(write_manual(tmp_path, tests=tests))
+    assert p.file.endswith("tests.yaml")
+    assert p.line == 5
+    assert p.reason == "expect steps must map names to amounts"

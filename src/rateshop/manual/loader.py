@@ -39,7 +39,15 @@ from rateshop.manual.model import (
     Unit,
 )
 from rateshop.manual.numbers import read_scaled
-from rateshop.manual.source import CsvRow, Node, Seq, SourceError, load_yaml, read_csv
+from rateshop.manual.source import (
+    CsvRow,
+    Node,
+    Seq,
+    SourceError,
+    load_yaml,
+    read_csv,
+    read_text,
+)
 from rateshop.manual.tables import KeySpec, Table, build_table
 from rateshop.manual.types import BOOL, DATE, INT, TEXT, Bool, List, Num, Record, Text, Type
 from rateshop.money import HALF_UP_CENT, Rounding, rounding_from
@@ -100,7 +108,10 @@ class _Loader:
         Manuals share tables through ``../common``; nothing may reach further, so a manual (an
         uploaded one too) cannot read files elsewhere on the server.
         """
-        return path.resolve().is_relative_to(self.root.resolve().parent)
+        try:
+            return path.resolve().is_relative_to(self.root.resolve().parent)
+        except (OSError, ValueError):  # an impossible path (a NUL byte, a loop of links)
+            return False
 
     # ------------------------------------------------------------------ reporting
     def bad(self, line: int | None, reason: str, file: str | None = None) -> None:
@@ -445,7 +456,11 @@ class _Loader:
             return None
         spec = FieldSpec(name, t, line, required=bool(raw.get("required", True)))
         if "values" in raw and isinstance(t, Num):
-            spec.choices = tuple(str(v) for v in raw["values"])
+            values = raw["values"]
+            if isinstance(values, Seq) and values:
+                spec.choices = tuple(str(v) for v in values)
+            else:
+                self.bad(raw.line_of("values"), f"input {name}: values must be a list of values")
         for bound in ("min", "max"):
             if bound in raw:
                 if not isinstance(t, Num):
@@ -511,7 +526,10 @@ class _Loader:
             options: dict[str, FieldSpec] = {}
             rec = f"coverages.{cid}"
             self.shapes[rec] = {"chosen": BOOL}
-            opts = spec.get("options") or {}
+            opts = spec.get("options") or Node()
+            if not isinstance(opts, Node):
+                self.bad(cline, f"coverage {cid}: options must map each option to its values")
+                opts = Node()
             for oname, values in opts.items():
                 oline = opts.line_of(oname) if isinstance(opts, Node) else cline
                 if isinstance(values, Node):
@@ -1103,6 +1121,16 @@ class _Loader:
             return None
 
     # ------------------------------------------------------------------ stored tests
+    def expected(self, expect: Node, key: str, shown: str) -> dict[str, str]:
+        """An ``expect`` mapping of names to amounts (``components``, ``steps``)."""
+        value = expect.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, Node):
+            self.bad(expect.line_of(key), f"expect {key} must map names to amounts", shown)
+            return {}
+        return {str(k): str(v) for k, v in value.items()}
+
     def load_tests(self, manual: Manual) -> None:
         path = self.root / TESTS
         if not path.exists():
@@ -1131,11 +1159,13 @@ class _Loader:
                         shown,
                     )
                     continue
+                risk_path = self.root / str(case["risk_file"])
                 try:
-                    risk = json.loads(
-                        (self.root / str(case["risk_file"])).read_text(encoding="utf-8")
-                    )
-                except (OSError, ValueError) as exc:
+                    risk = json.loads(read_text(risk_path, shown, MAX_TESTS_BYTES))
+                except SourceError as exc:
+                    self.bad(case.line_of("risk_file"), exc.problem.reason, shown)
+                    continue
+                except (ValueError, RecursionError) as exc:
                     self.bad(case.line_of("risk_file"), f"cannot read risk_file: {exc}", shown)
                     continue
             if not isinstance(risk, dict):
@@ -1169,10 +1199,8 @@ class _Loader:
                     risk=_plain(risk),
                     premium=None if expect.get("premium") is None else str(expect["premium"]),
                     total=None if expect.get("total") is None else str(expect["total"]),
-                    components={
-                        str(k): str(v) for k, v in (expect.get("components") or {}).items()
-                    },
-                    steps={str(k): str(v) for k, v in (expect.get("steps") or {}).items()},
+                    components=self.expected(expect, "components", shown),
+                    steps=self.expected(expect, "steps", shown),
                     decline=None if decline is None else [str(d) for d in _as_list(decline)],
                     line=cline,
                 )
