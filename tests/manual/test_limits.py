@@ -224,3 +224,9 @@ def test_an_expected_amount_list_that_is_not_a_mapping_is_a_load_error(tmp_path:
     assert p.file.endswith("tests.yaml")
     assert p.line == 5
     assert p.reason == "expect steps must map names to amounts"
+
+
+def test_a_table_whose_binding_looks_itself_up_is_a_load_error(tmp_path: Path) -> None:
+    manifest = BASE_MANIFEST.replace("keys: {age: {band: age}}", 'keys: {age: {band: "age() + 1"}}')
+    problems = problems_of(write_manual(tmp_path, manifest))
+    assert any("the binding of key 'age' looks the table up itself" in p.reason for p in problems)

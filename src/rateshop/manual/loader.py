@@ -101,6 +101,7 @@ class _Loader:
         self.component_when: dict[str, Any] = {}
         self.failed_tables: set[str] = set()
         self.component_ids: list[str] = []
+        self.binding: list[str] = []  # tables whose key bindings are being read, innermost last
 
     def within_carrier(self, path: Path) -> bool:
         """Whether ``path`` lies in the folder holding this manual's folder (its carrier's).
@@ -192,10 +193,15 @@ class _Loader:
         if binding is None:
             raise ExprError(f"table {table}: key {key!r} has no binding; pass it as {key}=...")
         text, line = binding
+        if table in self.binding:
+            raise ExprError(f"table {table}: the binding of key {key!r} looks the table up itself")
+        self.binding.append(table)
         try:
             return parse(text, scope)
         except ExprError as exc:
             raise ExprError(f"table {table} key {key!r} (line {line}): {exc}") from exc
+        finally:
+            self.binding.pop()
 
     # ------------------------------------------------------------------ load
     def load(self) -> Manual:
