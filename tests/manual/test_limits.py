@@ -157,6 +157,13 @@ def test_oversized_files_are_refused_unread(tmp_path: Path, file: str, limit: in
     assert f"the file is larger than {limit:,} bytes" in p.reason
 
 
+def test_a_yaml_number_with_an_absurd_exponent_is_refused(tmp_path: Path) -> None:
+    manifest = with_step("    - {id: big, multiply: 1.0e+999999}")
+    p = only_problem(write_manual(tmp_path, manifest))
+    assert p.line == line_of(manifest, "id: big")
+    assert p.reason == "step big: '1.0E+999999' has more than 40 digits"
+
+
 def test_a_table_cell_with_an_absurd_exponent_is_refused(tmp_path: Path) -> None:
     tables = dict(BASE_TABLES, **{"territory.csv": "territory,factor\nnorth,1e999999\nsouth,1\n"})
     p = only_problem(write_manual(tmp_path, tables=tables))

@@ -133,8 +133,8 @@ class _Loader:
         if isinstance(text, int | Decimal):
             try:
                 scaled, scale = read_scaled(str(text))
-            except ValueError:
-                self.bad(line, f"{what}: {text} is not a finite number")
+            except ValueError as exc:
+                self.bad(line, f"{what}: {exc}")
                 return None
             result: Expr = Const(Num(scale), scaled)
         else:
