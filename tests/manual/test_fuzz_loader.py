@@ -3,8 +3,8 @@
 Starting from a test manual and a shipped one, each example changes a few things an uploaded
 manual could get wrong: a YAML value replaced by another of any type, a key dropped or added, an
 expression's text garbled, a CSV cell, row or header changed, or the raw YAML text edited. Loading
-and compiling must then either succeed or raise :class:`ManualError`; any other exception is a
-loader bug.
+and compiling must then either succeed or raise :class:`ManualError`, and the stored cases of a
+manual that loads must run (as an upload runs them); any other exception is a bug.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rateshop.errors import ManualError
+from rateshop.rating.checks import run_cases
 from rateshop.rating.library import load_plan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,11 +133,14 @@ def mutate_csv(text: str, data: st.DataObject) -> str:
 
 
 def check_loads_or_refuses(folder: Path) -> None:
+    """Load, compile and run the stored cases as an upload does; only ManualError may escape."""
     problems = []
     try:
-        load_plan(folder)
+        plan = load_plan(folder)
     except ManualError as exc:
         problems = exc.problems or [None]
+    else:
+        run_cases(plan)  # a case may fail; running it may not raise
     for problem in problems:
         assert problem is not None
         assert problem.file
