@@ -19,10 +19,8 @@ from rateshop.errors import Problem
 from rateshop.manual.expr import Agg, Expr, Occurrence, children
 from rateshop.manual.inputs import FieldSpec
 from rateshop.manual.limits import WORK_BUDGET
-from rateshop.manual.model import Manual
+from rateshop.manual.model import RISK, Manual
 from rateshop.manual.types import List
-
-RISK = "risk"
 
 
 @dataclass(frozen=True)
@@ -44,22 +42,22 @@ class Cost:
         return f"{self.times:,} runs × {self.each:,} = {self.total:,} element visits"
 
 
-def list_maxima(
-    specs: Mapping[str, FieldSpec], out: dict[str, int] | None = None
-) -> dict[str, int]:
-    """The most items of each list, by item name (``incident`` -> 20); lists without max left out."""
-    found: dict[str, int] = {} if out is None else out
+def list_inputs(
+    specs: Mapping[str, FieldSpec], out: dict[str, FieldSpec] | None = None
+) -> dict[str, FieldSpec]:
+    """Every list input at any depth, by item name (``incident`` -> ``drivers.incidents``)."""
+    found: dict[str, FieldSpec] = {} if out is None else out
     for spec in specs.values():
         if isinstance(spec.type, List):
-            if spec.max_items is not None:
-                found[spec.type.item.name] = spec.max_items
-            list_maxima(spec.fields, found)
+            found[spec.type.item.name] = spec
+            list_inputs(spec.fields, found)
     return found
 
 
 class _Estimator:
-    def __init__(self, manual: Manual, maxima: dict[str, int]) -> None:
+    def __init__(self, manual: Manual, lists: dict[str, FieldSpec], maxima: dict[str, int]) -> None:
         self.manual = manual
+        self.lists = lists
         self.maxima = maxima
 
     def items(self, item: str) -> int:
@@ -91,12 +89,8 @@ class _Estimator:
     def costs(self) -> list[Cost]:
         m = self.manual
         out: list[Cost] = []
-        for item in self.maxima:
-            if item in m.items:
-                field = m.items[item][1]
-                out.append(
-                    Cost(f"input {field}", _input_line(m.inputs, field), self.items(item), 1)
-                )
+        for item, spec in self.lists.items():
+            out.append(Cost(f"input {spec.name}", spec.line, self.items(item), 1))
         for d in m.derived:
             name = d.field if d.record == RISK else f"{d.record}.{d.field}"
             if isinstance(d.expr, Occurrence):
@@ -123,23 +117,13 @@ class _Estimator:
         return out
 
 
-def _input_line(specs: Mapping[str, FieldSpec], name: str) -> int:
-    for spec in specs.values():
-        if spec.name == name and isinstance(spec.type, List):
-            return spec.line
-        if isinstance(spec.type, List):
-            line = _input_line(spec.fields, name)
-            if line:
-                return line
-    return 0
-
-
 def estimate(manual: Manual) -> list[Cost]:
     """The worst-case visits of each part of ``manual`` (empty when a list has no max)."""
-    maxima = list_maxima(manual.inputs)
-    if any(item not in maxima for item in manual.items):
-        return []  # the missing max is reported on its own
-    return _Estimator(manual, maxima).costs()
+    lists = list_inputs(manual.inputs)
+    maxima = {item: spec.max_items for item, spec in lists.items() if spec.max_items is not None}
+    if len(maxima) < len(lists):
+        return []  # a missing max is reported on its own
+    return _Estimator(manual, lists, maxima).costs()
 
 
 def budget_problems(manual: Manual) -> list[Problem]:

@@ -23,6 +23,7 @@ from rateshop.manual.expr import Const, Expr, ExprError, Scope, lookup_node, par
 from rateshop.manual.inputs import NUMBER_FIELD, FieldSpec, validate
 from rateshop.manual.limits import MAX_MANIFEST_BYTES, MAX_TABLE_BYTES, MAX_TESTS_BYTES
 from rateshop.manual.model import (
+    RISK,
     Assignment,
     Component,
     Coverage,
@@ -76,7 +77,6 @@ INPUT_KEYS = {
     "note",
 }
 STEP_KEYS = {*STEP_OPS, "id", "label", "when", "only", "except", "column", "round", "note"}
-RISK = "risk"
 
 
 def display_path(path: Path) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from rateshop.errors import FieldProblem, RiskError
 from rateshop.manual.inputs import validate
-from rateshop.manual.loader import RISK
+from rateshop.manual.model import RISK
 from rateshop.rating.plan import Plan
 from rateshop.rating.riskcode import unchosen_record
 from rateshop.rating.scalar import Occurrences
