@@ -2,9 +2,9 @@
 
 * **Bodies.** A comparison is a few kilobytes; a request body larger than
   ``RATESHOP_MAX_BODY_BYTES`` (64 KiB) is refused with 413 before it is read whole, from its
-  ``Content-Length`` when it says one and by counting when it is sent in chunks. Manual uploads
-  (``/admin/``) have their own limit, checked after the admin's session. A JSON body the app could not read (not UTF-8,
-  nested too deep, a lone surrogate or a NUL in a string) is a 422 naming the field.
+  ``Content-Length`` when it says one and by counting when it is sent in chunks. A manual upload
+  has its own limit, checked after the admin's session. A JSON body the app could not read (not
+  UTF-8, nested too deep, a lone surrogate or a NUL in a string) is a 422 naming the field.
 * **Rate.** Each client address may make ``RATESHOP_RATE_LIMIT_COMPARE`` comparisons (they rate
   every carrier and are stored) and ``RATESHOP_RATE_LIMIT_READ`` other requests; past either, 429
   with ``Retry-After``. The counters live in ``RATESHOP_RATE_LIMIT_STORAGE``: ``memory://`` (each
@@ -46,7 +46,8 @@ COMPARING = {
 }
 # Never limited: files the pages load, and the probes an operator's monitoring calls.
 UNLIMITED_PREFIXES = ("/static/",)
-ADMIN_PREFIX = "/admin/"
+# The manual upload: its route checks the admin's session before reading the body, then caps it.
+UPLOAD_PATH = "/admin/upload"
 # A risk nests four levels deep; a household six. Deeper JSON is junk, and refusing it early
 # keeps the parser and the validators far from Python's recursion limit.
 MAX_DEPTH = 32
@@ -61,7 +62,7 @@ class BodyGuard:
     :data:`MAX_DEPTH` (thousands of ``[`` would take the parser near Python's recursion limit), a
     lone surrogate (no answer could echo it) or a NUL (PostgreSQL cannot store it).
 
-    The admin pages (``/admin/``) are passed through untouched: a manual upload is bigger, and its
+    The manual upload (:data:`UPLOAD_PATH`) is passed through untouched: it is bigger, and its
     route checks the admin's session from the headers before reading any of the body, then caps
     it itself (:mod:`rateshop.web.admin`).
     """
@@ -74,7 +75,7 @@ class BodyGuard:
         if (
             scope["type"] != "http"
             or scope["method"] in ("GET", "HEAD", "OPTIONS")
-            or scope["path"].startswith(ADMIN_PREFIX)
+            or scope["path"] == UPLOAD_PATH
         ):
             await self.app(scope, receive, send)
             return
