@@ -6,13 +6,18 @@ live ``http``/``xml`` connectors implement the same protocol, awaiting the carri
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from rateshop.compare.nearest import Substitution, fit
 from rateshop.rating.library import Library
+from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Decline, Quote
 from rateshop.rating.single import rate
 
@@ -46,8 +51,28 @@ class Connector(Protocol):
     ) -> Offer: ...
 
 
+T = TypeVar("T")
+
+# Rating runs in these threads, never on the event loop: a slow plan then delays only its own
+# carrier, which the comparison's deadline bounds, while the server keeps answering everyone else.
+# A pool of its own, so slow ratings never hold the loop's default executor (DNS look-ups, files).
+_RATING = ThreadPoolExecutor(
+    max_workers=min(32, (os.cpu_count() or 1) + 4), thread_name_prefix="rateshop-rating"
+)
+
+
+async def off_loop(work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` in a rating thread, awaited; cancelling the wait leaves the thread to finish."""
+    return await asyncio.get_running_loop().run_in_executor(_RATING, partial(work, *args))
+
+
+def _nearest(plan: Plan, risk: Mapping[str, Any]) -> Offer:
+    fitted = fit(plan.manual, risk)
+    return Offer(rate(plan, fitted.risk), fitted.substitutions)
+
+
 class ManualConnector:
-    """Rates locally from the carrier's rate manual in force (microseconds: no await needed)."""
+    """Rates locally from the carrier's rate manual in force, in a rating thread (see :func:`off_loop`)."""
 
     def __init__(self, carrier: str, library: Library) -> None:
         self.carrier = carrier
@@ -57,14 +82,13 @@ class ManualConnector:
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Quote | Decline:
         plan = self.library.select(self.carrier, line, state, on)
-        return rate(plan, risk)
+        return await off_loop(rate, plan, risk)
 
     async def quote_nearest(
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Offer:
         plan = self.library.select(self.carrier, line, state, on)
-        fitted = fit(plan.manual, risk)
-        return Offer(rate(plan, fitted.risk), fitted.substitutions)
+        return await off_loop(_nearest, plan, risk)
 
 
 def manual_connectors(library: Library, line: str, state: str) -> list[ManualConnector]:
