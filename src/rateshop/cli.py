@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from rateshop.carriers.cli import register as register_carrier_commands
 from rateshop.compare.connectors import Connector
 from rateshop.compare.default import market_registry
 from rateshop.compare.market import RATING_ORDER, Market
@@ -36,6 +37,7 @@ app = typer.Typer(
 )
 manual_app = typer.Typer(help="Work with rate manuals.", no_args_is_help=True)
 app.add_typer(manual_app, name="manual")
+register_carrier_commands(app)
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
