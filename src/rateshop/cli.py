@@ -20,8 +20,9 @@ from rateshop.compare.market import RATING_ORDER, Market
 from rateshop.compare.nearest import Substitution
 from rateshop.compare.outcomes import LiveQuote
 from rateshop.compare.ranking import Ranking, admits, present
+from rateshop.compare.registry import Registry
 from rateshop.compare.service import Answer, Comparison, collect, request_facts, stream
-from rateshop.compare.tips import tips
+from rateshop.compare.tips import Tip, tips_async
 from rateshop.config import settings
 from rateshop.errors import ManualError, ManualNotFound, RiskError
 from rateshop.manual.loader import display_path, find_manuals
@@ -248,12 +249,31 @@ def _no_price(answer: Answer) -> str:
 
 async def _streamed(
     risk: dict[str, Any],
+    registry: Registry,
+    deadline: float,
+    shown: Callable[[Answer], bool] | None,
+) -> tuple[Comparison, list[Tip]]:
+    """The comparison and the tips of the answers ``shown``, each said on stderr as it arrives."""
+    try:
+        facts = request_facts(risk)
+        connectors = registry.connectors(facts[0], facts[1])
+        compared = await _answers(risk, connectors, registry.market, deadline, shown)
+        if shown is None:
+            return compared, []
+        kept = Comparison(compared.line, compared.state, compared.effective,
+                          [a for a in compared.quotes if shown(a)])  # fmt: skip
+        return compared, await tips_async(kept, risk, connectors, deadline=deadline)
+    finally:
+        await registry.aclose()
+
+
+async def _answers(
+    risk: dict[str, Any],
     connectors: list[Connector],
     market: Market,
     deadline: float,
     shown: Callable[[Answer], bool] | None,
 ) -> Comparison:
-    """The comparison; each answer that is ``shown`` is said on stderr as it arrives."""
     facts = request_facts(risk)
     answers = []
     async for answer in stream(risk, connectors, market, deadline):
@@ -301,15 +321,13 @@ def quote(
     conf = settings()
     try:
         registry = market_registry(conf)
-        line, state, _ = request_facts(risk)
-        connectors = registry.connectors(line, state)
 
         def kept(a: Answer) -> bool:
             return admits(a.group, a.rating, only_group=group, min_rating=min_rating)
 
         deadline = conf.compare_deadline
-        compared = asyncio.run(
-            _streamed(risk, connectors, registry.market, deadline, None if as_json else kept)
+        compared, found = asyncio.run(
+            _streamed(risk, registry, deadline, None if as_json else kept)
         )
     except RiskError as exc:
         errors.print("[red]the risk has problems:[/red]")
@@ -352,7 +370,6 @@ def quote(
         )
     for a in result.errors:
         console.print(f"{a.carrier_name}: {_no_price(a)}", highlight=False, markup=False)
-    found = tips(result, risk, connectors)
     if found:
         console.print("[bold]Ways to pay less[/bold] (each a real re-quote by the carrier):")
         for t in found[:6]:

@@ -4,6 +4,7 @@ Every error rateshop raises on purpose derives from :class:`RateshopError`::
 
     RateshopError
     ├── ManualError          a rate manual is wrong; carries every problem found (file, line, reason)
+    │   └── MappingError     a live carrier's mapping file is wrong (file, line, reason)
     ├── RiskError            the risk given to rating is wrong; carries each field, problem and what is allowed
     ├── ManualNotFound       no manual version applies to the carrier/line/state/date asked for
     ├── StoreError           the store could not do what was asked (see rateshop.store.errors)
@@ -49,6 +50,10 @@ class ManualError(RateshopError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class MappingError(ManualError):
+    """A live carrier's mapping file (its rules as data, like a manual) could not be loaded."""
 
 
 @dataclass(frozen=True, slots=True)

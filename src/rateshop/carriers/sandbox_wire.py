@@ -2,7 +2,8 @@
 
 This is a carrier's format, not rateshop's risk JSON: a ``product`` code, the policy's facts in a
 ``policy`` object (the person's in ``applicant``), camelCase names, lists of ``drivers``,
-``vehicles``, ``claims`` or ``members``, and coverages as a list of ``{code, limit, deductible}``.
+``vehicles``, ``claims`` or ``members``, coverages as a list of ``{code, limit, deductible}``, and
+``meta`` about the sender (ignored).
 rateshop's ``http`` connector reaches it through a mapping file, as it would a real carrier
 (see ``docs/carriers.md``). The sandbox turns a request back into a risk to rate it with a manual.
 """
@@ -66,7 +67,7 @@ def read_request(body: Any) -> dict[str, Any]:
             raise WireError(f"{part} is not an object")
         risk.update(_snaked(facts))
     for key, value in body.items():
-        if key in ("product", "policy", "applicant", "coverages"):
+        if key in ("product", "policy", "applicant", "coverages", "meta"):
             continue
         risk[snake(key)] = _snaked(value)
     coverages = body.get("coverages")

@@ -9,7 +9,7 @@ from typing import Any
 
 from rateshop.compare.market import Market
 from rateshop.compare.registry import Registry
-from rateshop.compare.service import Comparison, compare, request_facts
+from rateshop.compare.service import Comparison, compare_async, request_facts, run_blocking
 from rateshop.config import Settings, settings
 from rateshop.rating.library import Library
 
@@ -43,4 +43,14 @@ def compare_risk(risk: Mapping[str, Any], deadline: float = 10.0) -> Comparison:
     """Compare ``risk`` against every carrier of the configured market (``RATESHOP_MANUALS``)."""
     registry = market_registry()
     line, state, _ = request_facts(risk)
-    return compare(risk, registry.connectors(line, state), registry.market, deadline)
+
+    async def once() -> Comparison:
+        # A loop of its own: the connection pools live live carriers opened are closed with it.
+        try:
+            return await compare_async(
+                risk, registry.connectors(line, state), registry.market, deadline
+            )
+        finally:
+            await registry.aclose()
+
+    return run_blocking(once)

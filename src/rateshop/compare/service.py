@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from rateshop.compare.connectors import Connector, Offer
 from rateshop.compare.market import Market
@@ -26,6 +26,7 @@ from rateshop.errors import CarrierError, FieldProblem, RateshopError, RiskError
 from rateshop.rating.quote import Decline, Quote
 
 LINES = ("auto", "home", "life", "health")
+T = TypeVar("T")
 
 
 @dataclass
@@ -312,10 +313,15 @@ def compare(
     Called where an event loop already runs in this thread (a notebook, an async test), it runs
     the comparison on a loop of its own in a worker thread rather than failing.
     """
-    work = partial(asyncio.run, compare_async(risk, connectors, market, deadline))
+    return run_blocking(partial(compare_async, risk, connectors, market, deadline))
+
+
+def run_blocking(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``work()`` run to its end on a loop of its own: here, or in a worker thread when this
+    thread already runs a loop (a notebook, an async test)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return work()
+        return asyncio.run(work())
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(work).result()
+        return pool.submit(lambda: asyncio.run(work())).result()

@@ -276,10 +276,12 @@ async def tips_async(
     risk: Mapping[str, Any],
     connectors: Sequence[Connector],
     top: int = 3,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> list[Tip]:
     """Re-rate each applicable variant with each of the ``top`` cheapest carriers."""
-    bases = [Base(a.carrier, a.carrier_name, annual(a)) for a in comparison.quotes[:top]]
-    return await tips_from(comparison.line, comparison.state, bases, risk, connectors)
+    ranked = sorted(comparison.quotes, key=lambda a: (annual(a), a.carrier))
+    bases = [Base(a.carrier, a.carrier_name, annual(a)) for a in ranked[:top]]
+    return await tips_from(comparison.line, comparison.state, bases, risk, connectors, deadline)
 
 
 def tips(
