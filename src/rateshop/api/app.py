@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await runtime.registry.aclose()  # live carriers' connection pool
             runtime.close()
 
     app = FastAPI(

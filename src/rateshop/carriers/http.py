@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import random
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, cast
 
 from rateshop.carriers import mapping as wire
@@ -192,7 +194,8 @@ def connector(carrier: Carrier, context: ConnectorContext) -> HttpConnector:
     """
     if carrier.endpoint is None or carrier.folder is None:
         raise CarrierUnavailable(f"{carrier.id} has no endpoint in the catalog")
-    mapping = wire.load_mapping(carrier.folder / carrier.endpoint.mapping)
+    # The mapping may be shared (../common/…): the path is normalised, the folder need not exist.
+    mapping = wire.load_mapping(Path(os.path.normpath(carrier.folder / carrier.endpoint.mapping)))
     url = base_url(carrier)
     transport = shared_transport(context.settings.carrier_connections)
     auth = auth_for(carrier.id, carrier.endpoint, url, transport)

@@ -25,6 +25,7 @@ from rateshop.compare.connectors import Connector, ManualConnector, Offer, manua
 from rateshop.compare.market import Carrier, Market
 from rateshop.compare.outcomes import Failure
 from rateshop.config import Settings
+from rateshop.errors import CarrierUnavailable
 from rateshop.rating.library import Library
 
 ENTRY_POINT_GROUP = "rateshop.connectors"
@@ -117,8 +118,10 @@ class Registry:
             return Unavailable(entry.id, why)
         try:
             return factory(entry, ConnectorContext(self.library, self.settings))
+        except CarrierUnavailable as exc:  # not configured: its URL or a secret is not set
+            return Unavailable(entry.id, str(exc))
         except Exception as exc:
-            return Unavailable(entry.id, f"{entry.connector} connector not configured: {exc}")
+            return Unavailable(entry.id, f"its {entry.connector} connector cannot start: {exc}")
 
     def carriers(self, line: str, state: str) -> list[str]:
         """Every carrier that writes ``line`` in ``state``: by a manual, or live by its catalog entry."""
