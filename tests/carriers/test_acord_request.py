@@ -369,3 +369,23 @@ def test_parse_request_refuses_home_forms_that_disagree() -> None:
 def test_parse_request_refuses_an_answer() -> None:
     with pytest.raises(AcordError, match="ACORD has no InsuranceSvcRq"):
         parse_request(fixture("response_quoted_auto.xml"))
+
+
+def test_mapping_doc_lists_every_field_and_path() -> None:
+    from rateshop.carriers import acord
+
+    doc = (Path(__file__).parents[2] / "docs" / "acord-mapping.md").read_text()
+    tables = [
+        ("", "", acord._AUTO_FIELDS),
+        ("drivers[].", "PersDriver/", acord._DRIVER_FIELDS),
+        ("drivers[].incidents[].", "PersDriver/AccidentViolation/", acord._INCIDENT_FIELDS),
+        ("vehicles[].", "PersVeh/", acord._VEHICLE_FIELDS),
+        ("", "", acord._HOME_FIELDS),
+        ("claims[].", "PersPolicy/Loss/", acord._CLAIM_FIELDS),
+    ]
+    for key_prefix, path_prefix, fields in tables:
+        for field in fields:
+            path = path_prefix + field.path + (f"/@{field.attr}" if field.attr else "")
+            assert f"| `{key_prefix}{field.key}` | `{path}`" in doc, (field.key, path)
+    for ours, (code, _) in acord._AUTO_COVERAGES.items():
+        assert f"`{ours}` `{code}`" in doc
