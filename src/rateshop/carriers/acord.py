@@ -22,6 +22,7 @@ comparisons each wait on several carriers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -88,11 +89,15 @@ def _parse_xml(body: bytes, max_bytes: int) -> etree._Element:
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise AcordError("a DTD is not allowed in an ACORD message")
-    for element in root.iter():
-        if not isinstance(element.tag, str):  # an entity reference left unexpanded
-            raise AcordError("entity references are not allowed in an ACORD message")
-        if element.tag.startswith("{"):  # carriers that send the ACORD namespace are read alike
-            element.tag = etree.QName(element).localname
+    # Without a DTD no entity reference survives parsing (an undeclared one is malformed XML),
+    # so the tree only needs a walk to drop namespaces: carriers that send the ACORD namespace
+    # are read like those that do not.
+    if b"xmlns" in body:
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                raise AcordError("entity references are not allowed in an ACORD message")
+            if element.tag.startswith("{"):
+                element.tag = etree.QName(element).localname
     if root.tag != "ACORD":
         raise AcordError(f"the root element is <{_tag(root)}>, not <ACORD>")
     return root
@@ -134,19 +139,27 @@ def _ensure(parent: etree._Element, path: str) -> etree._Element:
     same syntax lxml's ``find`` reads, so one path serves building and parsing.
     """
     node = parent
-    for segment in path.split("/"):
-        match = _SEGMENT.match(segment)
-        assert match is not None, segment
-        tag, key, value = match.groups()
-        found = next(
-            (c for c in node.iterchildren(tag) if key is None or c.findtext(key) == value), None
-        )
+    for tag, key, value in _segments(path):
+        if key is None:
+            found = next(node.iterchildren(tag), None)
+        else:
+            found = next((c for c in node.iterchildren(tag) if c.findtext(key) == value), None)
         if found is None:
             found = etree.SubElement(node, tag)
             if key is not None:
                 _text(etree.SubElement(found, key), value, path)
         node = found
     return node
+
+
+@functools.cache
+def _segments(path: str) -> tuple[tuple[str, str | None, str], ...]:
+    segments = []
+    for segment in path.split("/"):
+        match = _SEGMENT.match(segment)
+        assert match is not None, segment
+        segments.append((match[1], match[2], match[3]))
+    return tuple(segments)
 
 
 def _text(element: etree._Element, text: str, where: str) -> None:
