@@ -389,3 +389,27 @@ def test_mapping_doc_lists_every_field_and_path() -> None:
             assert f"| `{key_prefix}{field.key}` | `{path}`" in doc, (field.key, path)
     for ours, (code, _) in acord._AUTO_COVERAGES.items():
         assert f"`{ours}` `{code}`" in doc
+
+
+@st.composite
+def _mangled_request(draw: st.DrawFn) -> bytes:
+    """A stored request with a stretch of its text replaced."""
+    body = fixture(draw(st.sampled_from(["request_auto.xml", "request_home.xml"])))
+    start = draw(st.integers(0, len(body) - 1))
+    end = draw(st.integers(start, min(len(body), start + 40)))
+    insert = draw(
+        st.sampled_from([b"", b"<", b"</X>", b"<Coverage/>", b"<Limit/>", b"D0", b"-1", b"x"])
+        | st.binary(max_size=12)
+    )
+    return body[:start] + insert + body[end:]
+
+
+@given(_mangled_request())
+@settings(max_examples=400, deadline=None)
+def test_a_mangled_request_is_read_or_refused_never_crashes(body: bytes) -> None:
+    try:
+        line, risk = parse_request(body)
+    except AcordError:
+        return
+    assert line in ("auto", "home")
+    assert isinstance(risk, dict)

@@ -248,3 +248,31 @@ def test_reply_amounts_keep_their_digits() -> None:
     back = parse_response(build_response(reply, "auto"))
     assert str(back.total) == "100.00"
     assert back.fees == (("f", Decimal("10")),)
+
+
+_STORED = [fixture(name) for name in sorted(STORED_ANSWERS)]
+
+
+@st.composite
+def _mangled(draw: st.DrawFn) -> bytes:
+    """A stored answer with a stretch of its text replaced: tags, codes, digits, structure."""
+    body = draw(st.sampled_from(_STORED))
+    start = draw(st.integers(0, len(body) - 1))
+    end = draw(st.integers(start, min(len(body), start + 40)))
+    insert = draw(
+        st.sampled_from(
+            [b"", b"<", b">", b"</X>", b"<Limit/>", b"Referral", b"-1", b"1e3", b"&amp;"]
+        )
+        | st.binary(max_size=12)
+    )
+    return body[:start] + insert + body[end:]
+
+
+@given(_mangled())
+@settings(max_examples=400, deadline=None)
+def test_a_mangled_answer_is_read_or_refused_never_crashes(body: bytes) -> None:
+    try:
+        reply = parse_response(body)
+    except AcordError:
+        return
+    assert isinstance(reply, CarrierReply)
