@@ -1,0 +1,92 @@
+"""``rateshop carrier-sandbox`` and ``rateshop carrier …``: live carriers from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Annotated, Literal, cast
+
+import typer
+from rich.console import Console
+
+from rateshop.carriers.sandbox import (
+    FAULTS,
+    Fault,
+    Sandbox,
+    SandboxConfig,
+    parse_latency,
+    serve_forever,
+)
+
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+carrier_app = typer.Typer(help="Live carriers: check their mappings, run the conformance kit.")
+
+
+def sandbox(
+    manual_dir: Annotated[
+        Path,
+        typer.Argument(metavar="MANUAL_DIR", help="A carrier's manuals folder, or one manual."),
+    ],
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8210,
+    format: Annotated[str, typer.Option(help="json or xml.")] = "json",
+    auth: Annotated[str, typer.Option(help="none, apikey (X-Api-Key) or oauth2.")] = "none",
+    mode: Annotated[str, typer.Option(help="sync, or async (submit, then poll).")] = "sync",
+    latency: Annotated[str, typer.Option(help="Random wait per quote, e.g. 200-900ms.")] = "0",
+    error_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of 500 answers.")] = 0.0,
+    fault: Annotated[
+        str | None, typer.Option(help=f"Inject one fault: {', '.join(FAULTS)}.")
+    ] = None,
+    carrier: Annotated[
+        str | None, typer.Option(help="The carrier, when MANUAL_DIR holds several.")
+    ] = None,
+    secret: Annotated[
+        str, typer.Option(help="The API key, or OAuth2 client secret, the sandbox accepts.")
+    ] = "sandbox-secret",
+    seed: Annotated[int | None, typer.Option(help="Seed of the random latency and errors.")] = None,
+) -> None:
+    """Serve any rate manual as a live carrier's quoting service on loopback (Ctrl-C stops it)."""
+    choices = {"format": (format, ("json", "xml")), "auth": (auth, ("none", "apikey", "oauth2")),
+               "mode": (mode, ("sync", "async"))}  # fmt: skip
+    for name, (value, allowed) in choices.items():
+        if value not in allowed:
+            errors.print(f"--{name} must be one of {', '.join(allowed)}", highlight=False)
+            raise typer.Exit(2)
+    if fault is not None and fault not in FAULTS:
+        errors.print(f"--fault must be one of {', '.join(FAULTS)}", highlight=False)
+        raise typer.Exit(2)
+    try:
+        config = SandboxConfig(
+            manuals=manual_dir,
+            carrier=carrier,
+            format=cast(Literal["json", "xml"], format),
+            auth=cast(Literal["none", "apikey", "oauth2"], auth),
+            mode=cast(Literal["sync", "async"], mode),
+            latency=parse_latency(latency),
+            error_rate=error_rate,
+            fault=cast(Fault | None, fault),
+            secret=secret,
+            seed=seed,
+        )
+        served = Sandbox(config)
+    except ValueError as exc:
+        errors.print(f"[red]{exc}[/red]", highlight=False, markup=False)
+        raise typer.Exit(2) from exc
+
+    def ready(bound: int) -> None:
+        console.print(
+            f"sandbox carrier {served.carrier} ({format}, {mode}, auth {auth}"
+            f"{', fault ' + fault if fault else ''}) at http://127.0.0.1:{bound}",
+            highlight=False,
+        )
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_forever(served, port, ready))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``carrier-sandbox`` and the ``carrier`` group to the ``rateshop`` command line."""
+    app.command("carrier-sandbox")(sandbox)
+    app.add_typer(carrier_app, name="carrier")

@@ -1,0 +1,199 @@
+"""The ``http`` connector: a carrier's own JSON quoting API, reached through its mapping file.
+
+Building the request and reading the answer are pure (:mod:`rateshop.carriers.mapping`), checking
+the answer too (:mod:`rateshop.carriers.checks`); this module does the asking: credentials
+(:mod:`rateshop.carriers.auth`), one deadline per call, polling an asynchronous carrier with its
+``Retry-After`` within that deadline, retries only where the carrier cannot have seen the request,
+a concurrency limit and a circuit breaker per carrier. Every carrier-side fault is an answer of
+kind ``failed``, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import random
+from collections.abc import Mapping
+from typing import Any, cast
+
+from rateshop.carriers import mapping as wire
+from rateshop.carriers.auth import Auth, auth_for
+from rateshop.carriers.breaker import Breaker
+from rateshop.carriers.checks import outcome
+from rateshop.carriers.reply import CarrierReply
+from rateshop.carriers.transport import NotSent, Response, Transport, shared_transport
+from rateshop.compare.connectors import Offer
+from rateshop.compare.market import Carrier, Endpoint
+from rateshop.compare.outcomes import Failure, FailureKind
+from rateshop.compare.registry import ConnectorContext
+from rateshop.config import Settings, named_secret
+from rateshop.errors import (
+    CarrierAuthError,
+    CarrierBadResponse,
+    CarrierError,
+    CarrierRateLimited,
+    CarrierUnavailable,
+)
+
+RETRIES = 2  # more attempts when a connection could not be made at all
+BACKOFF = 0.1  # seconds before the first retry; doubled each time, with jitter
+
+
+def base_url(carrier: Carrier) -> str:
+    """The carrier's base URL: written in the catalog, or read from the variable it names."""
+    endpoint = carrier.endpoint
+    if endpoint is None:
+        raise CarrierUnavailable(f"{carrier.id} has no endpoint in the catalog")
+    url = endpoint.url or (named_secret(endpoint.url_env) if endpoint.url_env else None)
+    if not url:
+        said = f"set {endpoint.url_env}" if endpoint.url_env else "the catalog gives no url"
+        raise CarrierUnavailable(f"{carrier.id} is not configured: {said}")
+    return url.rstrip("/")
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """The ``Retry-After`` header as seconds (the delay form; a date is not honoured)."""
+    try:
+        return max(0.0, float(headers["retry-after"]))
+    except (KeyError, ValueError):
+        return None
+
+
+class HttpConnector:
+    """One live carrier over HTTP/JSON (see the module's docstring)."""
+
+    def __init__(
+        self,
+        carrier: Carrier,
+        mapping: wire.CarrierMapping,
+        url: str,
+        auth: Auth,
+        transport: Transport,
+        settings: Settings,
+    ) -> None:
+        assert carrier.endpoint is not None
+        self.carrier = carrier.id
+        self.endpoint: Endpoint = carrier.endpoint
+        self.may_requote = self.endpoint.may_requote
+        self.mapping = mapping
+        self.quote_url = url + self.endpoint.quote_path
+        self.auth = auth
+        self.transport = transport
+        self.call_deadline = min(
+            self.endpoint.call_deadline or settings.carrier_call_deadline,
+            settings.carrier_call_deadline,
+        )
+        self.breaker = Breaker(
+            settings.breaker_failures, settings.breaker_window, settings.breaker_cooldown
+        )
+        self._limits: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+    def _limit(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        found = self._limits.get(loop)
+        if found is None:
+            self._limits.clear()  # a semaphore of a finished loop is of no use
+            found = self._limits[loop] = asyncio.Semaphore(self.endpoint.concurrency)
+        return found
+
+    async def quote_nearest(
+        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
+    ) -> Offer:
+        """Ask the carrier; its answer checked, or a failure of its kind."""
+        request = wire.build(self.mapping, risk)  # a value it has no code for: RiskError
+        if not self.breaker.allow():
+            why = f"{self.carrier} failed repeatedly; not asked until its cool-down ends"
+            return Offer(Failure("unavailable", why))
+        deadline = asyncio.get_running_loop().time() + self.call_deadline
+        try:
+            async with self._limit():
+                offer = await self._ask(request, risk, deadline)
+        except CarrierError as exc:
+            offer = Offer(Failure(cast(FailureKind, exc.kind), str(exc)))
+        except asyncio.CancelledError:
+            self.breaker.record(False)  # the comparison's deadline came first
+            raise
+        self.breaker.record(not isinstance(offer.answer, Failure))
+        return offer
+
+    async def _ask(self, request: Any, risk: Mapping[str, Any], deadline: float) -> Offer:
+        loop = asyncio.get_running_loop()
+        got = await self._send("POST", self.quote_url, deadline, body=request)
+        reply = self._read(got)
+        while reply.status == "pending" and reply.quote_ref:
+            wait = reply.retry_after or retry_after(got.headers) or 1.0
+            if loop.time() + wait >= deadline:
+                break  # answered as pending: the carrier still has it, with its reference
+            await asyncio.sleep(wait)
+            # A poll only reads: asking again cannot make a second quote.
+            got = await self._send("GET", f"{self.quote_url}/{reply.quote_ref}", deadline)
+            reply = self._read(got)
+        return outcome(reply, self.carrier, risk)
+
+    async def _send(self, method: str, url: str, deadline: float, body: Any = None) -> Response:
+        loop = asyncio.get_running_loop()
+        renewed = False
+        attempt = 0
+        while True:
+            headers = await self.auth.headers(deadline)
+            try:
+                got = await self.transport.send(
+                    self.carrier, method, url, timeout=deadline - loop.time(),
+                    headers=headers, json=body,
+                )  # fmt: skip
+            except NotSent:
+                # Never connected, so never sent: the one case a quote request may be sent again.
+                pause = BACKOFF * 2**attempt * random.uniform(0.5, 1.5)
+                if attempt >= RETRIES or loop.time() + pause >= deadline:
+                    raise
+                attempt += 1
+                await asyncio.sleep(pause)
+                continue
+            if got.status == 401 and not renewed and self.auth.refused(headers):
+                # The carrier refused the credential, so it did not take the request: once more
+                # with a fresh one (an expired token).
+                renewed = True
+                continue
+            return got
+
+    def _read(self, got: Response) -> CarrierReply:
+        if got.status in (401, 403):
+            raise CarrierAuthError(f"{self.carrier} refused our credentials ({got.status})")
+        if got.status == 429:
+            wait = retry_after(got.headers)
+            said = f"; retry after {wait:g} s" if wait is not None else ""
+            raise CarrierRateLimited(f"{self.carrier} asks us to slow down{said}", wait)
+        if got.status >= 500:
+            raise CarrierError(f"{self.carrier} answered HTTP {got.status}")
+        try:
+            data = json.loads(got.body)
+        except ValueError as exc:
+            if got.status >= 400:
+                raise CarrierError(f"{self.carrier} answered HTTP {got.status}") from exc
+            raise CarrierBadResponse(f"{self.carrier} sent malformed JSON: {exc}") from exc
+        try:
+            return wire.parse(self.mapping, data)
+        except wire.AnswerError as exc:
+            if got.status >= 400:
+                raise CarrierError(f"{self.carrier} answered HTTP {got.status}") from exc
+            raise CarrierBadResponse(f"{self.carrier}: {exc}") from exc
+
+    async def aclose(self) -> None:
+        """Close the shared session (a process's last carrier call is done)."""
+        await self.transport.aclose()
+
+
+def connector(carrier: Carrier, context: ConnectorContext) -> HttpConnector:
+    """The ``http`` connector of a catalog entry: its mapping checked, its credentials read.
+
+    Raises :class:`~rateshop.errors.MappingError` for a bad mapping file and
+    :class:`~rateshop.errors.CarrierUnavailable` when its URL or a secret is not set.
+    """
+    if carrier.endpoint is None or carrier.folder is None:
+        raise CarrierUnavailable(f"{carrier.id} has no endpoint in the catalog")
+    mapping = wire.load_mapping(carrier.folder / carrier.endpoint.mapping)
+    url = base_url(carrier)
+    transport = shared_transport(context.settings.carrier_connections)
+    auth = auth_for(carrier.id, carrier.endpoint, url, transport)
+    return HttpConnector(carrier, mapping, url, auth, transport, context.settings)
