@@ -1,7 +1,7 @@
 """Local and live carriers in one comparison, through the real API server on loopback.
 
-Three sandbox carriers from the live catalog answer beside the shipped manuals: one sync with an
-API key, one submit-then-poll with OAuth2, one that hangs. Every carrier is accounted for within the
+Four sandbox carriers from the live catalog answer beside the shipped manuals: JSON sync with an
+API key, JSON submit-then-poll with OAuth2, ACORD-style XML, and one that hangs. Every carrier is accounted for within the
 deadline; live answers stream after the local ones; replay, re-quote and tips say what they can.
 """
 
@@ -29,6 +29,7 @@ def sandboxes() -> Iterator[dict[str, RunningSandbox]]:
         "northwind": RunningSandbox(
             "pinnacle-national", auth="oauth2", mode="async", latency=(0.3, 0.5)
         ),
+        "copperline": RunningSandbox("pinnacle-direct", format="xml", latency=(0.3, 0.5)),
         "stillwater": RunningSandbox("bluebonnet-county", fault="hang"),
     }
     for served in running.values():
@@ -48,6 +49,7 @@ def live_api(
     env.setenv("RATESHOP_SANDBOX_NORTHWIND_URL", sandboxes["northwind"].url)
     env.setenv("RATESHOP_SANDBOX_NORTHWIND_CLIENT", "rateshop")
     env.setenv("RATESHOP_SANDBOX_NORTHWIND_SECRET", "sandbox-secret")
+    env.setenv("RATESHOP_SANDBOX_COPPERLINE_URL", sandboxes["copperline"].url)
     env.setenv("RATESHOP_SANDBOX_STILLWATER_URL", sandboxes["stillwater"].url)
     settings = Settings(
         database_url=f"sqlite:///{tmp_path_factory.mktemp('live') / 'rateshop.db'}",
@@ -80,11 +82,13 @@ def test_local_and_live_carriers_stream_in_one_comparison_each_accounted_for(
         AnswerOut.model_validate(event.data)
     assert set(answers) == {
         "bluebonnet-county", "harborview", "ironclad-casualty", "pinnacle-direct",
-        "pinnacle-national", "atlas-direct", "northwind-mutual", "stillwater-casualty",
+        "pinnacle-national", "atlas-direct", "northwind-mutual", "copperline-assurance",
+        "stillwater-casualty",
     }  # fmt: skip
     status = {c: (e.data["status"], e.data["connector"]) for c, e in answers.items()}
     assert status["atlas-direct"] == ("quoted", "http"), answers["atlas-direct"].data["error"]
     assert status["northwind-mutual"] == ("quoted", "http")
+    assert status["copperline-assurance"] == ("quoted", "xml")
     assert status["pinnacle-direct"] == ("quoted", "manual")
     assert answers["stillwater-casualty"].data["error"]["kind"] == "timeout"
     # Local prices come first, live ones as they answer; the hung carrier at the deadline.

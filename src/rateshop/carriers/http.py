@@ -1,7 +1,9 @@
-"""The ``http`` connector: a carrier's own JSON quoting API, reached through its mapping file.
+"""The ``http`` and ``xml`` connectors: a carrier's own quoting API over HTTP, in JSON through its
+mapping file, or in ACORD-style XML.
 
-Building the request and reading the answer are pure (:mod:`rateshop.carriers.mapping`), checking
-the answer too (:mod:`rateshop.carriers.checks`); this module does the asking: credentials
+Building the request and reading the answer are pure (:mod:`rateshop.carriers.mapping` for JSON,
+:mod:`rateshop.carriers.acord` for XML: each a :class:`Wire`), checking the answer too
+(:mod:`rateshop.carriers.checks`); this module does the asking: credentials
 (:mod:`rateshop.carriers.auth`), one deadline per call, polling an asynchronous carrier with its
 ``Retry-After`` within that deadline, retries only where the carrier cannot have seen the request,
 a concurrency limit and a circuit breaker per carrier. Every carrier-side fault is an answer of
@@ -17,14 +19,21 @@ import os
 import random
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
+from rateshop.carriers import acord
 from rateshop.carriers import mapping as wire
 from rateshop.carriers.auth import Auth, auth_for
 from rateshop.carriers.breaker import Breaker
 from rateshop.carriers.checks import outcome
 from rateshop.carriers.reply import CarrierReply
-from rateshop.carriers.transport import NotSent, Response, Transport, shared_transport
+from rateshop.carriers.transport import (
+    MAX_ANSWER_BYTES,
+    NotSent,
+    Response,
+    Transport,
+    shared_transport,
+)
 from rateshop.compare.connectors import Offer
 from rateshop.compare.market import Carrier, Endpoint
 from rateshop.compare.outcomes import Failure, FailureKind
@@ -36,6 +45,8 @@ from rateshop.errors import (
     CarrierError,
     CarrierRateLimited,
     CarrierUnavailable,
+    FieldProblem,
+    RiskError,
 )
 
 RETRIES = 2  # more attempts when a connection could not be made at all
@@ -62,13 +73,72 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         return None
 
 
+class Wire(Protocol):
+    """A carrier's wire format: its request for a risk, and its answer read (not yet checked)."""
+
+    content_type: str
+
+    def request(self, risk: Mapping[str, Any]) -> bytes:
+        """The request body; :class:`RiskError` for a risk it cannot carry."""
+        ...
+
+    def reply(self, body: bytes) -> CarrierReply:
+        """The answer read; :class:`CarrierBadResponse` when it cannot be."""
+        ...
+
+
+class JsonWire:
+    """JSON through the carrier's mapping file."""
+
+    content_type = "application/json"
+
+    def __init__(self, carrier: str, mapping: wire.CarrierMapping) -> None:
+        self.carrier, self.mapping = carrier, mapping
+
+    def request(self, risk: Mapping[str, Any]) -> bytes:
+        return json.dumps(wire.build(self.mapping, risk)).encode()
+
+    def reply(self, body: bytes) -> CarrierReply:
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise CarrierBadResponse(f"{self.carrier} sent malformed JSON: {exc}") from exc
+        try:
+            return wire.parse(self.mapping, data)
+        except wire.AnswerError as exc:
+            raise CarrierBadResponse(f"{self.carrier}: {exc}") from exc
+
+
+class AcordWire:
+    """ACORD-style XML quote messages (auto and home), parsed safely up to a size limit."""
+
+    content_type = "application/xml"
+
+    def __init__(self, carrier: str, max_bytes: int) -> None:
+        self.carrier, self.max_bytes = carrier, max_bytes
+
+    def request(self, risk: Mapping[str, Any]) -> bytes:
+        try:
+            return acord.build_request(risk, str(risk.get("line")))
+        except acord.AcordError as exc:
+            raise RiskError([FieldProblem("risk", f"cannot be sent as ACORD XML: {exc}")]) from exc
+
+    def reply(self, body: bytes) -> CarrierReply:
+        try:
+            return acord.parse_response(body, self.max_bytes)
+        except acord.AcordError as exc:
+            raise CarrierBadResponse(
+                f"{self.carrier} sent an unreadable XML answer: {exc}"
+            ) from exc
+
+
 class HttpConnector:
-    """One live carrier over HTTP/JSON (see the module's docstring)."""
+    """One live carrier over HTTP (see the module's docstring)."""
 
     def __init__(
         self,
         carrier: Carrier,
-        mapping: wire.CarrierMapping,
+        codec: Wire,
         url: str,
         auth: Auth,
         transport: Transport,
@@ -78,7 +148,7 @@ class HttpConnector:
         self.carrier = carrier.id
         self.endpoint: Endpoint = carrier.endpoint
         self.may_requote = self.endpoint.may_requote
-        self.mapping = mapping
+        self.wire = codec
         self.quote_url = url + self.endpoint.quote_path
         self.auth = auth
         self.transport = transport
@@ -103,7 +173,7 @@ class HttpConnector:
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Offer:
         """Ask the carrier; its answer checked, or a failure of its kind."""
-        request = wire.build(self.mapping, risk)  # a value it has no code for: RiskError
+        request = self.wire.request(risk)  # a value it has no code for: RiskError
         if not self.breaker.allow():
             why = f"{self.carrier} failed repeatedly; not asked until its cool-down ends"
             return Offer(Failure("unavailable", why))
@@ -119,7 +189,7 @@ class HttpConnector:
         self.breaker.record(not isinstance(offer.answer, Failure))
         return offer
 
-    async def _ask(self, request: Any, risk: Mapping[str, Any], deadline: float) -> Offer:
+    async def _ask(self, request: bytes, risk: Mapping[str, Any], deadline: float) -> Offer:
         loop = asyncio.get_running_loop()
         got = await self._send("POST", self.quote_url, deadline, body=request)
         reply = self._read(got)
@@ -133,16 +203,22 @@ class HttpConnector:
             reply = self._read(got)
         return outcome(reply, self.carrier, risk)
 
-    async def _send(self, method: str, url: str, deadline: float, body: Any = None) -> Response:
+    async def _send(
+        self, method: str, url: str, deadline: float, body: bytes | None = None
+    ) -> Response:
         loop = asyncio.get_running_loop()
         renewed = False
         attempt = 0
         while True:
-            headers = await self.auth.headers(deadline)
+            headers = {
+                **await self.auth.headers(deadline),
+                "Accept": self.wire.content_type,
+                **({"Content-Type": self.wire.content_type} if body is not None else {}),
+            }
             try:
                 got = await self.transport.send(
                     self.carrier, method, url, timeout=deadline - loop.time(),
-                    headers=headers, json=body,
+                    headers=headers, data=body,
                 )  # fmt: skip
             except NotSent:
                 # Never connected, so never sent: the one case a quote request may be sent again.
@@ -169,21 +245,23 @@ class HttpConnector:
         if got.status >= 500:
             raise CarrierError(f"{self.carrier} answered HTTP {got.status}")
         try:
-            data = json.loads(got.body)
-        except ValueError as exc:
-            if got.status >= 400:
+            return self.wire.reply(got.body)
+        except CarrierBadResponse as exc:
+            if got.status >= 400:  # an error page rather than an answer
                 raise CarrierError(f"{self.carrier} answered HTTP {got.status}") from exc
-            raise CarrierBadResponse(f"{self.carrier} sent malformed JSON: {exc}") from exc
-        try:
-            return wire.parse(self.mapping, data)
-        except wire.AnswerError as exc:
-            if got.status >= 400:
-                raise CarrierError(f"{self.carrier} answered HTTP {got.status}") from exc
-            raise CarrierBadResponse(f"{self.carrier}: {exc}") from exc
+            raise
 
     async def aclose(self) -> None:
         """Close the shared session (a process's last carrier call is done)."""
         await self.transport.aclose()
+
+
+def _made(carrier: Carrier, context: ConnectorContext, codec: Wire) -> HttpConnector:
+    assert carrier.endpoint is not None
+    url = base_url(carrier)
+    transport = shared_transport(context.settings.carrier_connections)
+    auth = auth_for(carrier.id, carrier.endpoint, url, transport)
+    return HttpConnector(carrier, codec, url, auth, transport, context.settings)
 
 
 def connector(carrier: Carrier, context: ConnectorContext) -> HttpConnector:
@@ -196,7 +274,11 @@ def connector(carrier: Carrier, context: ConnectorContext) -> HttpConnector:
         raise CarrierUnavailable(f"{carrier.id} has no endpoint in the catalog")
     # The mapping may be shared (../common/…): the path is normalised, the folder need not exist.
     mapping = wire.load_mapping(Path(os.path.normpath(carrier.folder / carrier.endpoint.mapping)))
-    url = base_url(carrier)
-    transport = shared_transport(context.settings.carrier_connections)
-    auth = auth_for(carrier.id, carrier.endpoint, url, transport)
-    return HttpConnector(carrier, mapping, url, auth, transport, context.settings)
+    return _made(carrier, context, JsonWire(carrier.id, mapping))
+
+
+def xml_connector(carrier: Carrier, context: ConnectorContext) -> HttpConnector:
+    """The ``xml`` connector of a catalog entry: ACORD-style messages, its credentials read."""
+    if carrier.endpoint is None:
+        raise CarrierUnavailable(f"{carrier.id} has no endpoint in the catalog")
+    return _made(carrier, context, AcordWire(carrier.id, MAX_ANSWER_BYTES))

@@ -2,7 +2,8 @@
 
 Operators try an integration against it before a carrier's test endpoint exists; rateshop's own
 tests use it as a real HTTP peer on loopback. It speaks the sandbox carrier's JSON format
-(:mod:`rateshop.carriers.sandbox_wire`), answers at once (``sync``) or by submit-then-poll
+(:mod:`rateshop.carriers.sandbox_wire`) or ACORD-style XML (:mod:`rateshop.carriers.acord`),
+answers at once (``sync``) or by submit-then-poll
 (``async``: ``202`` with a quote number, ``GET /v1/quotes/{id}`` with ``Retry-After`` until done),
 checks an API key or OAuth2 client-credentials tokens, waits a random latency, fails a share of
 requests, and injects one fault on every quote request when asked (see :data:`FAULTS`).
@@ -28,6 +29,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from rateshop.carriers import acord
 from rateshop.carriers import sandbox_wire as wire
 from rateshop.compare.connectors import off_loop
 from rateshop.compare.nearest import fit
@@ -106,9 +108,11 @@ class SandboxConfig:
 
 @dataclass
 class _Job:
-    """An asynchronous quote: its answer once rated."""
+    """An asynchronous quote: its answer once rated, and how to write it (line, request id)."""
 
     task: asyncio.Task[tuple[int, dict[str, Any]]]
+    line: str
+    request_uid: str | None
 
 
 @dataclass
@@ -186,21 +190,27 @@ class Sandbox:
         refused = self._refused(request)
         if refused is not None:
             return refused
+        uid = None
         try:
-            body = await request.json()
-            risk = wire.read_request(body)
-        except (ValueError, wire.WireError) as exc:
+            if self.config.format == "xml":
+                message = acord.parse_request_message(await request.read())
+                risk, uid = message.risk, message.request_uid
+            else:
+                risk = wire.read_request(await request.json())
+        except (ValueError, wire.WireError) as exc:  # AcordError is a ValueError
             return web.json_response({"error": "bad_request", "message": str(exc)}, status=400)
+        line = str(risk["line"])
         quote_id = f"SBX-{secrets.token_hex(6).upper()}"
         fault = await self._fault(request)
         if fault is not None:
             return fault
         if self.config.mode == "async":
-            self._jobs[quote_id] = _Job(asyncio.create_task(self._answer(risk, quote_id)))
+            task = asyncio.create_task(self._answer(risk, quote_id))
+            self._jobs[quote_id] = _Job(task, line, uid)
             pending = wire.status_only("PENDING", quote_id, "rating")
-            return web.json_response(pending, status=202, headers=self._retry_after())
+            return self._send(202, pending, line, uid, pending=True)
         status, answer = await self._answer(risk, quote_id)
-        return self._send(status, answer)
+        return self._send(status, answer, line, uid)
 
     async def poll(self, request: web.Request) -> web.StreamResponse:
         """An asynchronous quote: still pending (with Retry-After) or its answer."""
@@ -214,17 +224,32 @@ class Sandbox:
             return web.json_response({"error": "not_found"}, status=404)
         if not job.task.done():
             pending = wire.status_only("PENDING", quote_id, "rating")
-            return web.json_response(pending, headers=self._retry_after())
+            return self._send(200, pending, job.line, job.request_uid, pending=True)
         status, answer = job.task.result()
-        return self._send(status, answer)
+        return self._send(status, answer, job.line, job.request_uid)
 
     def _retry_after(self) -> dict[str, str]:
         # Whole seconds, as HTTP says; at least one.
         return {"Retry-After": str(max(1, round(self.config.latency[1])))}
 
-    def _send(self, status: int, answer: dict[str, Any]) -> web.Response:
+    def _send(
+        self,
+        status: int,
+        answer: dict[str, Any],
+        line: str,
+        request_uid: str | None,
+        pending: bool = False,
+    ) -> web.Response:
+        """The answer in the sandbox's format (``Retry-After`` while pending)."""
         self.stats[f"answered_{status}"] += 1
-        return web.json_response(answer, status=status)
+        headers = self._retry_after() if pending else {}
+        if self.config.format == "json":
+            return web.json_response(answer, status=status, headers=headers)
+        retry = float(headers["Retry-After"]) if pending else None
+        body = acord.build_response(wire.as_reply(answer, retry), line, request_uid)
+        return web.Response(
+            body=body, status=status, headers=headers, content_type="application/xml"
+        )
 
     # --- faults -----------------------------------------------------------------------------
 
@@ -246,17 +271,19 @@ class Sandbox:
             if request.transport is not None:
                 request.transport.abort()
             return web.Response(status=500)
+        xml = self.config.format == "xml"
+        kind = "application/xml" if xml else "application/json"
         if fault == "malformed":
-            return web.Response(
-                text='{"quote": {"status": "QUOTED", "premium": {"total": ',
-                content_type="application/json",
-            )
+            cut = "<ACORD><InsuranceSvcRs><PersAutoPolicy" if xml else '{"quote": {"premium": '
+            return web.Response(text=cut, content_type=kind)
         if fault == "big":
             padding = "x" * BIG_BYTES
-            return web.Response(
-                text=json.dumps({"quote": {"status": "QUOTED", "padding": padding}}),
-                content_type="application/json",
+            text = (
+                f"<ACORD><!-- {padding} --></ACORD>"
+                if xml
+                else json.dumps({"quote": {"status": "QUOTED", "padding": padding}})
             )
+            return web.Response(text=text, content_type=kind)
         return None
 
     async def _wait(self) -> None:

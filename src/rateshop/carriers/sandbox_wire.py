@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from rateshop.carriers.reply import CarrierReply, CoverageAmount, ReplyStatus
 from rateshop.compare.nearest import Substitution
 from rateshop.rating.quote import Decline, Quote
 
@@ -26,6 +27,13 @@ PRODUCTS = {
     "INDIVIDUAL_HEALTH": "health",
 }
 LINE_PRODUCTS = {line: product for product, line in PRODUCTS.items()}
+STATUSES: dict[str, ReplyStatus] = {
+    "QUOTED": "quoted",
+    "REFERRED": "referred",
+    "DECLINED": "declined",
+    "PENDING": "pending",
+    "ERROR": "error",
+}
 
 _UPPER = re.compile(r"[A-Z]")
 
@@ -158,3 +166,28 @@ def status_only(status: str, quote_id: str, *messages: str) -> dict[str, Any]:
             "messages": [{"code": status, "text": m} for m in messages],
         }
     }
+
+
+def as_reply(answer: Mapping[str, Any], retry_after: float | None = None) -> CarrierReply:
+    """An answer of this format as a :class:`CarrierReply` (to be written in another format)."""
+    quote = answer["quote"]
+    status = STATUSES[quote["status"]]
+    premium = quote.get("premium") or {}
+    valid = quote.get("validUntil")
+    return CarrierReply(
+        status=status,
+        quote_ref=quote.get("quoteNumber"),
+        currency=quote.get("currency"),
+        total=None if "total" not in premium else Decimal(premium["total"]),
+        term_months=quote.get("termMonths"),
+        coverages=tuple(
+            CoverageAmount(c["code"], Decimal(c["premium"]), c.get("limit"), c.get("deductible"))
+            for c in premium.get("coverages", [])
+        ),
+        fees=tuple((f["code"], Decimal(f["amount"])) for f in premium.get("fees", [])),
+        valid_until=None if valid is None else dt.date.fromisoformat(valid),
+        bridge_url=quote.get("bridgeUrl"),
+        messages=tuple(m["text"] for m in quote.get("messages", [])),
+        retry_after=retry_after,
+        not_offered=tuple(quote.get("notOffered", [])),
+    )

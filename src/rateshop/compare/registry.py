@@ -45,7 +45,7 @@ ConnectorFactory = Callable[[Carrier, ConnectorContext], Connector]
 BUILT_IN: dict[str, str] = {
     "manual": "rateshop.compare.registry:manual",
     "http": "rateshop.carriers.http:connector",
-    "xml": "rateshop.carriers.xml_connector:connector",
+    "xml": "rateshop.carriers.http:xml_connector",
 }
 
 
