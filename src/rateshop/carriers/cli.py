@@ -86,6 +86,78 @@ def sandbox(
         asyncio.run(serve_forever(served, port, ready))
 
 
+@carrier_app.command("demo")
+def demo(
+    risk_file: Annotated[
+        Path, typer.Argument(metavar="RISK.json", help="The risk compared first.")
+    ] = Path("examples/auto.json"),
+    port: Annotated[int, typer.Option(help="Port of the web pages and the API.")] = 8000,
+    sandbox_port: Annotated[
+        int, typer.Option(help="First port of the four sandboxes (0: any free ones).")
+    ] = 8211,
+    serve: Annotated[
+        bool, typer.Option(help="Serve the app after the first comparison (--no-serve: stop).")
+    ] = True,
+    deadline: Annotated[float, typer.Option(help="Seconds a comparison waits.")] = 6.0,
+) -> None:
+    """Live carriers beside the local ones: sandboxes, one comparison streamed here, then the app.
+
+    Ctrl-C stops the app and every sandbox with it (one process).
+    """
+    import json
+
+    import uvicorn
+
+    from rateshop.api.server import settings_for
+    from rateshop.carriers.demo import compare_once, start_sandboxes
+    from rateshop.compare.service import Answer
+    from rateshop.config import settings
+    from rateshop.store import upgrade
+    from rateshop.web.app import create_app
+
+    base = settings()
+    conf = settings_for(
+        "127.0.0.1",
+        base.model_copy(
+            update={
+                "live_catalog": base.live_catalog or base.market / "live" / "carriers.yaml",
+                "compare_deadline": deadline,
+                "carrier_call_deadline": deadline,
+            }
+        ),
+    )
+    risk = json.loads(risk_file.read_text(encoding="utf-8"))
+
+    def said(answer: Answer) -> None:
+        if answer.quote is not None:
+            what = f"{answer.quote.monthly:,} a month"
+        elif answer.decline is not None:
+            what = "declined"
+        elif answer.referral is not None:
+            what = "referred"
+        else:
+            what = f"{answer.status} ({answer.error_kind}): {answer.error}"
+        console.print(f"  {answer.carrier_name} [{answer.connector}]: {what}", markup=False,
+                      highlight=False)  # fmt: skip
+
+    async def run() -> None:
+        runners = await start_sandboxes(conf.manuals, sandbox_port, console.print)
+        try:
+            console.print(f"comparing {risk_file} (deadline {deadline:g} s):", highlight=False)
+            await compare_once(conf, risk, said)
+            if serve:
+                await asyncio.to_thread(upgrade, conf.database_url)
+                config = uvicorn.Config(create_app(conf), host="127.0.0.1", port=port)
+                console.print(f"serving http://127.0.0.1:{port} (Ctrl-C stops the demo)")
+                await uvicorn.Server(config).serve()
+        finally:
+            for runner in runners:
+                await runner.cleanup()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+
+
 def register(app: typer.Typer) -> None:
     """Add ``carrier-sandbox`` and the ``carrier`` group to the ``rateshop`` command line."""
     app.command("carrier-sandbox")(sandbox)
