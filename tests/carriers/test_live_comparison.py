@@ -135,3 +135,21 @@ def test_the_results_page_shows_live_quotes_and_why_a_carrier_has_no_price(
     assert "Quoted by Atlas Direct Auto's own quoting service, its reference SBX-" in page.text
     assert "The carrier rated it itself and sent no worksheet." in page.text
     assert "Stillwater Casualty</strong>: did not answer in time" in page.text
+
+
+def test_carrier_health_shows_the_faults_and_metrics_export_them(live_api: Client) -> None:
+    live_api.post("/comparisons", example("auto"))
+    health = live_api.get("/carriers/health")
+    assert health.status == 200, health.text
+    by_carrier = {c["carrier"]: c for c in health.json["carriers"]}
+    assert set(by_carrier) == {
+        "atlas-direct", "northwind-mutual", "copperline-assurance", "stillwater-casualty",
+    }  # fmt: skip
+    assert by_carrier["stillwater-casualty"]["failures"]["timeout"] >= 1
+    assert by_carrier["stillwater-casualty"]["shares"]["failed"] == 1.0
+    assert by_carrier["atlas-direct"]["shares"]["quoted"] > 0
+    assert by_carrier["atlas-direct"]["latency_seconds"]["p50"] >= 0.3  # the sandbox's latency
+    assert by_carrier["copperline-assurance"]["breaker"] == "closed"
+    metrics = live_api.get("/metrics")
+    assert metrics.status == 200
+    assert 'carrier="stillwater-casualty",kind="timeout"' in metrics.text

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from rateshop.api.catalog.schemas import StateRules
+from rateshop.carriers.health import CarrierHealth
 from rateshop.compare.default import load_market
 from rateshop.compare.market import Market
 from rateshop.compare.registry import Registry
@@ -63,7 +64,8 @@ class Runtime:
         except BaseException:
             store.close()
             raise
-        return cls(settings, store, library, market, states, Registry(library, market, settings))
+        registry = Registry(library, market, settings, health=CarrierHealth())
+        return cls(settings, store, library, market, states, registry)
 
     async def save(
         self, comparison: Comparison, risk: Mapping[str, Any], data: Mapping[str, Any] | None = None

@@ -37,7 +37,7 @@ from rateshop.carriers.transport import (
 from rateshop.compare.connectors import Offer
 from rateshop.compare.market import Carrier, Endpoint
 from rateshop.compare.outcomes import Failure, FailureKind
-from rateshop.compare.registry import ConnectorContext
+from rateshop.compare.registry import ConnectorContext, HealthRecorder
 from rateshop.config import Settings, named_secret
 from rateshop.errors import (
     CarrierAuthError,
@@ -143,6 +143,7 @@ class HttpConnector:
         auth: Auth,
         transport: Transport,
         settings: Settings,
+        health: HealthRecorder | None = None,
     ) -> None:
         assert carrier.endpoint is not None
         self.carrier = carrier.id
@@ -159,6 +160,7 @@ class HttpConnector:
         self.breaker = Breaker(
             settings.breaker_failures, settings.breaker_window, settings.breaker_cooldown
         )
+        self.health = health
         self._limits: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 
     def _limit(self) -> asyncio.Semaphore:
@@ -177,6 +179,7 @@ class HttpConnector:
         if not self.breaker.allow():
             why = f"{self.carrier} failed repeatedly; not asked until its cool-down ends"
             return Offer(Failure("unavailable", why))
+        self._note_breaker()
         deadline = asyncio.get_running_loop().time() + self.call_deadline
         try:
             async with self._limit():
@@ -185,9 +188,15 @@ class HttpConnector:
             offer = Offer(Failure(cast(FailureKind, exc.kind), str(exc)))
         except asyncio.CancelledError:
             self.breaker.record(False)  # the comparison's deadline came first
+            self._note_breaker()
             raise
         self.breaker.record(not isinstance(offer.answer, Failure))
+        self._note_breaker()
         return offer
+
+    def _note_breaker(self) -> None:
+        if self.health is not None:
+            self.health.set_breaker(self.carrier, self.breaker.state)
 
     async def _ask(self, request: bytes, risk: Mapping[str, Any], deadline: float) -> Offer:
         loop = asyncio.get_running_loop()
@@ -261,7 +270,7 @@ def _made(carrier: Carrier, context: ConnectorContext, codec: Wire) -> HttpConne
     url = base_url(carrier)
     transport = shared_transport(context.settings.carrier_connections)
     auth = auth_for(carrier.id, carrier.endpoint, url, transport)
-    return HttpConnector(carrier, codec, url, auth, transport, context.settings)
+    return HttpConnector(carrier, codec, url, auth, transport, context.settings, context.health)
 
 
 def connector(carrier: Carrier, context: ConnectorContext) -> HttpConnector:

@@ -14,12 +14,14 @@ their state (a token, a circuit breaker, a connection pool) lives as long as the
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, Protocol
 
 from rateshop.compare.connectors import Connector, ManualConnector, Offer, manual_carriers
 from rateshop.compare.market import Carrier, Market
@@ -31,12 +33,61 @@ from rateshop.rating.library import Library
 ENTRY_POINT_GROUP = "rateshop.connectors"
 
 
+class HealthRecorder(Protocol):
+    """Where live carrier calls are counted (see :mod:`rateshop.carriers.health`)."""
+
+    def record(self, carrier: str, outcome: str, seconds: float, kind: str | None = None) -> None:
+        """One call of ``carrier``: its outcome, how long it took, the failure's kind."""
+        ...
+
+    def set_breaker(self, carrier: str, state: str) -> None:
+        """The state of ``carrier``'s circuit breaker now."""
+        ...
+
+
 @dataclass(frozen=True)
 class ConnectorContext:
-    """What a connector may need besides its catalog entry: the manuals and the settings."""
+    """What a connector may need besides its catalog entry: the manuals, the settings, and where
+    to report its breaker's state (``health``, when the app keeps carrier health)."""
 
     library: Library
     settings: Settings
+    health: HealthRecorder | None = None
+
+
+class Watched:
+    """A live carrier's connector with every call timed and counted in the carrier's health.
+
+    A call the comparison gives up on at its deadline counts as failed ``timeout``.
+    """
+
+    def __init__(self, inner: Connector, health: HealthRecorder) -> None:
+        self.inner, self.health = inner, health
+        self.carrier = inner.carrier
+        self.may_requote = inner.may_requote
+
+    async def quote_nearest(
+        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
+    ) -> Offer:
+        started = time.perf_counter()
+        try:
+            offer = await self.inner.quote_nearest(risk, line, state, on)
+        except asyncio.CancelledError:
+            self.health.record(self.carrier, "failed", time.perf_counter() - started, "timeout")
+            raise
+        got = offer.answer
+        took = time.perf_counter() - started
+        if isinstance(got, Failure):
+            self.health.record(self.carrier, "failed", took, got.kind)
+        else:
+            outcome = {"quote": "quoted", "decline": "declined", "referral": "referred"}
+            self.health.record(self.carrier, outcome.get(got.kind, "pending"), took)
+        return offer
+
+    async def aclose(self) -> None:
+        close = getattr(self.inner, "aclose", None)
+        if close is not None:
+            await close()
 
 
 ConnectorFactory = Callable[[Carrier, ConnectorContext], Connector]
@@ -92,6 +143,7 @@ class Registry:
     library: Library
     market: Market
     settings: Settings
+    health: HealthRecorder | None = None
     _made: dict[str, Connector] = field(default_factory=dict, init=False, repr=False)
 
     def connector(self, carrier_id: str) -> Connector:
@@ -104,6 +156,8 @@ class Registry:
             made = ManualConnector(carrier_id, self.library)
         else:
             made = self._make(entry)
+            if self.health is not None:
+                made = Watched(made, self.health)
         self._made[carrier_id] = made
         return made
 
@@ -117,7 +171,7 @@ class Registry:
             why = f"connector {entry.connector!r} is not installed (no {ENTRY_POINT_GROUP} entry point)"
             return Unavailable(entry.id, why)
         try:
-            return factory(entry, ConnectorContext(self.library, self.settings))
+            return factory(entry, ConnectorContext(self.library, self.settings, self.health))
         except CarrierUnavailable as exc:  # not configured: its URL or a secret is not set
             return Unavailable(entry.id, str(exc))
         except Exception as exc:
