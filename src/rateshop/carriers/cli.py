@@ -18,6 +18,7 @@ from rateshop.carriers.sandbox import (
     parse_latency,
     serve_forever,
 )
+from rateshop.errors import RateshopError
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -84,6 +85,48 @@ def sandbox(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_forever(served, port, ready))
+
+
+@carrier_app.command("conform")
+def conform(
+    carrier_id: Annotated[str, typer.Argument(metavar="CARRIER_ID", help="A live carrier.")],
+    examples: Annotated[
+        Path, typer.Option(help="Folder of example risks (auto.json, home.json …).")
+    ] = Path("examples"),
+    deadline: Annotated[float, typer.Option(help="Seconds one call may take.")] = 3.0,
+) -> None:
+    """Run the conformance kit against a live carrier (the sandbox or its own test endpoint).
+
+    The carrier comes from the market and RATESHOP_LIVE_CATALOG (market/live/carriers.yaml when
+    unset); its URL and secrets from the variables its entry names. Exit status 1 if any check
+    fails.
+    """
+    from rateshop.carriers.conform import Kit, example_risks
+    from rateshop.compare.default import load_market
+    from rateshop.compare.registry import ConnectorContext
+    from rateshop.config import settings
+
+    base = settings()
+    live = base.live_catalog or base.market / "live" / "carriers.yaml"
+    conf = base.model_copy(update={"live_catalog": live, "carrier_call_deadline": deadline})
+    library, market = load_market(conf.manuals.resolve(), conf.market.resolve(), live)
+    carrier = market.get(carrier_id)
+    if carrier is None or carrier.connector not in ("http", "xml"):
+        errors.print(f"{carrier_id} is not an http or xml carrier of the market", highlight=False)
+        raise typer.Exit(2)
+    risks = example_risks(carrier, examples)
+    kit = Kit(carrier, ConnectorContext(library, conf), risks)
+    try:
+        report = asyncio.run(kit.run())
+    except RateshopError as exc:  # not configured, a bad mapping: said, not a traceback
+        errors.print(f"[red]{exc}[/red]", highlight=False, markup=False)
+        raise typer.Exit(2) from exc
+    for check in report.checks:
+        mark = "[green]pass[/green]" if check.passed else "[red]FAIL[/red]"
+        console.print(f"{mark} {check.name}: {check.detail}", highlight=False)
+    console.print(f"{carrier_id}: {'conforms' if report.passed else 'does not conform'}")
+    if not report.passed:
+        raise typer.Exit(1)
 
 
 @carrier_app.command("demo")
