@@ -87,6 +87,9 @@ class Wire(Protocol):
         ...
 
 
+_BUILT: dict[tuple[int, int], tuple[Mapping[str, Any], bytes]] = {}
+
+
 class JsonWire:
     """JSON through the carrier's mapping file."""
 
@@ -96,7 +99,16 @@ class JsonWire:
         self.carrier, self.mapping = carrier, mapping
 
     def request(self, risk: Mapping[str, Any]) -> bytes:
-        return json.dumps(wire.build(self.mapping, risk)).encode()
+        # Carriers sharing a mapping send one comparison's risk alike: built once for all.
+        key = (id(self.mapping), id(risk))
+        found = _BUILT.get(key)
+        if found is not None and found[0] is risk:
+            return found[1]
+        body = json.dumps(wire.build(self.mapping, risk)).encode()
+        _BUILT[key] = (risk, body)  # the risk is held, so its id cannot be reused meanwhile
+        if len(_BUILT) > 64:
+            _BUILT.pop(next(iter(_BUILT)))
+        return body
 
     def reply(self, body: bytes) -> CarrierReply:
         try:

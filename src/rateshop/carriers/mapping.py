@@ -24,6 +24,7 @@ fields), ``not_offered``, ``valid_until``, ``bridge_url``, ``messages`` and ``re
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ def _line(data: Any, key: Any = None) -> int | None:
 # --- the model ---------------------------------------------------------------------------------
 
 
+@functools.cache
 def camel(name: str) -> str:
     """``effective_date`` → ``effectiveDate``."""
     head, *rest = name.split("_")
@@ -255,7 +257,19 @@ def _with(rule: Rule, **changes: Any) -> Rule:
 
 
 def load_mapping(path: Path) -> CarrierMapping:
-    """Read and check a mapping file; :class:`MappingError` lists every problem with its line."""
+    """Read and check a mapping file; :class:`MappingError` lists every problem with its line.
+
+    Carriers sharing a file share one mapping (read again when the file changes).
+    """
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError as exc:
+        raise MappingError([Problem(str(path), None, f"cannot read the mapping: {exc}")]) from exc
+    return _load(path, stamp)
+
+
+@functools.lru_cache(maxsize=64)
+def _load(path: Path, stamp: int) -> CarrierMapping:
     source = str(path)
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
@@ -339,7 +353,7 @@ def _apply(rules: Sequence[Rule], source: Mapping[str, Any], where: str) -> dict
             plain = {
                 name(k): v
                 for k, v in source.items()
-                if k not in read and not isinstance(v, Mapping | list)
+                if k not in read and not isinstance(v, dict | list | Mapping)
             }
             _put(out, rule.to, plain)
         elif rule.source == "each":
