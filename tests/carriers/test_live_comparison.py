@@ -153,3 +153,22 @@ def test_carrier_health_shows_the_faults_and_metrics_export_them(live_api: Clien
     metrics = live_api.get("/metrics")
     assert metrics.status == 200
     assert 'carrier="stillwater-casualty",kind="timeout"' in metrics.text
+
+
+def test_the_command_line_compares_local_and_live_carriers(
+    live_api: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from rateshop.cli import app
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("RATESHOP_LIVE_CATALOG", str(ROOT / "market" / "live" / "carriers.yaml"))
+    monkeypatch.setenv("RATESHOP_COMPARE_DEADLINE", str(DEADLINE))
+    result = CliRunner().invoke(app, ["quote", "examples/auto.json"], env={"COLUMNS": "240"})
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Atlas Direct Auto (http): 419.50 a month" in out
+    assert "Copperline Assurance (xml): 198.00 a month" in out
+    assert "Stillwater Casualty (http): no answer (timeout)" in out
+    assert "live SBX-" in out  # the table names a live quote by the carrier's reference
