@@ -161,3 +161,26 @@ def test_a_bad_mapping_is_refused_at_load_with_file_and_line(tmp_path: Path) -> 
 def test_a_mapping_that_is_not_an_object_is_refused() -> None:
     with pytest.raises(MappingError):
         check_mapping(["request"], "x.yaml")
+
+
+def test_carrier_check_names_each_problem_of_a_catalogs_mappings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from rateshop.cli import app
+
+    (tmp_path / "carriers" / "broken-mutual").mkdir(parents=True)
+    (tmp_path / "carriers" / "broken-mutual" / "mapping.yaml").write_text(BAD)
+    (tmp_path / "live.yaml").write_text(
+        "carriers:\n"
+        "  - {id: broken-mutual, name: Broken Mutual, group: B, kind: local, rating: B,\n"
+        "     link: https://sample.invalid/b, connector: http, writes: {auto: [TX]},\n"
+        "     endpoint: {url: 'http://127.0.0.1:9'}}\n"
+    )
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(app, ["carrier", "check", str(tmp_path / "live.yaml")])
+    assert result.exit_code == 1
+    assert f"broken-mutual: {tmp_path}/carriers/broken-mutual/mapping.yaml:5: map must be" in (
+        result.output
+    )

@@ -87,6 +87,43 @@ def sandbox(
         asyncio.run(serve_forever(served, port, ready))
 
 
+@carrier_app.command("check")
+def check(
+    catalog: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A catalog of live carriers (default: RATESHOP_LIVE_CATALOG, "
+            "else market/live/carriers.yaml)."
+        ),
+    ] = None,
+) -> None:
+    """Load every http carrier's mapping of the market and the catalog; each problem with file and line."""
+    from rateshop.carriers.http import mapping_path
+    from rateshop.carriers.mapping import load_mapping
+    from rateshop.compare.market import Market
+    from rateshop.config import settings
+    from rateshop.errors import MappingError
+
+    conf = settings()
+    live = catalog or conf.live_catalog or conf.market / "live" / "carriers.yaml"
+    market = Market.load(conf.market, live)
+    bad = 0
+    for carrier in market.carriers.values():
+        if carrier.connector != "http":
+            continue
+        path = mapping_path(carrier)
+        try:
+            load_mapping(path)
+        except MappingError as exc:
+            bad += 1
+            for problem in exc.problems:
+                errors.print(f"{carrier.id}: {problem}", highlight=False, markup=False)
+            continue
+        console.print(f"ok {carrier.id}: {path}", highlight=False)
+    if bad:
+        raise typer.Exit(1)
+
+
 @carrier_app.command("conform")
 def conform(
     carrier_id: Annotated[str, typer.Argument(metavar="CARRIER_ID", help="A live carrier.")],

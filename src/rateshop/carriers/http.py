@@ -291,11 +291,18 @@ def connector(carrier: Carrier, context: ConnectorContext) -> HttpConnector:
     Raises :class:`~rateshop.errors.MappingError` for a bad mapping file and
     :class:`~rateshop.errors.CarrierUnavailable` when its URL or a secret is not set.
     """
+    mapping = wire.load_mapping(mapping_path(carrier))
+    return _made(carrier, context, JsonWire(carrier.id, mapping))
+
+
+def mapping_path(carrier: Carrier) -> Path:
+    """The carrier's mapping file: its entry's ``mapping`` in the carrier's folder.
+
+    The mapping may be shared (``../common/…``): the path is normalised, the folder need not exist.
+    """
     if carrier.endpoint is None or carrier.folder is None:
         raise CarrierUnavailable(f"{carrier.id} has no endpoint in the catalog")
-    # The mapping may be shared (../common/…): the path is normalised, the folder need not exist.
-    mapping = wire.load_mapping(Path(os.path.normpath(carrier.folder / carrier.endpoint.mapping)))
-    return _made(carrier, context, JsonWire(carrier.id, mapping))
+    return Path(os.path.normpath(carrier.folder / carrier.endpoint.mapping))
 
 
 def xml_connector(carrier: Carrier, context: ConnectorContext) -> HttpConnector:

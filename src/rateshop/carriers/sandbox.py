@@ -68,6 +68,7 @@ SLOW_SECONDS = 20.0
 BIG_BYTES = 10 * 1024 * 1024
 EXPIRED_AFTER = 1.0  # seconds a token works under the token-expiry fault
 VALID_DAYS = 30  # how long a quote holds
+MAX_JOBS = 10_000  # asynchronous quotes kept for polling
 
 
 def parse_latency(text: str) -> tuple[float, float]:
@@ -208,6 +209,8 @@ class Sandbox:
         if self.config.mode == "async":
             task = asyncio.create_task(self._answer(risk, quote_id))
             self._jobs[quote_id] = _Job(task, line, uid)
+            if len(self._jobs) > MAX_JOBS:  # the oldest quote is forgotten: polled, it is a 404
+                self._jobs.pop(next(iter(self._jobs))).task.cancel()
             pending = wire.status_only("PENDING", quote_id, "rating")
             return self._send(202, pending, line, uid, pending=True)
         status, answer = await self._answer(risk, quote_id)
