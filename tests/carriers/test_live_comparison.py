@@ -172,3 +172,13 @@ def test_the_command_line_compares_local_and_live_carriers(
     assert "Copperline Assurance (xml): 198.00 a month" in out
     assert "Stillwater Casualty (http): no answer (timeout)" in out
     assert "live SBX-" in out  # the table names a live quote by the carrier's reference
+
+
+def test_the_public_catalog_names_a_live_carriers_connector_not_its_endpoint(
+    live_api: Client,
+) -> None:
+    carriers = {c["id"]: c for c in live_api.get("/carriers").json}
+    atlas = carriers["atlas-direct"]
+    assert atlas["connector"] == "http"
+    assert "endpoint" not in atlas
+    assert "folder" not in atlas

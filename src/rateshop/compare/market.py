@@ -52,7 +52,8 @@ class Carrier(BaseModel):
     link: str
     connector: str
     writes: dict[str, list[str]]
-    endpoint: Endpoint | None = None
+    # How rateshop reaches the carrier is the operator's business: never in the public catalog.
+    endpoint: Endpoint | None = Field(default=None, exclude=True)
     folder: Path | None = Field(default=None, exclude=True)
 
 
