@@ -241,3 +241,36 @@ def test_a_missing_url_makes_the_carrier_unavailable_not_configured(
             live_carrier(url_env="RATESHOP_TEST_NOWHERE_URL"),
             ConnectorContext(LIBRARY, Settings()),
         )
+
+
+@pytest.mark.parametrize("running", [{"fault": "reset-once"}], indirect=True)
+def test_a_request_cut_after_the_carrier_took_it_is_not_sent_again_without_a_key(
+    running: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    got = ask(make(running, monkeypatch)).answer
+    assert isinstance(got, Failure)
+    assert got.kind == "carrier_error"
+    assert running.stats["quote_requests"] == 1
+
+
+@pytest.mark.parametrize("running", [{"fault": "reset-once"}], indirect=True)
+def test_with_an_idempotency_key_it_is_sent_again_and_answered_not_rated_twice(
+    running: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    got = ask(make(running, monkeypatch, idempotency_header="Idempotency-Key")).answer
+    assert isinstance(got, LiveQuote), got
+    assert running.stats["quote_requests"] == 2
+    assert running.stats["cut_after_rating"] == 1
+    assert running.stats["idempotent_repeats"] == 1  # the carrier answered the repeat as before
+
+
+@pytest.mark.parametrize("running", [{"fault": "5xx"}], indirect=True)
+def test_with_an_idempotency_key_a_5xx_is_tried_again_within_the_deadline(
+    running: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = time.perf_counter()
+    got = ask(make(running, monkeypatch, idempotency_header="Idempotency-Key")).answer
+    assert time.perf_counter() - started < 2.0
+    assert isinstance(got, Failure)
+    assert got.kind == "carrier_error"
+    assert running.stats["quote_requests"] == 3  # the first try and two more, with backoff

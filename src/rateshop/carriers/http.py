@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import os
 import random
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -230,11 +231,28 @@ class HttpConnector:
         loop = asyncio.get_running_loop()
         renewed = False
         attempt = 0
+        # A read (a poll) may always be sent again; a quote request only when the carrier honours
+        # an idempotency key, the same key on every attempt, so it answers a repeat, not re-rates.
+        keyed = {}
+        if body is not None and self.endpoint.idempotency_header:
+            keyed = {self.endpoint.idempotency_header: uuid.uuid4().hex}
+        resendable = method == "GET" or bool(keyed)
+
+        async def again() -> bool:
+            nonlocal attempt
+            pause = BACKOFF * 2**attempt * random.uniform(0.5, 1.5)
+            if attempt >= RETRIES or loop.time() + pause >= deadline:
+                return False
+            attempt += 1
+            await asyncio.sleep(pause)
+            return True
+
         while True:
             headers = {
                 **await self.auth.headers(deadline),
                 "Accept": self.wire.content_type,
                 **({"Content-Type": self.wire.content_type} if body is not None else {}),
+                **keyed,
             }
             try:
                 got = await self.transport.send(
@@ -242,12 +260,16 @@ class HttpConnector:
                     headers=headers, data=body,
                 )  # fmt: skip
             except NotSent:
-                # Never connected, so never sent: the one case a quote request may be sent again.
-                pause = BACKOFF * 2**attempt * random.uniform(0.5, 1.5)
-                if attempt >= RETRIES or loop.time() + pause >= deadline:
-                    raise
-                attempt += 1
-                await asyncio.sleep(pause)
+                # Never connected, so never sent: any request may be sent again.
+                if await again():
+                    continue
+                raise
+            except CarrierError as exc:
+                # Sent, then cut: the carrier may have taken it. Again only if that is safe.
+                if exc.kind == "carrier_error" and resendable and await again():
+                    continue
+                raise
+            if got.status >= 500 and resendable and await again():
                 continue
             if got.status == 401 and not renewed and self.auth.refused(headers):
                 # The carrier refused the credential, so it did not take the request: once more

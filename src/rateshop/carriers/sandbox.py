@@ -50,6 +50,7 @@ FAULTS = (
     "big",  # a 10 MB body
     "token-expiry",  # OAuth2 tokens stop working a second after they are issued
     "referred",  # every risk is referred to an underwriter
+    "reset-once",  # rated, then cut before the answer; a repeated idempotency key is answered
 )
 Fault = Literal[
     "slow",
@@ -63,6 +64,7 @@ Fault = Literal[
     "big",
     "token-expiry",
     "referred",
+    "reset-once",
 ]
 SLOW_SECONDS = 20.0
 BIG_BYTES = 10 * 1024 * 1024
@@ -126,6 +128,7 @@ class Sandbox:
     stats: Counter[str] = field(default_factory=Counter)
     _tokens: dict[str, float] = field(default_factory=dict)
     _jobs: dict[str, _Job] = field(default_factory=dict)
+    _keyed: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     _rated: dict[str, tuple[Quote | Decline, Any]] = field(default_factory=dict)
     _random: random.Random = field(init=False)
 
@@ -202,6 +205,11 @@ class Sandbox:
         except (ValueError, wire.WireError) as exc:  # AcordError is a ValueError
             return web.json_response({"error": "bad_request", "message": str(exc)}, status=400)
         line = str(risk["line"])
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and key in self._keyed:
+            self.stats["idempotent_repeats"] += 1  # answered as before, not rated again
+            status, answer = self._keyed[key]
+            return self._send(status, answer, line, uid)
         quote_id = f"SBX-{secrets.token_hex(6).upper()}"
         fault = await self._fault(request)
         if fault is not None:
@@ -214,6 +222,16 @@ class Sandbox:
             pending = wire.status_only("PENDING", quote_id, "rating")
             return self._send(202, pending, line, uid, pending=True)
         status, answer = await self._answer(risk, quote_id)
+        if key is not None:
+            self._keyed[key] = (status, answer)
+            if len(self._keyed) > MAX_JOBS:
+                self._keyed.pop(next(iter(self._keyed)))
+        if self.config.fault == "reset-once" and request.transport is not None:
+            # Rated, then cut before the answer: the quote exists at the carrier. Sent again
+            # with the same key, it is answered as it was; without a key, every one is cut.
+            self.stats["cut_after_rating"] += 1
+            request.transport.abort()
+            return web.Response(status=500)
         return self._send(status, answer, line, uid)
 
     async def poll(self, request: web.Request) -> web.StreamResponse:

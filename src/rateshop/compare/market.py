@@ -32,6 +32,9 @@ class Endpoint(BaseModel):
     concurrency: int = Field(default=8, ge=1, le=256)
     call_deadline: float | None = Field(default=None, gt=0)
     may_requote: bool = False
+    # The header carrying an idempotency key the carrier honours (e.g. Idempotency-Key): only
+    # then may a quote request it may have taken be sent again.
+    idempotency_header: str | None = None
 
 
 class Carrier(BaseModel):
