@@ -215,6 +215,8 @@ def demo(
             what = "declined"
         elif answer.referral is not None:
             what = "referred"
+        elif answer.pending is not None:
+            what = f"pending, its reference {answer.pending.quote_ref}"
         else:
             what = f"{answer.status} ({answer.error_kind}): {answer.error}"
         console.print(f"  {answer.carrier_name} [{answer.connector}]: {what}", markup=False,
