@@ -31,6 +31,7 @@ from rateshop.rating.library import Library, load_plan
 from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Decline, Quote
 from rateshop.rating.single import rate as rate_risk
+from rateshop.risk.problems import read_risk
 
 app = typer.Typer(
     help="rateshop: compare insurance quotes rated from carriers' rate manuals.",
@@ -320,6 +321,7 @@ def quote(
     risk = _read_risk(risk_file)
     conf = settings()
     try:
+        risk = read_risk(risk)  # before the market loads: a bad risk is told at once
         registry = market_registry(conf)
 
         def kept(a: Answer) -> bool:
@@ -387,7 +389,8 @@ def serve(
     By default that is a SQLite file, rateshop.db, in the current folder. Without
     RATESHOP_SECRET_KEY the server runs in development mode, with a public key for contact
     details, but only on a loopback address (127.0.0.1, ::1, localhost); any other --host needs
-    RATESHOP_SECRET_KEY (or RATESHOP_DEV_MODE=1 said explicitly).
+    RATESHOP_SECRET_KEY (or RATESHOP_DEV_MODE=1 said explicitly). Behind a reverse proxy, set
+    RATESHOP_TRUSTED_PROXIES to its address: X-Forwarded-For/-Proto are believed from it alone.
     """
     from rateshop.api.server import DEV_WARNING, settings_for, uses_dev_key
     from rateshop.api.server import serve as run

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from limits import parse
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -27,6 +30,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     dev_mode: bool = False
     retention_days: int = Field(default=365, ge=1)
+    # Each carrier's key to read the leads shoppers gave it (``GET /carriers/{id}/leads``), as JSON:
+    # {"carrier-id": "long random key"}. A carrier without a key cannot read its leads at all.
+    carrier_keys: dict[str, SecretStr] = Field(default_factory=dict)
     # Seconds a comparison made through the API waits for its slowest carrier (live connectors).
     compare_deadline: float = Field(default=10.0, gt=0)
     # A further catalog of carriers (e.g. market/live/carriers.yaml: live carriers for the demo).
@@ -40,9 +46,69 @@ class Settings(BaseSettings):
     breaker_failures: int = Field(default=5, ge=1)
     breaker_window: float = Field(default=30.0, gt=0)
     breaker_cooldown: float = Field(default=15.0, gt=0)
+    # Request bodies: a comparison is a few kilobytes (manual uploads have their own limit).
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Per client address: comparisons made, and every other request (see rateshop.api.guards).
+    rate_limit_compare: str = "30/minute"
+    rate_limit_read: str = "600/minute"
+    # Where the rate counters live: memory:// (per process) or async+redis://HOST:PORT (shared).
+    rate_limit_storage: str = "memory://"
+    # Prefix of the counters' keys there, so services sharing one Redis keep apart.
+    rate_limit_prefix: str = "rateshop"
+
+    @field_validator("rate_limit_compare", "rate_limit_read")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate such as 30/minute") from None
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _counter_store(cls, value: str) -> str:
+        if not value.startswith(("memory://", "async+redis://", "async+rediss://")):
+            raise ValueError("use memory:// or async+redis://HOST:PORT")
+        return value
+
     # Test hook only: seconds the store sleeps in the middle of saving a comparison, with some answer
     # rows written and the transaction still open, so a test can kill the process there. Leave at 0.
     test_pause_mid_save: float = Field(default=0.0, ge=0)
+
+    # --- Web security: log-in throttling, and who may say where a request came from. ----------
+    # Addresses or networks (comma-separated: "10.0.0.2, 10.1.0.0/16") of the reverse proxies whose
+    # X-Forwarded-For and X-Forwarded-Proto are believed. Empty: the connecting peer is the client.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Log-in attempts allowed per username, and per client address, in a window that opens with the
+    # first attempt; a success clears its username's count and is not held against its address.
+    login_limit_per_user: int = Field(default=5, ge=1)
+    login_limit_per_address: int = Field(default=20, ge=1)
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        # "*" is refused: it would let any client name any address and undo the log-in throttle.
+        checked = []
+        for entry in value:
+            try:
+                if "/" in entry:
+                    checked.append(str(ipaddress.ip_network(entry, strict=False)))
+                else:
+                    checked.append(str(ipaddress.ip_address(entry)))
+            except ValueError as exc:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (like 10.0.0.2 or 10.0.0.0/8)"
+                ) from exc
+        return checked
 
 
 def named_secret(name: str) -> str | None:

@@ -23,6 +23,8 @@ POSTGRES_URL = os.environ.get(
     "RATESHOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 SECRET = "api-tests-secret-" + "k" * 32
+# Every carrier of the market but one (meridian-life) reads its leads with this key in the tests.
+CARRIER_KEY = "carrier-test-key-" + "c" * 32
 
 
 def example(name: str) -> dict[str, Any]:

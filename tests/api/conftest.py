@@ -14,7 +14,8 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
-from apikit import POSTGRES_URL, ROOT, SECRET, Client, Server
+import yaml
+from apikit import CARRIER_KEY, POSTGRES_URL, ROOT, SECRET, Client, Server
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 
@@ -73,7 +74,17 @@ def settings_for(url: str) -> Settings:
         dev_mode=False,
         manuals=ROOT / "manuals",
         market=ROOT / "market",
+        carrier_keys={c: CARRIER_KEY for c in carrier_ids() if c != "meridian-life"},
+        # The tests make many requests from one address; the limits have tests of their own.
+        rate_limit_compare="100000/minute",
+        rate_limit_read="100000/minute",
     )
+
+
+def carrier_ids() -> list[str]:
+    """The ids of the carriers of the sample market."""
+    catalog = yaml.safe_load((ROOT / "market" / "carriers.yaml").read_text(encoding="utf-8"))
+    return [c["id"] for c in catalog["carriers"]]
 
 
 @pytest.fixture(scope="session")

@@ -95,3 +95,17 @@ def test_rate_with_an_unknown_carrier_or_one_not_writing_the_risk(api: Client) -
     assert other_state.status == 422
     assert other_state.json["errors"][0]["field"] == "state"
     assert other_state.json["errors"][0]["allowed"] == "TX"
+
+
+def test_an_unknown_state_or_a_number_for_a_date_is_422_not_an_empty_answer(api: Client) -> None:
+    unknown = api.get("/lines/auto/coverages", params={"state": "ZZ"})
+    assert unknown.status == 422
+    (error,) = unknown.json["errors"]
+    assert (error["field"], error["allowed"]) == ("state", "CA, NY, TX")
+    for as_of in ("1767225600", "1767225600.5", "2026-1-1"):
+        reply = api.get("/lines/auto/coverages", params={"state": "TX", "as_of": as_of})
+        assert reply.status == 422, as_of
+        assert reply.json["errors"][0]["field"] == "as_of"
+    stored = api.post("/comparisons", example("life")).json["ref"]
+    requote = api.get(f"/comparisons/{stored}/requote", params={"on": "1767225600"})
+    assert requote.status == 422

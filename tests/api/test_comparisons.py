@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from apikit import ROOT, Client, example
 
-from rateshop.api.comparisons.schemas import ComparisonOut, ExportOut
+from rateshop.api.comparisons.schemas import ComparisonOut, CreatedComparisonOut, ExportOut
 from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.default import load_market
 from rateshop.compare.ranking import present
@@ -35,7 +35,7 @@ def test_each_line_is_compared_ranked_with_worksheets_and_declines(api: Client, 
     reply = api.post("/comparisons", risk)
     assert reply.status == 201, reply.text
     assert reply.headers["Content-Type"] == "application/json"
-    body = ComparisonOut.model_validate(reply.json)
+    body = CreatedComparisonOut.model_validate(reply.json)
     assert (body.line, body.state, body.effective.isoformat()) == (
         line,
         "TX",
@@ -56,11 +56,13 @@ def test_each_line_is_compared_ranked_with_worksheets_and_declines(api: Client, 
     # The same answers, to the cent, as comparing in-process.
     library, market = load_market((ROOT / "manuals").resolve(), (ROOT / "market").resolve())
     expected = present(compare(risk, manual_connectors(library, line, "TX"), market).to_dict())
-    assert {k: v for k, v in reply.json.items() if k != "ref"} == expected
+    assert {k: v for k, v in reply.json.items() if k not in ("ref", "owner_key")} == expected
 
+    # Read back by its reference: the same comparison, without the owner key.
     fetched = api.get(f"/comparisons/{body.ref}")
     assert fetched.status == 200
-    assert fetched.json == reply.json
+    assert fetched.json == {k: v for k, v in reply.json.items() if k != "owner_key"}
+    ComparisonOut.model_validate(fetched.json)
 
 
 def test_each_comparison_gets_its_own_unguessable_ref(api: Client) -> None:
@@ -82,14 +84,15 @@ def test_export_holds_the_facts_asked_every_answer_and_no_contacts_yet(api: Clie
 
 
 def test_a_deleted_comparison_is_gone(api: Client) -> None:
-    ref = create(api, "health")
-    deleted = api.call("DELETE", f"/comparisons/{ref}")
+    made = api.post("/comparisons", example("health")).json
+    ref, key = made["ref"], made["owner_key"]
+    deleted = api.call("DELETE", f"/comparisons/{ref}", headers={"X-Owner-Key": key})
     assert deleted.status == 204
     assert deleted.text == ""
     for reply in (
         api.get(f"/comparisons/{ref}"),
         api.get(f"/comparisons/{ref}/export"),
-        api.call("DELETE", f"/comparisons/{ref}"),
+        api.call("DELETE", f"/comparisons/{ref}", headers={"X-Owner-Key": key}),
     ):
         assert reply.status == 404
         assert reply.json["error"] == "not_found"

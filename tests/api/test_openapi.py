@@ -17,6 +17,8 @@ PATHS = {
     "/carriers": {"get"},
     "/carriers/health": {"get"},
     "/carriers/{carrier}/rate": {"post"},
+    "/carriers/{carrier}/leads": {"get"},
+    "/consent/{carrier}": {"get"},
     "/lines": {"get"},
     "/lines/{line}/coverages": {"get"},
     "/states": {"get"},
@@ -36,6 +38,7 @@ def test_the_document_lists_every_path_with_its_models(api: Client) -> None:
         "LifeRisk",
         "HealthRisk",
         "ComparisonOut",
+        "CreatedComparisonOut",
         "ExportOut",
         "ContactRequest",
         "ErrorBody",
@@ -54,7 +57,7 @@ def test_the_document_lists_every_path_with_its_models(api: Client) -> None:
     body = create["requestBody"]["content"]["application/json"]["schema"]
     assert body["discriminator"]["propertyName"] == "line"
     assert create["responses"]["201"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ComparisonOut"
+        "$ref": "#/components/schemas/CreatedComparisonOut"
     }
     assert create["responses"]["422"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ErrorBody"

@@ -11,11 +11,11 @@ import pytest
 from apikit import ROOT
 from pydantic import TypeAdapter
 
-from rateshop.api.risks import LineName, Risk
 from rateshop.compare.default import load_market
 from rateshop.compare.service import LINES
 from rateshop.manual.inputs import FieldSpec
 from rateshop.manual.types import Text
+from rateshop.risk.questions import LineName, Risk
 
 RISK: TypeAdapter[Any] = TypeAdapter(Risk)
 SCHEMA = RISK.json_schema()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import time
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+import aiohttp
 import pytest
 from apikit import Client, Server, example
 
@@ -106,7 +108,7 @@ def test_a_risk_no_carrier_can_read_is_refused_before_the_stream_starts(api: Cli
 def test_a_failure_after_the_stream_began_is_a_last_error_event(
     api: Client, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def failing_save(*args: object) -> str:
+    def failing_save(*args: object, **kwargs: object) -> str:
         raise StoreFailure("the database failed: OperationalError: server at 10.1.2.3 closed")
 
     monkeypatch.setattr(runtime(server).store, "save", failing_save)
@@ -117,3 +119,32 @@ def test_a_failure_after_the_stream_began_is_a_last_error_event(
     assert last["error"] == "unavailable"
     assert "10.1.2.3" not in last["message"]
     assert last["incident"]
+
+
+def test_a_stream_dropped_before_its_last_answer_stores_nothing(
+    api: Client, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = runtime(server).registry
+    real = registry.connectors
+
+    def with_a_slow_carrier(line: str, state: str) -> list[Connector]:
+        return [
+            Slow(c, 1.0) if c.carrier == "pinnacle-direct" and isinstance(c, ManualConnector) else c
+            for c in real(line, state)
+        ]
+
+    monkeypatch.setattr(registry, "connectors", with_a_slow_carrier)
+    store = runtime(server).store
+    before = len(store.recent(limit=10_000))
+
+    async def leave_after_the_first_answer() -> bytes:
+        async with (
+            aiohttp.ClientSession(server.url) as session,
+            session.post("/comparisons/stream", json=example("auto")) as reply,
+        ):
+            return await reply.content.readuntil(b"\n\n")
+
+    first = asyncio.run(leave_after_the_first_answer())
+    assert first.startswith(b"event: answer")
+    time.sleep(2.0)  # past the slow carrier: the server would have stored it by now
+    assert len(store.recent(limit=10_000)) == before

@@ -14,13 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from rateshop.api.risks import AutoRisk, HomeRisk
 from rateshop.carriers.acord import (
     AcordError,
     build_request,
     parse_request,
     parse_request_message,
 )
+from rateshop.risk.questions import AutoRisk, HomeRisk
 
 MODELS = {"auto": AutoRisk, "home": HomeRisk}
 

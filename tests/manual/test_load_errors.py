@@ -181,7 +181,7 @@ def test_unknown_section_and_unknown_step_key(tmp_path: Path) -> None:
 def test_aggregation_in_a_step_must_move_to_derived(tmp_path: Path) -> None:
     manifest = BASE_MANIFEST.replace(
         "  territory: [north, south]\n",
-        "  territory: [north, south]\n  claims:\n    type: list\n    item: claim\n    required: false\n"
+        "  territory: [north, south]\n  claims:\n    type: list\n    item: claim\n    required: false\n    max: 5\n"
         "    fields: {year: int}\n",
     ).replace(
         "    - {id: territory,",

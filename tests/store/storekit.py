@@ -77,3 +77,12 @@ def compare_example(
     risk = json.loads((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"))
     connectors: list[Connector] = [*manual_connectors(library, risk["line"], risk["state"])]
     return Compared(risk, compare(risk, [*connectors, *(extra or [])], market))
+
+
+# The owner key the store tests save comparisons with (a shopper's second secret).
+OWNER = "owner-key-" + "o" * 33
+
+
+def agreed(wording: str = "Share my details with this carrier only") -> dict[str, str]:
+    """The keyword arguments of a consent given by the comparison's owner."""
+    return {"owner_key": OWNER, "wording": wording, "consent_version": "test"}

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from storekit import SECRET, Compared, config_for, raw
+from storekit import OWNER, SECRET, Compared, agreed, config_for, raw
 
 from rateshop.store import (
     CarrierNotInComparison,
     ContactUnreadable,
     InvalidContact,
+    OwnerKeyRejected,
     SecretKeyMissing,
     Store,
 )
@@ -24,9 +25,9 @@ CONTACT = {"name": "Dana Example", "email": "dana@example.com", "phone": "+1 512
 def test_consent_names_one_carrier_and_is_encrypted_at_rest(
     store: Store, auto: Compared, database_url: str
 ) -> None:
-    ref = store.save(auto.comparison, auto.risk)
+    ref = store.save(auto.comparison, auto.risk, owner_key=OWNER)
     chosen = auto.comparison.quotes[2].carrier
-    record = store.record_contact(ref, chosen, CONTACT, wording="Share with this carrier only")
+    record = store.record_contact(ref, chosen, CONTACT, **agreed("Share with this carrier only"))
     assert record.carrier == chosen
     assert record.contact is None
 
@@ -49,21 +50,21 @@ def test_consent_names_one_carrier_and_is_encrypted_at_rest(
 def test_a_carrier_not_in_the_comparison_is_refused(
     store: Store, auto: Compared, life: Compared, database_url: str
 ) -> None:
-    ref = store.save(auto.comparison, auto.risk)
+    ref = store.save(auto.comparison, auto.risk, owner_key=OWNER)
     life_carrier = life.comparison.quotes[0].carrier
     with pytest.raises(CarrierNotInComparison) as caught:
-        store.record_contact(ref, life_carrier, CONTACT)
+        store.record_contact(ref, life_carrier, CONTACT, **agreed())
     assert caught.value.carrier == life_carrier
     assert auto.comparison.quotes[0].carrier in caught.value.carriers
     with pytest.raises(CarrierNotInComparison):
-        store.record_contact(ref, ["a", "b"], CONTACT)  # type: ignore[arg-type]
+        store.record_contact(ref, ["a", "b"], CONTACT, **agreed())  # type: ignore[arg-type]
     assert raw(database_url, "SELECT count(*) FROM contacts") == [(0,)]
 
 
 def test_the_database_itself_refuses_a_foreign_carrier(
     store: Store, auto: Compared, database_url: str
 ) -> None:
-    ref = store.save(auto.comparison, auto.risk)
+    ref = store.save(auto.comparison, auto.risk, owner_key=OWNER)
     (comparison_id,) = raw(database_url, "SELECT id FROM comparisons WHERE ref = :ref", ref=ref)[0]
     # Through the store's own engine: SQLite checks foreign keys only when a connection asks.
     with pytest.raises(IntegrityError), store.engine.begin() as connection:
@@ -77,21 +78,52 @@ def test_the_database_itself_refuses_a_foreign_carrier(
 
 
 def test_contact_details_must_be_text(store: Store, auto: Compared) -> None:
-    ref = store.save(auto.comparison, auto.risk)
+    ref = store.save(auto.comparison, auto.risk, owner_key=OWNER)
     carrier = auto.comparison.quotes[0].carrier
     for bad in ({}, {"email": 42}, "dana@example.com"):
         with pytest.raises(InvalidContact):
-            store.record_contact(ref, carrier, bad)  # type: ignore[arg-type]
+            store.record_contact(ref, carrier, bad, **agreed())  # type: ignore[arg-type]
 
 
 def test_another_key_cannot_read_contacts(store: Store, auto: Compared, database_url: str) -> None:
-    ref = store.save(auto.comparison, auto.risk)
-    store.record_contact(ref, auto.comparison.quotes[0].carrier, CONTACT)
+    ref = store.save(auto.comparison, auto.risk, owner_key=OWNER)
+    store.record_contact(ref, auto.comparison.quotes[0].carrier, CONTACT, **agreed())
     other = config_for(database_url, secret_key="another-secret-" + "z" * 32)
     with Store.open(other) as stranger:
         assert stranger.export(ref)["contacts"][0]["carrier"] == auto.comparison.quotes[0].carrier
         with pytest.raises(ContactUnreadable, match="RATESHOP_SECRET_KEY"):
-            stranger.export(ref, include_contact=True)
+            stranger.leads(auto.comparison.quotes[0].carrier)
+
+
+def test_only_the_owner_key_consents_or_deletes_and_leads_go_to_their_carrier(
+    store: Store, auto: Compared, database_url: str
+) -> None:
+    ref = store.save(auto.comparison, auto.risk, owner_key=OWNER)
+    keyless = store.save(auto.comparison, auto.risk)  # made before owner keys existed
+    chosen, other = (a.carrier for a in auto.comparison.quotes[:2])
+    for wrong in ("", "not-the-key", OWNER.upper()):
+        with pytest.raises(OwnerKeyRejected):
+            store.record_contact(ref, chosen, CONTACT, **{**agreed(), "owner_key": wrong})
+        with pytest.raises(OwnerKeyRejected):
+            store.delete(ref, owner_key=wrong)
+    for action in (
+        lambda: store.record_contact(keyless, chosen, CONTACT, **agreed()),
+        lambda: store.delete(keyless, owner_key=OWNER),
+    ):
+        with pytest.raises(OwnerKeyRejected):
+            action()
+    assert raw(database_url, "SELECT count(*) FROM contacts") == [(0,)]
+    assert store.get(ref)
+    assert store.get(keyless)
+
+    store.record_contact(ref, chosen, CONTACT, **agreed())
+    (lead,) = store.leads(chosen)
+    assert (lead.ref, lead.contact, lead.consent_version) == (ref, CONTACT, "test")
+    assert store.leads(other) == []
+    assert store.leads(chosen, since=lead.consented_at) == []
+    stored_hash = raw(database_url, "SELECT owner_key_hash FROM comparisons WHERE ref = :r", r=ref)
+    assert stored_hash[0][0] != OWNER
+    assert len(stored_hash[0][0]) == 64
 
 
 def test_a_missing_secret_key_fails_clearly_outside_dev_mode(
@@ -118,7 +150,7 @@ def test_dev_mode_uses_the_fixed_development_key(
     monkeypatch.setenv("RATESHOP_DEV_MODE", "1")
     monkeypatch.setenv("RATESHOP_DATABASE_URL", database_url)
     with Store.open() as store:
-        ref = store.save(auto.comparison, auto.risk)
-        store.record_contact(ref, auto.comparison.quotes[0].carrier, CONTACT)
+        ref = store.save(auto.comparison, auto.risk, owner_key=OWNER)
+        store.record_contact(ref, auto.comparison.quotes[0].carrier, CONTACT, **agreed())
     ((token,),) = raw(database_url, "SELECT contact FROM contacts")
     assert ContactCipher(DEV_SECRET_KEY).decrypt(token) == CONTACT

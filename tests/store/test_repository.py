@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from storekit import SECRET, Compared, compare_example, config_for, raw
+from storekit import OWNER, SECRET, Compared, agreed, compare_example, config_for, raw
 
 from rateshop.compare.market import Market
 from rateshop.errors import RiskError
@@ -42,7 +42,7 @@ NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 
 def test_save_then_get_round_trips_to_the_cent(store: Store, auto: Compared) -> None:
     before = dt.datetime.now(dt.UTC)
-    ref = store.save(auto.comparison, auto.risk)
+    ref = store.save(auto.comparison, auto.risk, owner_key=OWNER)
     got = store.get(ref)
 
     assert got.ref == ref
@@ -85,21 +85,21 @@ def test_manual_versions_are_recorded_once(store: Store, auto: Compared, databas
         (a.quote or a.decline).manual.content_hash  # type: ignore[union-attr]
         for a in (*auto.comparison.quotes, *auto.comparison.declines)
     }
-    store.save(auto.comparison, auto.risk)
+    store.save(auto.comparison, auto.risk, owner_key=OWNER)
     first = raw(database_url, "SELECT content_hash, first_seen FROM manual_versions")
-    store.save(auto.comparison, auto.risk)
+    store.save(auto.comparison, auto.risk, owner_key=OWNER)
     again = raw(database_url, "SELECT content_hash, first_seen FROM manual_versions")
     assert {h for h, _ in first} == manuals
     assert sorted(again) == sorted(first)
 
 
 def test_another_line_round_trips(store: Store, life: Compared) -> None:
-    ref = store.save(life.comparison, life.risk)
+    ref = store.save(life.comparison, life.risk, owner_key=OWNER)
     assert store.get(ref).to_dict() == life.comparison.to_dict()
 
 
 def test_an_unknown_ref_is_a_typed_error(store: Store, auto: Compared) -> None:
-    store.save(auto.comparison, auto.risk)
+    store.save(auto.comparison, auto.risk, owner_key=OWNER)
     unknown = new_ref()
     with pytest.raises(ComparisonNotFound) as caught:
         store.get(unknown)
@@ -108,9 +108,9 @@ def test_an_unknown_ref_is_a_typed_error(store: Store, auto: Compared) -> None:
     with pytest.raises(ComparisonNotFound):
         store.export(unknown)
     with pytest.raises(ComparisonNotFound):
-        store.delete(unknown)
+        store.delete(unknown, owner_key=OWNER)
     with pytest.raises(ComparisonNotFound):
-        store.record_contact(unknown, "pinnacle-direct", {"email": "a@example.com"})
+        store.record_contact(unknown, "pinnacle-direct", {"email": "a@example.com"}, **agreed())
 
 
 def test_refs_are_long_and_random(store: Store, auto: Compared) -> None:
@@ -122,7 +122,7 @@ def test_refs_are_long_and_random(store: Store, auto: Compared) -> None:
     # Every character position takes many values: no fixed prefix, counter or timestamp.
     for position in range(32):
         assert len({r[position] for r in refs}) > 40
-    saved = [store.save(auto.comparison, auto.risk) for _ in range(3)]
+    saved = [store.save(auto.comparison, auto.risk, owner_key=OWNER) for _ in range(3)]
     assert len(set(saved)) == 3
     assert all(len(ref) >= 32 for ref in saved)
     assert not any(a[:4] == b[:4] for a, b in itertools.pairwise(saved))
@@ -174,14 +174,14 @@ def test_an_amount_below_a_cent_is_refused_and_nothing_is_kept(
 
 def test_a_database_without_the_schema_is_a_store_failure(empty_url: str, auto: Compared) -> None:
     with Store.open(config_for(empty_url)) as store, pytest.raises(StoreFailure) as caught:
-        store.save(auto.comparison, auto.risk)
+        store.save(auto.comparison, auto.risk, owner_key=OWNER)
     assert "comparisons" in str(caught.value) or "manual_versions" in str(caught.value)
     assert "78745" not in str(caught.value), "no request data in the message"
 
 
 def test_recent_lists_newest_first(store: Store, auto: Compared, life: Compared) -> None:
-    first = store.save(auto.comparison, auto.risk)
-    second = store.save(life.comparison, life.risk)
+    first = store.save(auto.comparison, auto.risk, owner_key=OWNER)
+    second = store.save(life.comparison, life.risk, owner_key=OWNER)
     recent = store.recent()
     assert [s.ref for s in recent] == [second, first]
     newest, older = recent
@@ -200,28 +200,28 @@ def test_recent_lists_newest_first(store: Store, auto: Compared, life: Compared)
 def test_delete_removes_the_comparison_its_answers_and_contacts(
     store: Store, auto: Compared, database_url: str
 ) -> None:
-    kept = store.save(auto.comparison, auto.risk)
-    gone = store.save(auto.comparison, auto.risk)
-    store.record_contact(gone, auto.comparison.quotes[0].carrier, {"email": "a@example.com"})
-    store.delete(gone)
+    kept = store.save(auto.comparison, auto.risk, owner_key=OWNER)
+    gone = store.save(auto.comparison, auto.risk, owner_key=OWNER)
+    store.record_contact(
+        gone, auto.comparison.quotes[0].carrier, {"email": "a@example.com"}, **agreed()
+    )
+    store.delete(gone, owner_key=OWNER)
 
     with pytest.raises(ComparisonNotFound):
         store.get(gone)
     with pytest.raises(ComparisonNotFound):
-        store.delete(gone)
+        store.delete(gone, owner_key=OWNER)
     assert store.get(kept).to_dict() == auto.comparison.to_dict()
     per_comparison = len(store.get(kept).answers)
     assert raw(database_url, "SELECT count(*) FROM answers") == [(per_comparison,)]
     assert raw(database_url, "SELECT count(*) FROM contacts") == [(0,)]
 
 
-def test_export_is_json_with_answers_and_contacts_withheld_unless_asked(
-    store: Store, auto: Compared
-) -> None:
-    ref = store.save(auto.comparison, auto.risk)
+def test_export_is_json_with_answers_and_contacts_withheld(store: Store, auto: Compared) -> None:
+    ref = store.save(auto.comparison, auto.risk, owner_key=OWNER)
     carrier = auto.comparison.quotes[1].carrier
     contact = {"name": "Dana Example", "email": "dana@example.com", "phone": "+1 512 555 0100"}
-    store.record_contact(ref, carrier, contact, wording="Send my details to this carrier")
+    store.record_contact(ref, carrier, contact, **agreed("Send my details to this carrier"))
 
     exported = store.export(ref)
     text = json.dumps(exported)
@@ -237,9 +237,9 @@ def test_export_is_json_with_answers_and_contacts_withheld_unless_asked(
     assert "dana@example.com" not in text
     assert "Dana" not in text
 
-    with_contact = store.export(ref, include_contact=True)
-    assert with_contact["contacts"][0]["contact"] == contact
-    assert dt.datetime.fromisoformat(with_contact["created_at"]).tzinfo is not None
+    # Only the carrier chosen is ever given the details.
+    assert [lead.contact for lead in store.leads(carrier)] == [contact]
+    assert dt.datetime.fromisoformat(exported["created_at"]).tzinfo is not None
 
 
 def test_purge_deletes_only_comparisons_past_retention(
@@ -247,10 +247,12 @@ def test_purge_deletes_only_comparisons_past_retention(
 ) -> None:
     clock = Clock(NOW - dt.timedelta(days=31))
     with Store(database_url, ContactCipher(SECRET), retention_days=30, clock=clock) as store:
-        old = store.save(auto.comparison, auto.risk)
-        store.record_contact(old, auto.comparison.quotes[0].carrier, {"email": "a@example.com"})
+        old = store.save(auto.comparison, auto.risk, owner_key=OWNER)
+        store.record_contact(
+            old, auto.comparison.quotes[0].carrier, {"email": "a@example.com"}, **agreed()
+        )
         clock.now = NOW - dt.timedelta(days=29)
-        young = store.save(life.comparison, life.risk)
+        young = store.save(life.comparison, life.risk, owner_key=OWNER)
         clock.now = NOW
 
         assert store.purge() == 1

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
-from webkit import CHROMIUM_FLAGS, app_settings
+from webkit import CHROMIUM_FLAGS, app_settings, as_served
 
 from api.apikit import Server
 from rateshop.web.app import create_app
@@ -22,7 +22,7 @@ from rateshop.web.app import create_app
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The whole app (API and pages) on SQLite, served by uvicorn on a free loopback port."""
     database = tmp_path_factory.mktemp("web") / "rateshop.db"
-    served = Server(create_app(app_settings(database)))
+    served = as_served(Server(create_app(app_settings(database))))
     served.start()
     yield served
     served.stop()
@@ -53,6 +53,11 @@ def page(browser: Browser, web: Server) -> Iterator[Page]:
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Chromium reports what the Content-Security-Policy blocked on the console.
+    opened.on(
+        "console",
+        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     yield opened
     context.close()
-    assert not errors, f"the page raised script errors: {errors}"
+    assert not errors, f"the page raised script errors or broke its CSP: {errors}"

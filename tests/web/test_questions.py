@@ -9,7 +9,7 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel
 
-from rateshop.api.risks import AutoRisk, HealthRisk, HomeRisk, LifeRisk
+from rateshop.risk.questions import AutoRisk, HealthRisk, HomeRisk, LifeRisk
 from rateshop.web.questions import FORMS, fields_of
 
 MODELS: dict[str, type[BaseModel]] = {

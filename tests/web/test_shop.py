@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from webkit import shot
 
 from api.apikit import Server
@@ -272,6 +272,36 @@ def test_contact_one_carrier_with_consent(page: Page) -> None:
     expect(page.locator("#contact")).to_contain_text(f"given to {name} only")
     card = page.locator(f"#cards > .card[data-name='{name}']")
     expect(card).to_contain_text("Contact details given")
+
+
+def test_only_the_browser_that_made_a_comparison_may_share_details_or_delete_it(
+    page: Page, browser: Browser, web: Server
+) -> None:
+    ref = quote(page, "life")
+    carrier = page.locator("#cards > .card").first.get_attribute("data-carrier")
+    other = browser.new_context(base_url=web.url)
+    try:
+        stranger = other.new_page()
+        stranger.goto(f"/c/{ref}")
+        expect(stranger.locator("#cards > .card").first).to_be_visible()  # the link reads quotes
+        expect(stranger.locator("#delete-comparison")).to_have_count(0)
+        stranger.goto(f"/c/{ref}/contact/{carrier}")
+        expect(stranger.get_by_role("heading", name="Not your comparison")).to_be_visible()
+        token = stranger.request.get(f"{web.url}/login").text()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', token)
+        form = {"csrf": csrf.group(1) if csrf else "", "consent": "yes", "email": "m@example.org"}
+        for action in (f"/c/{ref}/delete", f"/c/{ref}/contact/{carrier}"):
+            refused = stranger.request.post(f"{web.url}{action}", form=form)
+            assert refused.status == 403
+            assert "Not your comparison" in refused.text()  # not the CSRF check: it passed
+    finally:
+        other.close()
+    # The maker still can: the comparison goes, with everything given with it.
+    page.goto(f"/c/{ref}")
+    page.get_by_role("button", name="Delete this comparison").click()
+    expect(page.get_by_role("heading", name="Comparison deleted")).to_be_visible()
+    page.goto(f"/c/{ref}")
+    expect(page.get_by_text("No comparison has this link")).to_be_visible()
 
 
 def test_contact_form_without_csrf_token_is_refused(page: Page, web: Server) -> None:

@@ -10,12 +10,14 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 import rateshop
-from rateshop.api import echo, errors
+from rateshop.api import echo, errors, security
 from rateshop.api.carrier_health import router as carrier_health
 from rateshop.api.catalog.endpoints import router as catalog
 from rateshop.api.comparisons.endpoints import router as comparisons
 from rateshop.api.comparisons.schemas import StreamDone
+from rateshop.api.guards import AccessLog, BodyGuard, RateLimit
 from rateshop.api.households.endpoints import router as households
+from rateshop.api.leads.endpoints import router as leads
 from rateshop.api.runtime import Runtime
 from rateshop.config import Settings
 
@@ -56,8 +58,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(households)
     app.include_router(carrier_health)  # before the catalog: /carriers/health is not a carrier
     app.include_router(catalog)
+    app.include_router(leads)
     app.include_router(echo.router)
     errors.install(app)
+    # Added last, so they run first: the access log sees every answer, limits come before work.
+    app.add_middleware(BodyGuard, max_bytes=config.max_body_bytes)
+    app.add_middleware(RateLimit, settings=config)
+    app.add_middleware(AccessLog)
+    # Outermost of all: the security headers on every answer, the client seen through proxies.
+    security.install(app, config)
     _document_events(app)
     return app
 

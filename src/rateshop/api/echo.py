@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from rateshop.api.errors import ERROR_RESPONSES
 from rateshop.api.responses import FastJSONResponse
-from rateshop.api.risks import Risk
+from rateshop.risk.questions import Risk
 
 router = APIRouter(tags=["diagnostics"])
 

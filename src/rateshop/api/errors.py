@@ -11,24 +11,35 @@ here and only here::
     │   └── CarrierTimeout                504
     ├── StoreError
     │   ├── ComparisonNotFound            404
+    │   ├── OwnerKeyRejected              403
     │   ├── CarrierNotInComparison        422  errors: the carrier field, the carriers allowed
     │   ├── InvalidContact                422
-    │   └── StoreFailure                  503
+    │   └── StoreFailure                  503  Retry-After
+    │       └── StoreFull                 503  Retry-After, its own word and message
     ├── UnknownCarrier (this module)      404
+    ├── CarrierKeyRejected (this module)  401  a carrier's own routes need its key
     └── InvalidParameter (this module)    422  errors: the parameter, its problem, what is allowed
+    a JSON body that cannot be read       422  errors: ``body``: not UTF-8, not JSON, nested too
+                                               deep, a lone surrogate or a NUL in a string
+    a body over the size accepted         413  (api.guards)
     request validation (pydantic)         422  errors: each field, problem, allowed
-    HTTP errors of the router             their own status (404 unknown path, 405 …)
+    too many requests (api.guards)        429  with Retry-After
+    HTTP errors of the router             their own status (404 unknown path, 405 with every
+                                               method of the path in Allow …)
     any other exception                   500  a generic message and an incident id; logged here
 
-Every error body has the same shape (:class:`ErrorBody`). Messages of 5xx answers are generic:
-the details, which may name database internals, go to the server's log with the incident id.
+Every error body has the same shape (:class:`ErrorBody`), every 503 says in ``Retry-After`` when
+to try again. Messages of 5xx answers are generic (a full store excepted, which names no
+internals): the details, which may name database internals, go to the server's log with the
+incident id.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -39,8 +50,6 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rateshop.api.comparisons.schemas import EMAIL_PATTERN, PHONE_PATTERN
-from rateshop.api.risks import STATE_PATTERN, ZIP_PATTERN
-from rateshop.compare.service import LINES
 from rateshop.errors import (
     CarrierError,
     CarrierTimeout,
@@ -50,11 +59,15 @@ from rateshop.errors import (
     RateshopError,
     RiskError,
 )
+from rateshop.risk.problems import PATTERNS as RISK_PATTERNS
+from rateshop.risk.problems import field_problem
 from rateshop.store.errors import (
     CarrierNotInComparison,
     ComparisonNotFound,
     InvalidContact,
+    OwnerKeyRejected,
     StoreFailure,
+    StoreFull,
 )
 
 log = logging.getLogger(__name__)
@@ -76,6 +89,14 @@ class InvalidParameter(RateshopError):
         super().__init__(str(problem))
 
 
+class CarrierKeyRejected(RateshopError):
+    """A carrier's own route was called without that carrier's key (or with a wrong one)."""
+
+    def __init__(self, carrier: str) -> None:
+        self.carrier = carrier
+        super().__init__(f"the key given is not the one of carrier {carrier!r}")
+
+
 STATUS: Mapping[type[Exception], int] = {
     RiskError: 422,
     InvalidParameter: 422,
@@ -85,6 +106,8 @@ STATUS: Mapping[type[Exception], int] = {
     InvalidContact: 422,
     ComparisonNotFound: 404,
     UnknownCarrier: 404,
+    OwnerKeyRejected: 403,
+    CarrierKeyRejected: 401,
     CarrierTimeout: 504,
     CarrierError: 502,
     StoreFailure: 503,
@@ -92,16 +115,30 @@ STATUS: Mapping[type[Exception], int] = {
 
 # The ``error`` word of a body, by status: stable words a client can branch on.
 KIND = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    413: "too_large",
     422: "invalid_request",
+    429: "rate_limited",
     500: "internal_error",
     502: "carrier_error",
     503: "unavailable",
     504: "carrier_timeout",
 }
 
+# Words more precise than the status's, for errors a client may want to tell apart.
+KIND_OF: Mapping[type[Exception], str] = {StoreFull: "store_full"}
+
 GENERIC = "the server could not answer this request; the error is logged"
+# A full store is the operator's to fix, but the client should know it is no passing fault.
+FULL = "the store is full: nothing was saved; try again later"
+
+# Seconds a client should wait before trying again after a 503: long enough for a database
+# restart or a failover to finish, short enough that a shopper retrying by hand is not kept waiting.
+RETRY_AFTER_SECONDS = 5
 
 
 class FieldError(BaseModel):
@@ -128,9 +165,25 @@ class ErrorBody(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "The request has problems, each named by field."},
     500: {"model": ErrorBody, "description": "Internal error: a generic message, never a trace."},
+    503: {
+        "model": ErrorBody,
+        "description": "The store is unavailable or full: try again after `Retry-After` seconds.",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {"type": "integer"},
+            }
+        },
+    },
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No comparison has this reference."}
+}
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorBody, "description": "The owner key is not this comparison's."}
+}
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "The carrier's key is missing or wrong."}
 }
 
 
@@ -142,14 +195,23 @@ def status_of(exc: Exception) -> int:
     return 500
 
 
+def kind_of(exc: Exception, status: int) -> str:
+    """The ``error`` word answering ``exc``: its own (:data:`KIND_OF`) or its status's."""
+    for cls in type(exc).__mro__:
+        if cls in KIND_OF:
+            return KIND_OF[cls]
+    return KIND.get(status, "error")
+
+
 def body_of(exc: Exception) -> tuple[int, ErrorBody]:
     """The status and body answering ``exc``; 5xx are logged with an incident id."""
     status = status_of(exc)
-    kind = KIND.get(status, "error")
+    kind = kind_of(exc, status)
     if status >= 500:
         incident = secrets.token_hex(6)
         log.error("incident %s: %s: %s", incident, type(exc).__name__, exc, exc_info=exc)
-        return status, ErrorBody(error=kind, message=GENERIC, incident=incident)
+        message = FULL if isinstance(exc, StoreFull) else GENERIC
+        return status, ErrorBody(error=kind, message=message, incident=incident)
     return status, ErrorBody(error=kind, message=str(exc), errors=_fields_of(exc))
 
 
@@ -170,110 +232,35 @@ def _fields_of(exc: Exception) -> list[FieldError]:
 
 
 def respond(status: int, body: ErrorBody, headers: Mapping[str, str] | None = None) -> Response:
-    """The JSON answer for an error body."""
-    return JSONResponse(body.model_dump(exclude_none=True), status, headers=headers)
+    """The JSON answer for an error body; a 503 always says when to try again."""
+    sent = dict(headers or {})
+    if status == 503:
+        sent.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+    return JSONResponse(body.model_dump(exclude_none=True), status, headers=sent)
 
 
 # --- request validation -----------------------------------------------------------------------
 
-_WHERE = {"body", "query", "path", "header", "cookie"}
-
-# Human words for the patterns of the request models (else the pattern itself is shown).
+# The question sets' patterns, and the contact request's.
 PATTERNS = {
-    ZIP_PATTERN: "5 digits",
-    STATE_PATTERN: "two letters, e.g. TX",
+    **RISK_PATTERNS,
     EMAIL_PATTERN: "an e-mail address",
     PHONE_PATTERN: "a phone number",
 }
 
 
-def _path(loc: Sequence[str | int]) -> str:
-    parts = list(loc)
-    if parts and parts[0] in _WHERE:
-        parts = parts[1:]
-    # A risk's errors carry the line it was read as (the union's tag) first, or after its index
-    # in a list of risks: not a field.
-    parts = [
-        p
-        for i, p in enumerate(parts)
-        if not (p in LINES and (i == 0 or isinstance(parts[i - 1], int)))
-    ]
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _choices(text: str) -> str:
-    """Pydantic's ``'a', 'b' or 'c'`` as ``a, b, c`` (as the manuals say it)."""
-    plain = text.replace(" or ", ", ").replace("'", "")
-    return plain.replace("True", "true").replace("False", "false")
-
-
 def _from_pydantic(error: Mapping[str, Any]) -> FieldError:
     """One of pydantic's validation errors as a field, its problem and what is allowed."""
-    kind: str = error["type"]
-    ctx: Mapping[str, Any] = error.get("ctx") or {}
-    value = error.get("input")
-    field = _path(error["loc"])
-    shown = repr(value)
-    problem: str = error["msg"]
-    allowed: str | None = None
-    if kind == "missing":
-        problem = "is required"
-    elif kind == "extra_forbidden":
-        problem = "is not a field of this request"
-    elif kind in ("union_tag_not_found", "union_tag_invalid"):
-        name = str(ctx.get("discriminator", "")).strip("'")
-        field = f"{field}.{name}" if field else name
-        problem = "is required" if kind == "union_tag_not_found" else f"{ctx['tag']!r} is unknown"
-        allowed = ", ".join(LINES) if name == "line" else _choices(str(ctx.get("expected_tags")))
-    elif kind in ("literal_error", "enum"):
-        problem, allowed = f"{shown} is not an allowed value", _choices(str(ctx.get("expected")))
-    elif kind.startswith("int_"):
-        problem, allowed = f"{shown} is not a whole number", "a whole number"
-    elif kind.startswith(("decimal_", "float_")) and kind != "decimal_max_places":
-        problem, allowed = f"{shown} is not a number", "a number"
-    elif kind == "decimal_max_places":
-        problem = f"{shown} has too many decimals"
-        allowed = f"at most {ctx.get('decimal_places')} decimals"
-    elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        bound = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
-        key = next(k for k in bound if k in ctx)
-        problem, allowed = f"{shown} is out of range", f"{bound[key]} {ctx[key]}"
-    elif kind.startswith("bool_"):
-        problem, allowed = f"{shown} is not true or false", "true or false"
-    elif kind.startswith(("date_", "datetime_")):
-        problem, allowed = f"{shown} is not a date", "a date as YYYY-MM-DD"
-    elif kind == "string_type":
-        problem, allowed = f"{shown} is not text", "text"
-    elif kind == "string_pattern_mismatch":
-        pattern = str(ctx.get("pattern"))
-        problem, allowed = f"{shown} is not in the expected form", PATTERNS.get(pattern, pattern)
-    elif kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
-        things = "characters" if kind.startswith("string") else "items"
-        low, high = ctx.get("min_length"), ctx.get("max_length")
-        problem = "is too short" if "short" in kind else "is too long"
-        allowed = f"at least {low} {things}" if low is not None else f"at most {high} {things}"
-    elif kind == "list_type":
-        problem, allowed = "must be a list", "a list"
-    elif kind in ("model_type", "model_attributes_type", "dict_type"):
-        problem = "must be an object with named fields"
-    elif kind == "json_invalid":
-        field, problem = "body", f"is not valid JSON: {ctx.get('error', '')}".rstrip(": ")
-    elif kind == "value_error":
-        problem = problem.removeprefix("Value error, ")
-    return FieldError(field=field or "body", problem=problem, allowed=allowed)
+    p = field_problem(error, PATTERNS)
+    return FieldError(field=p.field, problem=p.problem, allowed=p.allowed)
 
 
 # --- wiring -----------------------------------------------------------------------------------
 
 
 async def _rateshop_error(request: Request, exc: Exception) -> Response:
-    return respond(*body_of(exc))
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, CarrierKeyRejected) else None
+    return respond(*body_of(exc), headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -285,8 +272,35 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    kind = KIND.get(exc.status_code, "error")
-    return respond(exc.status_code, ErrorBody(error=kind, message=str(exc.detail)), exc.headers)
+    status, headers = exc.status_code, dict(exc.headers or {})
+    if status == 405:
+        # The router names the methods of the first route matching the path only; a path served
+        # by several routes (GET and DELETE of one comparison) allows all of theirs.
+        headers["Allow"] = ", ".join(_methods_of(request)) or headers.get("Allow", "")
+    kind = KIND.get(status, "error")
+    return respond(status, ErrorBody(error=kind, message=str(exc.detail)), headers)
+
+
+def _methods_of(request: Request) -> list[str]:
+    """The methods the app's OpenAPI document lists for the request's path.
+
+    A literal path wins over a template that also matches it: ``/comparisons/stream`` is the
+    stream's (POST), not a comparison named ``stream`` (GET, DELETE). A path the document does
+    not list (a web page) gets none here, and keeps the router's own ``Allow``.
+    """
+    paths: Mapping[str, Mapping[str, Any]] = request.app.openapi().get("paths", {})
+    found: list[tuple[int, str]] = []
+    for template in paths:
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            found.append((template.count("{"), template))
+    if not found:
+        return []
+    _, best = min(found)
+    return [m.upper() for m in paths[best] if m.upper() in _METHODS]
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class CatchAll:

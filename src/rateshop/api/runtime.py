@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, cast
 
@@ -21,12 +22,26 @@ from rateshop.compare.service import Comparison
 from rateshop.config import Settings
 from rateshop.rating.library import Library
 from rateshop.store import Store, upgrade
+from rateshop.store.repository import new_owner_key, new_ref
 
 
 def load_states(market: Path) -> dict[str, StateRules]:
     """The states of ``market/states.yaml`` by code."""
     data = yaml.safe_load((market / "states.yaml").read_text(encoding="utf-8"))
     return {code: StateRules(**rules) for code, rules in data["states"].items()}
+
+
+@dataclass(frozen=True)
+class Keys:
+    """A comparison's two secrets: the reference that reads it and the owner key that deletes it."""
+
+    ref: str
+    owner_key: str
+
+    @classmethod
+    def new(cls) -> Keys:
+        """Fresh, unguessable keys for a comparison about to be stored."""
+        return cls(new_ref(), new_owner_key())
 
 
 @dataclass
@@ -68,16 +83,29 @@ class Runtime:
         return cls(settings, store, library, market, states, registry)
 
     async def save(
-        self, comparison: Comparison, risk: Mapping[str, Any], data: Mapping[str, Any] | None = None
+        self,
+        comparison: Comparison,
+        risk: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
+        keys: Keys | None = None,
     ) -> str:
         """Store a comparison from the event loop (in a worker thread); returns its reference.
 
-        ``data`` is ``comparison.to_dict()`` when the caller has made it already.
+        ``data`` is ``comparison.to_dict()`` when the caller has made it already; ``keys`` the
+        reference and owner key to store it under (a new reference and no owner key by default).
         """
+        save = partial(
+            self.store.save,
+            comparison,
+            risk,
+            data,
+            ref=keys.ref if keys else None,
+            owner_key=keys.owner_key if keys else None,
+        )
         if self._one_writer is None:
-            return await run_in_threadpool(self.store.save, comparison, risk, data)
+            return await run_in_threadpool(save)
         async with self._one_writer:
-            return await run_in_threadpool(self.store.save, comparison, risk, data)
+            return await run_in_threadpool(save)
 
     def close(self) -> None:
         """Release the store's database connections."""

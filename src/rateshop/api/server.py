@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import os
+from typing import Any
 
 import uvicorn
 
@@ -54,4 +56,24 @@ def serve(host: str, port: int, workers: int, settings: Settings) -> None:
         # Worker processes read their settings from the environment, like any other run.
         os.environ["RATESHOP_DEV_MODE"] = "1"
     upgrade(settings.database_url)
-    uvicorn.run(APP, factory=True, host=host, port=port, workers=workers)
+    # uvicorn's own access log writes each request's path, and a path can hold a comparison's
+    # reference (a secret): rateshop.api.guards.AccessLog logs the route's template instead.
+    # uvicorn would believe X-Forwarded-For from any local peer by default; the app reads it from
+    # RATESHOP_TRUSTED_PROXIES only (rateshop.api.security), the one setting for it.
+    uvicorn.run(
+        APP,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=log_config(),
+        proxy_headers=False,
+    )
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with rateshop's own loggers (errors, the access log) written beside it."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["rateshop"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config

@@ -12,6 +12,7 @@ from rateshop.compare.registry import Registry
 from rateshop.compare.service import Comparison, compare_async, request_facts, run_blocking
 from rateshop.config import Settings, settings
 from rateshop.rating.library import Library
+from rateshop.risk.problems import read_risk
 
 
 @cache
@@ -40,12 +41,17 @@ def market_registry(conf: Settings | None = None) -> Registry:
 
 
 def compare_risk(risk: Mapping[str, Any], deadline: float = 10.0) -> Comparison:
-    """Compare ``risk`` against every carrier of the configured market (``RATESHOP_MANUALS``)."""
+    """Compare ``risk`` against every carrier of the configured market (``RATESHOP_MANUALS``).
+
+    The risk is checked against its line's question set first, as the API checks it:
+    :class:`~rateshop.errors.RiskError` names each field that is wrong.
+    """
+    risk = read_risk(risk)
     registry = market_registry()
     line, state, _ = request_facts(risk)
 
     async def once() -> Comparison:
-        # A loop of its own: the connection pools live live carriers opened are closed with it.
+        # A loop of its own: the connection pools live carriers opened are closed with it.
         try:
             return await compare_async(
                 risk, registry.connectors(line, state), registry.market, deadline

@@ -24,8 +24,8 @@ from rateshop.compare.outcomes import (
 from rateshop.compare.ranking import Ranking, Standing, admits, order
 from rateshop.errors import CarrierError, FieldProblem, RateshopError, RiskError
 from rateshop.rating.quote import Decline, Quote
+from rateshop.risk.questions import LINES
 
-LINES = ("auto", "home", "life", "health")
 T = TypeVar("T")
 
 

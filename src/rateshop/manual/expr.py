@@ -12,7 +12,13 @@ nothing is ever handed to ``eval``. What is allowed:
 * functions: ``min max abs clamp round floor ceil age years_between months_between days_between
   left len count sum any all`` (``left(zip, 3)`` is the first three characters); aggregations take a generator: ``count(v for v in driver.violations
   if v.kind == "dwi")``;
-* table lookups: ``points(kind=v.kind, occurrence=2)``; keys left out take the table's bindings.
+* table lookups: ``points(kind=v.kind, occurrence=2)``; keys left out take the table's bindings;
+* ``occurrence(by=..., same=..., where=...)``, only as the whole value of a derived list-item
+  field: the item's 1-based position among the items of its list with the same ``same`` value,
+  counting those with an earlier ``by`` for which ``where`` holds (see :class:`Occurrence`).
+
+Before it is read, an expression's text, node count and nesting are checked against
+:mod:`rateshop.manual.limits`, so no expression can exhaust the parser or the checker.
 """
 
 from __future__ import annotations
@@ -23,6 +29,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from rateshop.manual.limits import (
+    MAX_EXPRESSION_CHARS,
+    MAX_EXPRESSION_DEPTH,
+    MAX_EXPRESSION_NODES,
+)
+from rateshop.manual.numbers import read_scaled
 from rateshop.manual.types import (
     BOOL,
     DATE,
@@ -36,7 +48,6 @@ from rateshop.manual.types import (
     Type,
     same_kind,
 )
-from rateshop.money import parse_scaled
 
 MAX_SCALE = 30
 
@@ -155,6 +166,23 @@ class Lookup(Expr):
     keys: tuple[tuple[str, Expr], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Occurrence(Expr):
+    """``occurrence(by=..., same=..., where=...)`` for each ``item`` of a list.
+
+    The value for one item is 1 plus the number of items of the same list whose ``same`` equals
+    its own and whose ``by`` is strictly earlier, counting only items where ``where`` holds: the
+    1st, 2nd, 3rd ... incident of a kind. ``same``, ``by`` and ``where`` are read on each item in
+    turn. Rating computes the whole list at once by sorting, in n log n, where the equivalent
+    ``1 + count(o for o in list if ...)`` per item costs n squared.
+    """
+
+    item: str
+    by: Expr
+    same: Expr | None
+    where: Expr | None
+
+
 # ---------------------------------------------------------------- context
 
 
@@ -199,19 +227,66 @@ class Scope:
 FUNCTIONS = {
     "min", "max", "abs", "clamp", "round", "floor", "ceil", "age", "years_between",
     "months_between", "days_between", "len", "count", "sum", "any", "all", "date", "left",
+    "occurrence",
 }  # fmt: skip
+OCCURRENCE_EXAMPLE = 'incident.occurrence: "occurrence(by=incident.date, same=incident.kind)"'
 
 
-def parse(text: str, scope: Scope) -> Expr:
-    """Parse and type-check ``text`` in ``scope``; raise :class:`ExprError` if it is not valid."""
-    src = str(text).strip()
+def parse(text: str, scope: Scope, item: str | None = None) -> Expr:
+    """Parse and type-check ``text`` in ``scope``; raise :class:`ExprError` if it is not valid.
+
+    ``item`` names the list item whose field is being derived: only then may the whole expression
+    be an ``occurrence(...)`` of that item.
+    """
+    src = text.strip()
     if not src:
         raise ExprError("empty expression")
+    if len(src) > MAX_EXPRESSION_CHARS:
+        raise ExprError(
+            f"the expression has {len(src):,} characters, more than {MAX_EXPRESSION_CHARS:,}; "
+            "split it into derived values"
+        )
     try:
         tree = ast.parse(src, mode="eval")
+        _check_size(tree.body)
+        checker = _Checker(src)
+        body = tree.body
+        if item is not None and _is_call(body, "occurrence"):
+            assert isinstance(body, ast.Call)
+            return checker.occurrence(body, item, scope)
+        return checker.visit(body, scope)
     except SyntaxError as exc:
         raise ExprError(f"syntax error: {exc.msg}", exc.offset) from exc
-    return _Checker(src).visit(tree.body, scope)
+    except (RecursionError, MemoryError) as exc:
+        # The size check should make this unreachable; a parser limit must still not escape.
+        raise ExprError("the expression is too deeply nested to read; split it") from exc
+
+
+def _is_call(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+
+
+def _check_size(root: ast.AST) -> None:
+    """Refuse a syntax tree with too many nodes or nested too deeply (iteratively: no recursion)."""
+    count = 0
+    stack: list[tuple[ast.AST, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_EXPRESSION_NODES:
+            raise ExprError(
+                f"the expression has more than {MAX_EXPRESSION_NODES} terms; "
+                "split it into derived values"
+            )
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise ExprError(
+                f"the expression nests more than {MAX_EXPRESSION_DEPTH} levels deep; "
+                "split it into derived values",
+                _col(node),
+            )
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr | ast.comprehension | ast.keyword):
+                stack.append((child, depth + 1))
 
 
 def _col(node: ast.AST) -> int | None:
@@ -244,7 +319,10 @@ class _Checker:
             return Const(BOOL, value)
         if isinstance(value, int | float):
             segment = ast.get_source_segment(self.src, node) or repr(value)
-            scaled, scale = parse_scaled(segment)
+            try:
+                scaled, scale = read_scaled(segment)
+            except ValueError as exc:
+                raise self.fail(node, str(exc)) from exc
             return Const(Num(scale), scaled)
         if isinstance(value, str):
             return Const(Text((value,)), value)
@@ -411,6 +489,12 @@ class _Checker:
             )
         if fname in ("count", "sum", "any", "all"):
             return self.aggregate(node, fname, scope)
+        if fname == "occurrence":
+            raise self.fail(
+                node,
+                "occurrence() can only be the whole value of a derived list-item field, "
+                f"e.g. {OCCURRENCE_EXAMPLE}",
+            )
         if node.keywords:
             raise self.fail(node, f"{fname}() takes no keyword arguments")
         args = node.args
@@ -518,6 +602,36 @@ class _Checker:
                 raise self.fail(gen.elt, f"{fname}() needs conditions, got {elt.type}")
             result, elt_out = BOOL, elt
         return Agg(result, fname, elt_out, tuple(loops))
+
+    def occurrence(self, node: ast.Call, item: str, scope: Scope) -> Expr:
+        """``occurrence(by=..., same=..., where=...)`` of ``item`` among its list's items."""
+        if node.args:
+            raise self.fail(
+                node, f"occurrence() takes keyword arguments only, e.g. {OCCURRENCE_EXAMPLE}"
+            )
+        given: dict[str, ast.expr] = {}
+        for kw in node.keywords:
+            if kw.arg not in ("by", "same", "where"):
+                raise self.fail(
+                    kw.value, f"occurrence() takes by=, same= and where=, not {kw.arg}="
+                )
+            given[kw.arg] = kw.value
+        if "by" not in given:
+            raise self.fail(
+                node, f"occurrence() needs by= (what orders the items), e.g. {OCCURRENCE_EXAMPLE}"
+            )
+        by = self.visit(given["by"], scope)
+        if not isinstance(by.type, Num | Date):
+            raise self.fail(
+                given["by"], f"occurrence() by= needs a number or a date, got {by.type}"
+            )
+        same = None
+        if "same" in given:
+            same = self.visit(given["same"], scope)
+            if isinstance(same.type, List | Record):
+                raise self.fail(given["same"], f"occurrence() same= needs a value, got {same.type}")
+        where = None if "where" not in given else self.boolean(given["where"], scope)
+        return Occurrence(INT, item, by, same, where)
 
     def table_call(self, node: ast.Call, table: TableInfo, scope: Scope) -> Expr:
         keys = table.key_names()
@@ -641,12 +755,13 @@ def _text_match(table: TableInfo, key: str, given: Type) -> bool:
 def walk(expr: Expr) -> list[Expr]:
     """Every node of an expression tree, the root first."""
     out: list[Expr] = [expr]
-    for child in _children(expr):
+    for child in children(expr):
         out.extend(walk(child))
     return out
 
 
-def _children(expr: Expr) -> list[Expr]:
+def children(expr: Expr) -> list[Expr]:
+    """The direct subexpressions of ``expr``."""
     if isinstance(expr, Arith | Compare):
         return [expr.left, expr.right]
     if isinstance(expr, Neg | Not | InSet):
@@ -664,6 +779,8 @@ def _children(expr: Expr) -> list[Expr]:
         return kids + ([expr.elt] if expr.elt is not None else [])
     if isinstance(expr, Lookup):
         return [e for _, e in expr.keys]
+    if isinstance(expr, Occurrence):
+        return [e for e in (expr.by, expr.same, expr.where) if e is not None]
     return []
 
 
@@ -672,6 +789,8 @@ def not_vectorizable(expr: Expr) -> str | None:
     for node in walk(expr):
         if isinstance(node, Agg):
             return f"{node.kind}() over a list"
+        if isinstance(node, Occurrence):
+            return "occurrence() over a list"
         if isinstance(node, Name) and isinstance(node.type, List | Record):
             return f"{node.key} is {node.type}"
     return None

@@ -17,8 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from rateshop.errors import FieldProblem
+from rateshop.manual.numbers import NumberTooLarge, read_scaled
 from rateshop.manual.types import Bool, Date, List, Num, Record, Text, Type
-from rateshop.money import parse_scaled, to_decimal
+from rateshop.money import to_decimal
 
 NUMBER_FIELD = "number"
 DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -103,7 +104,17 @@ def _value(spec: FieldSpec, raw: Any, where: str, problems: list[FieldProblem]) 
         if not isinstance(raw, list):
             problems.append(FieldProblem(where, "must be a list", spec.describe_allowed()))
             return []
-        if len(raw) < spec.min_items or (spec.max_items is not None and len(raw) > spec.max_items):
+        if spec.max_items is not None and len(raw) > spec.max_items:
+            # the items of an over-long list are not even looked at: that is the work to avoid
+            problems.append(
+                FieldProblem(
+                    where,
+                    f"has {len(raw)} items, more than the {spec.max_items} allowed",
+                    spec.describe_allowed(),
+                )
+            )
+            return []
+        if len(raw) < spec.min_items:
             problems.append(FieldProblem(where, f"has {len(raw)} items", spec.describe_allowed()))
         items = []
         for i, item in enumerate(raw):
@@ -151,7 +162,10 @@ def _number(spec: FieldSpec, t: Num, raw: Any, where: str, problems: list[FieldP
         scaled, scale = raw, 0  # the common case needs no decimal parsing
     else:
         try:
-            scaled, scale = parse_scaled(str(raw))
+            scaled, scale = read_scaled(str(raw))
+        except NumberTooLarge:
+            problems.append(FieldProblem(where, "is too large", spec.describe_allowed()))
+            return 0
         except ValueError:
             problems.append(
                 FieldProblem(where, f"{raw!r} is not a number", spec.describe_allowed())

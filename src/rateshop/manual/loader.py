@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from rateshop.errors import FieldProblem, ManualError, Problem
+from rateshop.manual.cost import budget_problems
 from rateshop.manual.expr import Const, Expr, ExprError, Scope, lookup_node, parse
 from rateshop.manual.inputs import NUMBER_FIELD, FieldSpec, validate
+from rateshop.manual.limits import MAX_MANIFEST_BYTES, MAX_TABLE_BYTES, MAX_TESTS_BYTES
 from rateshop.manual.model import (
+    RISK,
     Assignment,
     Component,
     Coverage,
@@ -36,10 +39,19 @@ from rateshop.manual.model import (
     TestCase,
     Unit,
 )
-from rateshop.manual.source import CsvRow, Node, Seq, SourceError, load_yaml, read_csv
+from rateshop.manual.numbers import read_scaled
+from rateshop.manual.source import (
+    CsvRow,
+    Node,
+    Seq,
+    SourceError,
+    load_yaml,
+    read_csv,
+    read_text,
+)
 from rateshop.manual.tables import KeySpec, Table, build_table
 from rateshop.manual.types import BOOL, DATE, INT, TEXT, Bool, List, Num, Record, Text, Type
-from rateshop.money import HALF_UP_CENT, Rounding, parse_scaled, rounding_from
+from rateshop.money import HALF_UP_CENT, Rounding, rounding_from
 
 MANIFEST = "manual.yaml"
 SLUG = r"[a-z0-9][a-z0-9-]*"
@@ -65,7 +77,6 @@ INPUT_KEYS = {
     "note",
 }
 STEP_KEYS = {*STEP_OPS, "id", "label", "when", "only", "except", "column", "round", "note"}
-RISK = "risk"
 
 
 def display_path(path: Path) -> str:
@@ -90,6 +101,7 @@ class _Loader:
         self.component_when: dict[str, Any] = {}
         self.failed_tables: set[str] = set()
         self.component_ids: list[str] = []
+        self.binding: list[str] = []  # tables whose key bindings are being read, innermost last
 
     def within_carrier(self, path: Path) -> bool:
         """Whether ``path`` lies in the folder holding this manual's folder (its carrier's).
@@ -97,24 +109,40 @@ class _Loader:
         Manuals share tables through ``../common``; nothing may reach further, so a manual (an
         uploaded one too) cannot read files elsewhere on the server.
         """
-        return path.resolve().is_relative_to(self.root.resolve().parent)
+        try:
+            return path.resolve().is_relative_to(self.root.resolve().parent)
+        except (OSError, ValueError):  # an impossible path (a NUL byte, a loop of links)
+            return False
 
     # ------------------------------------------------------------------ reporting
     def bad(self, line: int | None, reason: str, file: str | None = None) -> None:
         self.problems.append(Problem(file or self.file, line, reason))
 
     def expr(
-        self, text: Any, scope: Scope, line: int, what: str, want: type | None = None
+        self,
+        text: Any,
+        scope: Scope,
+        line: int,
+        what: str,
+        want: type | None = None,
+        item: str | None = None,
     ) -> Expr | None:
         """Parse an expression from the manifest, reporting problems at ``line``."""
         if isinstance(text, bool):
             return Const(BOOL, text)
         if isinstance(text, int | Decimal):
-            scaled, scale = parse_scaled(str(text))
+            try:
+                scaled, scale = read_scaled(str(text))
+            except ValueError as exc:
+                self.bad(line, f"{what}: {exc}")
+                return None
             result: Expr = Const(Num(scale), scaled)
         else:
+            if not isinstance(text, str):
+                self.bad(line, f"{what}: {_not_an_expression(text)}")
+                return None
             try:
-                result = parse(str(text), scope)
+                result = parse(text, scope, item)
             except ExprError as exc:
                 self.bad(line, f"{what}: {exc}")
                 return None
@@ -165,15 +193,20 @@ class _Loader:
         if binding is None:
             raise ExprError(f"table {table}: key {key!r} has no binding; pass it as {key}=...")
         text, line = binding
+        if table in self.binding:
+            raise ExprError(f"table {table}: the binding of key {key!r} looks the table up itself")
+        self.binding.append(table)
         try:
             return parse(text, scope)
         except ExprError as exc:
             raise ExprError(f"table {table} key {key!r} (line {line}): {exc}") from exc
+        finally:
+            self.binding.pop()
 
     # ------------------------------------------------------------------ load
     def load(self) -> Manual:
         try:
-            doc = load_yaml(self.root / MANIFEST, self.file)
+            doc = load_yaml(self.root / MANIFEST, self.file, MAX_MANIFEST_BYTES)
         except SourceError as exc:
             raise ManualError([exc.problem]) from exc
         if not isinstance(doc, Node):
@@ -239,6 +272,8 @@ class _Loader:
         )
         manual.items = dict(self.items)
         self.load_tests(manual)
+        if not self.problems:
+            self.problems.extend(budget_problems(manual))
         if self.problems:
             raise ManualError(_dedupe(self.problems))
         return manual
@@ -372,9 +407,25 @@ class _Loader:
                 return None
             spec = FieldSpec(name, List(Record(item)), line, fields=self.fields(sub, item))
             spec.required = bool(raw.get("required", True))
-            spec.min_items = int(raw.get("min", 0))
-            spec.max_items = None if raw.get("max") is None else int(raw["max"])
             self.shapes[record][name] = ("list", item)
+            least, most = raw.get("min", 0), raw.get("max")
+            if not _whole(least):
+                self.bad(raw.line_of("min"), f"input {name}: min must be a whole number of items")
+                least = 0
+            if most is None:
+                self.bad(
+                    line,
+                    f"input {name}: a list needs 'max: N', the most items a risk may give "
+                    "(e.g. max: 20); it bounds the work one risk can cost",
+                )
+            elif not _whole(most) or most < max(1, least):
+                self.bad(
+                    raw.line_of("max"),
+                    f"input {name}: max must be a whole number of items, at least 1 and min",
+                )
+            else:
+                spec.max_items = most
+            spec.min_items = least
             return spec
         if kind == "record":
             sub = raw.get("fields")
@@ -411,14 +462,18 @@ class _Loader:
             return None
         spec = FieldSpec(name, t, line, required=bool(raw.get("required", True)))
         if "values" in raw and isinstance(t, Num):
-            spec.choices = tuple(str(v) for v in raw["values"])
+            values = raw["values"]
+            if isinstance(values, Seq) and values:
+                spec.choices = tuple(str(v) for v in values)
+            else:
+                self.bad(raw.line_of("values"), f"input {name}: values must be a list of values")
         for bound in ("min", "max"):
             if bound in raw:
                 if not isinstance(t, Num):
                     self.bad(raw.line_of(bound), f"input {name}: {bound} only applies to numbers")
                     continue
                 try:
-                    v, s = parse_scaled(str(raw[bound]))
+                    v, s = read_scaled(str(raw[bound]))
                 except ValueError:
                     self.bad(raw.line_of(bound), f"input {name}: {bound} must be a number")
                     continue
@@ -477,7 +532,10 @@ class _Loader:
             options: dict[str, FieldSpec] = {}
             rec = f"coverages.{cid}"
             self.shapes[rec] = {"chosen": BOOL}
-            opts = spec.get("options") or {}
+            opts = spec.get("options") or Node()
+            if not isinstance(opts, Node):
+                self.bad(cline, f"coverage {cid}: options must map each option to its values")
+                opts = Node()
             for oname, values in opts.items():
                 oline = opts.line_of(oname) if isinstance(opts, Node) else cline
                 if isinstance(values, Node):
@@ -558,6 +616,9 @@ class _Loader:
                     self.bad(kline, f"table {name} key {kname}: say one of exact/band/interpolate")
                     continue
                 match, binding = modes[0], kspec[modes[0]]
+            if binding is not None and not isinstance(binding, str | int | Decimal):
+                self.bad(kline, f"table {name} key {kname}: {_not_an_expression(binding)}")
+                continue
             if binding is not None:
                 bindings[kname] = (str(binding), kline)
             keys.append(KeySpec(kname, match, None if binding is None else str(binding), kline))
@@ -572,7 +633,7 @@ class _Loader:
             shown = display_path(path)
             self.hashed.append(path)
             try:
-                header, rows = read_csv(path, shown)
+                header, rows = read_csv(path, shown, MAX_TABLE_BYTES)
             except SourceError as exc:
                 self.problems.append(exc.problem)
                 return
@@ -648,7 +709,9 @@ class _Loader:
                 self.bad(dline, f"derived {target}: {fname!r} already exists")
                 continue
             scope = self.scope() if record == RISK else self.scope(record)
-            expr = self.expr(text, scope, dline, f"derived {target}")
+            expr = self.expr(
+                text, scope, dline, f"derived {target}", item=None if record == RISK else record
+            )
             if expr is None:
                 continue
             if isinstance(expr.type, List | Record):
@@ -1064,6 +1127,16 @@ class _Loader:
             return None
 
     # ------------------------------------------------------------------ stored tests
+    def expected(self, expect: Node, key: str, shown: str) -> dict[str, str]:
+        """An ``expect`` mapping of names to amounts (``components``, ``steps``)."""
+        value = expect.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, Node):
+            self.bad(expect.line_of(key), f"expect {key} must map names to amounts", shown)
+            return {}
+        return {str(k): str(v) for k, v in value.items()}
+
     def load_tests(self, manual: Manual) -> None:
         path = self.root / TESTS
         if not path.exists():
@@ -1071,7 +1144,7 @@ class _Loader:
         shown = display_path(path)
         manual.tests_file = shown
         try:
-            doc = load_yaml(path, shown)
+            doc = load_yaml(path, shown, MAX_TESTS_BYTES)
         except SourceError as exc:
             self.problems.append(exc.problem)
             return
@@ -1092,11 +1165,13 @@ class _Loader:
                         shown,
                     )
                     continue
+                risk_path = self.root / str(case["risk_file"])
                 try:
-                    risk = json.loads(
-                        (self.root / str(case["risk_file"])).read_text(encoding="utf-8")
-                    )
-                except (OSError, ValueError) as exc:
+                    risk = json.loads(read_text(risk_path, shown, MAX_TESTS_BYTES))
+                except SourceError as exc:
+                    self.bad(case.line_of("risk_file"), exc.problem.reason, shown)
+                    continue
+                except (ValueError, RecursionError) as exc:
                     self.bad(case.line_of("risk_file"), f"cannot read risk_file: {exc}", shown)
                     continue
             if not isinstance(risk, dict):
@@ -1130,14 +1205,32 @@ class _Loader:
                     risk=_plain(risk),
                     premium=None if expect.get("premium") is None else str(expect["premium"]),
                     total=None if expect.get("total") is None else str(expect["total"]),
-                    components={
-                        str(k): str(v) for k, v in (expect.get("components") or {}).items()
-                    },
-                    steps={str(k): str(v) for k, v in (expect.get("steps") or {}).items()},
+                    components=self.expected(expect, "components", shown),
+                    steps=self.expected(expect, "steps", shown),
                     decline=None if decline is None else [str(d) for d in _as_list(decline)],
                     line=cline,
                 )
             )
+
+
+def _whole(value: Any) -> bool:
+    """Whether a YAML value is a non-negative whole number (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _not_an_expression(value: Any) -> str:
+    """Why a YAML value that is not text cannot be an expression."""
+    if isinstance(value, dict):
+        found = "a mapping"
+    elif isinstance(value, list):
+        found = "a list"
+    elif isinstance(value, dt.date):
+        return f"write a date as date('{value.isoformat()}') (in quotes), not a bare YAML date"
+    elif value is None:
+        return "the expression is empty"
+    else:
+        found = type(value).__name__
+    return f"an expression must be text (quote it), not {found}"
 
 
 def _as_list(value: Any) -> list[str]:

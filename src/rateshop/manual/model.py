@@ -13,6 +13,7 @@ from rateshop.manual.tables import Table
 from rateshop.money import Rounding
 
 STEP_KINDS = ("start", "multiply", "add", "minimum", "maximum", "discount", "round")
+RISK = "risk"  # the record name of the risk itself, beside the item names of its lists
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ still be reported at the right line.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import yaml
 
 from rateshop.errors import Problem
+from rateshop.manual.limits import MAX_TABLE_BYTES
 
 
 class Node(dict[str, Any]):
@@ -41,6 +41,20 @@ class Seq(list[Any]):
 
 class _Loader(yaml.SafeLoader):
     file_name = ""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # An alias repeats a value without writing it; nested aliases ("billion laughs") make a
+        # small file stand for an exponentially large document. A manual writes values out.
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"aliases (*{getattr(event, 'anchor', '')}) are not allowed in a manual; "
+                "write the value out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Node:
@@ -96,13 +110,27 @@ class SourceError(Exception):
         super().__init__(str(problem))
 
 
-def load_yaml(path: Path, display: str) -> Any:
+def read_text(path: Path, display: str, max_bytes: int) -> str:
+    """The text of a file of at most ``max_bytes`` bytes (a larger one is refused unread)."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise SourceError(Problem(display, None, f"cannot read file: {exc}")) from exc
+    if len(data) > max_bytes:
+        raise SourceError(
+            Problem(display, None, f"the file is larger than {max_bytes:,} bytes; split it")
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(Problem(display, None, f"cannot read file: {exc}")) from exc
+
+
+def load_yaml(path: Path, display: str, max_bytes: int) -> Any:
     """Parse a YAML file into :class:`Node`/:class:`Seq` values that carry their lines."""
     loader_cls = type("_FileLoader", (_Loader,), {"file_name": display})
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(Problem(display, None, f"cannot read file: {exc}")) from exc
+    text = read_text(path, display, max_bytes)
     try:
         return yaml.load(text, Loader=loader_cls)
     except yaml.MarkedYAMLError as exc:
@@ -113,6 +141,8 @@ def load_yaml(path: Path, display: str) -> Any:
         raise SourceError(Problem(display, None, f"YAML syntax error: {exc}")) from exc
     except ValueError as exc:  # e.g. an impossible date such as 2025-02-30
         raise SourceError(Problem(display, None, f"bad value: {exc}")) from exc
+    except RecursionError as exc:
+        raise SourceError(Problem(display, None, "the YAML is nested too deeply")) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,26 +153,33 @@ class CsvRow:
     cells: dict[str, str]
 
 
-def read_csv(path: Path, display: str) -> tuple[list[str], list[CsvRow]]:
-    """Read a CSV file with a header row; blank lines and lines starting with ``#`` are comments."""
+def _cells(display: str, line: int, raw: str) -> list[str]:
+    """The cells of one CSV line (a quoted cell cannot run on to the next line)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(Problem(display, None, f"cannot read file: {exc}")) from exc
+        return next(csv.reader([raw], strict=True), [])
+    except csv.Error as exc:
+        raise SourceError(Problem(display, line, f"bad CSV: {exc}")) from exc
+
+
+def read_csv(
+    path: Path, display: str, max_bytes: int = MAX_TABLE_BYTES
+) -> tuple[list[str], list[CsvRow]]:
+    """Read a CSV file with a header row; blank lines and lines starting with ``#`` are comments."""
+    text = read_text(path, display, max_bytes)
     lines = [(n, raw) for n, raw in enumerate(text.splitlines(), start=1)]
     data = [(n, raw) for n, raw in lines if raw.strip() and not raw.lstrip().startswith("#")]
     if not data:
         raise SourceError(Problem(display, None, "the table is empty: a header row is required"))
-    reader: Iterator[list[str]] = csv.reader([raw for _, raw in data])
-    header = [h.strip() for h in next(reader)]
     header_line = data[0][0]
+    header = [h.strip() for h in _cells(display, header_line, data[0][1])]
     if len(set(header)) != len(header):
         dup = sorted({h for h in header if header.count(h) > 1})
         raise SourceError(Problem(display, header_line, f"duplicate column(s) {dup} in header"))
     if any(not h for h in header):
         raise SourceError(Problem(display, header_line, "empty column name in header"))
     rows: list[CsvRow] = []
-    for (n, _), cells in zip(data[1:], reader, strict=True):
+    for n, raw in data[1:]:
+        cells = _cells(display, n, raw)
         if len(cells) != len(header):
             raise SourceError(
                 Problem(display, n, f"row has {len(cells)} cells, the header has {len(header)}")

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rateshop.errors import Problem
+from rateshop.manual.numbers import read_scaled
 from rateshop.manual.source import CsvRow
 from rateshop.manual.types import BOOL, Bool, Num, Text, Type
-from rateshop.money import POW10, div_half_up, parse_scaled
+from rateshop.money import POW10, div_half_up
 
 MAX_GRID = 5_000_000
 TRUE_WORDS = {"true": True, "yes": True, "y": True, "false": False, "no": False, "n": False}
@@ -195,15 +196,15 @@ def _parse_band(text: str) -> tuple[int, int | None, int] | None:
     t = text.strip()
     try:
         if t.endswith("+"):
-            lo, scale = parse_scaled(t[:-1])
+            lo, scale = read_scaled(t[:-1])
             return lo, None, scale
         if "-" in t[1:]:
             cut = t.index("-", 1)
-            lo, s1 = parse_scaled(t[:cut])
-            hi, s2 = parse_scaled(t[cut + 1 :])
+            lo, s1 = read_scaled(t[:cut])
+            hi, s2 = read_scaled(t[cut + 1 :])
             scale = max(s1, s2)
             return lo * POW10[scale - s1], hi * POW10[scale - s2], scale
-        value, scale = parse_scaled(t)
+        value, scale = read_scaled(t)
         return value, value, scale
     except ValueError:
         return None
@@ -268,7 +269,7 @@ def build_table(
                 vals[col] = None
                 continue
             try:
-                v, s = parse_scaled(cell)
+                v, s = read_scaled(cell)
             except ValueError:
                 bad(row.line, f"column {col}: {cell!r} is not a number")
                 vals[col] = None
@@ -299,7 +300,7 @@ def build_table(
         raw_xs: list[tuple[int, int]] = []
         for row in rows:
             try:
-                raw_xs.append(parse_scaled(row.cells[interp_spec.name]))
+                raw_xs.append(read_scaled(row.cells[interp_spec.name]))
             except ValueError:
                 bad(
                     row.line, f"{interp_spec.name}: {row.cells[interp_spec.name]!r} is not a number"
@@ -329,8 +330,8 @@ def build_table(
         interp = Interp(interp_spec.name, xscale, xs, decimals)
         if beyond is not None:
             try:
-                every, every_scale = parse_scaled(beyond[0])
-                add, add_scale = parse_scaled(beyond[1])
+                every, every_scale = read_scaled(beyond[0])
+                add, add_scale = read_scaled(beyond[1])
             except ValueError:
                 bad_spec(line, "beyond: every and add must be numbers")
                 return None, problems
@@ -374,7 +375,7 @@ def build_table(
     default_values: dict[str, int] | None = None
     if default is not None:
         try:
-            dv, ds = parse_scaled(default)
+            dv, ds = read_scaled(default)
         except ValueError:
             bad_spec(line, f"default {default!r} is not a number")
             return None, problems
@@ -487,14 +488,14 @@ def _build_dim(k: KeySpec, rows: list[CsvRow], bad: Any) -> tuple[Dim | None, li
             kinds.add("bool")
         else:
             try:
-                parse_scaled(cell)
+                read_scaled(cell)
                 kinds.add("num")
             except ValueError:
                 kinds.add("text")
     values: list[Any]
     dim_type: Type
     if kinds == {"num"}:
-        parsed_nums = [parse_scaled(c) for _, c in cells]
+        parsed_nums = [read_scaled(c) for _, c in cells]
         scale = max(s for _, s in parsed_nums)
         values = [v * POW10[scale - s] for v, s in parsed_nums]
         dim_type = Num(scale)

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from rateshop.errors import ManualError, Problem
-from rateshop.manual.expr import Expr, Lookup, Name, not_vectorizable, walk
+from rateshop.manual.expr import Expr, Lookup, Name, Occurrence, not_vectorizable, walk
 from rateshop.manual.model import Component, DiscountGroup, Manual, Step
 from rateshop.money import MONEY_SCALE, POW10
 from rateshop.rating.codegen import PolicyFn, UnitFn, policy_function, unit_function
 from rateshop.rating.quote import ManualRef
 from rateshop.rating.riskcode import CheckFn, FlattenFn, check_function, flatten_function
-from rateshop.rating.scalar import Compiler, Fn, LookupFn, scale_of
+from rateshop.rating.scalar import Compiler, Fn, LookupFn, Occurrences, scale_of
 
 __all__ = ["MONEY_SCALE", "Plan", "PlanCode", "compile_manual"]
 
@@ -118,7 +118,8 @@ class Plan:
     """Everything needed to rate a risk against one manual, compiled once at load time."""
 
     manual: Manual
-    derived: list[tuple[str, str, Fn]]
+    # record, field, and how the value is computed: per item, or for a whole list at once
+    derived: list[tuple[str, str, Fn | Occurrences]]
     rules: list[tuple[str, Fn]]
     ranks: dict[str, tuple[Fn | None, Fn | None]]
     components: list[CComponent]
@@ -250,7 +251,16 @@ class _PlanBuilder:
 
     def build(self) -> Plan:
         m = self.manual
-        derived = [(d.record, d.field, self.nested.compile(d.expr)) for d in m.derived]
+        derived: list[tuple[str, str, Fn | Occurrences]] = [
+            (
+                d.record,
+                d.field,
+                self.nested.occurrences(d.expr)
+                if isinstance(d.expr, Occurrence)
+                else self.nested.compile(d.expr),
+            )
+            for d in m.derived
+        ]
         rules = [(r.reason, self.nested.compile(r.when)) for r in m.eligibility]
         ranks: dict[str, tuple[Fn | None, Fn | None]] = {}
         if m.unit is not None:

@@ -13,9 +13,10 @@ from typing import Any
 
 from rateshop.errors import FieldProblem, RiskError
 from rateshop.manual.inputs import validate
-from rateshop.manual.loader import RISK
+from rateshop.manual.model import RISK
 from rateshop.rating.plan import Plan
 from rateshop.rating.riskcode import unchosen_record
+from rateshop.rating.scalar import Occurrences
 
 Flat = dict[str, Any]
 
@@ -89,24 +90,34 @@ def _derive(plan: Plan, top: dict[str, Any]) -> None:
     items = plan.manual.items
     for record, fname, fn in plan.derived:
         if record == RISK:
+            assert not isinstance(fn, Occurrences)
             top[fname] = fn(top)
             continue
         chain = [record]
         while items[chain[0]][0] != RISK:
             chain.insert(0, items[chain[0]][0])
+        # one environment per item, grouped by the list holding the items (their siblings)
         envs: list[dict[str, Any]] = [top]
+        groups: list[list[dict[str, Any]]] = []
         for item in chain:
             list_field = items[item][1]
-            nxt: list[dict[str, Any]] = []
+            groups = []
             for env in envs:
                 holder = env if items[item][0] == RISK else env[items[item][0]]
+                group = []
                 for element in holder[list_field]:
                     inner = dict(env)
                     inner[item] = element
-                    nxt.append(inner)
-            envs = nxt
-        for env in envs:
-            env[record][fname] = fn(env)
+                    group.append(inner)
+                groups.append(group)
+            envs = [env for group in groups for env in group]
+        if isinstance(fn, Occurrences):
+            for group in groups:
+                for env, value in zip(group, fn(group), strict=True):
+                    env[record][fname] = value
+        else:
+            for env in envs:
+                env[record][fname] = fn(env)
 
 
 def prepare(plan: Plan, risk: Mapping[str, Any]) -> Prepared:

@@ -18,8 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rateshop.manual.inputs import DATE_TEXT, MAX_MAGNITUDE, NUMBER_FIELD, FieldSpec
-from rateshop.manual.loader import RISK
-from rateshop.manual.model import Coverage, Manual
+from rateshop.manual.model import RISK, Coverage, Manual
 from rateshop.manual.types import Bool, Date, List, Num, Record, Text
 from rateshop.rating.emit import Source, literal
 

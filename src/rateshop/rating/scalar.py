@@ -7,6 +7,7 @@ paths such as ``driver.age``, used by the rating steps). The same typed tree com
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,7 @@ from rateshop.manual.expr import (
     Name,
     Neg,
     Not,
+    Occurrence,
     Rounded,
 )
 from rateshop.manual.tables import Dim, Table
@@ -216,6 +218,37 @@ def _show(value: Any, expr: Expr) -> str:
     return str(value)
 
 
+class Occurrences:
+    """A compiled ``occurrence()``: the value for every item of one list at once, in n log n.
+
+    Called with one environment per item of a list (in list order), it returns each item's
+    1 + the number of items with an equal ``same`` and a strictly earlier ``by`` where ``where``
+    holds; exactly what ``1 + count(o for o in list if o.same == i.same and o.by < i.by and
+    o.where)`` gives for each item ``i``, without comparing every pair.
+    """
+
+    def __init__(self, node: Occurrence, compile_fn: Callable[[Expr], Fn]) -> None:
+        self.by = compile_fn(node.by)
+        self.same = None if node.same is None else compile_fn(node.same)
+        self.where = None if node.where is None else compile_fn(node.where)
+
+    def __call__(self, envs: list[Env]) -> list[int]:
+        same, where = self.same, self.where
+        keys = [None if same is None else same(env) for env in envs]
+        order = [self.by(env) for env in envs]
+        counted: dict[Any, list[Any]] = {}
+        for env, key, at in zip(envs, keys, order, strict=True):
+            if where is None or where(env):
+                counted.setdefault(key, []).append(at)
+        for values in counted.values():
+            values.sort()
+        none: list[Any] = []
+        return [
+            1 + bisect.bisect_left(counted.get(key, none), at)
+            for key, at in zip(keys, order, strict=True)
+        ]
+
+
 class Compiler:
     """Turns typed expressions into closures; ``flat`` picks the environment shape."""
 
@@ -266,7 +299,17 @@ class Compiler:
             return self.agg(e)
         if isinstance(e, Lookup):
             return self.lookup(e)
+        if isinstance(e, Occurrence):
+            raise TypeError(
+                "occurrence() is computed for a whole list; compile it with occurrences()"
+            )
         raise TypeError(f"cannot compile {type(e).__name__}")
+
+    def occurrences(self, e: Occurrence) -> Occurrences:
+        """Compile ``occurrence()`` for whole lists (nested environments only)."""
+        if self.flat:
+            raise TypeError("occurrence() only runs on the nested risk")
+        return Occurrences(e, self.compile)
 
     def aligned(self, e: Expr, scale: int) -> Fn:
         """Compile a numeric expression brought to ``scale`` (other types unchanged)."""

@@ -12,6 +12,7 @@ from rateshop.store.errors import (
     ComparisonNotFound,
     ContactUnreadable,
     InvalidContact,
+    OwnerKeyRejected,
     SecretKeyMissing,
     StoreError,
     StoreFailure,
@@ -24,7 +25,7 @@ from rateshop.store.records import (
     StoredAnswer,
     StoredComparison,
 )
-from rateshop.store.repository import Store, new_ref
+from rateshop.store.repository import Store, new_owner_key, new_ref
 
 __all__ = [
     "Accounts",
@@ -34,6 +35,7 @@ __all__ = [
     "ConsentRecord",
     "ContactUnreadable",
     "InvalidContact",
+    "OwnerKeyRejected",
     "SecretKeyMissing",
     "Store",
     "StoreError",
@@ -41,6 +43,7 @@ __all__ = [
     "StoredAnswer",
     "StoredComparison",
     "UnstorableComparison",
+    "new_owner_key",
     "new_ref",
     "upgrade",
 ]

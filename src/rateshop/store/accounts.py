@@ -6,9 +6,14 @@
     login_sessions     one per login: SHA-256 of the cookie's random token (never the token), expiry
     comparison_agents  which agent made which comparison (a comparison has at most one)
     notes              an agent's notes on a comparison
+    login_attempts     log-in attempts counted per username and per client address, in a window
 
 Agent links and notes go with their comparison (ON DELETE CASCADE), so deleting or purging a
 comparison removes them in the same statement; a user's sessions go with the user.
+
+Log-in attempts are counted in the database, so every worker process and every server on the same
+database shares one limit. An attempt is reserved (counted) in its own transaction BEFORE the
+password is checked: many parallel tries cannot all pass a check that reads the count first.
 """
 
 from __future__ import annotations
@@ -22,14 +27,27 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, delete, select
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    delete,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from rateshop.store.database import transaction
 from rateshop.store.errors import ComparisonNotFound, StoreError, StoreFailure
-from rateshop.store.models import Base, ComparisonRow, Id
+from rateshop.store.models import Base, ComparisonRow, Id, UTCDateTime
 from rateshop.store.records import ComparisonSummary
 from rateshop.store.repository import summaries, summary_query
 
@@ -38,6 +56,7 @@ SESSION_HOURS = 12
 TOKEN_BYTES = 32
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
 MIN_PASSWORD = 10
+ATTEMPT_KINDS = ("user", "address")
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so a wrong name costs as long as a wrong password
@@ -66,6 +85,17 @@ class BadCredentials(AccountError):
 
     def __init__(self) -> None:
         super().__init__("The username or password is not right.")
+
+
+class TooManyAttempts(AccountError):
+    """Too many log-in attempts for this username or from this address: wait ``retry_after`` s."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1.0, retry_after)
+        minutes = max(1, round(self.retry_after / 60))
+        super().__init__(
+            f"Too many failed attempts. Try again in {minutes} minute{'' if minutes == 1 else 's'}."
+        )
 
 
 class UserRow(Base):
@@ -116,6 +146,31 @@ class NoteRow(Base):
     author_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
+
+
+class LoginAttemptRow(Base):
+    """Log-in attempts of one username or one client address since ``window_start``."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        UniqueConstraint("kind", "key"),
+        CheckConstraint(f"kind IN {ATTEMPT_KINDS!r}", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(128))
+    count: Mapped[int]
+    window_start: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many log-in attempts a username, and a client address, may make in one window."""
+
+    per_user: int = 5
+    per_address: int = 20
+    window: dt.timedelta = dt.timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -171,12 +226,78 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _take(
+    session: Session, kind: str, key: str, limit: int, now: dt.datetime, window: dt.timedelta
+) -> float | None:
+    """Count one attempt of ``key`` unless it has used ``limit`` in its window.
+
+    None when counted, else the seconds until its window closes. One conditional UPDATE does the
+    check and the count together: PostgreSQL locks the row for it, SQLite the whole database.
+    """
+    row = LoginAttemptRow
+    expired = row.window_start <= now - window
+    connection = session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    for _ in range(3):
+        counted = connection.execute(
+            update(row)
+            .where(row.kind == kind, row.key == key, or_(expired, row.count < limit))
+            .values(
+                count=case((expired, 1), else_=row.count + 1),
+                window_start=case((expired, literal(now, UTCDateTime())), else_=row.window_start),
+            )
+        )
+        if counted.rowcount > 0:
+            return None
+        made = connection.scalar(
+            insert(row)
+            .values(kind=kind, key=key, count=1, window_start=now)
+            .on_conflict_do_nothing(index_elements=["kind", "key"])
+            .returning(row.id)
+        )
+        if made is not None:
+            return None
+        held = connection.execute(
+            select(row.window_start, row.count).where(row.kind == kind, row.key == key)
+        ).first()
+        if held is not None:
+            start, used = held
+            if start > now - window and used >= limit:
+                return (start + window - now).total_seconds()
+        # Another attempt made the row, or a purge removed it, between the statements: again.
+    return window.total_seconds()
+
+
+def _forgive(session: Session, keys: list[tuple[str, str]]) -> None:
+    """After a success: clear the username's count and give the address back its attempt."""
+    row = LoginAttemptRow
+    for kind, key in keys:
+        if kind == "user":
+            session.execute(
+                delete(row).where(row.kind == kind, row.key == key),
+                execution_options={"synchronize_session": False},
+            )
+        else:
+            session.execute(
+                update(row)
+                .where(row.kind == kind, row.key == key, row.count > 0)
+                .values(count=row.count - 1),
+                execution_options={"synchronize_session": False},
+            )
+
+
 class Accounts:
     """Every query about users, sessions, agents' comparisons and notes, over the store's database."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], dt.datetime] = _now) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], dt.datetime] = _now,
+        limits: LoginLimits = LoginLimits(),
+    ) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock
+        self.limits = limits
 
     def _transaction(self) -> AbstractContextManager[Session]:
         return transaction(self._sessions)
@@ -200,11 +321,18 @@ class Accounts:
             raise
         return User(row.id, row.username, row.role)
 
-    def log_in(self, username: str, password: str) -> tuple[User, str]:
+    def log_in(self, username: str, password: str, address: str | None = None) -> tuple[User, str]:
         """Check the password and open a session; returns the user and the token for the cookie.
 
-        :class:`BadCredentials` for an unknown user or a wrong password alike.
+        The attempt is counted first, against ``username`` and (for a request from the network)
+        the client's ``address``: :class:`TooManyAttempts`, before any password is checked, when
+        either has used its limit. :class:`BadCredentials` for an unknown user or a wrong password
+        alike. A success clears the username's count and gives the address its attempt back.
         """
+        keys = [("user", username.casefold()[:128])]
+        if address is not None:
+            keys.append(("address", address[:128]))
+        self._reserve(keys)
         with self._transaction() as session:
             row = session.scalar(select(UserRow).where(UserRow.username == username))
             try:
@@ -223,9 +351,36 @@ class Accounts:
                     expires_at=now + dt.timedelta(hours=SESSION_HOURS),
                 )
             )
+            _forgive(session, keys)
             # Sessions that ran out are of no use to anyone: drop them while we are here.
             session.execute(delete(LoginSessionRow).where(LoginSessionRow.expires_at <= now))
             return User(row.id, row.username, row.role), token
+
+    def _reserve(self, keys: list[tuple[str, str]]) -> None:
+        """Count one log-in attempt for each of ``keys``, all or none; :class:`TooManyAttempts` if not.
+
+        The count is committed before the caller checks a password, so parallel attempts see
+        each other's: at most the limit of them ever reach the check.
+        """
+        now = self._clock()
+        limits = {"user": self.limits.per_user, "address": self.limits.per_address}
+        with self._transaction() as session:
+            for kind, key in keys:
+                wait = _take(session, kind, key, limits[kind], now, self.limits.window)
+                if wait is not None:
+                    raise TooManyAttempts(wait)  # rolls the transaction back: nothing counted
+        # Counts whose window closed are of no use to anyone: drop them (never waiting on a row
+        # another attempt holds, so this cannot deadlock with one).
+        stale = (
+            select(LoginAttemptRow.id)
+            .where(LoginAttemptRow.window_start <= now - self.limits.window)
+            .with_for_update(skip_locked=True)
+        )
+        with self._transaction() as session:
+            session.execute(
+                delete(LoginAttemptRow).where(LoginAttemptRow.id.in_(stale)),
+                execution_options={"synchronize_session": False},
+            )
 
     def user_for(self, token: str) -> User | None:
         """The user of an unexpired session token, or None."""

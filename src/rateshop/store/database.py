@@ -8,12 +8,24 @@ from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from rateshop.store.errors import StoreFailure
+from rateshop.store.errors import StoreFailure, StoreFull
+
+# SQLite's result code and PostgreSQL's SQLSTATE for "no room left".
+SQLITE_FULL = 13
+POSTGRES_DISK_FULL = "53100"
+
+# A database server that does not answer must not hold a request for long: a connection waits
+# at most this for the server (then the request is a 503 with Retry-After), unless the URL says
+# otherwise (``?connect_timeout=``)...
+CONNECT_TIMEOUT_SECONDS = 5
+# ... and a statement at most this (the slowest, a save of every carrier's answer, takes
+# milliseconds; a statement waiting this long waits on a lock that will not be freed soon).
+STATEMENT_TIMEOUT_MS = 30_000
 
 
 def json_text(data: Any) -> str:
@@ -38,14 +50,33 @@ def connect(url: str) -> Engine:
     (``synchronous = FULL``): a comparison the caller was told is stored survives a power cut too.
 
     A server's connections are checked before use (a round trip each time), since a server can
-    restart under a pooled connection; a SQLite file cannot go away like that, so it is not.
+    restart under a pooled connection; a SQLite file cannot go away like that, so it is not. A
+    server that stops answering costs a request :data:`CONNECT_TIMEOUT_SECONDS` at most to connect
+    and :data:`STATEMENT_TIMEOUT_MS` per statement; when it is back, the next request reconnects.
     """
     sqlite = url.startswith("sqlite")
+    connect_args: dict[str, Any] = {}
+    if make_url(url).get_backend_name() == "postgresql" and "connect_timeout" not in url:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
     # Reading stays with the standard decoder: orjson would read a big integer as a float.
-    engine = create_engine(url, pool_pre_ping=not sqlite, json_serializer=json_text)
+    engine = create_engine(
+        url, pool_pre_ping=not sqlite, json_serializer=json_text, connect_args=connect_args
+    )
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_on_connect)
     return engine
+
+
+def _postgres_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    # Outside any transaction, so the setting stays with the connection for its whole life.
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
+    cursor.close()
+    dbapi_connection.autocommit = autocommit
 
 
 def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
@@ -71,4 +102,14 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
         # statement's parameters, which can hold a shopper's data.
         cause = exc.orig if isinstance(exc, DBAPIError) else exc
         first = (str(cause).splitlines() or [""])[0]
-        raise StoreFailure(f"the database failed: {type(cause).__name__}: {first}") from exc
+        failure = StoreFull if _is_full(cause) else StoreFailure
+        raise failure(f"the database failed: {type(cause).__name__}: {first}") from exc
+
+
+def _is_full(cause: BaseException | None) -> bool:
+    """Whether a driver's error says the disk (or the database's size limit) is full."""
+    code = getattr(cause, "sqlite_errorcode", None)
+    # Extended result codes keep the primary code in their low byte.
+    if isinstance(code, int) and code & 0xFF == SQLITE_FULL:
+        return True
+    return getattr(cause, "sqlstate", None) == POSTGRES_DISK_FULL

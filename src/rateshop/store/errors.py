@@ -6,11 +6,13 @@
     └── StoreError               the store could not do what was asked
         ├── SecretKeyMissing     RATESHOP_SECRET_KEY is unset or too short outside dev mode
         ├── ComparisonNotFound   no comparison has this reference (never saved, deleted or purged)
+        ├── OwnerKeyRejected     deleting or consenting needs the comparison's owner key
         ├── CarrierNotInComparison  consent named a carrier that did not answer in the comparison
         ├── InvalidContact       contact details are not a non-empty mapping of text to text
         ├── ContactUnreadable    stored contact details cannot be decrypted with the key in force
         ├── UnstorableComparison a comparison cannot be stored exactly (e.g. an amount below a cent)
         └── StoreFailure         the database failed; the failing call changed nothing
+            └── StoreFull        the database's disk (or its size limit) is full
 """
 
 from __future__ import annotations
@@ -40,6 +42,17 @@ class ComparisonNotFound(StoreError):
         super().__init__(f"no comparison with reference {_short(ref)}")
 
 
+class OwnerKeyRejected(StoreError):
+    """Only the holder of a comparison's owner key may delete it or consent to contact on it."""
+
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        super().__init__(
+            f"the owner key given is not the one of comparison {_short(ref)}: only the shopper "
+            "who made it, with the owner key given then, may delete it or share contact details"
+        )
+
+
 class CarrierNotInComparison(StoreError):
     """Consent can only name a carrier that answered in the comparison."""
 
@@ -67,3 +80,7 @@ class UnstorableComparison(StoreError):
 
 class StoreFailure(StoreError):
     """The database refused or failed the operation; nothing the call was doing was kept."""
+
+
+class StoreFull(StoreFailure):
+    """The database has no room left (a full disk or its size limit); nothing was written."""

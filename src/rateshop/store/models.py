@@ -96,6 +96,8 @@ class ComparisonRow(Base):
     state: Mapped[str] = mapped_column(String(2))
     effective: Mapped[dt.date] = mapped_column(Date)
     risk: Mapped[dict[str, Any]]
+    # SHA-256 of the owner key given to the shopper: needed to delete or to consent to contact.
+    owner_key_hash: Mapped[str | None] = mapped_column(String(64))
 
     answers: Mapped[list[AnswerRow]] = relationship(
         back_populates="comparison",
@@ -178,3 +180,5 @@ class ContactRow(Base):
     contact: Mapped[str] = mapped_column(Text)
     consented_at: Mapped[dt.datetime]
     wording: Mapped[str | None] = mapped_column(Text)
+    # The version of the server's consent wording the shopper agreed to (None before versions).
+    consent_version: Mapped[str | None] = mapped_column(String(32))

@@ -51,6 +51,7 @@ class ConsentRecord:
     carrier: str
     consented_at: dt.datetime
     wording: str | None
+    consent_version: str | None = None
     contact: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,6 +60,7 @@ class ConsentRecord:
             "carrier": self.carrier,
             "consented_at": self.consented_at.isoformat(),
             "wording": self.wording,
+            "consent_version": self.consent_version,
         }
         if self.contact is not None:
             out["contact"] = dict(self.contact)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import secrets
 import time
@@ -33,6 +35,7 @@ from rateshop.store.database import connect, transaction
 from rateshop.store.errors import (
     CarrierNotInComparison,
     ComparisonNotFound,
+    OwnerKeyRejected,
 )
 from rateshop.store.models import AnswerRow, ComparisonRow, ContactRow, ManualVersionRow
 from rateshop.store.packing import packed, unpacked
@@ -48,11 +51,22 @@ from rateshop.store.records import (
 log = logging.getLogger(__name__)
 
 REF_BYTES = 24  # 192 random bits: a reference cannot be guessed, so it can be a link's only secret
+OWNER_KEY_BYTES = 32
 
 
 def new_ref() -> str:
     """A fresh comparison reference: 32 URL-safe characters from the operating system's CSPRNG."""
     return secrets.token_urlsafe(REF_BYTES)
+
+
+def new_owner_key() -> str:
+    """A fresh owner key: the shopper's second secret, needed to delete or to consent to contact."""
+    return secrets.token_urlsafe(OWNER_KEY_BYTES)
+
+
+def key_hash(key: str) -> str:
+    """What the store keeps of a key: its SHA-256, so a leaked database gives no key away."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def utcnow() -> dt.datetime:
@@ -120,8 +134,16 @@ class Store:
         comparison: Comparison,
         risk: Mapping[str, Any],
         data: Mapping[str, Any] | None = None,
+        *,
+        ref: str | None = None,
+        owner_key: str | None = None,
     ) -> str:
         """Store ``comparison`` of ``risk`` whole, in one transaction, and return its new reference.
+
+        ``ref`` is a reference made beforehand with :func:`new_ref` (a new one by default);
+        ``owner_key`` (from :func:`new_owner_key`) is the shopper's key to delete the comparison and
+        to consent to contact: only its hash is kept. Without one, neither can be done through
+        :meth:`delete` or :meth:`record_contact` (the retention purge still removes it).
 
         The risk is kept without identity fields (see :mod:`rateshop.store.privacy`); it must be the
         one compared (same line, state and effective date) or this raises
@@ -143,7 +165,7 @@ class Store:
         rows = [_answer_row(i, kind, a, body) for i, (kind, a, body) in enumerate(answers)]
         manuals = [m for m in _manuals_of(comparison) if m.content_hash not in self._known_manuals]
         now = self._clock()
-        ref = new_ref()
+        ref = ref or new_ref()
         with self._transaction() as session:
             self._note_manuals(session, manuals, now)
             comparison_id = session.execute(
@@ -155,6 +177,7 @@ class Store:
                     "state": comparison.state,
                     "effective": comparison.effective,
                     "risk": facts,
+                    "owner_key_hash": key_hash(owner_key) if owner_key else None,
                 },
             ).scalar_one()
             for row in rows:
@@ -214,13 +237,11 @@ class Store:
             )
             session.add_all(ManualVersionRow(**v) for v in values if v["content_hash"] not in known)
 
-    def get(
-        self, ref: str, *, consents: bool = False, include_contact: bool = False
-    ) -> StoredComparison:
+    def get(self, ref: str, *, consents: bool = False) -> StoredComparison:
         """The comparison saved under ``ref``; :class:`ComparisonNotFound` if there is none.
 
-        With ``consents`` it carries the shopper's consents to be contacted, the contact details
-        in them decrypted only with ``include_contact``.
+        With ``consents`` it carries the shopper's consents to be contacted, never the contact
+        details in them: those go only to the carrier chosen (:meth:`leads`).
         """
         with self._transaction() as session:
             row = session.scalar(
@@ -245,7 +266,7 @@ class Store:
                         carrier=c.carrier,
                         consented_at=c.consented_at,
                         wording=c.wording,
-                        contact=self._cipher.decrypt(c.contact) if include_contact else None,
+                        consent_version=c.consent_version,
                     )
                     for c in contacts
                 ),
@@ -256,19 +277,36 @@ class Store:
         with self._transaction() as session:
             return summaries(session, summary_query().limit(limit))
 
-    def export(self, ref: str, *, include_contact: bool = False) -> dict[str, Any]:
+    def export(self, ref: str) -> dict[str, Any]:
         """All that is kept about comparison ``ref`` as JSON-ready data, for the shopper or an agent.
 
-        Consents are listed always; the contact details in them are decrypted only with
-        ``include_contact``.
+        Consents are listed (carrier, moment, wording); the contact details in them never are.
         """
-        return self.get(ref, consents=True, include_contact=include_contact).export()
+        return self.get(ref, consents=True).export()
 
-    def delete(self, ref: str) -> None:
-        """Delete comparison ``ref`` with its answers and contacts; unknown refs raise."""
+    def delete(self, ref: str, *, owner_key: str) -> None:
+        """Delete comparison ``ref`` with its answers and contacts, for the holder of its owner key.
+
+        Unknown refs raise :class:`ComparisonNotFound`; a wrong key (or a comparison made without
+        one) raises :class:`OwnerKeyRejected` and deletes nothing.
+        """
         with self._transaction() as session:
-            if not _deleted(session, ComparisonRow.ref == ref):
-                raise ComparisonNotFound(ref)
+            comparison_id = self._owned(session, ref, owner_key)
+            _deleted(session, ComparisonRow.id == comparison_id)
+        log.info("comparison %d deleted by its owner", comparison_id)
+
+    @staticmethod
+    def _owned(session: Session, ref: str, owner_key: str) -> int:
+        """The id of comparison ``ref`` if ``owner_key`` is its owner key; raises otherwise."""
+        row = session.execute(
+            select(ComparisonRow.id, ComparisonRow.owner_key_hash).where(ComparisonRow.ref == ref)
+        ).one_or_none()
+        if row is None:
+            raise ComparisonNotFound(ref)
+        comparison_id, stored = row
+        if stored is None or not hmac.compare_digest(stored, key_hash(owner_key)):
+            raise OwnerKeyRejected(ref)
+        return int(comparison_id)
 
     def purge(self, now: dt.datetime | None = None) -> int:
         """Delete every comparison older than the retention period; returns how many went."""
@@ -288,19 +326,21 @@ class Store:
         carrier: str,
         contact: Mapping[str, str],
         *,
-        wording: str | None = None,
+        owner_key: str,
+        wording: str,
+        consent_version: str,
     ) -> ConsentRecord:
         """Record the shopper's consent to give ``contact`` to ONE carrier of comparison ``ref``.
 
-        The carrier must have answered in the comparison (:class:`CarrierNotInComparison`
-        otherwise). The details are stored encrypted; ``wording`` is what the shopper agreed to.
+        Only the holder of the comparison's owner key may consent (:class:`OwnerKeyRejected`
+        otherwise); the carrier must have answered in the comparison (:class:`CarrierNotInComparison`
+        otherwise). The details are stored encrypted; ``wording`` is the server's consent text the
+        shopper agreed to, in version ``consent_version``.
         """
         check_contact(contact)
         now = self._clock()
         with self._transaction() as session:
-            comparison_id = session.scalar(select(ComparisonRow.id).where(ComparisonRow.ref == ref))
-            if comparison_id is None:
-                raise ComparisonNotFound(ref)
+            comparison_id = self._owned(session, ref, owner_key)
             carriers = list(
                 session.scalars(
                     select(AnswerRow.carrier)
@@ -318,9 +358,47 @@ class Store:
                     contact=self._cipher.encrypt(contact),
                     consented_at=now,
                     wording=wording,
+                    consent_version=consent_version,
                 )
             )
-        return ConsentRecord(ref=ref, carrier=carrier, consented_at=now, wording=wording)
+        return ConsentRecord(
+            ref=ref,
+            carrier=carrier,
+            consented_at=now,
+            wording=wording,
+            consent_version=consent_version,
+        )
+
+    def leads(
+        self, carrier: str, *, since: dt.datetime | None = None, limit: int = 100
+    ) -> list[ConsentRecord]:
+        """The contact details shoppers gave ``carrier`` with consent, decrypted, oldest first.
+
+        Only for the carrier itself (the caller has authenticated it): the one place contact
+        details leave the store in clear. ``since`` skips consents given at or before it.
+        """
+        query = (
+            select(ContactRow, ComparisonRow.ref)
+            .join(ComparisonRow, ComparisonRow.id == ContactRow.comparison_id)
+            .where(ContactRow.carrier == carrier)
+            .order_by(ContactRow.consented_at, ContactRow.id)
+            .limit(limit)
+        )
+        if since is not None:
+            query = query.where(ContactRow.consented_at > since)
+        with self._transaction() as session:
+            rows = session.execute(query).all()
+            return [
+                ConsentRecord(
+                    ref=ref,
+                    carrier=c.carrier,
+                    consented_at=c.consented_at,
+                    wording=c.wording,
+                    consent_version=c.consent_version,
+                    contact=self._cipher.decrypt(c.contact),
+                )
+                for c, ref in rows
+            ]
 
 
 def _deleted(session: Session, where: ColumnElement[bool]) -> int:

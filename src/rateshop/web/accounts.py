@@ -1,11 +1,15 @@
 """Logging agents and admins in and out, who is logged in, and which pages each role may open.
 
 The session cookie holds a random token (the database keeps only its SHA-256); it is HTTP-only,
-SameSite=Lax, and Secure whenever the request came over https.
+SameSite=Lax, and Secure whenever the request came over https. Log-in attempts are limited per
+username and per client address (counted in the database, see :mod:`rateshop.store.accounts`);
+the client's address is the connecting peer's unless that peer is one of ``RATESHOP_TRUSTED_PROXIES``
+(see :mod:`rateshop.api.security`). Logging in or out gives the browser a new CSRF token.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -17,11 +21,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from rateshop.api.runtime import runtime
-from rateshop.store.accounts import Accounts, BadCredentials, User
+from rateshop.store.accounts import Accounts, BadCredentials, LoginLimits, TooManyAttempts, User
 from rateshop.store.errors import StoreError
 from rateshop.web.errors import CsrfRejected, WebError
-from rateshop.web.pages import check_csrf, render, templates
-from rateshop.web.throttle import LoginThrottle
+from rateshop.web.pages import check_csrf, render, renew_csrf, templates
 
 SESSION_COOKIE = "rateshop_session"
 
@@ -41,7 +44,13 @@ def accounts(request: Request) -> Accounts:
     """The users and sessions of the app serving ``request``, over its store's database."""
     found = getattr(request.app.state, "accounts", None)
     if found is None:
-        found = Accounts(runtime(request).store.engine)
+        rt = runtime(request)
+        limits = LoginLimits(
+            per_user=rt.settings.login_limit_per_user,
+            per_address=rt.settings.login_limit_per_address,
+            window=dt.timedelta(seconds=rt.settings.login_window_seconds),
+        )
+        found = Accounts(rt.store.engine, limits=limits)
         request.app.state.accounts = found
     return cast(Accounts, found)
 
@@ -78,11 +87,6 @@ AccountsDep = Annotated[Accounts, Depends(accounts)]
 templates.env.globals["current_user"] = current_user
 
 
-def _throttle(request: Request) -> LoginThrottle:
-    """This app's count of failed log-ins (made by :func:`install`, one per app)."""
-    return cast(LoginThrottle, request.app.state.login_throttle)
-
-
 def _safe_next(target: str) -> str:
     """Where to go after logging in: a path on this site only, never another site."""
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -107,34 +111,21 @@ def login(
 ) -> Response:
     """Check the password and start a session; one message for any wrong name or password."""
     check_csrf(request, csrf)
-    throttle = _throttle(request)
-    key = (request.client.host if request.client else "", username.strip().casefold())
-    wait = throttle.wait(key)
-    if wait > 0:
-        minutes = max(1, round(wait / 60))
-        return render(
-            request,
-            "login.html",
-            status=429,
-            next=_safe_next(next),
-            username=username,
-            problem=f"Too many failed attempts. Try again in {minutes} minute"
-            + ("" if minutes == 1 else "s")
-            + ".",
-        )
+    address = request.client.host if request.client else None
     try:
-        user, token = users.log_in(username.strip(), password)
-    except BadCredentials as exc:
-        throttle.failed(key)
-        return render(
+        user, token = users.log_in(username.strip(), password, address)
+    except (TooManyAttempts, BadCredentials) as exc:
+        refused = render(
             request,
             "login.html",
-            status=401,
+            status=429 if isinstance(exc, TooManyAttempts) else 401,
             next=_safe_next(next),
             username=username,
             problem=str(exc),
         )
-    throttle.succeeded(key)
+        if isinstance(exc, TooManyAttempts):
+            refused.headers["Retry-After"] = str(round(exc.retry_after))
+        return refused
     home = "/admin" if user.is_admin else "/console"
     response = RedirectResponse(_safe_next(next) or home, status_code=303)
     response.set_cookie(
@@ -145,6 +136,8 @@ def login(
         secure=request.url.scheme == "https",
         path="/",
     )
+    # A token planted in the browser before logging in must not carry over into the session.
+    renew_csrf(request, response)
     return response
 
 
@@ -157,6 +150,7 @@ def logout(request: Request, users: AccountsDep, csrf: Annotated[str, Form()] = 
         users.log_out(token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    renew_csrf(request, response)
     return response
 
 
@@ -199,7 +193,6 @@ async def _csrf(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """Add the log-in pages and answer refused requests with pages, not JSON."""
     app.include_router(router)
-    app.state.login_throttle = LoginThrottle()
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(CsrfRejected, _csrf)

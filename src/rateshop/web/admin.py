@@ -1,23 +1,43 @@
-"""The admins' pages: carriers and their manual versions, uploading a version, and diffs."""
+"""The admins' pages: carriers and their manual versions, uploading a version, and diffs.
+
+An upload is judged from its headers before its body is read: the session must be an admin's and
+the request must come from this site, so nobody else can make the server take in megabytes. The
+body is then read up to :data:`MAX_UPLOAD_BYTES` (by its Content-Length, and counted as it streams
+in, for a chunked body) and parsed; only then is the form's CSRF token checked as on every form.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.types import Message
 
 from rateshop.api.runtime import Runtime, RuntimeDep
 from rateshop.compare.market import Market
 from rateshop.errors import ManualNotFound
 from rateshop.rating.plan import Plan
 from rateshop.web.accounts import AdminDep
+from rateshop.web.errors import CsrfRejected
 from rateshop.web.manual_diff import NotComparable, compare_versions
 from rateshop.web.manual_upload import MAX_ZIP_BYTES, UploadRejected, install
 from rateshop.web.pages import check_csrf, render
 
 router = APIRouter(include_in_schema=False, prefix="/admin")
+
+# The .zip and the form's few fields around it.
+MAX_UPLOAD_BYTES = MAX_ZIP_BYTES + 64 * 1024
+
+
+class BodyTooLarge(UploadRejected):
+    """The request's body is larger than an upload may be."""
+
+    def __init__(self) -> None:
+        super().__init__([f"the upload is larger than {MAX_ZIP_BYTES // (1024 * 1024)} MB"])
 
 
 def _versions(rt: Runtime) -> dict[str, dict[str, list[Plan]]]:
@@ -46,20 +66,71 @@ def index(request: Request, user: AdminDep, rt: RuntimeDep) -> HTMLResponse:
     return _index(request, rt)
 
 
+def _same_site(request: Request) -> None:
+    """Refuse, from its headers alone, a request another site's page made the browser send.
+
+    Browsers say where a request comes from in ``Sec-Fetch-Site``; older ones only in ``Origin``,
+    which is compared with this request's own (a proxy must pass the Host header through).
+    """
+    fetched_from = request.headers.get("sec-fetch-site")
+    if fetched_from is not None:
+        if fetched_from not in ("same-origin", "none"):
+            raise CsrfRejected()
+        return
+    origin = request.headers.get("origin")
+    if origin not in (None, "null", f"{request.url.scheme}://{request.url.netloc}"):
+        raise CsrfRejected()
+
+
+async def _read_form(request: Request) -> FormData:
+    """The multipart form of ``request``, read only up to :data:`MAX_UPLOAD_BYTES`.
+
+    :class:`BodyTooLarge` as soon as the declared or the received length passes the limit;
+    :class:`UploadRejected` for a body that is not a form.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_UPLOAD_BYTES):
+        raise BodyTooLarge()
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        message = await request.receive()
+        received += len(message.get("body", b""))
+        if received > MAX_UPLOAD_BYTES:
+            raise BodyTooLarge()
+        return message
+
+    try:
+        return await Request(request.scope, receive).form(max_files=1, max_fields=8)
+    except HTTPException as exc:  # what Starlette makes of a malformed multipart body
+        raise UploadRejected([f"the upload could not be read: {exc.detail}"]) from exc
+
+
 @router.post("/upload", response_class=HTMLResponse)
-async def upload(
-    request: Request,
-    user: AdminDep,
-    rt: RuntimeDep,
-    carrier: Annotated[str, Form()] = "",
-    manual: Annotated[UploadFile | None, File()] = None,
-    csrf: Annotated[str, Form()] = "",
-) -> HTMLResponse:
-    """Install a new manual version from a .zip, or show every problem and change nothing."""
-    check_csrf(request, csrf)
-    if carrier not in rt.market.carriers:
+async def upload(request: Request, user: AdminDep, rt: RuntimeDep) -> HTMLResponse:
+    """Install a new manual version from a .zip, or show every problem and change nothing.
+
+    The admin session (``user``) and :func:`_same_site` are checked before the body is read.
+    """
+    _same_site(request)
+    try:
+        form = await _read_form(request)
+    except UploadRejected as exc:
+        status = 413 if isinstance(exc, BodyTooLarge) else 400
+        return _index(request, rt, status, problems=exc.problems)
+    try:
+        return await _install(request, rt, form)
+    finally:
+        await form.close()
+
+
+async def _install(request: Request, rt: Runtime, form: FormData) -> HTMLResponse:
+    csrf, carrier, manual = form.get("csrf"), form.get("carrier"), form.get("manual")
+    check_csrf(request, csrf if isinstance(csrf, str) else None)
+    if not isinstance(carrier, str) or carrier not in rt.market.carriers:
         return _index(request, rt, 422, problems=["Choose the carrier the manual is for."])
-    data = await manual.read(MAX_ZIP_BYTES + 1) if manual is not None else b""
+    data = await manual.read(MAX_ZIP_BYTES + 1) if isinstance(manual, UploadFile) else b""
     if not data:
         return _index(request, rt, 422, chosen=carrier, problems=["Choose a .zip file to upload."])
     try:

@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import TypeAdapter
 
 from rateshop.api.comparisons import service
-from rateshop.api.risks import Risk
 from rateshop.api.runtime import RuntimeDep
-from rateshop.compare.service import LINES, compare_async
+from rateshop.compare.service import compare_async
 from rateshop.errors import RateshopError
+from rateshop.risk.questions import LINES, Risk
 from rateshop.store.accounts import InvalidAccount, Search, User
 from rateshop.store.errors import ComparisonNotFound
 from rateshop.web import views

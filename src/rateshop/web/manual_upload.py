@@ -5,15 +5,22 @@ directory, so references like ``../common/territory.csv`` resolve as they will o
 manual is loaded and its stored cases run exactly as ``rateshop manual check`` does; any problem
 removes the temporary folder and changes nothing. A good manual is renamed into place (atomic on one
 file system) and the running app reloads its library.
+
+Whatever is wrong with an archive (a damaged entry, a name that is both a file and a folder, a path
+leaving the folder, too many entries or bytes, text that is not UTF-8) is an :class:`UploadRejected`
+naming the file (as it is in the upload, never a path on the server), the line where there is one,
+and the reason.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import tempfile
 import threading
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -27,6 +34,8 @@ from rateshop.web.errors import WebError
 MAX_ZIP_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_FILES = 500
+# How an installed manual's files are named in messages: the upload is the folder ``upload``.
+UPLOAD_NAME = "upload"
 
 # One install at a time per process: two uploads must not both decide a folder name is free.
 _installing = threading.Lock()
@@ -51,11 +60,12 @@ class Installed:
 
 def _members(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
     """The archive's files with their paths inside the manual folder; unsafe paths are refused."""
-    files = [info for info in archive.infolist() if not info.is_dir()]
+    entries = archive.infolist()
+    if len(entries) > MAX_FILES:
+        raise UploadRejected([f"the .zip holds {len(entries)} entries; at most {MAX_FILES}"])
+    files = [info for info in entries if not info.is_dir()]
     if not files:
         raise UploadRejected(["the .zip is empty"])
-    if len(files) > MAX_FILES:
-        raise UploadRejected([f"the .zip holds {len(files)} files; at most {MAX_FILES}"])
     paths = []
     for info in files:
         path = PurePosixPath(info.filename)
@@ -66,6 +76,7 @@ def _members(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosixP
         paths.append(path)
     if sum(info.file_size for info in files) > MAX_UNPACKED_BYTES:
         raise UploadRejected([f"the .zip unpacks to more than {MAX_UNPACKED_BYTES} bytes"])
+    _check_names(paths)
     # A manual zipped with its folder (auto-tx-2026-09-01/manual.yaml): drop that one folder.
     tops = {p.parts[0] for p in paths}
     if (
@@ -79,20 +90,71 @@ def _members(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosixP
     return list(zip(files, paths, strict=True))
 
 
+def _check_names(paths: list[PurePosixPath]) -> None:
+    """Refuse a name given twice, or given to a file and to a folder holding other files."""
+    seen: set[PurePosixPath] = set()
+    for path in paths:
+        if path in seen:
+            raise UploadRejected([f"{path}: the .zip holds this file twice"])
+        seen.add(path)
+    folders = {parent for path in paths for parent in path.parents}
+    for path in paths:
+        if path in folders:
+            raise UploadRejected([f"{path}: the .zip holds a file and a folder of this name"])
+
+
 def _unpack(data: bytes, into: Path) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise UploadRejected([f"the file is not a .zip archive: {exc}"]) from exc
     with archive:
+        written = 0
         for info, path in _members(archive):
             target = into.joinpath(*path.parts)
             # Belt and braces over the checks above: nothing is written outside the folder.
             if not target.resolve().is_relative_to(into.resolve()):
                 raise UploadRejected([f"{info.filename}: a path may not leave the manual's folder"])
             target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(info) as source, target.open("wb") as sink:
-                shutil.copyfileobj(source, sink)
+            try:
+                with archive.open(info) as source, target.open("wb") as sink:
+                    # Sizes are counted as written too, not only as the archive declares them.
+                    while chunk := source.read(64 * 1024):
+                        written += len(chunk)
+                        if written > MAX_UNPACKED_BYTES:
+                            raise UploadRejected(
+                                [f"the .zip unpacks to more than {MAX_UNPACKED_BYTES} bytes"]
+                            )
+                        sink.write(chunk)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                raise UploadRejected([f"{info.filename}: damaged in the .zip ({exc})"]) from exc
+
+
+def _check_text(unpacked: Path) -> None:
+    """Every file of a manual is UTF-8 text; say where the first byte that is not is, per file."""
+    problems = []
+    for path in sorted(p for p in unpacked.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            where = f"{UPLOAD_NAME}/{path.relative_to(unpacked).as_posix()}:{line}"
+            problems.append(
+                f"{where}: not UTF-8 text (byte 0x{data[exc.start]:02x} at column {column}); "
+                "save the file as UTF-8"
+            )
+    if problems:
+        raise UploadRejected(problems)
+
+
+def _without_server_paths(text: str, unpacked: Path, manuals: Path) -> str:
+    """``text`` with the server's folders replaced by the names an admin knows."""
+    for folder, shown in ((unpacked, UPLOAD_NAME), (manuals, "manuals")):
+        for spelled in {str(folder), str(folder.resolve())}:
+            text = re.sub(re.escape(spelled) + r"(?=[/\\]|\b|$)", shown, text)
+    return text
 
 
 def _shown(problem: Problem, unpacked: Path, name: str, manuals: Path) -> str:
@@ -103,9 +165,11 @@ def _shown(problem: Problem, unpacked: Path, name: str, manuals: Path) -> str:
             relative = path.resolve().relative_to(base.resolve())
         except ValueError:
             continue
-        where = f"{prefix}/{relative}" if prefix else str(relative)
-        return str(Problem(where, problem.line, problem.reason))
-    return str(problem)
+        where = f"{prefix}/{relative.as_posix()}" if prefix else relative.as_posix()
+        return str(
+            Problem(where, problem.line, _without_server_paths(problem.reason, unpacked, manuals))
+        )
+    return _without_server_paths(str(problem), unpacked, manuals)
 
 
 def _check(folder: Path, carrier: str, library: Library) -> Plan:
@@ -153,11 +217,18 @@ def install(data: bytes, carrier: str, manuals: Path, library: Library) -> Insta
                 raise UploadRejected(
                     [f"a .zip holds one manual, at its top; found another in {', '.join(nested)}"]
                 )
+            _check_text(unpacked)
             try:
                 plan = _check(unpacked, carrier, library)
             except ManualError as exc:
                 raise UploadRejected(
-                    [_shown(p, unpacked, "upload", manuals) for p in exc.problems]
+                    [_shown(p, unpacked, UPLOAD_NAME, manuals) for p in exc.problems]
+                ) from exc
+            except (OSError, ValueError, RecursionError) as exc:
+                # A manual the loader could not take apart: its reason, without server paths.
+                reason = _without_server_paths(str(exc), unpacked, manuals)
+                raise UploadRejected(
+                    [f"{UPLOAD_NAME}: the manual could not be read: {reason}"]
                 ) from exc
             ident = plan.manual.identity
             name = f"{ident.line}-{ident.state.lower()}-{ident.effective.isoformat()}"
@@ -176,7 +247,9 @@ def install(data: bytes, carrier: str, manuals: Path, library: Library) -> Insta
                 # Cannot happen for a manual that just passed its checks, unless the directory
                 # changed under us: put things back as they were.
                 folder.rename(unpacked)
-                raise UploadRejected([str(p) for p in exc.problems]) from exc
+                raise UploadRejected(
+                    [_without_server_paths(str(p), unpacked, manuals) for p in exc.problems]
+                ) from exc
             [placed] = [p for p in reloaded if p.key == plan.key]
             return Installed(folder, placed, reloaded)
         finally:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from rateshop.web.errors import CsrfRejected
@@ -54,6 +54,25 @@ def check_csrf(request: Request, sent: str | None) -> None:
         raise CsrfRejected()
 
 
+def _set_csrf_cookie(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=60 * 60 * 24 * 30,
+    )
+
+
+def renew_csrf(request: Request, response: Response) -> None:
+    """Give the browser a new CSRF token with ``response`` (at log-in and log-out).
+
+    A token another party planted before the log-in (a fixed cookie) stops working with it.
+    """
+    _set_csrf_cookie(request, response, secrets.token_urlsafe(32))
+
+
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """Render ``templates/name`` with the CSRF token (setting its cookie on first visit)."""
     token = csrf_token(request)
@@ -61,13 +80,6 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         request, name, {"csrf_token": token, **context}, status_code=status
     )
     if request.cookies.get(CSRF_COOKIE) != token:
-        response.set_cookie(
-            CSRF_COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-            max_age=60 * 60 * 24 * 30,
-        )
+        _set_csrf_cookie(request, response, token)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -11,12 +11,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from rateshop.api.catalog import service as catalog
-from rateshop.api.comparisons import service
+from rateshop.api.comparisons import consent, service
 from rateshop.api.comparisons.schemas import ContactRequest
-from rateshop.api.risks import Risk
-from rateshop.api.runtime import Runtime, RuntimeDep
-from rateshop.compare.service import LINES
-from rateshop.store.errors import CarrierNotInComparison, ComparisonNotFound
+from rateshop.api.runtime import Keys, Runtime, RuntimeDep
+from rateshop.risk.questions import LINES, Risk
+from rateshop.store.errors import CarrierNotInComparison, ComparisonNotFound, OwnerKeyRejected
 from rateshop.store.records import StoredComparison
 from rateshop.web import views
 from rateshop.web.accounts import accounts, current_user, link_stream
@@ -27,6 +26,13 @@ from rateshop.web.questions import FORMS, LINE_NAMES
 router = APIRouter(include_in_schema=False)
 # Tips are priced for this many of the cheapest quotes.
 TIPS_FOR = 3
+# The owner key of a comparison made in this browser: HTTP-only (no script reads it), sent only to
+# that comparison's pages (its path) and only from this site (SameSite=Strict).
+OWNER_COOKIE = "rateshop_owner"
+NOT_OWNER = (
+    "Only the browser that made this comparison can share contact details or delete it. "
+    "Start a new comparison to be contacted by a carrier."
+)
 
 
 def not_found(request: Request, message: str) -> HTMLResponse:
@@ -124,12 +130,25 @@ async def stream(
         check_csrf(request, token)
     except CsrfRejected as exc:
         return Response(str(exc), status_code=403)
-    events = service.checked_stream(rt, risk.facts())
+    keys = Keys.new()
+    events = service.checked_stream(rt, risk.facts(), keys)
     user = current_user(request)
     if user is not None:
         # An agent or admin quoting for a customer: the comparison goes into their console.
         events = link_stream(accounts(request), user, events)
-    return StreamingResponse(events, media_type="text/event-stream", headers=service.SSE_HEADERS)
+    response = StreamingResponse(
+        events, media_type="text/event-stream", headers=service.SSE_HEADERS
+    )
+    response.set_cookie(
+        OWNER_COOKIE,
+        keys.owner_key,
+        max_age=rt.settings.retention_days * 86400,
+        path=f"/c/{keys.ref}",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
+    )
+    return response
 
 
 @router.get("/c/{ref}", response_class=HTMLResponse)
@@ -145,6 +164,7 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
     return render(
         request,
         "results.html",
+        owner=OWNER_COOKIE in request.cookies,
         view=view,
         line_name=LINE_NAMES.get(view.line, view.line),
         tips=await service.tips_for(rt, stored, TIPS_FOR),
@@ -209,12 +229,15 @@ def contact_form(request: Request, ref: str, carrier: str, rt: RuntimeDep) -> HT
     info = rt.market.get(carrier)
     if info is None or carrier not in {a.carrier for a in stored.of_kind("quote")}:
         return not_found(request, "This carrier did not quote in this comparison.")
+    if OWNER_COOKIE not in request.cookies:
+        return not_owner(request, ref)
     return render(
         request,
         "contact.html",
         ref=ref,
         carrier=info,
-        wording=service.CONSENT_WORDING.format(carrier=info.name),
+        wording=consent.wording(info.name),
+        consent_version=consent.CURRENT,
         values={},
         problems={},
     )
@@ -229,7 +252,8 @@ def contact(
     name: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
     phone: Annotated[str, Form()] = "",
-    consent: Annotated[str, Form()] = "",
+    agreed: Annotated[str, Form(alias="consent")] = "",
+    consent_version: Annotated[str, Form(max_length=32)] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Keep the consent and the encrypted details; only this carrier is ever given them."""
@@ -237,17 +261,23 @@ def contact(
     info = rt.market.get(carrier)
     if info is None:
         return not_found(request, "No such carrier.")
+    owner_key = request.cookies.get(OWNER_COOKIE)
+    if owner_key is None:
+        return not_owner(request, ref)
     values = {"name": name, "email": email, "phone": phone}
     problems: dict[str, str] = {}
-    if consent != "yes":
+    if agreed != "yes":
         problems["consent"] = "Tick the box to agree, or go back: nothing is shared without it."
+    elif consent_version != consent.CURRENT:
+        problems["consent"] = "The wording has changed since this page was shown: read it again."
     request_body: ContactRequest | None = None
     try:
         request_body = ContactRequest.model_validate(
             {
                 "carrier": carrier,
                 "contact": {k: v for k, v in values.items() if v},
-                "consent": consent == "yes",
+                "consent": agreed == "yes",
+                "consent_version": consent.CURRENT,
             }
         )
     except ValueError as exc:
@@ -259,17 +289,57 @@ def contact(
             status=422,
             ref=ref,
             carrier=info,
-            wording=service.CONSENT_WORDING.format(carrier=info.name),
+            wording=consent.wording(info.name),
+            consent_version=consent.CURRENT,
             values=values,
             problems=problems,
         )
     try:
-        service.record_contact(rt, ref, request_body)
+        service.record_contact(rt, ref, request_body, owner_key)
     except ComparisonNotFound:
         return not_found(request, "No comparison has this link. It may have been deleted.")
     except CarrierNotInComparison:
         return not_found(request, "This carrier did not quote in this comparison.")
+    except OwnerKeyRejected:
+        return not_owner(request, ref)
     return RedirectResponse(f"/c/{ref}?contacted={carrier}#contact", status_code=303)
+
+
+@router.post("/c/{ref}/delete", response_class=HTMLResponse)
+def delete(
+    request: Request, ref: str, rt: RuntimeDep, csrf: Annotated[str, Form()] = ""
+) -> HTMLResponse:
+    """Delete the comparison with its answers and any contact details, for the browser that made it."""
+    check_csrf(request, csrf)
+    owner_key = request.cookies.get(OWNER_COOKIE)
+    if owner_key is None:
+        return not_owner(request, ref)
+    try:
+        rt.store.delete(ref, owner_key=owner_key)
+    except ComparisonNotFound:
+        return not_found(request, "No comparison has this link. It may have been deleted.")
+    except OwnerKeyRejected:
+        return not_owner(request, ref)
+    page = render(
+        request,
+        "message.html",
+        title="Comparison deleted",
+        message="The comparison, its quotes and any contact details given with it are deleted.",
+    )
+    page.delete_cookie(OWNER_COOKIE, path=f"/c/{ref}")
+    return page
+
+
+def not_owner(request: Request, ref: str) -> HTMLResponse:
+    """The page refusing an action only the comparison's maker may take."""
+    return render(
+        request,
+        "message.html",
+        status=403,
+        title="Not your comparison",
+        message=NOT_OWNER,
+        back=f"/c/{ref}",
+    )
 
 
 CONTACT_WORDS = {

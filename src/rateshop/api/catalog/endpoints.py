@@ -12,9 +12,9 @@ from pydantic import Field
 from rateshop.api.catalog import service
 from rateshop.api.catalog.schemas import Carrier, CoveragesOut, LineOut, StateOut
 from rateshop.api.errors import ERROR_RESPONSES, ErrorBody
-from rateshop.api.risks import STATE_PATTERN, LineName, Risk
 from rateshop.api.runtime import RuntimeDep
 from rateshop.api.schemas import DeclineOut, QuoteOut
+from rateshop.risk.questions import STATE_PATTERN, Date, LineName, Risk
 
 router = APIRouter(tags=["catalog"])
 
@@ -53,7 +53,7 @@ def list_coverages(
     line: Annotated[LineName, Path()],
     state: StateQuery,
     as_of: Annotated[
-        dt.date | None, Query(description="The manuals in force on this date (default today).")
+        Date | None, Query(description="The manuals in force on this date (default today).")
     ] = None,
 ) -> CoveragesOut:
     """The coverage options offered across the carriers of a line in a state, by carrier."""

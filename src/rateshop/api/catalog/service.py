@@ -15,13 +15,14 @@ from rateshop.api.catalog.schemas import (
     OptionOut,
     StateOut,
 )
-from rateshop.api.errors import UnknownCarrier
+from rateshop.api.errors import InvalidParameter, UnknownCarrier
 from rateshop.api.runtime import Runtime
-from rateshop.compare.service import LINES, request_facts
+from rateshop.compare.service import request_facts
 from rateshop.errors import FieldProblem, ManualNotFound, RiskError
 from rateshop.manual.inputs import FieldSpec
 from rateshop.manual.types import Num
 from rateshop.rating.single import rate
+from rateshop.risk.questions import LINES
 
 
 def carriers(
@@ -62,7 +63,13 @@ def states(rt: Runtime) -> list[StateOut]:
 
 
 def coverages(rt: Runtime, line: str, state: str, as_of: dt.date) -> CoveragesOut:
-    """The coverages, their options and the fixed-choice fields of every manual in force, by carrier."""
+    """The coverages, their options and the fixed-choice fields of every manual in force, by carrier.
+
+    A state the market does not know is an error, not an empty answer: it is likely a typo.
+    """
+    if state not in rt.states:
+        problem = f"{state!r} is not a state of the market"
+        raise InvalidParameter(FieldProblem("state", problem, ", ".join(sorted(rt.states))))
     plans = rt.library.in_force(line, state, as_of)
     found: dict[str, CoverageOut] = {}
     offers: dict[str, dict[str, dict[str | int, list[str]]]] = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import Response, StreamingResponse
 
 from rateshop.api.comparisons import service
@@ -14,21 +14,32 @@ from rateshop.api.comparisons.schemas import (
     ComparisonOut,
     ContactRecorded,
     ContactRequest,
+    CreatedComparisonOut,
     ExportOut,
     ReplayOut,
     RequoteOut,
     TipsOut,
 )
-from rateshop.api.errors import ERROR_RESPONSES, NOT_FOUND
+from rateshop.api.errors import ERROR_RESPONSES, FORBIDDEN, NOT_FOUND
 from rateshop.api.responses import FastJSONResponse
-from rateshop.api.risks import Risk
 from rateshop.api.runtime import RuntimeDep
 from rateshop.compare.market import RATING_ORDER
 from rateshop.compare.ranking import Ranking
+from rateshop.risk.questions import Date, Risk
 
 router = APIRouter(prefix="/comparisons", tags=["comparisons"])
 
-Ref = Annotated[str, Path(description="The reference a comparison was stored under.")]
+Ref = Annotated[
+    str, Path(max_length=64, description="The reference a comparison was stored under.")
+]
+OwnerKey = Annotated[
+    str,
+    Header(
+        alias="X-Owner-Key",
+        max_length=128,
+        description="The owner key given when the comparison was made (never the reference).",
+    ),
+]
 
 
 def view(
@@ -62,7 +73,9 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
         "description": (
             "Server-Sent Events: one `answer` event per carrier as it answers (an `AnswerOut`), "
             "then `done` (a `StreamDone`) once the comparison is stored; a failure after the "
-            "stream began is a last `error` event (an `ErrorBody` with its `status`)."
+            "stream began is a last `error` event (an `ErrorBody` with its `status`). A client "
+            "that leaves before the last answer stops the comparison: nothing is stored, and no "
+            "reference was given."
         ),
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },
@@ -72,7 +85,7 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
 @router.post(
     "",
     status_code=201,
-    response_model=ComparisonOut,
+    response_model=CreatedComparisonOut,
     responses=ERROR_RESPONSES,
     summary="Compare a risk with every carrier and store the comparison",
 )
@@ -140,7 +153,7 @@ def requote_comparison(
     ref: Ref,
     rt: RuntimeDep,
     on: Annotated[
-        dt.date | None, Query(description="Use the manuals in force on this date (default today).")
+        Date | None, Query(description="Use the manuals in force on this date (default today).")
     ] = None,
 ) -> Response:
     return FastJSONResponse(service.requote_stored(rt, ref, on or dt.date.today()))
@@ -150,27 +163,21 @@ def requote_comparison(
     "/{ref}/export",
     response_model=ExportOut,
     responses={**NOT_FOUND, **ERROR_RESPONSES},
-    summary="Everything kept about a comparison, as JSON",
+    summary="Everything kept about a comparison, as JSON (never the contact details)",
 )
-def export_comparison(
-    ref: Ref,
-    rt: RuntimeDep,
-    include_contact: Annotated[
-        bool, Query(description="Decrypt the contact details given with consent.")
-    ] = False,
-) -> Response:
-    return FastJSONResponse(rt.store.export(ref, include_contact=include_contact))
+def export_comparison(ref: Ref, rt: RuntimeDep) -> Response:
+    return FastJSONResponse(rt.store.export(ref))
 
 
 @router.delete(
     "/{ref}",
     status_code=204,
     response_class=Response,
-    responses={**NOT_FOUND, **ERROR_RESPONSES},
-    summary="Delete a comparison with its answers and contacts",
+    responses={**NOT_FOUND, **FORBIDDEN, **ERROR_RESPONSES},
+    summary="Delete a comparison with its answers and contacts (needs its owner key)",
 )
-def delete_comparison(ref: Ref, rt: RuntimeDep) -> Response:
-    rt.store.delete(ref)
+def delete_comparison(ref: Ref, owner_key: OwnerKey, rt: RuntimeDep) -> Response:
+    rt.store.delete(ref, owner_key=owner_key)
     return Response(status_code=204)
 
 
@@ -178,8 +185,10 @@ def delete_comparison(ref: Ref, rt: RuntimeDep) -> Response:
     "/{ref}/contact",
     status_code=201,
     response_model=ContactRecorded,
-    responses={**NOT_FOUND, **ERROR_RESPONSES},
+    responses={**NOT_FOUND, **FORBIDDEN, **ERROR_RESPONSES},
     summary="Give contact details to ONE carrier of the comparison, with consent",
 )
-def contact_carrier(ref: Ref, request: ContactRequest, rt: RuntimeDep) -> Response:
-    return FastJSONResponse(service.record_contact(rt, ref, request), 201)
+def contact_carrier(
+    ref: Ref, request: ContactRequest, owner_key: OwnerKey, rt: RuntimeDep
+) -> Response:
+    return FastJSONResponse(service.record_contact(rt, ref, request, owner_key), 201)

@@ -39,13 +39,25 @@ class ComparisonOut(ComparisonData):
     ranking: RankingOut
 
 
+OWNER_KEY_DOC = (
+    "The shopper's second secret, given once, here: send it as `X-Owner-Key` to delete the "
+    "comparison or to consent to contact. The reference alone reads the quotes, nothing more."
+)
+
+
+class CreatedComparisonOut(ComparisonOut):
+    """A comparison just stored, with the owner key that only its maker receives."""
+
+    owner_key: str = Field(description=OWNER_KEY_DOC)
+
+
 class ConsentOut(Out):
+    """A consent to be contacted by one carrier; the details themselves go only to that carrier."""
+
     carrier: str
     consented_at: dt.datetime
     wording: str | None
-    contact: dict[str, str] | None = Field(
-        default=None, description="Only with `include_contact=true`."
-    )
+    consent_version: str | None = Field(description="None for consents kept before versions.")
 
 
 class ExportOut(ComparisonData):
@@ -70,6 +82,7 @@ class StreamDone(Out):
     """The final ``done`` event of a streamed comparison, sent once it is stored."""
 
     ref: str
+    owner_key: str = Field(description=OWNER_KEY_DOC)
     line: str
     state: str
     effective: dt.date
@@ -115,16 +128,17 @@ class ContactRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    carrier: str = Field(description="The id of one carrier that answered in the comparison.")
+    carrier: str = Field(
+        max_length=64, description="The id of one carrier that answered in the comparison."
+    )
     contact: ContactDetails
     consent: Literal[True] = Field(
         description="Must be true: the shopper agrees to share the details with this carrier only."
     )
-    wording: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=2000,
-        description="The consent text the shopper saw; the server's standard wording if left out.",
+    consent_version: str = Field(
+        max_length=32,
+        description="The version of the consent wording shown to the shopper "
+        "(`GET /consent/{carrier}`); only the one in force is accepted.",
     )
 
 
@@ -132,6 +146,15 @@ class ContactRecorded(Out):
     ref: str
     carrier: str
     consented_at: dt.datetime
+    wording: str
+    consent_version: str
+
+
+class ConsentWordingOut(Out):
+    """The consent text to show before a shopper gives one carrier their contact details."""
+
+    carrier: str
+    consent_version: str
     wording: str
 
 

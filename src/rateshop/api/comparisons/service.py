@@ -8,10 +8,11 @@ from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
 
+from rateshop.api.comparisons import consent
 from rateshop.api.comparisons.schemas import ContactRequest
 from rateshop.api.errors import InvalidParameter, body_of
 from rateshop.api.responses import json_bytes
-from rateshop.api.runtime import Runtime
+from rateshop.api.runtime import Keys, Runtime
 from rateshop.compare.connectors import Connector
 from rateshop.compare.market import RATING_ORDER
 from rateshop.compare.nearest import fit
@@ -32,11 +33,6 @@ from rateshop.rating.prepare import validate_risk
 from rateshop.store.records import StoredComparison
 
 Facts = tuple[str, str, dt.date]
-
-CONSENT_WORDING = (
-    "I agree that rateshop gives the contact details above to {carrier}, and to no one else, "
-    "so that {carrier} can contact me about this quote."
-)
 
 
 def carriers_for(rt: Runtime, risk: Mapping[str, Any]) -> tuple[Facts, list[Connector]]:
@@ -113,8 +109,9 @@ async def compare_and_store(rt: Runtime, risk: Mapping[str, Any], view: View) ->
     comparison = await compare_async(risk, connectors, rt.market, rt.settings.compare_deadline)
     # Serialised once, for the store and the answer alike.
     data = comparison.to_dict()
-    ref = await rt.save(comparison, risk, data)
-    return view.show(ref, data)
+    keys = Keys.new()
+    await rt.save(comparison, risk, data, keys)
+    return {**view.show(keys.ref, data), "owner_key": keys.owner_key}
 
 
 def fetch(rt: Runtime, ref: str, view: View) -> dict[str, Any]:
@@ -207,14 +204,18 @@ def requote_stored(rt: Runtime, ref: str, on: dt.date) -> dict[str, Any]:
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 
-def checked_stream(rt: Runtime, risk: Mapping[str, Any]) -> AsyncIterator[bytes]:
+def checked_stream(
+    rt: Runtime, risk: Mapping[str, Any], keys: Keys | None = None
+) -> AsyncIterator[bytes]:
     """The events of comparing ``risk`` and storing it (see :func:`stream_and_store`).
 
     The risk is checked here, before the first event, so one that no carrier can read is still a
-    plain 422 rather than an ``error`` event.
+    plain 422 rather than an ``error`` event. ``keys`` are the reference and owner key the
+    comparison will be stored under (new ones by default), for a caller that must know them
+    before the stream starts.
     """
     facts, connectors = carriers_for(rt, risk)
-    return stream_and_store(rt, risk, facts, connectors)
+    return stream_and_store(rt, risk, facts, connectors, keys or Keys.new())
 
 
 def event(name: str, data: Mapping[str, Any]) -> bytes:
@@ -223,12 +224,15 @@ def event(name: str, data: Mapping[str, Any]) -> bytes:
 
 
 async def stream_and_store(
-    rt: Runtime, risk: Mapping[str, Any], facts: Facts, connectors: list[Connector]
+    rt: Runtime, risk: Mapping[str, Any], facts: Facts, connectors: list[Connector], keys: Keys
 ) -> AsyncIterator[bytes]:
     """An ``answer`` event per carrier as it answers, then ``done`` with the stored ref and ranking.
 
     The response is under way by then, so a failure becomes a last ``error`` event with the status
-    and body a plain request would have had.
+    and body a plain request would have had. A client that leaves cancels this generator where it
+    waits, so a comparison is stored only if every answer came while the client was there (it
+    may leave during the save itself, a few milliseconds: then a comparison is kept that nobody
+    holds the reference of, until the retention purge).
     """
     answers: list[Answer] = []
     made: dict[int, dict[str, Any]] = {}  # each answer made into data once: sent, then stored
@@ -238,14 +242,14 @@ async def stream_and_store(
             made[id(answer)] = answer.to_dict()
             yield event("answer", made[id(answer)])
         comparison = collect(facts, answers)
-        ref = await rt.save(comparison, risk, comparison.to_dict(made=made))
-        yield event("done", done(ref, comparison))
+        await rt.save(comparison, risk, comparison.to_dict(made=made), keys)
+        yield event("done", done(keys, comparison))
     except Exception as exc:
         status, body = body_of(exc)
         yield event("error", {"status": status, **body.model_dump(exclude_none=True)})
 
 
-def done(ref: str, comparison: Comparison) -> dict[str, Any]:
+def done(keys: Keys, comparison: Comparison) -> dict[str, Any]:
     """The ``done`` event: the stored reference and the quotes in rank order (cheapest first)."""
     ranking = []
     for rank, answer in enumerate(comparison.quotes, start=1):
@@ -262,7 +266,8 @@ def done(ref: str, comparison: Comparison) -> dict[str, Any]:
             }
         )
     return {
-        "ref": ref,
+        "ref": keys.ref,
+        "owner_key": keys.owner_key,
         "line": comparison.line,
         "state": comparison.state,
         "effective": comparison.effective.isoformat(),
@@ -273,13 +278,22 @@ def done(ref: str, comparison: Comparison) -> dict[str, Any]:
     }
 
 
-def record_contact(rt: Runtime, ref: str, request: ContactRequest) -> dict[str, Any]:
-    """Keep the shopper's consent to give their details to one carrier, the details encrypted."""
+def record_contact(
+    rt: Runtime, ref: str, request: ContactRequest, owner_key: str
+) -> dict[str, Any]:
+    """Keep the shopper's consent to give their details to one carrier, the details encrypted.
+
+    Only the holder of the comparison's owner key may consent, to the wording in force.
+    """
+    consent.check_version(request.consent_version)
     carrier = rt.market.get(request.carrier)
-    wording = request.wording or CONSENT_WORDING.format(
-        carrier=carrier.name if carrier else request.carrier
+    words = consent.wording(carrier.name if carrier else request.carrier)
+    recorded = rt.store.record_contact(
+        ref,
+        request.carrier,
+        request.contact.fields(),
+        owner_key=owner_key,
+        wording=words,
+        consent_version=request.consent_version,
     )
-    consent = rt.store.record_contact(
-        ref, request.carrier, request.contact.fields(), wording=wording
-    )
-    return {"ref": ref, **consent.to_dict()}
+    return {"ref": ref, **recorded.to_dict()}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rateshop.api.risks import Risk
 from rateshop.api.schemas import Out, SubstitutionOut
+from rateshop.risk.questions import Risk
 
 
 class HouseholdRequest(BaseModel):

@@ -3,7 +3,7 @@
 The field names are the risk's JSON paths (``drivers[0].birth_date``), the same paths the API's
 422 answers name, so a problem found by the server lands next to the field that caused it.
 ``tests/web/test_questions.py`` checks the form against the API's request models
-(:mod:`rateshop.api.risks`): every question is a field of the model, every option a value it
+(:mod:`rateshop.risk.questions`): every question is a field of the model, every option a value it
 allows, and every fact the model requires is asked.
 """
 

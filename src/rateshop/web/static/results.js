@@ -50,6 +50,8 @@
       }
     }
     [sort, group, rating].forEach((el) => el.addEventListener("change", apply));
+    // The controls act as they change; Enter in them must not send the page anywhere.
+    document.getElementById("controls").addEventListener("submit", (event) => event.preventDefault());
     apply();
 
     const form = document.getElementById("compare-form");

@@ -1,0 +1,383 @@
+"""The question sets as request models: one risk per line, as ``docs/question-sets.md`` lists it.
+
+These models check the shape, types and allowed values of a risk before any carrier sees it, and
+describe the request bodies in the OpenAPI document. They do not replace the manuals' own checks:
+a value the question set allows can still be one a carrier does not offer (a limit below a state's
+minimum), and a field some states never read (``driver.gender`` in California) is optional here and
+required by the manuals that read it. ``tests/api/test_risks.py`` checks every shipped manual's
+inputs against these models, so the two cannot drift apart unnoticed.
+
+Unknown fields are refused: a misspelt rating fact silently ignored would be a wrong price.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from rateshop.errors import FieldProblem, RiskError
+from rateshop.risk import consistency as check
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ZIP_PATTERN = r"^[0-9]{5}$"
+STATE_PATTERN = r"^[A-Za-z]{2}$"
+# The youngest age at which any state licenses a driver (a learner's permit).
+YOUNGEST_LICENCE_AGE = 14
+# Real applications ask for the incidents and claims of the last few years: 20 is far beyond any
+# real record, and bounds what one risk may cost every carrier that rates it.
+MOST_INCIDENTS = 20
+MOST_CLAIMS = 20
+# Text that is shown, never rated (a vehicle's make and model).
+LONGEST_TEXT = 60
+# The years a question set's dates may fall in: anything else is a typing mistake.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
+
+
+def _date_text(value: object) -> object:
+    """Dates come as ``YYYY-MM-DD`` text (or a date); pydantic would read a number as a timestamp."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a valid date")
+
+
+def _in_years(value: dt.date) -> dt.date:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "Date should be in the years {earliest} to {latest}",
+            {"earliest": EARLIEST_YEAR, "latest": LATEST_YEAR},
+        )
+    return value
+
+
+def _plain_text(value: str) -> str:
+    """Text a person typed: printable characters, no lone surrogates (they cannot be stored)."""
+    for char in value:
+        if "\ud800" <= char <= "\udfff" or (not char.isprintable() and char != " "):
+            raise ValueError(f"contains a character that is not printable text ({char!r})")
+    return value
+
+
+def _exact_number(value: object) -> object:
+    """A number chosen from a list is a JSON number: not ``false`` (read as 0), not ``"500"``."""
+    if type(value) is int:
+        return value
+    raise PydanticCustomError("int_type", "Input should be a valid integer")
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_in_years)]
+# For the fields whose values are a list of numbers (limits, deductibles, terms).
+Exact = BeforeValidator(_exact_number)
+Bool = StrictBool
+Int = StrictInt
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=LONGEST_TEXT), AfterValidator(_plain_text)
+]
+
+Zip = Annotated[str, StringConstraints(pattern=ZIP_PATTERN), Field(examples=["78745"])]
+StateCode = Annotated[
+    str,
+    StringConstraints(pattern=STATE_PATTERN),
+    Field(description="Two-letter state code; picks the manuals.", examples=["TX"]),
+]
+LineName = Literal["auto", "home", "life", "health"]
+LINES: tuple[LineName, ...] = ("auto", "home", "life", "health")
+PaymentPlan = Literal["installments", "paid_in_full", "eft"]
+SplitLimit = Literal["15/30", "25/50", "30/60", "50/100", "100/300", "250/500"]
+
+
+class RiskPart(BaseModel):
+    """A part of a risk: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+
+class RiskBase(RiskPart):
+    """What every risk says besides its rating facts: the state and the effective date."""
+
+    state: StateCode
+    effective_date: Date = Field(description="The date cover starts; picks manual versions.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RiskBase:
+        # RiskError is not a ValueError: pydantic lets it through whole, with each field named,
+        # instead of folding it into one message about the whole body.
+        problems = self.problems()
+        if problems:
+            raise RiskError(problems)
+        return self
+
+    def problems(self) -> list[FieldProblem]:
+        """What is wrong across fields (each field alone is valid); none for a sound risk."""
+        return []
+
+    def facts(self) -> dict[str, Any]:
+        """The risk as JSON data, only the fields sent: what carriers rate and the store keeps.
+
+        Fields left out stay out, so each manual applies its own default (the same as ours).
+        """
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+# --- auto -------------------------------------------------------------------------------------
+
+
+class Incident(RiskPart):
+    kind: Literal[
+        "minor_speeding",
+        "major_speeding",
+        "other_minor",
+        "major_violation",
+        "at_fault_accident",
+        "not_at_fault_accident",
+        "dwi",
+        "comprehensive_claim",
+    ]
+    date: Date
+
+
+class Driver(RiskPart):
+    birth_date: Date
+    gender: Literal["male", "female", "nonbinary"] | None = Field(
+        default=None,
+        description="Not read in states that forbid it as a rating factor (CA); required elsewhere.",
+    )
+    marital_status: Literal["single", "married", "divorced", "widowed"]
+    licensed_date: Date = Field(description="Date first licensed.")
+    licence_status: Literal["valid", "permit", "suspended", "none"] = "valid"
+    good_student: Bool = False
+    defensive_driving: Bool = Field(default=False, description="A course in the last 3 years.")
+    incidents: list[Incident] = Field(
+        default_factory=list,
+        max_length=MOST_INCIDENTS,
+        description="Violations, accidents and claims of about the last 10 years.",
+    )
+
+    @field_validator("licensed_date")
+    @classmethod
+    def _licensed_after_birth(cls, licensed: dt.date, info: ValidationInfo) -> dt.date:
+        born = info.data.get("birth_date")
+        if isinstance(born, dt.date):
+            try:
+                earliest = born.replace(year=born.year + YOUNGEST_LICENCE_AGE)
+            except ValueError:  # born on 29 February
+                earliest = dt.date(born.year + YOUNGEST_LICENCE_AGE, 3, 1)
+            if licensed < earliest:
+                raise ValueError(
+                    f"must be at least {YOUNGEST_LICENCE_AGE} years after the birth date "
+                    f"(on or after {earliest.isoformat()})"
+                )
+        return licensed
+
+
+class Vehicle(RiskPart):
+    model_year: Int = Field(ge=1981, le=2027)
+    make: Text | None = Field(default=None, description="Shown, not rated.")
+    model: Text | None = Field(default=None, description="Shown, not rated.")
+    symbol: Int = Field(ge=1, le=27, description="The vehicle rating symbol.")
+    use: Literal["pleasure", "commute", "business"]
+    annual_miles: Int = Field(ge=0, le=100_000)
+    garaging_zip: Zip
+    ownership: Literal["owned", "financed", "leased"] = "owned"
+    principal_driver: Int = Field(
+        default=1, ge=1, le=6, description="The number (1, 2 …) of the driver who drives it most."
+    )
+
+
+class SplitLimitOption(RiskPart):
+    limit: SplitLimit = Field(description="$000 per person / per accident.")
+
+
+class PropertyDamageOption(RiskPart):
+    limit: Annotated[Literal[10, 15, 25, 50, 100], Exact] = Field(description="$000.")
+
+
+class MedicalOption(RiskPart):
+    limit: Annotated[Literal[1000, 2000, 5000, 10000], Exact]
+
+
+class PipOption(RiskPart):
+    limit: Annotated[Literal[2500, 5000, 10000, 50000], Exact]
+
+
+class ComprehensiveOption(RiskPart):
+    deductible: Annotated[Literal[100, 250, 500, 1000], Exact] = 500
+
+
+class CollisionOption(RiskPart):
+    deductible: Annotated[Literal[250, 500, 1000], Exact] = 500
+
+
+class AutoCoverages(RiskPart):
+    """A coverage is chosen by naming it with its options; a manual offers a subset."""
+
+    BI: SplitLimitOption | None = Field(default=None, description="Bodily injury liability.")
+    PD: PropertyDamageOption | None = Field(default=None, description="Property damage liability.")
+    UM: SplitLimitOption | None = Field(default=None, description="Uninsured motorist BI.")
+    MED: MedicalOption | None = Field(default=None, description="Medical payments.")
+    PIP: PipOption | None = Field(default=None, description="Personal injury protection.")
+    COMP: ComprehensiveOption | None = Field(default=None, description="Comprehensive.")
+    COLL: CollisionOption | None = Field(default=None, description="Collision.")
+
+
+class AutoRisk(RiskBase):
+    """Private-passenger auto: drivers, vehicles and the coverages chosen."""
+
+    line: Literal["auto"]
+    payment_plan: PaymentPlan = "installments"
+    paperless: Bool = False
+    homeowner: Bool = False
+    multi_policy: Bool = Field(default=False, description="Bundles home or renters cover.")
+    prior_insurance_months: Int = Field(default=0, ge=0, le=600)
+    drivers: list[Driver] = Field(min_length=1, max_length=6)
+    vehicles: list[Vehicle] = Field(min_length=1, max_length=6)
+    coverages: AutoCoverages
+
+    def problems(self) -> list[FieldProblem]:
+        on = self.effective_date
+        problems: list[FieldProblem] = []
+        for i, d in enumerate(self.drivers):
+            problems += check.born(f"drivers[{i}].birth_date", d.birth_date, on)
+            problems += check.not_after(
+                f"drivers[{i}].licensed_date", d.licensed_date, on, "a licence not yet held"
+            )
+            problems += check.history(
+                f"drivers[{i}].incidents", d.incidents, on, d.birth_date, "an incident"
+            )
+        problems += check.references(
+            "vehicles[{i}].principal_driver",
+            (v.principal_driver for v in self.vehicles),
+            len(self.drivers),
+            "driver",
+        )
+        for i, v in enumerate(self.vehicles):
+            if v.model_year > on.year + 1:
+                problem = f"{v.model_year} is not yet sold on the effective date"
+                allowed = f"{on.year + 1} at the latest"
+                problems.append(FieldProblem(f"vehicles[{i}].model_year", problem, allowed))
+        return problems
+
+
+# --- home -------------------------------------------------------------------------------------
+
+
+class Claim(RiskPart):
+    kind: Literal["fire", "water", "wind_hail", "theft", "liability", "other"]
+    date: Date
+
+
+class HomeRisk(RiskBase):
+    """Homeowners (HO3), renters (HO4) or condo unit owners (HO6)."""
+
+    line: Literal["home"]
+    form: Literal["HO3", "HO4", "HO6"]
+    zip: Zip
+    construction: Literal["frame", "masonry", "masonry_veneer", "fire_resistive"] = "frame"
+    year_built: Int = Field(ge=1800, le=2027)
+    roof_year: Int = Field(default=0, ge=0, le=2027, description="0 = unknown or not applicable.")
+    roof_type: Literal["asphalt", "metal", "tile", "slate", "wood_shake", "flat"] = "asphalt"
+    protection_class: Int = Field(ge=1, le=10)
+    distance_to_coast_miles: Decimal = Field(
+        default=Decimal("50.0"), ge=0, le=5000, decimal_places=1
+    )
+    coverage_a: Int = Field(
+        default=0, ge=0, le=50_000_000, description="Dwelling amount (0 for HO4)."
+    )
+    coverage_c: Int = Field(ge=0, le=50_000_000, description="Personal property amount.")
+    liability_limit: Annotated[Literal[100000, 300000, 500000], Exact] = 300000
+    deductible: Annotated[Literal[500, 1000, 2500, 5000], Exact] = 1000
+    wind_hail_deductible_pct: Annotated[Literal[0, 1, 2, 5], Exact] = Field(
+        default=0, description="0 = the same as `deductible`."
+    )
+    claims: list[Claim] = Field(
+        default_factory=list,
+        max_length=MOST_CLAIMS,
+        description="Claims of about the last 10 years.",
+    )
+    burglar_alarm: Bool = False
+    fire_alarm: Bool = False
+    sprinklers: Bool = False
+    multi_policy: Bool = Field(default=False, description="Bundles auto cover.")
+    scheduled_jewelry: Int = Field(
+        default=0, ge=0, le=10_000_000, description="Amount scheduled (0 = none)."
+    )
+    payment_plan: PaymentPlan = "installments"
+    paperless: Bool = False
+
+    def problems(self) -> list[FieldProblem]:
+        on = self.effective_date
+        since = check.years_before(on, check.OLDEST_AGE)
+        problems = check.history("claims", self.claims, on, since, "a claim")
+        if self.year_built > on.year + 1:
+            problem = f"{self.year_built} is after the effective date"
+            problems.append(FieldProblem("year_built", problem, f"{on.year + 1} at the latest"))
+        if self.roof_year and not self.year_built <= self.roof_year <= on.year + 1:
+            problem = f"{self.roof_year} is not between the year built and the effective date"
+            allowed = f"{self.year_built} to {on.year + 1}, or 0 if unknown"
+            problems.append(FieldProblem("roof_year", problem, allowed))
+        return problems
+
+
+# --- life and health --------------------------------------------------------------------------
+
+
+class LifeRisk(RiskBase):
+    """Level term life."""
+
+    line: Literal["life"]
+    birth_date: Date
+    sex: Literal["male", "female"]
+    tobacco: Bool = False
+    health_class: Literal["preferred_plus", "preferred", "standard_plus", "standard"] = "standard"
+    face_amount: Int = Field(ge=100_000, le=5_000_000)
+    term_years: Annotated[Literal[10, 15, 20, 30], Exact]
+    payment_mode: Literal["annual", "monthly"] = "annual"
+
+    def problems(self) -> list[FieldProblem]:
+        return check.born("birth_date", self.birth_date, self.effective_date)
+
+
+class Member(RiskPart):
+    relationship: Literal["self", "spouse", "child"]
+    birth_date: Date
+    tobacco: Bool = False
+
+
+class HealthRisk(RiskBase):
+    """Individual ACA-style health cover for a household."""
+
+    line: Literal["health"]
+    zip: Zip = Field(description="The rating area comes from it.")
+    metal_tier: Literal["catastrophic", "bronze", "silver", "gold", "platinum"]
+    members: list[Member] = Field(min_length=1, max_length=10)
+
+    def problems(self) -> list[FieldProblem]:
+        problems: list[FieldProblem] = []
+        for i, m in enumerate(self.members):
+            problems += check.born(f"members[{i}].birth_date", m.birth_date, self.effective_date)
+        kinds = [m.relationship for m in self.members]
+        return problems + check.at_most_one("members", kinds, ("self", "spouse"))
+
+
+Risk = Annotated[
+    AutoRisk | HomeRisk | LifeRisk | HealthRisk,
+    Field(discriminator="line", description="One risk; `line` says which question set it answers."),
+]
