@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
-from rateshop.api.runtime import RuntimeDep
+from rateshop.api.runtime import Runtime, RuntimeDep
 from rateshop.api.schemas import Out
 from rateshop.carriers.health import CarrierHealth, metrics_exposition
 
@@ -37,7 +37,7 @@ class HealthOut(Out):
     carriers: list[CarrierHealthOut]
 
 
-def _health(rt: Any) -> CarrierHealth:
+def _health(rt: Runtime) -> CarrierHealth:
     health = rt.registry.health
     assert isinstance(health, CarrierHealth)
     return health
