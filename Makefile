@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint browser bench clean
+.PHONY: run demo-live test lint browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,12 @@ run: $(STAMP)
 	$(BIN)/rateshop manual check manuals
 	@for line in auto home life health; do $(BIN)/rateshop quote examples/$$line.json || exit 1; done
 	$(BIN)/rateshop serve
+
+# Live carriers beside the local ones: four sandbox carriers (JSON, JSON submit-then-poll with
+# OAuth2, ACORD XML, one that never answers), one comparison streamed, then the app on :8000.
+# One process: Ctrl-C stops the app and every sandbox.
+demo-live: $(STAMP)
+	$(BIN)/rateshop carrier demo examples/auto.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,12 +13,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rateshop.compare.connectors import manual_connectors
+from rateshop.carriers.cli import register as register_carrier_commands
+from rateshop.compare.connectors import Connector
+from rateshop.compare.default import market_registry
 from rateshop.compare.market import RATING_ORDER, Market
 from rateshop.compare.nearest import Substitution
-from rateshop.compare.ranking import Ranking, present
-from rateshop.compare.service import compare, request_facts
-from rateshop.compare.tips import tips
+from rateshop.compare.outcomes import LiveQuote
+from rateshop.compare.ranking import Ranking, admits, present
+from rateshop.compare.registry import Registry
+from rateshop.compare.service import Answer, Comparison, collect, request_facts, stream
+from rateshop.compare.tips import Tip, tips_async
 from rateshop.config import settings
 from rateshop.errors import ManualError, ManualNotFound, RiskError
 from rateshop.manual.loader import display_path, find_manuals
@@ -33,6 +39,7 @@ app = typer.Typer(
 )
 manual_app = typer.Typer(help="Work with rate manuals.", no_args_is_help=True)
 app.add_typer(manual_app, name="manual")
+register_carrier_commands(app)
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -225,6 +232,66 @@ def _cover(substitutions: tuple[Substitution, ...]) -> str:
     )
 
 
+def _source(quote: Quote | LiveQuote) -> str:
+    """The manual version a price came from, or the live carrier's own quote reference."""
+    if isinstance(quote, LiveQuote):
+        return f"live {quote.quote_ref or ''}".strip()
+    return quote.manual.version
+
+
+def _no_price(answer: Answer) -> str:
+    """Why a carrier gave no price: referred, pending, or failed with its kind."""
+    if answer.referral is not None:
+        return "referred to an underwriter: " + "; ".join(answer.referral.messages)
+    if answer.pending is not None:
+        return f"pending (the carrier answers later; its reference {answer.pending.quote_ref})"
+    return f"no answer ({answer.error_kind}): {answer.error}"
+
+
+async def _streamed(
+    risk: dict[str, Any],
+    registry: Registry,
+    deadline: float,
+    shown: Callable[[Answer], bool] | None,
+) -> tuple[Comparison, list[Tip]]:
+    """The comparison and the tips of the answers ``shown``, each said on stderr as it arrives."""
+    try:
+        facts = request_facts(risk)
+        connectors = registry.connectors(facts[0], facts[1])
+        compared = await _answers(risk, connectors, registry.market, deadline, shown)
+        if shown is None:
+            return compared, []
+        kept = Comparison(compared.line, compared.state, compared.effective,
+                          [a for a in compared.quotes if shown(a)])  # fmt: skip
+        return compared, await tips_async(kept, risk, connectors, deadline=deadline)
+    finally:
+        await registry.aclose()
+
+
+async def _answers(
+    risk: dict[str, Any],
+    connectors: list[Connector],
+    market: Market,
+    deadline: float,
+    shown: Callable[[Answer], bool] | None,
+) -> Comparison:
+    facts = request_facts(risk)
+    answers = []
+    async for answer in stream(risk, connectors, market, deadline):
+        answers.append(answer)
+        if shown is None or not shown(answer):
+            continue
+        if answer.quote is not None:
+            said = f"{answer.quote.monthly:,} a month"
+        elif answer.decline is not None:
+            said = "declined"
+        else:
+            said = _no_price(answer)
+        errors.print(f"  {answer.carrier_name} ({answer.connector}): {said}", highlight=False,
+                     markup=False)  # fmt: skip
+    return collect(facts, answers)
+
+
 @app.command("quote")
 def quote(
     risk_file: Annotated[
@@ -255,11 +322,15 @@ def quote(
     conf = settings()
     try:
         risk = read_risk(risk)  # before the market loads: a bad risk is told at once
-        library = Library.load(conf.manuals)
-        market = Market.load(conf.market)
-        line, state, _ = request_facts(risk)
-        connectors = manual_connectors(library, line, state)
-        compared = compare(risk, connectors, market)
+        registry = market_registry(conf)
+
+        def kept(a: Answer) -> bool:
+            return admits(a.group, a.rating, only_group=group, min_rating=min_rating)
+
+        deadline = conf.compare_deadline
+        compared, found = asyncio.run(
+            _streamed(risk, registry, deadline, None if as_json else kept)
+        )
     except RiskError as exc:
         errors.print("[red]the risk has problems:[/red]")
         for p in exc.problems:
@@ -290,7 +361,8 @@ def quote(
         q = a.quote
         assert q is not None
         table.add_row(str(i), a.carrier_name, a.rating, f"{q.monthly:,}", f"{q.per_year:,}",
-                      f"{q.total:,} / {q.term_months} mo", f"{q.manual.version}",
+                      f"{q.total:,} / {q.term_months} mo",
+                      _source(q),
                       _cover(a.substitutions))  # fmt: skip
     console.print(table)
     for a in result.declines:
@@ -299,12 +371,9 @@ def quote(
             f"[yellow]Declined by {a.carrier_name}:[/yellow] {'; '.join(a.decline.reasons)}"
         )
     for a in result.errors:
-        console.print(
-            f"[red]No answer from {a.carrier_name} ({a.error_kind}):[/red] {a.error}", markup=False
-        )
-    found = tips(result, risk, connectors)
+        console.print(f"{a.carrier_name}: {_no_price(a)}", highlight=False, markup=False)
     if found:
-        console.print("[bold]Ways to pay less[/bold] (each re-rated with the carrier's manual):")
+        console.print("[bold]Ways to pay less[/bold] (each a real re-quote by the carrier):")
         for t in found[:6]:
             console.print(f"  • {t.carrier_name}: save ${t.saving_per_year:,} a year by {t.text}")
 

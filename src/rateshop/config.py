@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +35,17 @@ class Settings(BaseSettings):
     carrier_keys: dict[str, SecretStr] = Field(default_factory=dict)
     # Seconds a comparison made through the API waits for its slowest carrier (live connectors).
     compare_deadline: float = Field(default=10.0, gt=0)
+    # A further catalog of carriers (e.g. market/live/carriers.yaml: live carriers for the demo).
+    live_catalog: Path | None = None
+    # Seconds one call to a live carrier may take (a catalog entry may say less), and the most
+    # concurrent connections to any one carrier.
+    carrier_call_deadline: float = Field(default=8.0, gt=0)
+    carrier_connections: int = Field(default=32, ge=1)
+    # A live carrier's circuit breaker opens after this many failures within the window (seconds),
+    # and lets one call through again after the cool-down (seconds).
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_window: float = Field(default=30.0, gt=0)
+    breaker_cooldown: float = Field(default=15.0, gt=0)
     # Request bodies: a comparison is a few kilobytes (manual uploads have their own limit).
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # Per client address: comparisons made, and every other request (see rateshop.api.guards).
@@ -97,6 +109,15 @@ class Settings(BaseSettings):
                     f"{entry!r} is not an IP address or network (like 10.0.0.2 or 10.0.0.0/8)"
                 ) from exc
         return checked
+
+
+def named_secret(name: str) -> str | None:
+    """The value of the environment variable a carrier's catalog entry names (a key, a URL).
+
+    Catalogs name secrets rather than hold them; this is the one place they are read.
+    """
+    value = os.environ.get(name)
+    return value or None
 
 
 def settings() -> Settings:

@@ -4,12 +4,18 @@ Every error rateshop raises on purpose derives from :class:`RateshopError`::
 
     RateshopError
     ├── ManualError          a rate manual is wrong; carries every problem found (file, line, reason)
+    │   └── MappingError     a live carrier's mapping file is wrong (file, line, reason)
     ├── RiskError            the risk given to rating is wrong; carries each field, problem and what is allowed
     ├── ManualNotFound       no manual version applies to the carrier/line/state/date asked for
     ├── StoreError           the store could not do what was asked (see rateshop.store.errors)
-    └── CarrierError         a carrier could not give an answer (live connectors)
-        ├── CarrierTimeout   it did not answer before the deadline
-        └── CarrierBadResponse  it answered with something we cannot read
+    └── CarrierError         a carrier could not give an answer (live connectors; ``kind`` names it)
+        ├── CarrierTimeout   it did not answer before the deadline             (timeout)
+        ├── CarrierBadResponse  it answered with something we cannot read      (invalid_response)
+        ├── CarrierAuthError    it refused our credentials                     (auth)
+        ├── CarrierRateLimited  it asked us to slow down (429)                 (rate_limited)
+        └── CarrierUnavailable  it cannot be reached, or is not configured     (unavailable)
+
+A live connector turns these into a failed answer of their ``kind``: it never raises them past itself.
 
 A decline (the risk is not eligible) is not an error: rating returns a :class:`~rateshop.rating.quote.Decline`
 with its reasons. :class:`Ineligible` exists for callers who want to raise one.
@@ -46,6 +52,10 @@ class ManualError(RateshopError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class MappingError(ManualError):
+    """A live carrier's mapping file (its rules as data, like a manual) could not be loaded."""
+
+
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
     """One thing wrong with a risk: the field's path, the problem and what is allowed."""
@@ -80,12 +90,40 @@ class Ineligible(RateshopError):
 
 
 class CarrierError(RateshopError):
-    """A carrier's connector could not produce an answer."""
+    """A carrier's connector could not produce an answer; ``kind`` is the failed answer's kind."""
+
+    kind = "carrier_error"
 
 
 class CarrierTimeout(CarrierError):
     """The carrier did not answer before the deadline."""
 
+    kind = "timeout"
+
 
 class CarrierBadResponse(CarrierError):
-    """The carrier answered with something that could not be read."""
+    """The carrier answered with something that could not be read or does not hold together."""
+
+    kind = "invalid_response"
+
+
+class CarrierAuthError(CarrierError):
+    """The carrier refused our credentials (or we have none for it)."""
+
+    kind = "auth"
+
+
+class CarrierRateLimited(CarrierError):
+    """The carrier asked us to slow down; ``retry_after`` seconds when it said."""
+
+    kind = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class CarrierUnavailable(CarrierError):
+    """The carrier cannot be reached now (refused, breaker open) or is not configured."""
+
+    kind = "unavailable"

@@ -15,6 +15,7 @@ PATHS = {
     "/comparisons/{ref}/requote": {"get"},
     "/households": {"post"},
     "/carriers": {"get"},
+    "/carriers/health": {"get"},
     "/carriers/{carrier}/rate": {"post"},
     "/carriers/{carrier}/leads": {"get"},
     "/consent/{carrier}": {"get"},

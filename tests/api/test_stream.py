@@ -14,12 +14,10 @@ import aiohttp
 import pytest
 from apikit import Client, Server, example
 
-from rateshop.api.comparisons import service
 from rateshop.api.comparisons.schemas import StreamDone
 from rateshop.api.runtime import Runtime
 from rateshop.api.schemas import AnswerOut
 from rateshop.compare.connectors import Connector, ManualConnector, Offer
-from rateshop.rating.library import Library
 from rateshop.rating.quote import Decline, Quote
 from rateshop.store import StoreFailure
 
@@ -81,15 +79,16 @@ def test_one_answer_event_per_carrier_then_done_with_a_ref_that_can_be_fetched(
 def test_answers_arrive_as_each_carrier_answers_not_all_at_the_end(
     api: Client, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = service.manual_connectors
+    registry = runtime(server).registry
+    real = registry.connectors
 
-    def with_a_slow_carrier(library: Library, line: str, state: str) -> list[Connector]:
+    def with_a_slow_carrier(line: str, state: str) -> list[Connector]:
         return [
-            Slow(c, 0.8) if c.carrier == "pinnacle-direct" else c
-            for c in real(library, line, state)
+            Slow(c, 0.8) if c.carrier == "pinnacle-direct" and isinstance(c, ManualConnector) else c
+            for c in real(line, state)
         ]
 
-    monkeypatch.setattr(service, "manual_connectors", with_a_slow_carrier)
+    monkeypatch.setattr(registry, "connectors", with_a_slow_carrier)
     streamed = api.stream("/comparisons/stream", example("auto"))
     at = {e.data.get("carrier", e.name): e.at for e in streamed.events}
     assert at["harborview"] < 0.5, at
@@ -125,15 +124,16 @@ def test_a_failure_after_the_stream_began_is_a_last_error_event(
 def test_a_stream_dropped_before_its_last_answer_stores_nothing(
     api: Client, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = service.manual_connectors
+    registry = runtime(server).registry
+    real = registry.connectors
 
-    def with_a_slow_carrier(library: Library, line: str, state: str) -> list[Connector]:
+    def with_a_slow_carrier(line: str, state: str) -> list[Connector]:
         return [
-            Slow(c, 1.0) if c.carrier == "pinnacle-direct" else c
-            for c in real(library, line, state)
+            Slow(c, 1.0) if c.carrier == "pinnacle-direct" and isinstance(c, ManualConnector) else c
+            for c in real(line, state)
         ]
 
-    monkeypatch.setattr(service, "manual_connectors", with_a_slow_carrier)
+    monkeypatch.setattr(registry, "connectors", with_a_slow_carrier)
     store = runtime(server).store
     before = len(store.recent(limit=10_000))
 

@@ -93,7 +93,8 @@ def test_a_carrier_past_the_deadline_is_a_timeout_and_the_rest_still_answer() ->
     assert time.perf_counter() - started < 1.0
     assert [a.carrier for a in result.quotes] == ["pinnacle-direct"]
     kinds = {a.carrier: a.error_kind for a in result.errors}
-    assert kinds == {"ironclad-casualty": "CarrierTimeout", "ghost-mutual": "CarrierBadResponse"}
+    assert kinds == {"ironclad-casualty": "timeout", "ghost-mutual": "invalid_response"}
+    assert {a.status for a in result.errors} == {"failed"}
 
 
 def test_a_request_without_line_or_state_is_refused_by_field() -> None:

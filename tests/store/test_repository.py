@@ -75,7 +75,7 @@ def test_save_then_get_round_trips_to_the_cent(store: Store, auto: Compared) -> 
     (error,) = got.of_kind("error")
     assert error.manual_hash is None
     assert error.body["error"] == {
-        "kind": "CarrierTimeout",
+        "kind": "timeout",
         "message": "ghost-mutual did not answer within 3.0 s",
     }
 

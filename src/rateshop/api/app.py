@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 import rateshop
 from rateshop.api import echo, errors, security
+from rateshop.api.carrier_health import router as carrier_health
 from rateshop.api.catalog.endpoints import router as catalog
 from rateshop.api.comparisons.endpoints import router as comparisons
 from rateshop.api.comparisons.schemas import StreamDone
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await runtime.registry.aclose()  # live carriers' connection pool
             runtime.close()
 
     app = FastAPI(
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(comparisons)
     app.include_router(households)
+    app.include_router(carrier_health)  # before the catalog: /carriers/health is not a carrier
     app.include_router(catalog)
     app.include_router(leads)
     app.include_router(echo.router)

@@ -14,8 +14,10 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from rateshop.api.catalog.schemas import StateRules
+from rateshop.carriers.health import CarrierHealth
 from rateshop.compare.default import load_market
 from rateshop.compare.market import Market
+from rateshop.compare.registry import Registry
 from rateshop.compare.service import Comparison
 from rateshop.config import Settings
 from rateshop.rating.library import Library
@@ -51,6 +53,7 @@ class Runtime:
     library: Library
     market: Market
     states: dict[str, StateRules]
+    registry: Registry
     # SQLite has one writer at a time and its lock waits poll with growing sleeps: concurrent saves
     # from one process made the slowest take seconds. One save at a time per process avoids that.
     _one_writer: asyncio.Lock | None = field(default=None, init=False)
@@ -69,12 +72,15 @@ class Runtime:
         store = Store.open(settings)
         try:
             upgrade(settings.database_url)
-            library, market = load_market(settings.manuals.resolve(), settings.market.resolve())
+            library, market = load_market(
+                settings.manuals.resolve(), settings.market.resolve(), settings.live_catalog
+            )
             states = load_states(settings.market)
         except BaseException:
             store.close()
             raise
-        return cls(settings, store, library, market, states)
+        registry = Registry(library, market, settings, health=CarrierHealth())
+        return cls(settings, store, library, market, states, registry)
 
     async def save(
         self,

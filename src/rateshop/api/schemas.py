@@ -73,9 +73,21 @@ class WorksheetLineOut(Out):
     note: str
 
 
+class CoverOut(Out):
+    """One coverage as a live carrier quoted it."""
+
+    coverage: str
+    premium: str
+    limit: str | None
+    deductible: str | None
+
+
 class QuoteOut(Out):
+    """A price: from a local manual (``manual`` and a ``worksheet``), or from a live carrier
+    (``source: live``, no manual, the cover it quoted, its reference and how long it holds)."""
+
     kind: Literal["quote"]
-    manual: ManualRefOut
+    manual: ManualRefOut | None
     premium: str
     fees: list[AmountOut]
     total: str
@@ -88,16 +100,42 @@ class QuoteOut(Out):
     discounts: list[DiscountOut]
     details: list[DetailOut]
     worksheet: list[WorksheetLineOut] | None = None
+    source: Literal["live"] | None = None
+    currency: str | None = None
+    cover: list[CoverOut] | None = None
+    quote_ref: str | None = Field(default=None, description="The carrier's own quote reference.")
+    valid_until: dt.date | None = None
+    bridge_url: str | None = Field(
+        default=None, description="Where the shopper continues with the carrier."
+    )
 
 
 class DeclineOut(Out):
     kind: Literal["decline"]
-    manual: ManualRefOut
+    manual: ManualRefOut | None
     reasons: list[str]
 
 
 class CarrierErrorOut(Out):
-    kind: str | None = Field(description="`CarrierTimeout`, `bad_input`, `unavailable` …")
+    kind: str | None = Field(
+        description="`timeout`, `auth`, `rate_limited`, `invalid_response`, `carrier_error`, "
+        "`unavailable`, or `bad_input` (the carrier cannot read the risk)."
+    )
+    message: str
+
+
+class ReferralOut(Out):
+    """The carrier wants an underwriter to look before it prices the risk."""
+
+    messages: list[str]
+    quote_ref: str | None
+
+
+class PendingOut(Out):
+    """The carrier answers later; ``quote_ref`` is its reference to ask after."""
+
+    quote_ref: str
+    retry_after: float | None
     message: str
 
 
@@ -112,7 +150,8 @@ class SubstitutionOut(Out):
 
 
 class AnswerOut(Out):
-    """What one carrier said: exactly one of ``quote``, ``decline`` or ``error``.
+    """What one carrier said: exactly one of ``quote``, ``decline``, ``referral``, ``pending`` or
+    ``error``, as ``status`` says (``quoted``, ``declined``, ``referred``, ``pending``, ``failed``).
 
     A quote or decline says whether it is for exactly the cover asked (``like_for_like``), and
     if not, which options were replaced by the nearest the carrier offers (``substitutions``).
@@ -122,8 +161,12 @@ class AnswerOut(Out):
     carrier_name: str
     rating: str
     group: str
+    status: Literal["quoted", "declined", "referred", "pending", "failed"] | None = None
+    connector: str | None = Field(default=None, description="`manual`, `http`, `xml` …")
     like_for_like: bool | None = None
     substitutions: list[SubstitutionOut] | None = None
     quote: QuoteOut | None = None
     decline: DeclineOut | None = None
+    referral: ReferralOut | None = None
+    pending: PendingOut | None = None
     error: CarrierErrorOut | None = None

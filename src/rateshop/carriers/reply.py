@@ -46,3 +46,5 @@ class CarrierReply:
     bridge_url: str | None = None
     messages: tuple[str, ...] = field(default_factory=tuple)
     retry_after: float | None = None
+    # Coverages asked that the carrier says it does not offer (so their absence is no fault).
+    not_offered: tuple[str, ...] = ()

@@ -19,7 +19,8 @@ from typing import Any
 from rateshop.compare.connectors import Connector
 from rateshop.compare.market import Market
 from rateshop.compare.nearest import Substitution
-from rateshop.compare.service import request_facts
+from rateshop.compare.outcomes import LiveQuote
+from rateshop.compare.service import DEFAULT_DEADLINE, request_facts
 from rateshop.errors import FieldProblem, RateshopError, RiskError
 from rateshop.rating.quote import Quote
 
@@ -77,16 +78,18 @@ class Household:
 Priced = tuple[Decimal, tuple[Substitution, ...]]
 
 
-async def _price(conn: Connector, risk: Mapping[str, Any], bundled: bool) -> Priced | None:
+async def _price(
+    conn: Connector, risk: Mapping[str, Any], bundled: bool, deadline: float
+) -> Priced | None:
     # The nearest cover the carrier offers, as in a comparison; None when it does not quote.
     line, state, on = request_facts(risk)
     variant = dict(risk)
     variant["multi_policy"] = bundled or bool(risk.get("multi_policy"))
     try:
-        offer = await conn.quote_nearest(variant, line, state, on)
-    except RateshopError:
+        offer = await asyncio.wait_for(conn.quote_nearest(variant, line, state, on), deadline)
+    except (RateshopError, TimeoutError):
         return None
-    if not isinstance(offer.answer, Quote):
+    if not isinstance(offer.answer, Quote | LiveQuote):
         return None
     return offer.answer.per_year, offer.substitutions
 
@@ -95,9 +98,11 @@ async def household_async(
     risks: Sequence[Mapping[str, Any]],
     connectors_for: Callable[[str, str], Sequence[Connector]],
     market: Market,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> Household:
     """Find the cheapest carrier for each line of a household, bundles considered.
 
+    A carrier that does not answer within ``deadline`` seconds is left out of the mix.
     Raises :class:`~rateshop.errors.RiskError` when two risks are of the same line.
     """
     lines: list[str] = []
@@ -109,7 +114,9 @@ async def household_async(
             raise RiskError([FieldProblem(f"risks[{i}].line", problem, "one of each line")])
         lines.append(line)
         conns = list(connectors_for(line, state))
-        prices = await asyncio.gather(*(_price(c, risk, b) for c in conns for b in (False, True)))
+        prices = await asyncio.gather(
+            *(_price(c, risk, b, deadline) for c in conns for b in (False, True))
+        )
         offers[line] = {c.carrier: (prices[2 * j], prices[2 * j + 1]) for j, c in enumerate(conns)}
 
     def name(carrier: str) -> str:

@@ -1,53 +1,87 @@
 """How a carrier's answer is obtained. Callers see only :class:`Connector`.
 
 The ``manual`` connector rates locally from the carrier's manual in force on the effective date;
-live ``http``/``xml`` connectors implement the same protocol, awaiting the carrier's reply.
+live ``http``/``xml`` connectors (:mod:`rateshop.carriers`) implement the same protocol, awaiting
+the carrier's reply. Which connector a carrier has is its catalog entry's ``connector``, looked up
+in :mod:`rateshop.compare.registry`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from rateshop.compare.nearest import Substitution, fit
+from rateshop.compare.outcomes import Failure, LiveDecline, LiveQuote, Pending, Referral
 from rateshop.rating.library import Library
+from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Decline, Quote
 from rateshop.rating.single import rate
+
+Answered = Quote | Decline | LiveQuote | LiveDecline | Referral | Pending | Failure
 
 
 @dataclass(frozen=True)
 class Offer:
-    """A carrier's answer for the nearest cover it offers, with each option it had to change."""
+    """A carrier's answer for the nearest cover it offers, with each option it had to change.
 
-    answer: Quote | Decline
+    A live carrier's substitutions are what its answer says it quoted instead of what was asked.
+    """
+
+    answer: Answered
     substitutions: tuple[Substitution, ...] = ()
 
 
 class Connector(Protocol):
-    """Gets one carrier's answer for a risk: a quote or a decline.
+    """Gets one carrier's answer for a risk (see :mod:`rateshop.compare.outcomes`).
 
-    ``quote`` rates exactly the cover asked; ``quote_nearest`` rates the nearest cover the carrier
-    offers when it does not sell a limit or deductible asked (see :mod:`rateshop.compare.nearest`),
-    which is what a comparison asks for. Both raise :class:`~rateshop.errors.RiskError` for malformed input,
-    :class:`~rateshop.errors.ManualNotFound` when the carrier does not write the risk then, and
-    :class:`~rateshop.errors.CarrierError` subclasses for carrier-side failures.
+    ``quote_nearest`` asks for the nearest cover the carrier offers when it does not sell a limit
+    or deductible asked (see :mod:`rateshop.compare.nearest`), which is what a comparison asks for.
+    A carrier-side fault is an answer (:class:`~rateshop.compare.outcomes.Failure`), never raised;
+    a risk the carrier cannot read raises :class:`~rateshop.errors.RiskError`, and one it does not
+    write then :class:`~rateshop.errors.ManualNotFound`. ``may_requote`` says whether savings tips
+    may ask this carrier again for variants of a risk (each a real answer, so a live carrier
+    is asked only when its catalog entry allows it).
     """
 
     carrier: str
-
-    async def quote(
-        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
-    ) -> Quote | Decline: ...
+    may_requote: bool
 
     async def quote_nearest(
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Offer: ...
 
 
+T = TypeVar("T")
+
+# Rating runs in these threads, never on the event loop: a slow plan then delays only its own
+# carrier, which the comparison's deadline bounds, while the server keeps answering everyone else.
+# A pool of its own, so slow ratings never hold the loop's default executor (DNS look-ups, files).
+_RATING = ThreadPoolExecutor(
+    max_workers=min(32, (os.cpu_count() or 1) + 4), thread_name_prefix="rateshop-rating"
+)
+
+
+async def off_loop(work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` in a rating thread, awaited; cancelling the wait leaves the thread to finish."""
+    return await asyncio.get_running_loop().run_in_executor(_RATING, partial(work, *args))
+
+
+def _nearest(plan: Plan, risk: Mapping[str, Any]) -> Offer:
+    fitted = fit(plan.manual, risk)
+    return Offer(rate(plan, fitted.risk), fitted.substitutions)
+
+
 class ManualConnector:
-    """Rates locally from the carrier's rate manual in force (microseconds: no await needed)."""
+    """Rates locally from the carrier's rate manual in force, in a rating thread (see :func:`off_loop`)."""
+
+    may_requote = True
 
     def __init__(self, carrier: str, library: Library) -> None:
         self.carrier = carrier
@@ -57,23 +91,30 @@ class ManualConnector:
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Quote | Decline:
         plan = self.library.select(self.carrier, line, state, on)
-        return rate(plan, risk)
+        return await off_loop(rate, plan, risk)
 
     async def quote_nearest(
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Offer:
         plan = self.library.select(self.carrier, line, state, on)
-        fitted = fit(plan.manual, risk)
-        return Offer(rate(plan, fitted.risk), fitted.substitutions)
+        return await off_loop(_nearest, plan, risk)
 
 
-def manual_connectors(library: Library, line: str, state: str) -> list[ManualConnector]:
-    """A connector for every carrier with a manual (any version) for ``line`` in ``state``."""
-    carriers = sorted(
+def manual_carriers(library: Library, line: str, state: str) -> list[str]:
+    """Every carrier with a manual (any version) for ``line`` in ``state``, by id."""
+    return sorted(
         {
             p.manual.identity.carrier
             for p in library
             if p.manual.identity.line == line and p.manual.identity.state == state.upper()
         }
     )
-    return [ManualConnector(c, library) for c in carriers]
+
+
+def manual_connectors(library: Library, line: str, state: str) -> list[ManualConnector]:
+    """A manual connector for every carrier with a manual for ``line`` in ``state``.
+
+    Only for tests and tools that compare manuals alone: callers that ask the market go through
+    :class:`rateshop.compare.registry.Registry`, which knows each carrier's connector.
+    """
+    return [ManualConnector(c, library) for c in manual_carriers(library, line, state)]

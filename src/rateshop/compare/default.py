@@ -7,18 +7,37 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.market import Market
-from rateshop.compare.service import Comparison, compare, request_facts
-from rateshop.config import settings
+from rateshop.compare.registry import Registry
+from rateshop.compare.service import Comparison, compare_async, request_facts, run_blocking
+from rateshop.config import Settings, settings
 from rateshop.rating.library import Library
 from rateshop.risk.problems import read_risk
 
 
 @cache
-def load_market(manuals: Path, market: Path) -> tuple[Library, Market]:
-    """Compile every manual and read the catalog once per process."""
-    return Library.load(manuals), Market.load(market)
+def load_market(
+    manuals: Path, market: Path, live_catalog: Path | None = None
+) -> tuple[Library, Market]:
+    """Compile every manual and read the catalog (and a further live one) once per process."""
+    more = () if live_catalog is None else (live_catalog.resolve(),)
+    return Library.load(manuals), Market.load(market, *more)
+
+
+_REGISTRIES: dict[str, Registry] = {}
+
+
+def market_registry(conf: Settings | None = None) -> Registry:
+    """The configured market's carriers and their connectors, made once per process and settings."""
+    conf = conf or settings()
+    key = conf.model_dump_json()
+    found = _REGISTRIES.get(key)
+    if found is None:
+        library, market = load_market(
+            conf.manuals.resolve(), conf.market.resolve(), conf.live_catalog
+        )
+        found = _REGISTRIES[key] = Registry(library, market, conf)
+    return found
 
 
 def compare_risk(risk: Mapping[str, Any], deadline: float = 10.0) -> Comparison:
@@ -28,7 +47,16 @@ def compare_risk(risk: Mapping[str, Any], deadline: float = 10.0) -> Comparison:
     :class:`~rateshop.errors.RiskError` names each field that is wrong.
     """
     risk = read_risk(risk)
-    conf = settings()
-    library, market = load_market(conf.manuals.resolve(), conf.market.resolve())
+    registry = market_registry()
     line, state, _ = request_facts(risk)
-    return compare(risk, manual_connectors(library, line, state), market, deadline)
+
+    async def once() -> Comparison:
+        # A loop of its own: the connection pools live carriers opened are closed with it.
+        try:
+            return await compare_async(
+                risk, registry.connectors(line, state), registry.market, deadline
+            )
+        finally:
+            await registry.aclose()
+
+    return run_blocking(once)

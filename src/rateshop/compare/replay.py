@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from rateshop.compare.connectors import Offer
 from rateshop.compare.nearest import Substitution, fit
 from rateshop.errors import ManualNotFound
 from rateshop.rating.library import Library
@@ -24,12 +23,20 @@ from rateshop.rating.quote import Decline, Quote
 from rateshop.rating.single import rate
 
 
-def _offer(plan: Plan, risk: Mapping[str, Any]) -> Offer:
+@dataclass(frozen=True)
+class Rated:
+    """A manual's answer for the nearest cover it offers, with each option it had to change."""
+
+    answer: Quote | Decline
+    substitutions: tuple[Substitution, ...] = ()
+
+
+def _offer(plan: Plan, risk: Mapping[str, Any]) -> Rated:
     fitted = fit(plan.manual, risk)
-    return Offer(rate(plan, fitted.risk), fitted.substitutions)
+    return Rated(rate(plan, fitted.risk), fitted.substitutions)
 
 
-def replay(library: Library, risk: Mapping[str, Any], content_hash: str) -> Offer:
+def replay(library: Library, risk: Mapping[str, Any], content_hash: str) -> Rated:
     """Rate ``risk`` again with the exact manual version identified by ``content_hash``.
 
     Raises :class:`~rateshop.errors.ManualNotFound` when that version is no longer in the library.
@@ -37,7 +44,7 @@ def replay(library: Library, risk: Mapping[str, Any], content_hash: str) -> Offe
     return _offer(library.by_hash(content_hash), risk)
 
 
-def as_stored(offer: Offer, worksheet: bool = True) -> dict[str, Any]:
+def as_stored(offer: Rated, worksheet: bool = True) -> dict[str, Any]:
     """The parts of a comparison's answer (JSON data) that rating gives: what a replay must match."""
     return {
         "like_for_like": not offer.substitutions,
@@ -57,6 +64,7 @@ class ReplayCheck:
     replayed_total: str | None
     differences: list[str] = field(default_factory=list)
     problem: str | None = None
+    as_stored: bool = False
 
     @property
     def same(self) -> bool:
@@ -73,6 +81,7 @@ class ReplayCheck:
             "replayed_total": self.replayed_total,
             "differences": self.differences,
             "problem": self.problem,
+            "as_stored": self.as_stored,
         }
 
 
@@ -83,10 +92,22 @@ def check_replay(
 
     Every part rating gives is compared — the premium, each amount, the worksheet, the options
     substituted — and each part that differs is named (``quote.total``, ``substitutions`` …).
+    A live carrier's answer (no manual) replays as stored, marked ``as_stored``: rateshop cannot
+    re-rate it locally.
     """
     kind = "quote" if "quote" in stored else "decline"
     kept: Mapping[str, Any] = stored[kind]
     manual = kept["manual"]
+    if manual is None:
+        # A live carrier priced this itself: there is nothing to rate again, so it stands as kept.
+        return ReplayCheck(
+            carrier=str(stored["carrier"]),
+            version="",
+            content_hash="",
+            stored_total=kept.get("total"),
+            replayed_total=kept.get("total"),
+            as_stored=True,
+        )
     check = ReplayCheck(
         carrier=str(stored["carrier"]),
         version=str(manual["version"]),

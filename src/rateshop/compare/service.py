@@ -4,39 +4,65 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
-from rateshop.compare.connectors import Connector
+from rateshop.compare.connectors import Connector, Offer
 from rateshop.compare.market import Market
 from rateshop.compare.nearest import Substitution
+from rateshop.compare.outcomes import (
+    LiveDecline,
+    LiveQuote,
+    Pending,
+    Referral,
+    Status,
+)
 from rateshop.compare.ranking import Ranking, Standing, admits, order
-from rateshop.errors import CarrierError, CarrierTimeout, FieldProblem, RateshopError, RiskError
+from rateshop.errors import CarrierError, FieldProblem, RateshopError, RiskError
 from rateshop.rating.quote import Decline, Quote
 from rateshop.risk.questions import LINES
+
+T = TypeVar("T")
 
 
 @dataclass
 class Answer:
-    """What one carrier said.
+    """What one carrier said: a quote, a decline, a referral, pending, or failed (``error``).
 
     ``substitutions`` lists the options asked that the carrier does not offer, each with the
     nearest one it was quoted with instead; none means the cover is exactly as asked.
+    ``connector`` is how the carrier was asked (``manual``, ``http``, ``xml`` …).
     """
 
     carrier: str
     carrier_name: str
     rating: str
     group: str
-    quote: Quote | None = None
-    decline: Decline | None = None
+    quote: Quote | LiveQuote | None = None
+    decline: Decline | LiveDecline | None = None
     error: str | None = None
     error_kind: str | None = None
     substitutions: tuple[Substitution, ...] = ()
+    connector: str = "manual"
+    referral: Referral | None = None
+    pending: Pending | None = None
+
+    @property
+    def status(self) -> Status:
+        """``quoted``, ``declined``, ``referred``, ``pending`` or ``failed``."""
+        if self.quote is not None:
+            return "quoted"
+        if self.decline is not None:
+            return "declined"
+        if self.referral is not None:
+            return "referred"
+        if self.pending is not None:
+            return "pending"
+        return "failed"
 
     @property
     def like_for_like(self) -> bool:
@@ -54,6 +80,8 @@ class Answer:
             "carrier_name": self.carrier_name,
             "rating": self.rating,
             "group": self.group,
+            "status": self.status,
+            "connector": self.connector,
         }
         if self.quote is not None or self.decline is not None:
             out["like_for_like"] = self.like_for_like
@@ -62,6 +90,10 @@ class Answer:
             out["quote"] = self.quote.to_dict(worksheet)
         if self.decline is not None:
             out["decline"] = self.decline.to_dict()
+        if self.referral is not None:
+            out["referral"] = self.referral.to_dict()
+        if self.pending is not None:
+            out["pending"] = self.pending.to_dict()
         if self.error is not None:
             out["error"] = {"kind": self.error_kind, "message": self.error}
         return out
@@ -76,6 +108,7 @@ class Comparison:
     effective: dt.date
     quotes: list[Answer] = field(default_factory=list)
     declines: list[Answer] = field(default_factory=list)
+    # Every carrier without a price or a decline: referred, pending or failed (its ``status``).
     errors: list[Answer] = field(default_factory=list)
 
     def to_dict(
@@ -184,29 +217,41 @@ async def _ask(
         carrier_name=info.name if info else conn.carrier,
         rating=info.rating if info else "",
         group=info.group if info else "",
+        connector=info.connector if info else "manual",
     )
     line, state, effective = facts
     try:
         offer = await asyncio.wait_for(conn.quote_nearest(risk, line, state, effective), deadline)
     except TimeoutError:
-        answer.error = f"no answer within {deadline:g} s"
-        answer.error_kind = CarrierTimeout.__name__
+        answer.error, answer.error_kind = f"no answer within {deadline:g} s", "timeout"
         return answer
     except RiskError as exc:
         answer.error, answer.error_kind = str(exc), "bad_input"
         return answer
     except CarrierError as exc:
-        answer.error, answer.error_kind = str(exc), type(exc).__name__
+        answer.error, answer.error_kind = str(exc), exc.kind
         return answer
     except RateshopError as exc:
         answer.error, answer.error_kind = str(exc), "unavailable"
         return answer
-    answer.substitutions = offer.substitutions
-    if isinstance(offer.answer, Decline):
-        answer.decline = offer.answer
-    else:
-        answer.quote = offer.answer
+    settle(answer, offer)
     return answer
+
+
+def settle(answer: Answer, offer: Offer) -> None:
+    """Put a connector's offer on the answer, in the field of its kind."""
+    got = offer.answer
+    answer.substitutions = offer.substitutions
+    if isinstance(got, Quote | LiveQuote):
+        answer.quote = got
+    elif isinstance(got, Decline | LiveDecline):
+        answer.decline = got
+    elif isinstance(got, Referral):
+        answer.referral = got
+    elif isinstance(got, Pending):
+        answer.pending = got
+    else:
+        answer.error, answer.error_kind = got.message, got.kind
 
 
 async def stream(
@@ -217,7 +262,7 @@ async def stream(
 ) -> AsyncIterator[Answer]:
     """Each carrier's answer as soon as it arrives; the wait is the slowest, not the sum.
 
-    A carrier that has not answered within ``deadline`` seconds yields a ``CarrierTimeout`` error.
+    A carrier that has not answered within ``deadline`` seconds is failed with kind ``timeout``.
     """
     facts = request_facts(risk)
     tasks = [asyncio.ensure_future(_ask(c, risk, facts, market, deadline)) for c in connectors]
@@ -268,10 +313,15 @@ def compare(
     Called where an event loop already runs in this thread (a notebook, an async test), it runs
     the comparison on a loop of its own in a worker thread rather than failing.
     """
-    work = partial(asyncio.run, compare_async(risk, connectors, market, deadline))
+    return run_blocking(partial(compare_async, risk, connectors, market, deadline))
+
+
+def run_blocking(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``work()`` run to its end on a loop of its own: here, or in a worker thread when this
+    thread already runs a loop (a notebook, an async test)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return work()
+        return asyncio.run(work())
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(work).result()
+        return pool.submit(lambda: asyncio.run(work())).result()

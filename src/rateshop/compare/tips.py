@@ -17,7 +17,8 @@ from fractions import Fraction
 from typing import Any
 
 from rateshop.compare.connectors import Connector
-from rateshop.compare.service import Comparison, annual
+from rateshop.compare.outcomes import LiveQuote
+from rateshop.compare.service import DEFAULT_DEADLINE, Comparison, annual
 from rateshop.errors import RateshopError
 from rateshop.rating.quote import Quote, cents
 
@@ -218,13 +219,16 @@ async def tips_from(
     bases: Sequence[Base],
     risk: Mapping[str, Any],
     connectors: Sequence[Connector],
+    deadline: float = DEFAULT_DEADLINE,
 ) -> list[Tip]:
     """Re-rate each variant of ``risk`` that applies with the carrier of each of ``bases``.
 
     A carrier that does not offer an option of a variant quotes the nearest it does, as in the
-    comparison, so a variant it cannot sell saves nothing and is not offered.
+    comparison, so a variant it cannot sell saves nothing and is not offered. Only carriers whose
+    connector ``may_requote`` are asked (a live carrier's tip is a real answer of the carrier, never
+    a guess), and every answer must come within ``deadline`` seconds: a late one is no tip.
     """
-    by_carrier = {c.carrier: c for c in connectors}
+    by_carrier = {c.carrier: c for c in connectors if c.may_requote}
     base = dict(risk)
     jobs: list[tuple[Base, str, Any, Risk]] = []
     for start in bases:
@@ -240,15 +244,16 @@ async def tips_from(
                 continue
             text, changed = made
             on = dt.date.fromisoformat(str(changed["effective_date"]))
-            jobs.append((start, text, conn.quote_nearest(changed, line, state, on), changed))
+            asked = asyncio.wait_for(conn.quote_nearest(changed, line, state, on), deadline)
+            jobs.append((start, text, asked, changed))
     results = await asyncio.gather(*(job[2] for job in jobs), return_exceptions=True)
     out: list[Tip] = []
     for (start, text, _, changed), got in zip(jobs, results, strict=True):
         if isinstance(got, BaseException):
-            if not isinstance(got, RateshopError):
+            if not isinstance(got, RateshopError | TimeoutError):
                 raise got
             continue
-        if not isinstance(got.answer, Quote):
+        if not isinstance(got.answer, Quote | LiveQuote):
             continue
         before, after = start.yearly, got.answer.yearly
         if before - after >= 1:
@@ -271,10 +276,12 @@ async def tips_async(
     risk: Mapping[str, Any],
     connectors: Sequence[Connector],
     top: int = 3,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> list[Tip]:
     """Re-rate each applicable variant with each of the ``top`` cheapest carriers."""
-    bases = [Base(a.carrier, a.carrier_name, annual(a)) for a in comparison.quotes[:top]]
-    return await tips_from(comparison.line, comparison.state, bases, risk, connectors)
+    ranked = sorted(comparison.quotes, key=lambda a: (annual(a), a.carrier))
+    bases = [Base(a.carrier, a.carrier_name, annual(a)) for a in ranked[:top]]
+    return await tips_from(comparison.line, comparison.state, bases, risk, connectors, deadline)
 
 
 def tips(

@@ -428,7 +428,7 @@ def _manuals_of(comparison: Comparison) -> list[ManualRef]:
     seen: dict[str, ManualRef] = {}
     for answer in (*comparison.quotes, *comparison.declines):
         got = answer.quote or answer.decline
-        if got is not None:
+        if got is not None and got.manual is not None:  # a live carrier's answer has none
             seen.setdefault(got.manual.content_hash, got.manual)
     return list(seen.values())
 

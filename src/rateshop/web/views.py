@@ -66,6 +66,11 @@ class Card:
     substitutions: list[str]
     details: list[tuple[str, str]] = field(default_factory=list)
     worksheet: list[WorksheetPart] = field(default_factory=list)
+    # A live carrier's quote: its own reference, how long it holds, where to continue with it.
+    live: bool = False
+    quote_ref: str = ""
+    valid_until: str = ""
+    bridge_url: str = ""
 
     @property
     def like_for_like(self) -> bool:
@@ -152,14 +157,43 @@ def card(answer: Mapping[str, Any]) -> Card:
         per_year=Decimal(quote["per_year"]),
         term_months=int(quote.get("term_months") or 12),
         premium=Decimal(quote["premium"]),
-        version=quote.get("manual", {}).get("version", ""),
+        version=(quote.get("manual") or {}).get("version", ""),
         components=[(c["label"], Decimal(c["amount"])) for c in quote.get("components", [])],
         fees=[(f["label"], Decimal(f["amount"])) for f in quote.get("fees", [])],
         discounts=_discounts(quote.get("discounts", [])),
         details=[(d["label"], str(d["value"])) for d in quote.get("details", [])],
         substitutions=_substitutions(answer),
-        worksheet=_worksheet(quote.get("worksheet", [])),
+        worksheet=_worksheet(quote.get("worksheet") or []),
+        live=quote.get("source") == "live",
+        quote_ref=str(quote.get("quote_ref") or ""),
+        valid_until=str(quote.get("valid_until") or ""),
+        bridge_url=str(quote.get("bridge_url") or ""),
     )
+
+
+# Why a carrier gave no price, by the kind of its failure.
+FAILURE_WORDS = {
+    "timeout": "did not answer in time",
+    "auth": "refused our credentials",
+    "rate_limited": "asked us to slow down",
+    "invalid_response": "answered with something that does not hold together",
+    "carrier_error": "answered with an error",
+    "unavailable": "is unavailable",
+    "bad_input": "cannot read these answers",
+}
+
+
+def no_price(answer: Mapping[str, Any]) -> str:
+    """Why a carrier in the comparison gave no price, in words: referred, pending or failed."""
+    if answer.get("status") == "referred":
+        said = "; ".join((answer.get("referral") or {}).get("messages") or [])
+        return f"referred your request to an underwriter{': ' + said if said else ''}"
+    if answer.get("status") == "pending":
+        ref = (answer.get("pending") or {}).get("quote_ref", "")
+        return f"will answer later (its reference {ref})"
+    error = answer.get("error") or {}
+    words = FAILURE_WORDS.get(str(error.get("kind")), "did not answer")
+    return f"{words}: {error.get('message', '')}"
 
 
 def _discounts(items: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -185,10 +219,7 @@ def results(stored: StoredComparison) -> Results:
         (a.get("carrier_name") or a["carrier"], list(a["decline"].get("reasons", [])))
         for a in data["declines"]
     ]
-    errors = [
-        (a.get("carrier_name") or a["carrier"], str(a.get("error", {}).get("message", "")))
-        for a in data["errors"]
-    ]
+    errors = [(a.get("carrier_name") or a["carrier"], no_price(a)) for a in data["errors"]]
     return Results(
         ref=stored.ref,
         line=stored.line,

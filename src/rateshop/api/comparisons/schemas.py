@@ -189,6 +189,10 @@ class ReplayCheckOut(Out):
     replayed_total: str | None
     differences: list[str] = Field(description="The parts that differ, e.g. `quote.total`.")
     problem: str | None = Field(description="Why it could not be replayed, if it could not.")
+    as_stored: bool = Field(
+        default=False,
+        description="A live carrier's answer: kept as it was given, rateshop cannot re-rate it.",
+    )
 
 
 class ReplayOut(Out):

@@ -13,7 +13,7 @@ from rateshop.api.comparisons.schemas import ContactRequest
 from rateshop.api.errors import InvalidParameter, body_of
 from rateshop.api.responses import json_bytes
 from rateshop.api.runtime import Keys, Runtime
-from rateshop.compare.connectors import Connector, manual_connectors
+from rateshop.compare.connectors import Connector
 from rateshop.compare.market import RATING_ORDER
 from rateshop.compare.nearest import fit
 from rateshop.compare.ranking import Ranking, Standing, present
@@ -45,12 +45,16 @@ def carriers_for(rt: Runtime, risk: Mapping[str, Any]) -> tuple[Facts, list[Conn
     """
     facts = request_facts(risk)
     line, state, effective = facts
-    connectors: list[Connector] = [*manual_connectors(rt.library, line, state)]
+    connectors = rt.registry.connectors(line, state)
     written = [p for p in rt.library if p.manual.identity.line == line]
     if not connectors:
         states = sorted({p.manual.identity.state for p in written})
         problem = f"no carrier of the market writes {line} in {state}"
         raise RiskError([FieldProblem("state", problem, ", ".join(states) or None)])
+    if any(rt.registry.is_live(c.carrier) for c in connectors):
+        # A live carrier reads the risk itself and answers for itself; the manuals still fit it
+        # where they can, and a carrier that cannot read it says so in its own answer.
+        return facts, connectors
     plans = rt.library.in_force(line, state, effective)
     if not plans:
         first = min(
@@ -131,15 +135,24 @@ async def savings_tips(rt: Runtime, ref: str, top: int) -> dict[str, Any]:
 
 
 async def tips_for(rt: Runtime, stored: StoredComparison, top: int) -> list[Tip]:
-    """The tips of :func:`savings_tips`, priced against the quotes ``stored`` holds."""
+    """The tips of :func:`savings_tips`, priced against the quotes ``stored`` holds.
+
+    A live carrier is asked again only when its connector may be (see ``may_requote``), within the
+    comparison's deadline.
+    """
     quotes = sorted((a.body for a in stored.of_kind("quote")), key=lambda b: Standing.of(b).yearly)
     bases = [Base(b["carrier"], b["carrier_name"], Standing.of(b).yearly) for b in quotes[:top]]
-    connectors = manual_connectors(rt.library, stored.line, stored.state)
-    return await tips_from(stored.line, stored.state, bases, stored.risk, connectors)
+    connectors = rt.registry.connectors(stored.line, stored.state)
+    return await tips_from(
+        stored.line, stored.state, bases, stored.risk, connectors, rt.settings.compare_deadline
+    )
 
 
 def replay_stored(rt: Runtime, ref: str) -> dict[str, Any]:
-    """Every stored quote and decline rated again with its exact manual version, and compared."""
+    """Every stored quote and decline rated again with its exact manual version, and compared.
+
+    A live carrier's answer replays as stored, and says so: rateshop cannot re-rate it locally.
+    """
     stored = rt.store.get(ref)
     checks = [
         check_replay(rt.library, stored.risk, a.body)
@@ -172,8 +185,12 @@ def requote_stored(rt: Runtime, ref: str, on: dt.date) -> dict[str, Any]:
         problem = f"no {stored.line} manual in {stored.state} is in force on {on.isoformat()}"
         allowed = f"from {first.isoformat()}" if first else None
         raise InvalidParameter(FieldProblem("on", problem, allowed))
-    answers = []
+    answers: list[dict[str, Any]] = []
     for answer in stored.answers:
+        if answer.kind in ("quote", "decline") and answer.manual_hash is None:
+            problem = f"{answer.carrier} is a live carrier: compare again to ask it, rateshop cannot re-rate its answer"
+            answers.append({"carrier": answer.carrier, "problem": problem})
+            continue
         if answer.manual_hash is None:
             continue
         try:

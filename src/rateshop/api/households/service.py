@@ -8,7 +8,6 @@ from typing import Any
 from rateshop.api.comparisons.service import carriers_for
 from rateshop.api.runtime import Runtime
 from rateshop.compare.bundle import household_async
-from rateshop.compare.connectors import Connector, manual_connectors
 from rateshop.errors import FieldProblem, RiskError
 
 
@@ -37,8 +36,7 @@ async def optimise(rt: Runtime, risks: Sequence[Mapping[str, Any]]) -> dict[str,
     """The cheapest carrier mix for a household's risks, bundles considered, and the saving."""
     _check(rt, risks)
 
-    def connectors_for(line: str, state: str) -> list[Connector]:
-        return [*manual_connectors(rt.library, line, state)]
-
-    found = await household_async(risks, connectors_for, rt.market)
+    found = await household_async(
+        risks, rt.registry.connectors, rt.market, rt.settings.compare_deadline
+    )
     return found.to_dict()

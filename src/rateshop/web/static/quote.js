@@ -332,6 +332,9 @@
     let text;
     if (answer.quote) text = ` $${answer.quote.monthly} a month ($${answer.quote.per_year} a year)`;
     else if (answer.decline) text = ` declined: ${answer.decline.reasons.join("; ")}`;
+    else if (answer.referral) text = ` referred to an underwriter: ${answer.referral.messages.join("; ")}`;
+    else if (answer.pending) text = ` will answer later (reference ${answer.pending.quote_ref})`;
+    else if (answer.error && answer.error.kind === "timeout") text = ` timed out: ${answer.error.message}`;
     else text = ` did not answer: ${answer.error ? answer.error.message : "error"}`;
     li.appendChild(document.createTextNode(text));
     li.className = answer.quote ? "quote" : "other";

@@ -1,0 +1,334 @@
+"""The ``http`` and ``xml`` connectors: a carrier's own quoting API over HTTP, in JSON through its
+mapping file, or in ACORD-style XML.
+
+Building the request and reading the answer are pure (:mod:`rateshop.carriers.mapping` for JSON,
+:mod:`rateshop.carriers.acord` for XML: each a :class:`Wire`), checking the answer too
+(:mod:`rateshop.carriers.checks`); this module does the asking: credentials
+(:mod:`rateshop.carriers.auth`), one deadline per call, polling an asynchronous carrier with its
+``Retry-After`` within that deadline, retries only where the carrier cannot have seen the request,
+a concurrency limit and a circuit breaker per carrier. Every carrier-side fault is an answer of
+kind ``failed``, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+from rateshop.carriers import acord
+from rateshop.carriers import mapping as wire
+from rateshop.carriers.auth import Auth, auth_for
+from rateshop.carriers.breaker import Breaker
+from rateshop.carriers.checks import outcome
+from rateshop.carriers.reply import CarrierReply
+from rateshop.carriers.transport import (
+    MAX_ANSWER_BYTES,
+    NotSent,
+    Response,
+    Transport,
+    shared_transport,
+)
+from rateshop.compare.connectors import Offer
+from rateshop.compare.market import Carrier, Endpoint
+from rateshop.compare.outcomes import Failure, FailureKind
+from rateshop.compare.registry import ConnectorContext, HealthRecorder
+from rateshop.config import Settings, named_secret
+from rateshop.errors import (
+    CarrierAuthError,
+    CarrierBadResponse,
+    CarrierError,
+    CarrierRateLimited,
+    CarrierUnavailable,
+    FieldProblem,
+    RiskError,
+)
+
+RETRIES = 2  # more attempts when a connection could not be made at all
+BACKOFF = 0.1  # seconds before the first retry; doubled each time, with jitter
+
+
+def base_url(carrier: Carrier) -> str:
+    """The carrier's base URL: written in the catalog, or read from the variable it names."""
+    endpoint = carrier.endpoint
+    if endpoint is None:
+        raise CarrierUnavailable(f"{carrier.id} has no endpoint in the catalog")
+    url = endpoint.url or (named_secret(endpoint.url_env) if endpoint.url_env else None)
+    if not url:
+        said = f"set {endpoint.url_env}" if endpoint.url_env else "the catalog gives no url"
+        raise CarrierUnavailable(f"{carrier.id} is not configured: {said}")
+    return url.rstrip("/")
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """The ``Retry-After`` header as seconds (the delay form; a date is not honoured)."""
+    try:
+        return max(0.0, float(headers["retry-after"]))
+    except (KeyError, ValueError):
+        return None
+
+
+class Wire(Protocol):
+    """A carrier's wire format: its request for a risk, and its answer read (not yet checked)."""
+
+    content_type: str
+
+    def request(self, risk: Mapping[str, Any]) -> bytes:
+        """The request body; :class:`RiskError` for a risk it cannot carry."""
+        ...
+
+    def reply(self, body: bytes) -> CarrierReply:
+        """The answer read; :class:`CarrierBadResponse` when it cannot be."""
+        ...
+
+
+_BUILT: dict[tuple[int, int], tuple[Mapping[str, Any], bytes]] = {}
+
+
+class JsonWire:
+    """JSON through the carrier's mapping file."""
+
+    content_type = "application/json"
+
+    def __init__(self, carrier: str, mapping: wire.CarrierMapping) -> None:
+        self.carrier, self.mapping = carrier, mapping
+
+    def request(self, risk: Mapping[str, Any]) -> bytes:
+        # Carriers sharing a mapping send one comparison's risk alike: built once for all.
+        key = (id(self.mapping), id(risk))
+        found = _BUILT.get(key)
+        if found is not None and found[0] is risk:
+            return found[1]
+        body = json.dumps(wire.build(self.mapping, risk)).encode()
+        _BUILT[key] = (risk, body)  # the risk is held, so its id cannot be reused meanwhile
+        if len(_BUILT) > 64:
+            _BUILT.pop(next(iter(_BUILT)))
+        return body
+
+    def reply(self, body: bytes) -> CarrierReply:
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise CarrierBadResponse(f"{self.carrier} sent malformed JSON: {exc}") from exc
+        try:
+            return wire.parse(self.mapping, data)
+        except wire.AnswerError as exc:
+            raise CarrierBadResponse(f"{self.carrier}: {exc}") from exc
+
+
+class AcordWire:
+    """ACORD-style XML quote messages (auto and home), parsed safely up to a size limit."""
+
+    content_type = "application/xml"
+
+    def __init__(self, carrier: str, max_bytes: int) -> None:
+        self.carrier, self.max_bytes = carrier, max_bytes
+
+    def request(self, risk: Mapping[str, Any]) -> bytes:
+        try:
+            return acord.build_request(risk, str(risk.get("line")))
+        except acord.AcordError as exc:
+            raise RiskError([FieldProblem("risk", f"cannot be sent as ACORD XML: {exc}")]) from exc
+
+    def reply(self, body: bytes) -> CarrierReply:
+        try:
+            return acord.parse_response(body, self.max_bytes)
+        except acord.AcordError as exc:
+            raise CarrierBadResponse(
+                f"{self.carrier} sent an unreadable XML answer: {exc}"
+            ) from exc
+
+
+class HttpConnector:
+    """One live carrier over HTTP (see the module's docstring)."""
+
+    def __init__(
+        self,
+        carrier: Carrier,
+        codec: Wire,
+        url: str,
+        auth: Auth,
+        transport: Transport,
+        settings: Settings,
+        health: HealthRecorder | None = None,
+    ) -> None:
+        assert carrier.endpoint is not None
+        self.carrier = carrier.id
+        self.endpoint: Endpoint = carrier.endpoint
+        self.may_requote = self.endpoint.may_requote
+        self.wire = codec
+        self.quote_url = url + self.endpoint.quote_path
+        self.auth = auth
+        self.transport = transport
+        self.call_deadline = min(
+            self.endpoint.call_deadline or settings.carrier_call_deadline,
+            settings.carrier_call_deadline,
+        )
+        self.breaker = Breaker(
+            settings.breaker_failures, settings.breaker_window, settings.breaker_cooldown
+        )
+        self.health = health
+        self._limits: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+    def _limit(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        found = self._limits.get(loop)
+        if found is None:
+            self._limits.clear()  # a semaphore of a finished loop is of no use
+            found = self._limits[loop] = asyncio.Semaphore(self.endpoint.concurrency)
+        return found
+
+    async def quote_nearest(
+        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
+    ) -> Offer:
+        """Ask the carrier; its answer checked, or a failure of its kind."""
+        request = self.wire.request(risk)  # a value it has no code for: RiskError
+        if not self.breaker.allow():
+            why = f"{self.carrier} failed repeatedly; not asked until its cool-down ends"
+            return Offer(Failure("unavailable", why))
+        self._note_breaker()
+        deadline = asyncio.get_running_loop().time() + self.call_deadline
+        try:
+            async with self._limit():
+                offer = await self._ask(request, risk, deadline)
+        except CarrierError as exc:
+            offer = Offer(Failure(cast(FailureKind, exc.kind), str(exc)))
+        except asyncio.CancelledError:
+            self.breaker.record(False)  # the comparison's deadline came first
+            self._note_breaker()
+            raise
+        self.breaker.record(not isinstance(offer.answer, Failure))
+        self._note_breaker()
+        return offer
+
+    def _note_breaker(self) -> None:
+        if self.health is not None:
+            self.health.set_breaker(self.carrier, self.breaker.state)
+
+    async def _ask(self, request: bytes, risk: Mapping[str, Any], deadline: float) -> Offer:
+        loop = asyncio.get_running_loop()
+        got = await self._send("POST", self.quote_url, deadline, body=request)
+        reply = self._read(got)
+        while reply.status == "pending" and reply.quote_ref:
+            wait = reply.retry_after or retry_after(got.headers) or 1.0
+            if loop.time() + wait >= deadline:
+                break  # answered as pending: the carrier still has it, with its reference
+            await asyncio.sleep(wait)
+            # A poll only reads: asking again cannot make a second quote.
+            got = await self._send("GET", f"{self.quote_url}/{reply.quote_ref}", deadline)
+            reply = self._read(got)
+        return outcome(reply, self.carrier, risk)
+
+    async def _send(
+        self, method: str, url: str, deadline: float, body: bytes | None = None
+    ) -> Response:
+        loop = asyncio.get_running_loop()
+        renewed = False
+        attempt = 0
+        # A read (a poll) may always be sent again; a quote request only when the carrier honours
+        # an idempotency key, the same key on every attempt, so it answers a repeat, not re-rates.
+        keyed = {}
+        if body is not None and self.endpoint.idempotency_header:
+            keyed = {self.endpoint.idempotency_header: uuid.uuid4().hex}
+        resendable = method == "GET" or bool(keyed)
+
+        async def again() -> bool:
+            nonlocal attempt
+            pause = BACKOFF * 2**attempt * random.uniform(0.5, 1.5)
+            if attempt >= RETRIES or loop.time() + pause >= deadline:
+                return False
+            attempt += 1
+            await asyncio.sleep(pause)
+            return True
+
+        while True:
+            headers = {
+                **await self.auth.headers(deadline),
+                "Accept": self.wire.content_type,
+                **({"Content-Type": self.wire.content_type} if body is not None else {}),
+                **keyed,
+            }
+            try:
+                got = await self.transport.send(
+                    self.carrier, method, url, timeout=deadline - loop.time(),
+                    headers=headers, data=body,
+                )  # fmt: skip
+            except NotSent:
+                # Never connected, so never sent: any request may be sent again.
+                if await again():
+                    continue
+                raise
+            except CarrierError as exc:
+                # Sent, then cut: the carrier may have taken it. Again only if that is safe.
+                if exc.kind == "carrier_error" and resendable and await again():
+                    continue
+                raise
+            if got.status >= 500 and resendable and await again():
+                continue
+            if got.status == 401 and not renewed and self.auth.refused(headers):
+                # The carrier refused the credential, so it did not take the request: once more
+                # with a fresh one (an expired token).
+                renewed = True
+                continue
+            return got
+
+    def _read(self, got: Response) -> CarrierReply:
+        if got.status in (401, 403):
+            raise CarrierAuthError(f"{self.carrier} refused our credentials ({got.status})")
+        if got.status == 429:
+            wait = retry_after(got.headers)
+            said = f"; retry after {wait:g} s" if wait is not None else ""
+            raise CarrierRateLimited(f"{self.carrier} asks us to slow down{said}", wait)
+        if got.status >= 500:
+            raise CarrierError(f"{self.carrier} answered HTTP {got.status}")
+        try:
+            return self.wire.reply(got.body)
+        except CarrierBadResponse as exc:
+            if got.status >= 400:  # an error page rather than an answer
+                raise CarrierError(f"{self.carrier} answered HTTP {got.status}") from exc
+            raise
+
+    async def aclose(self) -> None:
+        """Close the shared session (a process's last carrier call is done)."""
+        await self.transport.aclose()
+
+
+def _made(carrier: Carrier, context: ConnectorContext, codec: Wire) -> HttpConnector:
+    assert carrier.endpoint is not None
+    url = base_url(carrier)
+    transport = shared_transport(context.settings.carrier_connections)
+    auth = auth_for(carrier.id, carrier.endpoint, url, transport)
+    return HttpConnector(carrier, codec, url, auth, transport, context.settings, context.health)
+
+
+def connector(carrier: Carrier, context: ConnectorContext) -> HttpConnector:
+    """The ``http`` connector of a catalog entry: its mapping checked, its credentials read.
+
+    Raises :class:`~rateshop.errors.MappingError` for a bad mapping file and
+    :class:`~rateshop.errors.CarrierUnavailable` when its URL or a secret is not set.
+    """
+    mapping = wire.load_mapping(mapping_path(carrier))
+    return _made(carrier, context, JsonWire(carrier.id, mapping))
+
+
+def mapping_path(carrier: Carrier) -> Path:
+    """The carrier's mapping file: its entry's ``mapping`` in the carrier's folder.
+
+    The mapping may be shared (``../common/…``): the path is normalised, the folder need not exist.
+    """
+    if carrier.endpoint is None or carrier.folder is None:
+        raise CarrierUnavailable(f"{carrier.id} has no endpoint in the catalog")
+    return Path(os.path.normpath(carrier.folder / carrier.endpoint.mapping))
+
+
+def xml_connector(carrier: Carrier, context: ConnectorContext) -> HttpConnector:
+    """The ``xml`` connector of a catalog entry: ACORD-style messages, its credentials read."""
+    if carrier.endpoint is None:
+        raise CarrierUnavailable(f"{carrier.id} has no endpoint in the catalog")
+    return _made(carrier, context, AcordWire(carrier.id, MAX_ANSWER_BYTES))

@@ -1,0 +1,127 @@
+"""The I/O of live carriers: one aiohttp session per process, its errors turned into ours.
+
+:func:`map_exceptions` is the one place aiohttp's exceptions become rateshop's
+(:class:`~rateshop.errors.CarrierError` and its kinds), the cause kept; nothing of aiohttp leaks
+past a connector. :class:`Transport` holds the process's one ``ClientSession`` (remade only when
+the event loop changes: a command line may run several loops one after another), with a limit of
+connections per carrier host, and reads answers up to a size limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from rateshop.errors import CarrierBadResponse, CarrierError, CarrierTimeout, CarrierUnavailable
+
+MAX_ANSWER_BYTES = 1024 * 1024  # no quote answer is larger; a bigger one is refused unread
+
+
+class NotSent(CarrierUnavailable):
+    """The connection was never made, so the carrier cannot have seen the request: safe to retry."""
+
+
+@contextmanager
+def map_exceptions(carrier: str) -> Iterator[None]:
+    """Turn aiohttp's exceptions raised inside into rateshop's, keeping each as the cause."""
+    try:
+        yield
+    except aiohttp.ClientConnectorError as exc:
+        raise NotSent(f"{carrier} could not be reached: {exc.os_error or exc}") from exc
+    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        raise CarrierTimeout(f"{carrier} did not answer in time") from exc
+    except aiohttp.ClientPayloadError as exc:
+        raise CarrierBadResponse(f"{carrier} sent a broken body: {exc}") from exc
+    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+        raise CarrierError(f"{carrier} cut the connection: {exc}") from exc
+    except aiohttp.ClientError as exc:
+        raise CarrierError(f"{carrier}: {type(exc).__name__}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Response:
+    """What came back: the status, the headers (lower-case names) and the body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class Transport:
+    """The process's one HTTP client session, with at most ``per_host`` connections to a carrier."""
+
+    def __init__(self, per_host: int, max_bytes: int = MAX_ANSWER_BYTES) -> None:
+        self.per_host = per_host
+        self.max_bytes = max_bytes
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        """The session of the running event loop (made on first use)."""
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._loop is not loop or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=0, limit_per_host=self.per_host)
+            self._session = aiohttp.ClientSession(connector=connector, raise_for_status=False)
+            self._loop = loop
+        return self._session
+
+    async def send(
+        self,
+        carrier: str,
+        method: str,
+        url: str,
+        *,
+        timeout: float,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Any = None,
+    ) -> Response:
+        """One request within ``timeout`` seconds; the answer read whole, up to the size limit."""
+        if timeout <= 0:
+            raise CarrierTimeout(f"{carrier}: no time left for the call")
+        with map_exceptions(carrier):
+            async with self.session().request(
+                method,
+                url,
+                headers=dict(headers or {}),
+                json=json,
+                data=data,
+                timeout=aiohttp.ClientTimeout(total=timeout),
+                allow_redirects=False,
+            ) as response:
+                declared = response.content_length
+                if declared is not None and declared > self.max_bytes:
+                    raise CarrierBadResponse(
+                        f"{carrier} sent {declared} bytes, more than {self.max_bytes}"
+                    )
+                chunks, size = [], 0
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise CarrierBadResponse(f"{carrier} sent more than {self.max_bytes} bytes")
+                    chunks.append(chunk)
+                heads = {k.lower(): v for k, v in response.headers.items()}
+                return Response(response.status, heads, b"".join(chunks))
+
+    async def aclose(self) -> None:
+        """Close the session (when its loop is the running one)."""
+        if self._session is not None and not self._session.closed:
+            if self._loop is asyncio.get_running_loop():
+                await self._session.close()
+            self._session = None
+
+
+_SHARED: dict[int, Transport] = {}
+
+
+def shared_transport(per_host: int) -> Transport:
+    """The process's transport for this connection limit (one session for every carrier)."""
+    found = _SHARED.get(per_host)
+    if found is None:
+        found = _SHARED[per_host] = Transport(per_host)
+    return found
