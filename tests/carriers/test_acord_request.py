@@ -34,9 +34,14 @@ def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-_dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2027, 12, 31))
+# Risks that pass the question sets' checks across fields: every event after every birth, every
+# date on or before the effective date.
+_event_dates = st.dates(min_value=dt.date(2009, 1, 1), max_value=dt.date(2027, 12, 31))
+_effective_dates = st.dates(min_value=dt.date(2028, 1, 1), max_value=dt.date(2030, 12, 31))
 _text = st.text(
-    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cf", "Cn", "Co", "Zl", "Zp")),
+    min_size=1,
+    max_size=20,
 )
 
 
@@ -48,7 +53,7 @@ def _some(required: dict[str, Any], optional: dict[str, Any]) -> st.SearchStrate
 def _driver(draw: st.DrawFn) -> dict[str, Any]:
     born = draw(st.dates(min_value=dt.date(1930, 1, 1), max_value=dt.date(2008, 12, 31)))
     licensed = born.replace(day=1, month=1, year=born.year + 15) + dt.timedelta(
-        days=draw(st.integers(0, 3000))
+        days=draw(st.integers(0, 1500))
     )
     facts = draw(
         _some(
@@ -73,7 +78,7 @@ def _driver(draw: st.DrawFn) -> dict[str, Any]:
                                     "comprehensive_claim",
                                 ]
                             ),
-                            "date": _dates.map(dt.date.isoformat),
+                            "date": _event_dates.map(dt.date.isoformat),
                         }
                     ),
                     max_size=3,
@@ -84,21 +89,24 @@ def _driver(draw: st.DrawFn) -> dict[str, Any]:
     return {"birth_date": born.isoformat(), "licensed_date": licensed.isoformat(), **facts}
 
 
-_vehicle = _some(
-    {
-        "model_year": st.integers(1981, 2027),
-        "symbol": st.integers(1, 27),
-        "use": st.sampled_from(["pleasure", "commute", "business"]),
-        "annual_miles": st.integers(0, 100_000),
-        "garaging_zip": st.from_regex(r"\A[0-9]{5}\Z"),
-    },
-    {
-        "make": _text,
-        "model": _text,
-        "ownership": st.sampled_from(["owned", "financed", "leased"]),
-        "principal_driver": st.integers(1, 6),
-    },
-)
+def _vehicle(drivers: int) -> st.SearchStrategy[dict[str, Any]]:
+    return _some(
+        {
+            "model_year": st.integers(1981, 2027),
+            "symbol": st.integers(1, 27),
+            "use": st.sampled_from(["pleasure", "commute", "business"]),
+            "annual_miles": st.integers(0, 100_000),
+            "garaging_zip": st.from_regex(r"\A[0-9]{5}\Z"),
+        },
+        {
+            "make": _text,
+            "model": _text,
+            "ownership": st.sampled_from(["owned", "financed", "leased"]),
+            "principal_driver": st.integers(1, drivers),
+        },
+    )
+
+
 _split = st.sampled_from(["15/30", "25/50", "30/60", "50/100", "100/300", "250/500"])
 _coverages = _some(
     {},
@@ -119,34 +127,49 @@ _policy = {
 }
 _base = {
     "state": st.from_regex(r"\A[A-Z]{2}\Z"),
-    "effective_date": _dates.map(dt.date.isoformat),
+    "effective_date": _effective_dates.map(dt.date.isoformat),
 }
 
-auto_risks = _some(
-    {
-        "line": st.just("auto"),
-        **_base,
-        "drivers": st.lists(_driver(), min_size=1, max_size=6),
-        "vehicles": st.lists(_vehicle, min_size=1, max_size=6),
-        "coverages": _coverages,
-    },
-    {**_policy, "homeowner": st.booleans(), "prior_insurance_months": st.integers(0, 600)},
-).map(lambda risk: AutoRisk.model_validate(risk).facts())
 
-home_risks = _some(
+@st.composite
+def _auto(draw: st.DrawFn) -> dict[str, Any]:
+    drivers = draw(st.lists(_driver(), min_size=1, max_size=6))
+    risk = draw(
+        _some(
+            {
+                "line": st.just("auto"),
+                **_base,
+                "vehicles": st.lists(_vehicle(len(drivers)), min_size=1, max_size=6),
+                "coverages": _coverages,
+            },
+            {**_policy, "homeowner": st.booleans(), "prior_insurance_months": st.integers(0, 600)},
+        )
+    )
+    return AutoRisk.model_validate({**risk, "drivers": drivers}).facts()
+
+
+@st.composite
+def _home(draw: st.DrawFn) -> dict[str, Any]:
+    risk = draw(_home_facts)
+    built = draw(st.integers(1800, 2027))
+    roof = draw(st.one_of(st.just(0), st.integers(built, 2027)))
+    return HomeRisk.model_validate({**risk, "year_built": built, "roof_year": roof}).facts()
+
+
+auto_risks = _auto()
+
+_home_facts = _some(
     {
         "line": st.just("home"),
         **_base,
         "form": st.sampled_from(["HO3", "HO4", "HO6"]),
         "zip": st.from_regex(r"\A[0-9]{5}\Z"),
-        "year_built": st.integers(1800, 2027),
         "protection_class": st.integers(1, 10),
         "coverage_c": st.integers(0, 2_000_000),
     },
     {
         **_policy,
         "construction": st.sampled_from(["frame", "masonry", "masonry_veneer", "fire_resistive"]),
-        "roof_year": st.integers(0, 2027),
         "roof_type": st.sampled_from(["asphalt", "metal", "tile", "slate", "wood_shake", "flat"]),
         "distance_to_coast_miles": st.decimals(
             min_value=0, max_value=500, places=1, allow_nan=False
@@ -161,7 +184,7 @@ home_risks = _some(
                     "kind": st.sampled_from(
                         ["fire", "water", "wind_hail", "theft", "liability", "other"]
                     ),
-                    "date": _dates.map(dt.date.isoformat),
+                    "date": _event_dates.map(dt.date.isoformat),
                 }
             ),
             max_size=3,
@@ -171,7 +194,8 @@ home_risks = _some(
         "sprinklers": st.booleans(),
         "scheduled_jewelry": st.integers(0, 100_000),
     },
-).map(lambda risk: HomeRisk.model_validate(risk).facts())
+)
+home_risks = _home()
 
 
 def example(name: str) -> dict[str, Any]:

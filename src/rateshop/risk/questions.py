@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -69,9 +70,11 @@ def _in_years(value: dt.date) -> dt.date:
 
 
 def _plain_text(value: str) -> str:
-    """Text a person typed: printable characters, no lone surrogates (they cannot be stored)."""
+    """Text a person typed: printable characters and spaces of any kind (a no-break space pasted
+    from a web page); no control or format characters, no lone surrogates (they cannot be stored).
+    """
     for char in value:
-        if "\ud800" <= char <= "\udfff" or (not char.isprintable() and char != " "):
+        if not (char.isprintable() or unicodedata.category(char) == "Zs"):
             raise ValueError(f"contains a character that is not printable text ({char!r})")
     return value
 
