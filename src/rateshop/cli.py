@@ -94,6 +94,9 @@ def manual_check(
 def _read_risk(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        errors.print(f"{path}: the JSON nests too deep to be a risk", markup=False)
+        raise typer.Exit(2) from None
     except (OSError, ValueError) as exc:
         errors.print(f"[red]cannot read risk {path}: {exc}[/red]")
         raise typer.Exit(2) from exc
@@ -257,7 +260,7 @@ async def _streamed(
     """The comparison and the tips of the answers ``shown``, each said on stderr as it arrives."""
     try:
         facts = request_facts(risk)
-        connectors = registry.connectors(facts[0], facts[1])
+        connectors = registry.asked(facts[0], facts[1])
         compared = await _answers(risk, connectors, registry.market, deadline, shown)
         if shown is None:
             return compared, []

@@ -11,6 +11,9 @@ from limits import parse
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# A carrier's key to its leads is a bearer secret: long enough that it cannot be guessed.
+MIN_CARRIER_KEY = 24
+
 
 class Settings(BaseSettings):
     """Where the market lives and where comparisons are kept; more settings join as the service grows.
@@ -46,6 +49,8 @@ class Settings(BaseSettings):
     breaker_failures: int = Field(default=5, ge=1)
     breaker_window: float = Field(default=30.0, gt=0)
     breaker_cooldown: float = Field(default=15.0, gt=0)
+    # Connections and tasks one worker serves at once; past them, 503 at once (rateshop serve).
+    max_connections: int = Field(default=1000, ge=10)
     # Request bodies: a comparison is a few kilobytes (manual uploads have their own limit).
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # Per client address: comparisons made, and every other request (see rateshop.api.guards).
@@ -55,6 +60,16 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     # Prefix of the counters' keys there, so services sharing one Redis keep apart.
     rate_limit_prefix: str = "rateshop"
+
+    @field_validator("carrier_keys")
+    @classmethod
+    def _long_keys(cls, keys: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        short = sorted(c for c, k in keys.items() if len(k.get_secret_value()) < MIN_CARRIER_KEY)
+        if short:
+            raise ValueError(
+                f"the keys of {', '.join(short)} are shorter than {MIN_CARRIER_KEY} characters"
+            )
+        return keys
 
     @field_validator("rate_limit_compare", "rate_limit_read")
     @classmethod

@@ -198,3 +198,34 @@ def test_contact_for_an_unknown_ref_is_404(api: Client) -> None:
         headers={"X-Owner-Key": "k" * 43},
     )
     assert reply.status == 404
+
+
+def test_consenting_again_replaces_the_details_never_a_second_lead(api: Client) -> None:
+    comparison = compared(api)
+    ref, carrier = comparison["ref"], comparison["quotes"][0]["carrier"]
+    for email in ("first@example.org", "second@example.org"):
+        reply = api.post(
+            f"/comparisons/{ref}/contact",
+            consent(carrier, {"email": email}),
+            headers=owner(comparison),
+        )
+        assert reply.status == 201, reply.text
+    mine = [lead for lead in leads(api, carrier).json["leads"] if lead["ref"] == ref]
+    assert [lead["contact"] for lead in mine] == [{"email": "second@example.org"}]
+    assert len(api.get(f"/comparisons/{ref}/export").json["contacts"]) == 1
+
+
+def test_leads_since_must_be_a_moment_with_its_offset(api: Client) -> None:
+    for since in ("2026-12-01T12:00:00", "0001-01-01T00:00:00+14:00", "yesterday"):
+        reply = leads_since(api, "pinnacle-direct", since)
+        assert reply.status == 422, (since, reply.text)
+        assert reply.json["errors"][0]["field"] == "since"
+    assert leads_since(api, "pinnacle-direct", "2026-12-01T12:00:00+00:00").status == 200
+
+
+def leads_since(api: Client, carrier: str, since: str) -> Any:
+    return api.get(
+        f"/carriers/{carrier}/leads",
+        params={"since": since},
+        headers={"Authorization": f"Bearer {CARRIER_KEY}"},
+    )

@@ -105,3 +105,26 @@ def test_the_command_line_refuses_ten_thousand_incidents_at_once(tmp_path: Path)
     assert result.exit_code == 2
     assert "drivers[0].incidents: is too long (allowed: at most 20 items)" in result.output
     assert time.perf_counter() - started < 2.0
+
+
+def test_an_unknown_state_is_an_error_not_an_empty_comparison(tmp_path: Path) -> None:
+    risk = example("auto")
+    risk["state"] = "ZZ"
+    with pytest.raises(RiskError) as caught:
+        rateshop.compare(risk)
+    (problem,) = caught.value.problems
+    assert (problem.field, problem.allowed) == ("state", "CA, NY, TX")
+    path = tmp_path / "risk.json"
+    path.write_text(json.dumps(risk))
+    result = CliRunner().invoke(app, ["quote", str(path)])
+    assert result.exit_code == 2
+    assert "no carrier of the market writes auto in ZZ" in result.output
+
+
+def test_the_command_line_refuses_json_nested_too_deep(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    result = CliRunner().invoke(app, ["quote", str(path)])
+    assert result.exit_code == 2
+    assert "nests too deep" in result.output
+    assert "Traceback" not in result.output

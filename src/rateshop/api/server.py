@@ -69,6 +69,9 @@ def serve(host: str, port: int, workers: int, settings: Settings) -> None:
         access_log=False,
         log_config=log_config(),
         proxy_headers=False,
+        # Past this many open connections and tasks a worker answers 503 at once rather than
+        # letting slow clients hold it; slow header senders are a reverse proxy's to buffer.
+        limit_concurrency=settings.max_connections,
     )
 
 

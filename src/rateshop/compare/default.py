@@ -49,13 +49,12 @@ def compare_risk(risk: Mapping[str, Any], deadline: float = 10.0) -> Comparison:
     risk = read_risk(risk)
     registry = market_registry()
     line, state, _ = request_facts(risk)
+    connectors = registry.asked(line, state)
 
     async def once() -> Comparison:
         # A loop of its own: the connection pools live carriers opened are closed with it.
         try:
-            return await compare_async(
-                risk, registry.connectors(line, state), registry.market, deadline
-            )
+            return await compare_async(risk, connectors, registry.market, deadline)
         finally:
             await registry.aclose()
 

@@ -27,7 +27,7 @@ from rateshop.compare.connectors import Connector, ManualConnector, Offer, manua
 from rateshop.compare.market import Carrier, Market
 from rateshop.compare.outcomes import Failure
 from rateshop.config import Settings
-from rateshop.errors import CarrierUnavailable
+from rateshop.errors import CarrierUnavailable, FieldProblem, RiskError
 from rateshop.rating.library import Library
 
 ENTRY_POINT_GROUP = "rateshop.connectors"
@@ -195,6 +195,23 @@ class Registry:
     def connectors(self, line: str, state: str) -> list[Connector]:
         """The connectors of every carrier writing ``line`` in ``state`` (see :meth:`carriers`)."""
         return [self.connector(c) for c in self.carriers(line, state)]
+
+    def asked(self, line: str, state: str) -> list[Connector]:
+        """The connectors to ask for a risk of ``line`` in ``state``.
+
+        Raises :class:`RiskError` naming the state, and the states where the line is written,
+        when no carrier writes it there: an empty comparison would look like "no carrier
+        quotes you" when the state is only mistyped.
+        """
+        found = self.connectors(line, state)
+        if not found:
+            written = {s for c in self.market.carriers.values() for s in c.writes.get(line, [])}
+            written |= {
+                p.manual.identity.state for p in self.library if p.manual.identity.line == line
+            }
+            problem = f"no carrier of the market writes {line} in {state.upper()}"
+            raise RiskError([FieldProblem("state", problem, ", ".join(sorted(written)) or None)])
+        return found
 
     def is_live(self, carrier_id: str) -> bool:
         """Whether the carrier is asked through anything but its local manual."""

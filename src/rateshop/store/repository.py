@@ -335,7 +335,8 @@ class Store:
         Only the holder of the comparison's owner key may consent (:class:`OwnerKeyRejected`
         otherwise); the carrier must have answered in the comparison (:class:`CarrierNotInComparison`
         otherwise). The details are stored encrypted; ``wording`` is the server's consent text the
-        shopper agreed to, in version ``consent_version``.
+        shopper agreed to, in version ``consent_version``. Consenting again to the same carrier
+        replaces the details given before.
         """
         check_contact(contact)
         now = self._clock()
@@ -351,16 +352,20 @@ class Store:
             # Exactly one carrier, by its id: a list or a group of carriers is never accepted.
             if not isinstance(carrier, str) or carrier not in carriers:
                 raise CarrierNotInComparison(ref, str(carrier), carriers)
-            session.add(
-                ContactRow(
-                    comparison_id=comparison_id,
-                    carrier=carrier,
-                    contact=self._cipher.encrypt(contact),
-                    consented_at=now,
-                    wording=wording,
-                    consent_version=consent_version,
+            # One lead per carrier and comparison: consenting again replaces the details (a
+            # corrected e-mail), it never sends the carrier a second lead.
+            row = session.scalar(
+                select(ContactRow).where(
+                    ContactRow.comparison_id == comparison_id, ContactRow.carrier == carrier
                 )
             )
+            if row is None:
+                row = ContactRow(comparison_id=comparison_id, carrier=carrier)
+                session.add(row)
+            row.contact = self._cipher.encrypt(contact)
+            row.consented_at = now
+            row.wording = wording
+            row.consent_version = consent_version
         return ConsentRecord(
             ref=ref,
             carrier=carrier,

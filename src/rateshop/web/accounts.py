@@ -171,7 +171,8 @@ async def link_stream(
             except StoreError:
                 # The comparison is stored and the shopper must still get it; only the console
                 # entry is missing, and the log says which.
-                log.exception("comparison %s was stored but not linked to user %s", ref, user.id)
+                # Never the reference itself: it is the shopper's secret, and logs are read widely.
+                log.exception("a comparison was stored but not linked to user %s", user.id)
         yield chunk
 
 

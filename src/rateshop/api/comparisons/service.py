@@ -45,12 +45,8 @@ def carriers_for(rt: Runtime, risk: Mapping[str, Any]) -> tuple[Facts, list[Conn
     """
     facts = request_facts(risk)
     line, state, effective = facts
-    connectors = rt.registry.connectors(line, state)
+    connectors = rt.registry.asked(line, state)
     written = [p for p in rt.library if p.manual.identity.line == line]
-    if not connectors:
-        states = sorted({p.manual.identity.state for p in written})
-        problem = f"no carrier of the market writes {line} in {state}"
-        raise RiskError([FieldProblem("state", problem, ", ".join(states) or None)])
     if any(rt.registry.is_live(c.carrier) for c in connectors):
         # A live carrier reads the risk itself and answers for itself; the manuals still fit it
         # where they can, and a carrier that cannot read it says so in its own answer.

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import Response
+from pydantic import AfterValidator, AwareDatetime
 
 from rateshop.api.comparisons.schemas import ConsentWordingOut
 from rateshop.api.errors import ERROR_RESPONSES, UNAUTHORIZED, ErrorBody
@@ -18,6 +19,16 @@ from rateshop.api.runtime import RuntimeDep
 router = APIRouter(tags=["leads"])
 
 CarrierId = Annotated[str, Path(max_length=64, description="A carrier's id.")]
+
+
+def _plausible(moment: dt.datetime) -> dt.datetime:
+    # Far years overflow when converted to UTC; no lead predates this service or follows 2100.
+    if not 2000 <= moment.year <= 2100:
+        raise ValueError("must be a moment between the years 2000 and 2100")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 UNKNOWN: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorBody, "description": "No carrier of the market has this id."}
 }
@@ -47,7 +58,8 @@ def carrier_leads(
         Header(max_length=512, description="`Bearer KEY`, the carrier's key."),
     ] = None,
     since: Annotated[
-        dt.datetime | None, Query(description="Only leads given after this moment.")
+        Moment | None,
+        Query(description="Only leads given after this moment (with its UTC offset)."),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> Response:
