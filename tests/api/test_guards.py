@@ -184,6 +184,18 @@ def test_each_address_is_held_to_its_rates_with_retry_after(served: Client) -> N
     assert served.get("/static/app.css").status == 200  # the pages' own files are never limited
 
 
+def test_reads_that_rate_again_count_as_comparisons(served: Client) -> None:
+    made = served.post("/comparisons", example("life"))
+    ref = made.json["ref"]
+    rating = [
+        served.get(f"/c/{ref}").status,
+        served.get(f"/comparisons/{ref}/tips").status,
+        served.get(f"/comparisons/{ref}/replay").status,
+    ]
+    assert (made.status, rating) == (201, [200, 200, 429])
+    assert served.get(f"/comparisons/{ref}").status == 200  # a plain read is not rating
+
+
 def test_redis_counters_are_shared_by_every_worker(tmp_path: Any) -> None:
     namespace = secrets.token_hex(4)
     database = f"sqlite:///{tmp_path / 'shared.db'}"

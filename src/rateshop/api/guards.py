@@ -5,9 +5,9 @@
   ``Content-Length`` when it says one and by counting when it is sent in chunks. A manual upload
   has its own limit, checked after the admin's session. A JSON body the app could not read (not
   UTF-8, nested too deep, a lone surrogate or a NUL in a string) is a 422 naming the field.
-* **Rate.** Each client address may make ``RATESHOP_RATE_LIMIT_COMPARE`` comparisons (they rate
-  every carrier and are stored) and ``RATESHOP_RATE_LIMIT_READ`` other requests; past either, 429
-  with ``Retry-After``. The counters live in ``RATESHOP_RATE_LIMIT_STORAGE``: ``memory://`` (each
+* **Rate.** Each client address may make ``RATESHOP_RATE_LIMIT_COMPARE`` requests that rate
+  (comparisons, and the reads that re-rate a stored one: its results page, tips, replay, re-quote)
+  and ``RATESHOP_RATE_LIMIT_READ`` other requests; past either, 429 with ``Retry-After``. The counters live in ``RATESHOP_RATE_LIMIT_STORAGE``: ``memory://`` (each
   process counts alone: the embedded default) or ``async+redis://HOST:PORT`` (every worker and node
   shares them). If that store fails the process counts alone until it is back, so a Redis outage
   never takes the service down nor leaves it unlimited.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -37,13 +38,13 @@ from rateshop.risk.problems import field_path
 log = logging.getLogger(__name__)
 access = logging.getLogger("rateshop.access")
 
-# Requests that make a comparison: each rates every carrier of a line and stores the answers.
-COMPARING = {
-    ("POST", "/comparisons"),
-    ("POST", "/comparisons/stream"),
-    ("POST", "/households"),
-    ("POST", "/quote/stream"),
-}
+# Requests that rate: a comparison (every carrier of a line, stored), and the reads that rate a
+# stored comparison again (its results page prices tips; tips, replay and re-quote re-rate it).
+# They count against the smaller rate: a page view must not cost what a cheap read costs.
+RATING = re.compile(
+    r"POST /(comparisons(/stream)?|households|quote/stream|carriers/[^/]+/rate)"
+    r"|GET /(c/[^/]+|comparisons/[^/]+/(tips|replay|requote))"
+)
 # Never limited: files the pages load, and the probes an operator's monitoring calls.
 UNLIMITED_PREFIXES = ("/static/",)
 # The manual upload: its route checks the admin's session before reading the body, then caps it.
@@ -246,7 +247,7 @@ class RateLimit:
             return
         client = scope.get("client")
         who = client[0] if client else "unknown"
-        kind = "compare" if (scope["method"], scope["path"]) in COMPARING else "read"
+        kind = "compare" if RATING.fullmatch(f"{scope['method']} {scope['path']}") else "read"
         item = self.limits.compare if kind == "compare" else self.limits.read
         wait = await self._wait(item, kind, who)
         if wait is not None:
