@@ -9,7 +9,8 @@
   (comparisons, and the reads that re-rate a stored one: its results page, tips, replay, re-quote)
   and ``RATESHOP_RATE_LIMIT_READ`` other requests; past either, 429 with ``Retry-After``. The counters live in ``RATESHOP_RATE_LIMIT_STORAGE``: ``memory://`` (each
   process counts alone: the embedded default) or ``async+redis://HOST:PORT`` (every worker and node
-  shares them). If that store fails the process counts alone until it is back, so a Redis outage
+  shares them). The window moves with each request (every hit is counted, none estimated), so a
+  limit holds exactly, at a window's edge too. If that store fails the process counts alone until it is back, so a Redis outage
   never takes the service down nor leaves it unlimited.
 * **Access log.** One line per request naming the route's template (``/comparisons/{ref}``), never
   the path itself: a comparison's reference is a secret and must not land in logs.
@@ -27,7 +28,7 @@ from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -236,9 +237,9 @@ class RateLimit:
         self.app = app
         self.limits = Limits.of(settings)
         shared = _storage(settings.rate_limit_storage, settings.rate_limit_prefix)
-        self.shared = SlidingWindowCounterRateLimiter(shared)
+        self.shared = MovingWindowRateLimiter(shared)
         # Used while the shared store is unreachable: limits per process rather than none.
-        self.local = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self.local = MovingWindowRateLimiter(MemoryStorage())
         self._failing_since: float | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
