@@ -7,11 +7,12 @@
   UTF-8, nested too deep, a lone surrogate or a NUL in a string) is a 422 naming the field.
 * **Rate.** Each client address may make ``RATESHOP_RATE_LIMIT_COMPARE`` requests that rate
   (comparisons, and the reads that re-rate a stored one: its results page, tips, replay, re-quote)
-  and ``RATESHOP_RATE_LIMIT_READ`` other requests; past either, 429 with ``Retry-After``. The counters live in ``RATESHOP_RATE_LIMIT_STORAGE``: ``memory://`` (each
-  process counts alone: the embedded default) or ``async+redis://HOST:PORT`` (every worker and node
-  shares them). The window moves with each request (every hit is counted, none estimated), so a
-  limit holds exactly, at a window's edge too. If that store fails the process counts alone until it is back, so a Redis outage
-  never takes the service down nor leaves it unlimited.
+  and ``RATESHOP_RATE_LIMIT_READ`` other requests; past either, 429 with ``Retry-After``. The
+  counters live in ``RATESHOP_RATE_LIMIT_STORAGE``: ``memory://`` (each process counts alone: the
+  embedded default) or ``async+redis://HOST:PORT`` (every worker and node shares them). The window
+  moves with each request (every hit is counted, none estimated), so a limit holds exactly, at a
+  window's edge too. If that store fails the process counts alone until it is back, so a Redis
+  outage never takes the service down nor leaves it unlimited.
 * **Access log.** One line per request naming the route's template (``/comparisons/{ref}``), never
   the path itself: a comparison's reference is a secret and must not land in logs.
 """
