@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import os
 import random
 import re
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
 from urllib.parse import quote
+
+import orjson
 
 from rateshop.carriers import acord
 from rateshop.carriers import mapping as wire
@@ -118,7 +119,7 @@ class JsonWire:
         found = _BUILT.get(key)
         if found is not None and found[0] is risk:
             return found[1]
-        sent = Outgoing(json.dumps(wire.build(self.mapping, risk)).encode())
+        sent = Outgoing(orjson.dumps(wire.build(self.mapping, risk)))
         _BUILT[key] = (risk, sent)  # the risk is held, so its id cannot be reused meanwhile
         if len(_BUILT) > 64:
             _BUILT.pop(next(iter(_BUILT)))
@@ -126,7 +127,7 @@ class JsonWire:
 
     def reply(self, body: bytes, sent: Outgoing) -> CarrierReply:
         try:
-            data = json.loads(body)
+            data = orjson.loads(body)
         except ValueError as exc:
             raise CarrierBadResponse(f"{self.carrier} sent malformed JSON: {exc}") from exc
         try:
@@ -191,6 +192,7 @@ class HttpConnector:
             settings.breaker_failures, settings.breaker_window, settings.breaker_cooldown
         )
         self.health = health
+        self._noted: str | None = None  # the breaker state the health recorder was last told
         self._limits: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 
     def _limit(self) -> asyncio.Semaphore:
@@ -225,8 +227,11 @@ class HttpConnector:
         return offer
 
     def _note_breaker(self) -> None:
-        if self.health is not None:
-            self.health.set_breaker(self.carrier, self.breaker.state)
+        # Told on a change only: a call would otherwise pay for two metric updates saying nothing.
+        state = self.breaker.state
+        if self.health is not None and state != self._noted:
+            self.health.set_breaker(self.carrier, state)
+            self._noted = state
 
     async def _ask(self, request: Outgoing, risk: Mapping[str, Any], deadline: float) -> Offer:
         loop = asyncio.get_running_loop()
