@@ -29,7 +29,7 @@ from rateshop.carriers.sandbox import Sandbox, SandboxConfig
 from rateshop.carriers.sandbox import start as start_sandbox
 from rateshop.web.app import create_app
 
-DEADLINE = 5.0  # the comparison's; the silent carrier is reported timed out then
+DEADLINE = 6.0  # the comparison's (as the demo's); the silent carrier is reported timed out then
 PASSWORD = "admin password 1"
 LIVE = {"Atlas Direct Auto", "Northwind Mutual", "Copperline Assurance"}
 SILENT = "Stillwater Casualty"
