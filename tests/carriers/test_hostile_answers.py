@@ -86,15 +86,16 @@ def settings() -> Settings:
     return Settings(carrier_call_deadline=2.0)
 
 
+@pytest.mark.parametrize("retry", ["0.05", "30"], ids=["polled-soon", "past-the-deadline"])
 @pytest.mark.parametrize(
     "ref", ["../../admin/delete?all=1", "..", "a/b", "SBX-1?x=1", "SBX%2F..", "SBX 1", ""]
 )
 def test_a_quote_reference_that_is_not_plain_is_never_put_in_a_poll_path(
-    ref: str, monkeypatch: pytest.MonkeyPatch
+    ref: str, retry: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def pending(request: web.Request) -> web.Response:
         answer = {"quote": {"status": "PENDING", "quoteNumber": ref}}
-        return web.json_response(answer, status=202, headers={"Retry-After": "0.05"})
+        return web.json_response(answer, status=202, headers={"Retry-After": retry})
 
     with Hostile(pending) as carrier:
         monkeypatch.setenv("RATESHOP_TEST_HOSTILE_URL", f"http://127.0.0.1:{carrier.port}")
@@ -104,7 +105,8 @@ def test_a_quote_reference_that_is_not_plain_is_never_put_in_a_poll_path(
         )
         got = ask(conn)
         seen = list(carrier.seen)
-    # Only the quote request was sent; no poll went anywhere, let alone to another path.
+    # Only the quote request was sent; no poll went anywhere, let alone to another path. Even
+    # with no time left to poll, such a reference is not kept as the carrier's pending answer.
     assert seen == ["POST /v1/quotes"]
     assert isinstance(got, Failure), got
     assert got.kind == "invalid_response"

@@ -238,12 +238,14 @@ class HttpConnector:
         got = await self._send("POST", self.quote_url, deadline, body=request.body)
         reply = self._read(got, request)
         while reply.status == "pending" and reply.quote_ref:
+            # Checked even when there is no time left to poll: the reference is kept and shown.
+            poll = self.poll_url(reply.quote_ref)
             wait = reply.retry_after or retry_after(got.headers) or 1.0
             if loop.time() + wait >= deadline:
                 break  # answered as pending: the carrier still has it, with its reference
             await asyncio.sleep(wait)
             # A poll only reads: asking again cannot make a second quote.
-            got = await self._send("GET", self.poll_url(reply.quote_ref), deadline)
+            got = await self._send("GET", poll, deadline)
             reply = self._read(got, request)
         return outcome(reply, self.carrier, risk)
 
