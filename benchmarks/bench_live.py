@@ -1,36 +1,52 @@
 """Live carriers under load: what a comparison adds beyond the slowest carrier, beside a bare fan-out.
 
-Starts 20 sandbox carriers in a process of their own (loopback, free ports), each answering after a
-fixed latency spread from 50 to 900 ms, 5 % of requests failing with 500 after that wait. Then, in
-this process, waves of 50 and of 200 concurrent comparisons of the example auto risk against the
-20 carriers through rateshop's http connectors (mapping, auth-free transport, checks, breaker), and
-the same waves as a bare aiohttp fan-out: the request bodies prebuilt, POSTed to the 20 sandboxes
-at once on one session, each answer read and parsed as JSON. Every carrier answers in every
-comparison (errors wait their latency too), so the slowest answering carrier is the 900 ms one.
-Prints per concurrency and path: the overhead beyond it (p50, p99), the upstream requests per
-second sustained, and the resident memory; then stops the sandbox process by its id.
+20 sandbox carriers, each answering after a fixed latency spread from 50 to 900 ms, 5 % of
+requests failing with 500 after that wait. Each carrier's answer is the sandbox's own answer to
+the example auto risk (rated once by ``rateshop carrier-sandbox``'s code from its manual), then
+served precomputed by a small loopback server, so the sandboxes cost microseconds a request and
+the figures measure rateshop, not the sandbox. The carriers run in processes of their own
+(``--sandbox-processes``, pinned away from the process under test when the machine has more than
+one CPU), and report how late each answer left them.
 
-Run: ``python benchmarks/bench_live.py [--waves N] [--concurrency 50,200]``. Bounded: a few
-seconds per wave. The sandboxes share the machine with the client: when they cannot keep up
-(their process saturates one core), both paths wait on them alike and the overheads say so.
+Against them, in this process, N comparisons are kept in flight at once (N = ``--concurrency``):
+N workers started evenly over one cycle, each comparing, then comparing again, for ``--waves``
+cycles. Two paths, measured in alternating rounds of one wave each so a busy machine slows both
+alike: rateshop's comparison of the example auto risk through its http connectors (mapping,
+transport, checks, breaker, health, the stream) and a bare aiohttp fan-out (the request body
+prebuilt, POSTed to the 20 carriers at once on one session, each answer read and parsed as JSON
+with orjson, as rateshop's connector parses it).
+
+The overhead of one comparison is its wall time minus the latency of the slowest carrier that
+answered within the deadline (every carrier answers, errors after their latency too, so that is
+the 900 ms carrier). Printed per concurrency and path: overhead p50/p99, the CPU time this
+process spent per comparison, upstream requests per second, resident memory; the ratio of
+rateshop's p99 to the bare fan-out's in the same run; how late the sandboxes' answers left them
+(p99), their CPU, and the machine's load average.
+
+Run: ``python benchmarks/bench_live.py [--waves N] [--concurrency 5,50,200]``. Bounded: about
+``2 × waves × levels`` seconds plus start-up.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
+import random
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
 CARRIERS = 20
@@ -38,32 +54,185 @@ LATENCY = [0.05 + (0.85 * i) / (CARRIERS - 1) for i in range(CARRIERS)]  # 50 �
 ERROR_RATE = 0.05
 MANUALS = ["ironclad-casualty", "pinnacle-direct", "pinnacle-national", "bluebonnet-county"]
 MAPPING = ROOT / "market" / "live" / "carriers" / "common" / "sandbox-json.yaml"
+DEADLINE = 10.0
 
 
-# --- the sandboxes' process -------------------------------------------------------------------
+# --- the sandboxes' processes -----------------------------------------------------------------
 
 
-async def serve_sandboxes() -> None:
+def _response(status: int, reason: str, body: bytes) -> bytes:
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+class Canned(asyncio.Protocol):
+    """One carrier's HTTP/1.1 keep-alive server answering each request after its latency.
+
+    Answers on one connection leave in order (the latency is fixed), as HTTP/1.1 requires.
+    """
+
+    def __init__(self, carrier: Carrier) -> None:
+        self.carrier = carrier
+        self.buffer = bytearray()
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(self.buffer[:end]).lower()
+            at = head.find(b"content-length:")
+            length = 0
+            if at >= 0:
+                stop = head.find(b"\r\n", at)
+                length = int(head[at + 15 : stop if stop >= 0 else len(head)])
+            if len(self.buffer) < end + 4 + length:
+                return
+            del self.buffer[: end + 4 + length]
+            self.carrier.received()
+            loop = asyncio.get_running_loop()
+            due = loop.time() + self.carrier.latency
+            loop.call_at(due, self._answer, due)
+
+    def _answer(self, due: float) -> None:
+        self.carrier.lags.append(asyncio.get_running_loop().time() - due)
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(self.carrier.next_answer())
+
+
+class Carrier:
+    """A sandbox carrier's precomputed answers, its latency and error rate, and how late it ran."""
+
+    def __init__(self, answer: bytes, latency: float, seed: int) -> None:
+        self.ok = _response(200, "OK", answer)
+        self.error = _response(500, "Internal Server Error", b'{"error": "sandbox error"}')
+        self.latency = latency
+        self.random = random.Random(seed)
+        self.lags: list[float] = []
+        self.requests = 0
+
+    def received(self) -> None:
+        self.requests += 1
+
+    def next_answer(self) -> bytes:
+        return self.error if self.random.random() < ERROR_RATE else self.ok
+
+
+async def sandbox_answer(index: int, body: bytes) -> bytes:
+    """What the sandbox carrier rating with manual ``index`` answers to ``body``, asked once."""
     from rateshop.carriers.sandbox import Sandbox, SandboxConfig, start
 
-    ports = []
-    runners = []
-    for i, latency in enumerate(LATENCY):
-        config = SandboxConfig(
-            manuals=ROOT / "manuals" / MANUALS[i % len(MANUALS)],
-            latency=(latency, latency),
-            error_rate=ERROR_RATE,
-            seed=i,
-        )
-        runner, port = await start(Sandbox(config), 0)
-        runners.append(runner)
-        ports.append(port)
-    print(json.dumps(ports), flush=True)
+    config = SandboxConfig(manuals=ROOT / "manuals" / MANUALS[index % len(MANUALS)], seed=index)
+    runner, port = await start(Sandbox(config), 0)
     try:
-        await asyncio.Event().wait()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"http://127.0.0.1:{port}/v1/quotes",
+                data=body,
+                headers={"Content-Type": "application/json"},
+            ) as got,
+        ):
+            assert got.status == 200, await got.text()
+            return await got.read()
     finally:
-        for runner in runners:
-            await runner.cleanup()
+        await runner.cleanup()
+
+
+async def serve_sandboxes(indexes: list[int]) -> None:
+    """Serve the carriers ``indexes``; print their ports; on each line of stdin, print stats."""
+    from rateshop.carriers.mapping import build, load_mapping
+
+    risk = json.loads((ROOT / "examples" / "auto.json").read_text())
+    body = json.dumps(build(load_mapping(MAPPING), risk)).encode()
+    loop = asyncio.get_running_loop()
+    carriers, servers, ports = [], [], []
+    for i in indexes:
+        carrier = Carrier(await sandbox_answer(i, body), LATENCY[i], seed=i)
+        server = await loop.create_server(lambda c=carrier: Canned(c), "127.0.0.1", 0, backlog=1024)
+        carriers.append(carrier)
+        servers.append(server)
+        ports.append(server.sockets[0].getsockname()[1])
+    print(json.dumps(ports), flush=True)
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    cpu = cpu_seconds()
+    while await reader.readline():
+        lags = sorted(lag for c in carriers for lag in c.lags)
+        stats = {
+            "requests": sum(c.requests for c in carriers),
+            "lag_p50": lags[len(lags) // 2] if lags else 0.0,
+            "lag_p99": lags[int(0.99 * (len(lags) - 1))] if lags else 0.0,
+            "cpu": cpu_seconds() - cpu,
+        }
+        cpu = cpu_seconds()
+        for c in carriers:
+            c.lags.clear()
+            c.requests = 0
+        print(json.dumps(stats), flush=True)
+    for server in servers:
+        server.close()
+
+
+class Sandboxes:
+    """The sandbox processes, started and asked for their stats from here."""
+
+    def __init__(self, processes: int, cpus: set[int] | None) -> None:
+        self.procs = []
+        self.ports: list[int] = [0] * CARRIERS
+        groups = [list(range(CARRIERS))[p::processes] for p in range(processes)]
+        for group in groups:
+            proc = subprocess.Popen(
+                [sys.executable, __file__, "--serve-sandboxes", ",".join(map(str, group))],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+            if cpus:
+                os.sched_setaffinity(proc.pid, cpus)
+            self.procs.append((proc, group))
+        for proc, group in self.procs:
+            assert proc.stdout is not None
+            for i, port in zip(group, json.loads(proc.stdout.readline()), strict=True):
+                self.ports[i] = port
+
+    def stats(self) -> dict[str, float]:
+        """Requests, answer lateness (worst process's p50/p99) and CPU seconds since last asked."""
+        got = []
+        for proc, _ in self.procs:
+            assert proc.stdin is not None
+            assert proc.stdout is not None
+            proc.stdin.write("\n")
+            proc.stdin.flush()
+            got.append(json.loads(proc.stdout.readline()))
+        return {
+            "requests": sum(g["requests"] for g in got),
+            "lag_p50": max(g["lag_p50"] for g in got),
+            "lag_p99": max(g["lag_p99"] for g in got),
+            "cpu": sum(g["cpu"] for g in got),
+        }
+
+    def stop(self) -> None:
+        for proc, _ in self.procs:
+            assert proc.stdin is not None
+            proc.stdin.close()
+        for proc, _ in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.terminate()
+                proc.wait(timeout=10)
 
 
 # --- the client side --------------------------------------------------------------------------
@@ -71,6 +240,11 @@ async def serve_sandboxes() -> None:
 
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def catalog(ports: list[int], folder: Path) -> Path:
@@ -96,17 +270,33 @@ def catalog(ports: list[int], folder: Path) -> Path:
     return path
 
 
-def summary(name: str, overheads: list[float], requests: int, seconds: float) -> str:
-    ms = sorted(o * 1000 for o in overheads)
-    p50 = statistics.median(ms)
-    p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
-    return (
-        f"  {name:<22} overhead p50 {p50:7.1f} ms  p99 {p99:7.1f} ms   "
-        f"{requests / seconds:7.0f} upstream req/s   rss {rss_mb():6.0f} MB"
-    )
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def run(ports: list[int], waves: int, levels: list[int]) -> None:
+One = Callable[[], Awaitable[float]]
+
+
+async def keep_in_flight(one: One, concurrency: int, seconds: float) -> list[float]:
+    """``concurrency`` comparisons in flight for ``seconds``: workers started evenly over a cycle."""
+    overheads: list[float] = []
+    loop = asyncio.get_running_loop()
+    stop_at = loop.time() + seconds
+    cycle = max(LATENCY)
+
+    async def worker(i: int) -> None:
+        await asyncio.sleep(cycle * i / concurrency)
+        while loop.time() < stop_at:
+            overheads.append(await one())
+
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    return overheads
+
+
+async def run(sandboxes: Sandboxes, waves: int, levels: list[int]) -> None:
+    from rateshop.carriers.health import CarrierHealth
+    from rateshop.carriers.mapping import build, load_mapping
     from rateshop.compare.market import Market
     from rateshop.compare.registry import Registry
     from rateshop.compare.service import compare_async
@@ -114,88 +304,117 @@ async def run(ports: list[int], waves: int, levels: list[int]) -> None:
     from rateshop.rating.library import Library
 
     risk = json.loads((ROOT / "examples" / "auto.json").read_text())
-    slowest = max(LATENCY)
+    latency = {f"bench-{i:02d}": LATENCY[i] for i in range(CARRIERS)}
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
-            carrier_connections=256, carrier_call_deadline=5, breaker_failures=10_000
+            carrier_connections=256, carrier_call_deadline=DEADLINE, breaker_failures=10_000
         )
-        market = Market.load(ROOT / "market", catalog(ports, Path(tmp)))
-        registry = Registry(Library(), market, settings)
+        market = Market.load(ROOT / "market", catalog(sandboxes.ports, Path(tmp)))
+        # Every call timed and counted, as the app does.
+        registry = Registry(Library(), market, settings, health=CarrierHealth())
         connectors = registry.connectors("auto", "TX")
         assert len(connectors) == CARRIERS
 
-        from rateshop.carriers.mapping import build, load_mapping
-
         body = json.dumps(build(load_mapping(MAPPING), risk)).encode()
-        urls = [f"http://127.0.0.1:{p}/v1/quotes" for p in ports]
+        urls = [f"http://127.0.0.1:{p}/v1/quotes" for p in sandboxes.ports]
         bare = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, limit_per_host=256))
 
         async def rateshop_one() -> float:
             started = time.perf_counter()
-            result = await compare_async(risk, connectors, market, 10.0)
+            result = await compare_async(risk, connectors, market, DEADLINE)
             took = time.perf_counter() - started
-            assert len(result.quotes) + len(result.declines) + len(result.errors) == CARRIERS
+            answered = [*result.quotes, *result.declines, *result.errors]
+            assert len(answered) == CARRIERS
+            slowest = max(latency[a.carrier] for a in answered if a.error_kind != "timeout")
             return took - slowest
 
         async def bare_one() -> float:
-            async def one(url: str) -> Any:
+            async def one(i: int, url: str) -> float:
                 async with bare.post(
                     url, data=body, headers={"Content-Type": "application/json"}
                 ) as got:
-                    return json.loads(await got.read())
+                    orjson.loads(await got.read())
+                return LATENCY[i]
 
             started = time.perf_counter()
-            await asyncio.gather(*(one(u) for u in urls))
+            slowest = max(await asyncio.gather(*(one(i, u) for i, u in enumerate(urls))))
             return time.perf_counter() - started - slowest
 
-        # Warm both paths (connections, the sandboxes' memo of the rating) before measuring.
-        await asyncio.gather(*(rateshop_one() for _ in range(5)), *(bare_one() for _ in range(5)))
+        # Warm both paths (connections, caches) before measuring.
+        for one in (rateshop_one, bare_one):
+            await keep_in_flight(one, max(levels), max(LATENCY) * 1.5)
+        sandboxes.stats()
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         for concurrency in levels:
-            print(f"{concurrency} concurrent comparisons x {CARRIERS} carriers, {waves} wave(s):")
-            for name, one in (
-                ("rateshop comparison", rateshop_one),
-                ("bare aiohttp fan-out", bare_one),
+            print(f"{concurrency} comparisons in flight x {CARRIERS} carriers, {waves} wave(s):")
+            figures: dict[str, dict[str, Any]] = {}
+            for _ in range(waves):
+                for name, one in (("rateshop", rateshop_one), ("bare", bare_one)):
+                    got = figures.setdefault(
+                        name, {"o": [], "s": 0.0, "cpu": 0.0, "lag": [], "scpu": 0.0}
+                    )
+                    gc.collect()
+                    cpu, started = cpu_seconds(), time.perf_counter()
+                    got["o"] += await keep_in_flight(one, concurrency, max(LATENCY))
+                    got["s"] += time.perf_counter() - started
+                    got["cpu"] += cpu_seconds() - cpu
+                    stats = sandboxes.stats()
+                    got["lag"].append(stats["lag_p99"])
+                    got["scpu"] += stats["cpu"]
+            for name, label in (
+                ("rateshop", "rateshop comparison"),
+                ("bare", "bare aiohttp fan-out"),
             ):
-                overheads: list[float] = []
-                started = time.perf_counter()
-                for _ in range(waves):
-                    overheads += await asyncio.gather(*(one() for _ in range(concurrency)))
-                seconds = time.perf_counter() - started
-                print(summary(name, overheads, len(overheads) * CARRIERS, seconds), flush=True)
+                got = figures[name]
+                ms = [o * 1000 for o in got["o"]]
+                n = len(ms)
+                print(
+                    f"  {label:<21} overhead p50 {statistics.median(ms):6.1f} ms  "
+                    f"p99 {percentile(ms, 99):6.1f} ms   cpu {got['cpu'] / n * 1000:5.2f} ms/comparison"
+                    f"   {n * CARRIERS / got['s']:5.0f} upstream req/s   rss {rss_mb():4.0f} MB"
+                    f"   sandboxes: answers late p99 {max(got['lag']) * 1000:5.1f} ms, "
+                    f"cpu {got['scpu'] / got['s']:.0%}"
+                )
+            p99 = {k: percentile(v["o"], 99) for k, v in figures.items()}
+            ratio = p99["rateshop"] / p99["bare"] if p99["bare"] > 0 else float("inf")
+            print(f"  p99 overhead ratio rateshop / bare: {ratio:.2f}", flush=True)
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         await bare.close()
         await registry.aclose()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--waves", type=int, default=3, help="waves per concurrency (default 3)")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--waves", type=int, default=3, help="cycles per path and level (3)")
     parser.add_argument(
-        "--concurrency", default="50,200", help="concurrent comparisons per wave (default 50,200)"
+        "--concurrency", default="5,50,200", help="comparisons kept in flight (5,50,200)"
     )
-    parser.add_argument("--serve-sandboxes", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--sandbox-processes", type=int, default=2, help="processes serving the 20 carriers (2)"
+    )
+    parser.add_argument("--serve-sandboxes", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_sandboxes:
-        asyncio.run(serve_sandboxes())
+        asyncio.run(serve_sandboxes([int(i) for i in args.serve_sandboxes.split(",")]))
         return
-    sandboxes = subprocess.Popen(
-        [sys.executable, __file__, "--serve-sandboxes"],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    cpus = sorted(os.sched_getaffinity(0))
+    # The process under test gets a CPU of its own; the sandboxes share the others.
+    mine, theirs = ({cpus[0]}, set(cpus[1:])) if len(cpus) > 1 else (None, None)
+    sandboxes = Sandboxes(args.sandbox_processes, theirs)
     try:
-        assert sandboxes.stdout is not None
-        ports = json.loads(sandboxes.stdout.readline())
+        if mine:
+            os.sched_setaffinity(0, mine)
         print(
-            f"{CARRIERS} sandbox carriers (pid {sandboxes.pid}), latency 50-900 ms, "
-            f"{ERROR_RATE:.0%} errors; python {sys.version.split()[0]}, {os.cpu_count()} cpus"
+            f"{CARRIERS} sandbox carriers in {args.sandbox_processes} processes"
+            f"{f' on cpu {sorted(theirs)}' if theirs else ''}, latency 50-900 ms, "
+            f"{ERROR_RATE:.0%} errors, answers precomputed; this process"
+            f"{f' on cpu {sorted(mine)}' if mine else ''}; python {sys.version.split()[0]}, "
+            f"{os.cpu_count()} cpus"
         )
         levels = [int(n) for n in args.concurrency.split(",")]
-        asyncio.run(run(ports, args.waves, levels))
+        asyncio.run(run(sandboxes, args.waves, levels))
     finally:
-        sandboxes.terminate()
-        sandboxes.wait(timeout=10)
+        sandboxes.stop()
 
 
 if __name__ == "__main__":

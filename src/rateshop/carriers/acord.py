@@ -941,19 +941,28 @@ def _read_format(parent: etree._Element, tag: str, where: str) -> str | None:
     return "/".join(parts) if parts else None
 
 
-def parse_response(body: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> CarrierReply:
+def parse_response(
+    body: bytes, max_bytes: int = DEFAULT_MAX_BYTES, *, request_uid: str | None = None
+) -> CarrierReply:
     """What a carrier's ACORD quote answer says, as a :class:`CarrierReply`; amounts are exact.
 
     ``Success`` and ``SuccessWithInfo`` are a quote, unless an ``ExtendedStatus`` says
     ``Referral``; ``Rejected`` is a decline, ``InProgress`` pending and ``Error`` an error, each
     with the ``ExtendedStatusDesc`` texts as messages. Any other status code, a malformed or
-    unsafe message and one too big raise :class:`AcordError`. Whether the answer adds up is the
-    connector's check, not this parser's.
+    unsafe message and one too big raise :class:`AcordError`. Given the ``request_uid`` sent, an
+    answer that does not echo it as its ``RqUID`` answers another request: :class:`AcordError`.
+    Whether the answer adds up is the connector's check, not this parser's.
     """
     root = _parse_xml(body, max_bytes)
     by_tag = {spec.response: line for line, spec in _LINES.items()}
     line, message = _message(root, "InsuranceSvcRs", by_tag)
     where = _tag(message)
+    if request_uid is not None:
+        echoed = _one(message, "RqUID", where)
+        said = None if echoed is None else (echoed.text or "")
+        if said != request_uid:
+            got = "no RqUID" if said is None else f"RqUID {said[:80]!r}"
+            raise AcordError(f"{where} answers another request: {got}, not {request_uid!r}")
     status = _one(message, "MsgStatus", where)
     if status is None:
         raise AcordError(f"{where} has no MsgStatus")

@@ -162,6 +162,7 @@ class CarrierHealth:
         self._carriers: dict[str, _Carrier] = {}
         self.registry = registry if registry is not None else CollectorRegistry()
         self._metrics = _Metrics(self.registry)
+        self._labelled: dict[tuple[str, str], tuple[Histogram, PromCounter]] = {}
 
     def record(self, carrier: str, outcome: str, seconds: float, kind: str | None = None) -> None:
         """Count one call of ``carrier`` that ended in ``outcome`` after ``seconds``.
@@ -191,10 +192,22 @@ class CarrierHealth:
             bucket.latency_bins[_bin(seconds)] += 1
             bucket.fastest = min(bucket.fastest, seconds)
             bucket.slowest = max(bucket.slowest, seconds)
-        self._metrics.latency.labels(carrier, outcome).observe(seconds)
-        self._metrics.outcomes.labels(carrier, outcome).inc()
+        latency, counted = self._children(carrier, outcome)
+        latency.observe(seconds)
+        counted.inc()
         if kind is not None:
             self._metrics.failures.labels(carrier, kind).inc()
+
+    def _children(self, carrier: str, outcome: str) -> tuple[Histogram, PromCounter]:
+        # Looking a labelled metric up takes a lock and a tuple of strings: kept per pair instead.
+        key = (carrier, outcome)
+        found = self._labelled.get(key)
+        if found is None:
+            found = self._labelled[key] = (
+                self._metrics.latency.labels(carrier, outcome),
+                self._metrics.outcomes.labels(carrier, outcome),
+            )
+        return found
 
     def set_breaker(self, carrier: str, state: str) -> None:
         """Note the state of ``carrier``'s circuit breaker: ``closed``, ``open`` or ``half_open``."""

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import os
 import random
+import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
+from urllib.parse import quote
+
+import orjson
 
 from rateshop.carriers import acord
 from rateshop.carriers import mapping as wire
@@ -52,6 +56,8 @@ from rateshop.errors import (
 
 RETRIES = 2  # more attempts when a connection could not be made at all
 BACKOFF = 0.1  # seconds before the first retry; doubled each time, with jitter
+# A carrier's quote reference goes into the poll's path: only a plain token may, never a path.
+PLAIN_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.~-]{0,127}")
 
 
 def base_url(carrier: Carrier) -> str:
@@ -74,21 +80,29 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A request as sent: its body, and the id the carrier must echo in its answers, if any."""
+
+    body: bytes
+    request_uid: str | None = None
+
+
 class Wire(Protocol):
     """A carrier's wire format: its request for a risk, and its answer read (not yet checked)."""
 
     content_type: str
 
-    def request(self, risk: Mapping[str, Any]) -> bytes:
-        """The request body; :class:`RiskError` for a risk it cannot carry."""
+    def request(self, risk: Mapping[str, Any]) -> Outgoing:
+        """The request to send; :class:`RiskError` for a risk it cannot carry."""
         ...
 
-    def reply(self, body: bytes) -> CarrierReply:
-        """The answer read; :class:`CarrierBadResponse` when it cannot be."""
+    def reply(self, body: bytes, sent: Outgoing) -> CarrierReply:
+        """The answer to ``sent`` read; :class:`CarrierBadResponse` when it cannot be."""
         ...
 
 
-_BUILT: dict[tuple[int, int], tuple[Mapping[str, Any], bytes]] = {}
+_BUILT: dict[tuple[int, int], tuple[Mapping[str, Any], Outgoing]] = {}
 
 
 class JsonWire:
@@ -99,21 +113,21 @@ class JsonWire:
     def __init__(self, carrier: str, mapping: wire.CarrierMapping) -> None:
         self.carrier, self.mapping = carrier, mapping
 
-    def request(self, risk: Mapping[str, Any]) -> bytes:
+    def request(self, risk: Mapping[str, Any]) -> Outgoing:
         # Carriers sharing a mapping send one comparison's risk alike: built once for all.
         key = (id(self.mapping), id(risk))
         found = _BUILT.get(key)
         if found is not None and found[0] is risk:
             return found[1]
-        body = json.dumps(wire.build(self.mapping, risk)).encode()
-        _BUILT[key] = (risk, body)  # the risk is held, so its id cannot be reused meanwhile
+        sent = Outgoing(orjson.dumps(wire.build(self.mapping, risk)))
+        _BUILT[key] = (risk, sent)  # the risk is held, so its id cannot be reused meanwhile
         if len(_BUILT) > 64:
             _BUILT.pop(next(iter(_BUILT)))
-        return body
+        return sent
 
-    def reply(self, body: bytes) -> CarrierReply:
+    def reply(self, body: bytes, sent: Outgoing) -> CarrierReply:
         try:
-            data = json.loads(body)
+            data = orjson.loads(body)
         except ValueError as exc:
             raise CarrierBadResponse(f"{self.carrier} sent malformed JSON: {exc}") from exc
         try:
@@ -130,15 +144,19 @@ class AcordWire:
     def __init__(self, carrier: str, max_bytes: int) -> None:
         self.carrier, self.max_bytes = carrier, max_bytes
 
-    def request(self, risk: Mapping[str, Any]) -> bytes:
+    def request(self, risk: Mapping[str, Any]) -> Outgoing:
+        # A fresh RqUID per call: an answer echoing any other (a stale or crossed answer, another
+        # comparison of the same risk) is not this request's.
+        uid = str(uuid.uuid4())
         try:
-            return acord.build_request(risk, str(risk.get("line")))
+            body = acord.build_request(risk, str(risk.get("line")), request_uid=uid)
         except acord.AcordError as exc:
             raise RiskError([FieldProblem("risk", f"cannot be sent as ACORD XML: {exc}")]) from exc
+        return Outgoing(body, uid)
 
-    def reply(self, body: bytes) -> CarrierReply:
+    def reply(self, body: bytes, sent: Outgoing) -> CarrierReply:
         try:
-            return acord.parse_response(body, self.max_bytes)
+            return acord.parse_response(body, self.max_bytes, request_uid=sent.request_uid)
         except acord.AcordError as exc:
             raise CarrierBadResponse(
                 f"{self.carrier} sent an unreadable XML answer: {exc}"
@@ -174,6 +192,7 @@ class HttpConnector:
             settings.breaker_failures, settings.breaker_window, settings.breaker_cooldown
         )
         self.health = health
+        self._noted: str | None = None  # the breaker state the health recorder was last told
         self._limits: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 
     def _limit(self) -> asyncio.Semaphore:
@@ -208,22 +227,40 @@ class HttpConnector:
         return offer
 
     def _note_breaker(self) -> None:
-        if self.health is not None:
-            self.health.set_breaker(self.carrier, self.breaker.state)
+        # Told on a change only: a call would otherwise pay for two metric updates saying nothing.
+        state = self.breaker.state
+        if self.health is not None and state != self._noted:
+            self.health.set_breaker(self.carrier, state)
+            self._noted = state
 
-    async def _ask(self, request: bytes, risk: Mapping[str, Any], deadline: float) -> Offer:
+    async def _ask(self, request: Outgoing, risk: Mapping[str, Any], deadline: float) -> Offer:
         loop = asyncio.get_running_loop()
-        got = await self._send("POST", self.quote_url, deadline, body=request)
-        reply = self._read(got)
+        got = await self._send("POST", self.quote_url, deadline, body=request.body)
+        reply = self._read(got, request)
         while reply.status == "pending" and reply.quote_ref:
+            # Checked even when there is no time left to poll: the reference is kept and shown.
+            poll = self.poll_url(reply.quote_ref)
             wait = reply.retry_after or retry_after(got.headers) or 1.0
             if loop.time() + wait >= deadline:
                 break  # answered as pending: the carrier still has it, with its reference
             await asyncio.sleep(wait)
             # A poll only reads: asking again cannot make a second quote.
-            got = await self._send("GET", f"{self.quote_url}/{reply.quote_ref}", deadline)
-            reply = self._read(got)
+            got = await self._send("GET", poll, deadline)
+            reply = self._read(got, request)
         return outcome(reply, self.carrier, risk)
+
+    def poll_url(self, quote_ref: str) -> str:
+        """Where to ask after a pending quote: one plain path segment below the quote path.
+
+        The reference comes from the carrier's answer; one that is not a plain token (``../``,
+        ``?``, ``/``, ``%``) could send our credentials to another path of its host, so it is an
+        invalid answer, and even a plain one is percent-quoted.
+        """
+        if PLAIN_REF.fullmatch(quote_ref) is None:
+            raise CarrierBadResponse(
+                f"{self.carrier} gave a quote reference that is not plain: {quote_ref[:80]!r}"
+            )
+        return f"{self.quote_url}/{quote(quote_ref, safe='')}"
 
     async def _send(
         self, method: str, url: str, deadline: float, body: bytes | None = None
@@ -278,7 +315,7 @@ class HttpConnector:
                 continue
             return got
 
-    def _read(self, got: Response) -> CarrierReply:
+    def _read(self, got: Response, sent: Outgoing) -> CarrierReply:
         if got.status in (401, 403):
             raise CarrierAuthError(f"{self.carrier} refused our credentials ({got.status})")
         if got.status == 429:
@@ -288,7 +325,7 @@ class HttpConnector:
         if got.status >= 500:
             raise CarrierError(f"{self.carrier} answered HTTP {got.status}")
         try:
-            return self.wire.reply(got.body)
+            return self.wire.reply(got.body, sent)
         except CarrierBadResponse as exc:
             if got.status >= 400:  # an error page rather than an answer
                 raise CarrierError(f"{self.carrier} answered HTTP {got.status}") from exc

@@ -301,9 +301,19 @@ def check_mapping(data: Any, source: str) -> CarrierMapping:
 # --- building a request -------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
+def _parts(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
+
+
+def _is_object(value: Any) -> bool:
+    # Parsed JSON is made of dicts: the exact type check spares the ABC's slower one.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _get(data: Any, path: str) -> Any:
-    for part in path.split("."):
-        if not isinstance(data, Mapping) or part not in data:
+    for part in _parts(path):
+        if not _is_object(data) or part not in data:
             return None
         data = data[part]
     return data
@@ -398,10 +408,12 @@ class AnswerError(ValueError):
 
 
 def _money(value: Any, what: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    kind = type(value)
+    if kind is not str and (kind is bool or not isinstance(value, str | int | float)):
         raise AnswerError(f"{what} is {value!r}, not an amount")
     try:
-        amount = Decimal(str(value))
+        # A float is read as the digits it prints as (0.1 is 0.1, not its binary expansion).
+        amount = Decimal(value if kind is str else str(value))
     except InvalidOperation:
         raise AnswerError(f"{what} is {value!r}, not an amount") from None
     if not amount.is_finite():
@@ -410,14 +422,14 @@ def _money(value: Any, what: str) -> Decimal:
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+    return value if value is None or type(value) is str else str(value)
 
 
 def _items(answer: Any, spec: ListSpec, what: str) -> list[Mapping[str, Any]]:
     found = _get(answer, spec.at)
     if found is None:
         return []
-    if not isinstance(found, list) or not all(isinstance(i, Mapping) for i in found):
+    if not isinstance(found, list) or not all(_is_object(i) for i in found):
         raise AnswerError(f"{what} at {spec.at} is not a list of objects")
     return found
 
@@ -428,7 +440,7 @@ def parse(mapping: CarrierMapping, answer: Any) -> CarrierReply:
     Raises :class:`AnswerError` when a place the mapping names holds something of the wrong kind.
     """
     spec = mapping.answer
-    if not isinstance(answer, Mapping):
+    if not _is_object(answer):
         raise AnswerError("the answer is not a JSON object")
     code = _get(answer, spec.status)
     status = spec.status_codes.get(str(code))
@@ -439,19 +451,23 @@ def parse(mapping: CarrierMapping, answer: Any) -> CarrierReply:
         path = spec.paths.get(name)
         return None if path is None else _get(answer, path)
 
+    names = spec.coverages.names
+    code_at, premium_at = names["code"], names["premium"]
+    limit_at, deductible_at = names.get("limit", ""), names.get("deductible", "")
     coverages = tuple(
         CoverageAmount(
-            code=str(item.get(spec.coverages.names["code"])),
-            premium=_money(item.get(spec.coverages.names["premium"]), "a coverage's premium"),
-            limit=_text(item.get(spec.coverages.names.get("limit", ""))),
-            deductible=_text(item.get(spec.coverages.names.get("deductible", ""))),
+            code=str(item.get(code_at)),
+            premium=_money(item.get(premium_at), "a coverage's premium"),
+            limit=_text(item.get(limit_at)),
+            deductible=_text(item.get(deductible_at)),
         )
         for item in (_items(answer, spec.coverages, "coverages") if status == "quoted" else [])
     )
     fees: tuple[tuple[str, Decimal], ...] = ()
     if spec.fees is not None and status == "quoted":
+        fee_at, amount_at = spec.fees.names["code"], spec.fees.names["amount"]
         fees = tuple(
-            (str(i.get(spec.fees.names["code"])), _money(i.get(spec.fees.names["amount"]), "a fee"))
+            (str(i.get(fee_at)), _money(i.get(amount_at), "a fee"))
             for i in _items(answer, spec.fees, "fees")
         )
     messages: tuple[str, ...] = ()

@@ -88,7 +88,7 @@ class Transport:
             async with self.session().request(
                 method,
                 url,
-                headers=dict(headers or {}),
+                headers=headers,
                 json=json,
                 data=data,
                 timeout=aiohttp.ClientTimeout(total=timeout),
@@ -99,13 +99,16 @@ class Transport:
                     raise CarrierBadResponse(
                         f"{carrier} sent {declared} bytes, more than {self.max_bytes}"
                     )
+                heads = {k.lower(): v for k, v in response.headers.items()}
+                if declared is not None:
+                    # aiohttp reads no more than the declared length: one read, within the limit.
+                    return Response(response.status, heads, await response.read())
                 chunks, size = [], 0
                 async for chunk in response.content.iter_chunked(64 * 1024):
                     size += len(chunk)
                     if size > self.max_bytes:
                         raise CarrierBadResponse(f"{carrier} sent more than {self.max_bytes} bytes")
                     chunks.append(chunk)
-                heads = {k.lower(): v for k, v in response.headers.items()}
                 return Response(response.status, heads, b"".join(chunks))
 
     async def aclose(self) -> None:

@@ -1,4 +1,5 @@
-"""The admins' pages: carriers and their manual versions, uploading a version, and diffs.
+"""The admins' pages: carriers and their manual versions, uploading a version, diffs, and how the
+live carriers are doing.
 
 An upload is judged from its headers before its body is read: the session must be an admin's and
 the request must come from this site, so nobody else can make the server take in megabytes. The
@@ -8,6 +9,7 @@ in, for a chunked body) and parsed; only then is the form's CSRF token checked a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -17,7 +19,9 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.types import Message
 
+from rateshop.api.carrier_health import carriers_health
 from rateshop.api.runtime import Runtime, RuntimeDep
+from rateshop.carriers.health import FAILURE_KINDS, OUTCOMES
 from rateshop.compare.market import Market
 from rateshop.errors import ManualNotFound
 from rateshop.rating.plan import Plan
@@ -163,3 +167,56 @@ def diff(
             title="Cannot compare", message=message, back="/admin",
         )  # fmt: skip
     return render(request, "admin/diff.html", diff=changes)
+
+
+@dataclass(frozen=True)
+class HealthRow:
+    """One live carrier's line on the health page, in the words and units an admin reads."""
+
+    carrier: str
+    name: str
+    connector: str
+    calls: int
+    latency_ms: tuple[str, str, str]  # p50, p95, p99; "–" before any call
+    shares: tuple[str, ...]  # per outcome of OUTCOMES, as whole percents
+    failures: tuple[int, ...]  # per kind of FAILURE_KINDS
+    breaker: str
+
+
+def _ms(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds * 1000:,.0f}"
+
+
+def health_rows(rt: Runtime) -> tuple[float, list[HealthRow]]:
+    """The rolling window in seconds and a row per live carrier, as ``/carriers/health`` says."""
+    said = carriers_health(rt)
+    rows = []
+    for c in said["carriers"]:
+        latency = c["latency_seconds"]
+        rows.append(
+            HealthRow(
+                carrier=c["carrier"],
+                name=rt.market.carriers[c["carrier"]].name,
+                connector=c["connector"],
+                calls=c["count"],
+                latency_ms=(_ms(latency["p50"]), _ms(latency["p95"]), _ms(latency["p99"])),
+                shares=tuple(f"{c['shares'].get(o, 0.0):.0%}" for o in OUTCOMES),
+                failures=tuple(c["failures"].get(k, 0) for k in FAILURE_KINDS),
+                breaker=c["breaker"].replace("_", "-"),
+            )
+        )
+    return float(said["window_seconds"]), rows
+
+
+@router.get("/carriers", response_class=HTMLResponse)
+def carrier_health(request: Request, user: AdminDep, rt: RuntimeDep) -> HTMLResponse:
+    """Each live carrier over the rolling window: latency, outcome shares, failures, breaker."""
+    window, rows = health_rows(rt)
+    return render(
+        request,
+        "admin/carriers.html",
+        window_minutes=round(window / 60),
+        rows=rows,
+        outcomes=OUTCOMES,
+        kinds=[k.replace("_", " ") for k in FAILURE_KINDS],
+    )
