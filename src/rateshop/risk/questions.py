@@ -27,20 +27,17 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
-    ValidationInfo,
-    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from rateshop.errors import FieldProblem, RiskError
 from rateshop.risk import consistency as check
+from rateshop.risk import licences, places
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 ZIP_PATTERN = r"^[0-9]{5}$"
 STATE_PATTERN = r"^[A-Za-z]{2}$"
-# The youngest age at which any state licenses a driver (a learner's permit).
-YOUNGEST_LICENCE_AGE = 14
 # Real applications ask for the incidents and claims of the last few years: 20 is far beyond any
 # real record, and bounds what one risk may cost every carrier that rates it.
 MOST_INCIDENTS = 20
@@ -174,22 +171,6 @@ class Driver(RiskPart):
         description="Violations, accidents and claims of about the last 10 years.",
     )
 
-    @field_validator("licensed_date")
-    @classmethod
-    def _licensed_after_birth(cls, licensed: dt.date, info: ValidationInfo) -> dt.date:
-        born = info.data.get("birth_date")
-        if isinstance(born, dt.date):
-            try:
-                earliest = born.replace(year=born.year + YOUNGEST_LICENCE_AGE)
-            except ValueError:  # born on 29 February
-                earliest = dt.date(born.year + YOUNGEST_LICENCE_AGE, 3, 1)
-            if licensed < earliest:
-                raise ValueError(
-                    f"must be at least {YOUNGEST_LICENCE_AGE} years after the birth date "
-                    f"(on or after {earliest.isoformat()})"
-                )
-        return licensed
-
 
 class Vehicle(RiskPart):
     model_year: Int = Field(ge=1981, le=2027)
@@ -258,13 +239,22 @@ class AutoRisk(RiskBase):
         on = self.effective_date
         problems: list[FieldProblem] = []
         for i, d in enumerate(self.drivers):
-            problems += check.born(f"drivers[{i}].birth_date", d.birth_date, on)
+            born = check.born(f"drivers[{i}].birth_date", d.birth_date, on)
+            problems += born
             problems += check.not_after(
                 f"drivers[{i}].licensed_date", d.licensed_date, on, "a licence not yet held"
             )
+            if not born:  # a licence date is only wrong against a birth date that is right
+                problems += check.licensed_after_birth(
+                    f"drivers[{i}].licensed_date", d.licensed_date, d.birth_date
+                )
             problems += check.history(
                 f"drivers[{i}].incidents", d.incidents, on, d.birth_date, "an incident"
             )
+            if not born:
+                problems += licences.old_enough(
+                    f"drivers[{i}].licence_status", d.licence_status, d.birth_date, on, self.state
+                )
         problems += check.references(
             "vehicles[{i}].principal_driver",
             (v.principal_driver for v in self.vehicles),
@@ -272,6 +262,7 @@ class AutoRisk(RiskBase):
             "driver",
         )
         for i, v in enumerate(self.vehicles):
+            problems += places.in_state(f"vehicles[{i}].garaging_zip", v.garaging_zip, self.state)
             if v.model_year > on.year + 1:
                 problem = f"{v.model_year} is not yet sold on the effective date"
                 allowed = f"{on.year + 1} at the latest"
@@ -328,7 +319,8 @@ class HomeRisk(RiskBase):
     def problems(self) -> list[FieldProblem]:
         on = self.effective_date
         since = check.years_before(on, check.OLDEST_AGE)
-        problems = check.history("claims", self.claims, on, since, "a claim")
+        problems = places.in_state("zip", self.zip, self.state)
+        problems += check.history("claims", self.claims, on, since, "a claim")
         if self.year_built > on.year + 1:
             problem = f"{self.year_built} is after the effective date"
             problems.append(FieldProblem("year_built", problem, f"{on.year + 1} at the latest"))
@@ -373,10 +365,11 @@ class HealthRisk(RiskBase):
     members: list[Member] = Field(min_length=1, max_length=10)
 
     def problems(self) -> list[FieldProblem]:
-        problems: list[FieldProblem] = []
+        problems = places.in_state("zip", self.zip, self.state)
         for i, m in enumerate(self.members):
             problems += check.born(f"members[{i}].birth_date", m.birth_date, self.effective_date)
         kinds = [m.relationship for m in self.members]
+        problems += check.at_least_one("members", kinds, "self")
         return problems + check.at_most_one("members", kinds, ("self", "spouse"))
 
 
