@@ -156,3 +156,23 @@ def test_a_child_born_after_the_start_date_is_told_at_its_birth_date() -> None:
     risk["members"][3]["birth_date"] = "2027-02-01"
     found = problems(risk)["members[3].birth_date"]
     assert found.problem == "2027-02-01 is after the effective date"
+
+
+def test_a_half_filled_risk_is_checked_across_the_fields_of_its_finished_parts() -> None:
+    # The drivers' step is done, the vehicles' not yet: the driver's age is told now.
+    risk = _aged(example("auto"), 15, "valid")
+    del risk["vehicles"], risk["coverages"]
+    risk["drivers"].append({"birth_date": "not yet"})
+    found = problems(risk)
+    assert found["vehicles"].problem == "is required"
+    assert "15-year-old" in found["drivers[0].licence_status"].problem
+    assert "drivers[1].licence_status" not in found  # a driver not yet read is not checked across
+
+
+def test_a_half_filled_household_is_told_its_zip_before_its_members() -> None:
+    risk = example("health")
+    risk["zip"] = "10001"
+    del risk["members"]
+    found = problems(risk)
+    assert found["members"].problem == "is required"
+    assert found["zip"].problem == "10001 is in New York, not Texas"

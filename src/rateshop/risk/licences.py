@@ -78,10 +78,12 @@ def old_enough(
         return []
     where = state_name(state)
     what = "a full or provisional licence" if status == "valid" else "a learner's permit"
-    age = effective.year - birth.year - ((effective.month, effective.day) < (birth.month, birth.day))
+    age = (
+        effective.year - birth.year - ((effective.month, effective.day) < (birth.month, birth.day))
+    )
     problem = f"a {age}-year-old cannot hold {what} in {where}: the youngest age is {youngest}"
     if status == "valid" and rules.permit.reached(birth) <= effective:
-        allowed = f"permit, for a driver under {youngest}"
+        allowed = f"a learner's permit (permit), for a driver under {youngest}"
     else:
         allowed = f"a driver {youngest} or older on the start date"
     return [FieldProblem(field, problem, allowed)]

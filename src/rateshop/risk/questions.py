@@ -171,6 +171,24 @@ class Driver(RiskPart):
         description="Violations, accidents and claims of about the last 10 years.",
     )
 
+    def problems(self, at: str, on: dt.date, state: str) -> list[FieldProblem]:
+        """What is wrong with the driver ``at`` for cover from ``on`` in ``state``."""
+        born = check.born(f"{at}.birth_date", self.birth_date, on)
+        problems = born + check.not_after(
+            f"{at}.licensed_date", self.licensed_date, on, "a licence not yet held"
+        )
+        problems += check.history(
+            f"{at}.incidents", self.incidents, on, self.birth_date, "an incident"
+        )
+        if not born:  # a licence is only wrong against a birth date that is right
+            problems += check.licensed_after_birth(
+                f"{at}.licensed_date", self.licensed_date, self.birth_date
+            )
+            problems += licences.old_enough(
+                f"{at}.licence_status", self.licence_status, self.birth_date, on, state
+            )
+        return problems
+
 
 class Vehicle(RiskPart):
     model_year: Int = Field(ge=1981, le=2027)
@@ -184,6 +202,18 @@ class Vehicle(RiskPart):
     principal_driver: Int = Field(
         default=1, ge=1, le=6, description="The number (1, 2 …) of the driver who drives it most."
     )
+
+    def problems(self, at: str, on: dt.date, state: str, drivers: int) -> list[FieldProblem]:
+        """What is wrong with the vehicle ``at`` of a policy from ``on`` in ``state``."""
+        problems = places.in_state(f"{at}.garaging_zip", self.garaging_zip, state)
+        problems += check.references(
+            f"{at}.principal_driver", (self.principal_driver,), drivers, "driver"
+        )
+        if self.model_year > on.year + 1:
+            problem = f"{self.model_year} is not yet sold on the effective date"
+            allowed = f"{on.year + 1} at the latest"
+            problems.append(FieldProblem(f"{at}.model_year", problem, allowed))
+        return problems
 
 
 class SplitLimitOption(RiskPart):
@@ -236,37 +266,12 @@ class AutoRisk(RiskBase):
     coverages: AutoCoverages
 
     def problems(self) -> list[FieldProblem]:
-        on = self.effective_date
+        on, state, count = self.effective_date, self.state, len(self.drivers)
         problems: list[FieldProblem] = []
         for i, d in enumerate(self.drivers):
-            born = check.born(f"drivers[{i}].birth_date", d.birth_date, on)
-            problems += born
-            problems += check.not_after(
-                f"drivers[{i}].licensed_date", d.licensed_date, on, "a licence not yet held"
-            )
-            if not born:  # a licence date is only wrong against a birth date that is right
-                problems += check.licensed_after_birth(
-                    f"drivers[{i}].licensed_date", d.licensed_date, d.birth_date
-                )
-            problems += check.history(
-                f"drivers[{i}].incidents", d.incidents, on, d.birth_date, "an incident"
-            )
-            if not born:
-                problems += licences.old_enough(
-                    f"drivers[{i}].licence_status", d.licence_status, d.birth_date, on, self.state
-                )
-        problems += check.references(
-            "vehicles[{i}].principal_driver",
-            (v.principal_driver for v in self.vehicles),
-            len(self.drivers),
-            "driver",
-        )
+            problems += d.problems(f"drivers[{i}]", on, state)
         for i, v in enumerate(self.vehicles):
-            problems += places.in_state(f"vehicles[{i}].garaging_zip", v.garaging_zip, self.state)
-            if v.model_year > on.year + 1:
-                problem = f"{v.model_year} is not yet sold on the effective date"
-                allowed = f"{on.year + 1} at the latest"
-                problems.append(FieldProblem(f"vehicles[{i}].model_year", problem, allowed))
+            problems += v.problems(f"vehicles[{i}]", on, state, count)
         return problems
 
 
@@ -368,9 +373,13 @@ class HealthRisk(RiskBase):
         problems = places.in_state("zip", self.zip, self.state)
         for i, m in enumerate(self.members):
             problems += check.born(f"members[{i}].birth_date", m.birth_date, self.effective_date)
-        kinds = [m.relationship for m in self.members]
-        problems += check.at_least_one("members", kinds, "self")
-        return problems + check.at_most_one("members", kinds, ("self", "spouse"))
+        return problems + household("members", [m.relationship for m in self.members])
+
+
+def household(field: str, kinds: list[str]) -> list[FieldProblem]:
+    """A household has its applicant ("self") and at most one spouse."""
+    problems = check.at_least_one(field, kinds, "self")
+    return problems + check.at_most_one(field, kinds, ("self", "spouse"))
 
 
 Risk = Annotated[
