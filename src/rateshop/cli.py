@@ -33,7 +33,6 @@ from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Decline, Quote
 from rateshop.rating.single import rate as rate_risk
 from rateshop.risk.problems import read_risk
-from rateshop.web.views import failure_words
 
 app = typer.Typer(
     help="rateshop: compare insurance quotes rated from carriers' rate manuals.",
@@ -252,7 +251,8 @@ def _no_price(answer: Answer) -> str:
         return "referred to an underwriter: " + "; ".join(answer.referral.messages)
     if answer.pending is not None:
         return f"pending (the carrier answers later; its reference {answer.pending.quote_ref})"
-    return failure_words(answer.error_kind)  # the carrier's own text: in --json and the logs
+    # The kind only: the carrier's or the engine's own text is for --json and the logs.
+    return f"no answer ({answer.error_kind})"
 
 
 async def _streamed(

@@ -288,3 +288,16 @@ def test_two_applicants_and_an_unborn_child_are_stopped_at_their_fields(page: Pa
     )
     expect(_error_of(page, "Date of birth", child)).to_contain_text("is after the effective date")
     assert not ENGINE_WORDS.search(page.content())
+
+
+def test_a_worksheet_line_that_took_a_default_says_so_in_words(client: Client) -> None:
+    risk = example("auto")
+    for vehicle in risk["vehicles"]:
+        vehicle["garaging_zip"] = "75001"
+    ref = client.post("/comparisons", risk).json["ref"]
+    page = client.get(f"/c/{ref}").text
+    assert (
+        "territory: zip=75001 (not listed: the table&#39;s default for the rest of the state)"
+        in page
+    )
+    assert "[?]" not in page
