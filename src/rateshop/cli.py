@@ -33,6 +33,7 @@ from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Decline, Quote
 from rateshop.rating.single import rate as rate_risk
 from rateshop.risk.problems import read_risk
+from rateshop.risk.questions import LINES
 
 app = typer.Typer(
     help="rateshop: compare insurance quotes rated from carriers' rate manuals.",
@@ -166,6 +167,8 @@ def rate(
     risk = _read_risk(risk_file)
     plan = _pick_plan(manual, risk, as_of)
     try:
+        if risk.get("line") in LINES:  # a risk of a question set: checked as `quote` checks it
+            risk = read_risk(risk)
         answer = rate_risk(plan, risk)
     except RiskError as exc:
         if as_json:

@@ -295,7 +295,7 @@ def test_a_fifteen_year_old_and_a_future_birth_date_are_stopped_at_their_fields(
     driver.get_by_label("Date first licensed").fill(f"{year - 1}-01-02")
     page.get_by_role("button", name="Next").click()
     expect(_error_of(page, "Licence", driver)).to_contain_text(
-        "A 15-year-old cannot hold a full or provisional licence in Texas: the youngest age is 16. Allowed: a learner"
+        "A 15-year-old cannot hold a full or provisional licence in Texas: the youngest age is 16. Allowed: a learner's permit, for a driver under 16."
     )
     expect(page.get_by_role("heading", name=re.compile(": Drivers$"))).to_be_visible()
     shot(page, "form-errors-young-driver")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,16 @@ def test_a_path_that_looks_like_markup_is_printed_as_it_is(tmp_path: Path) -> No
     result = CliRunner().invoke(app, ["quote", str(odd)])
     assert result.exit_code == 2
     assert f"cannot read risk {odd}" in result.output
+
+
+def test_rate_checks_a_question_set_risk_as_quote_does(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    risk = json.loads((root / "examples" / "auto.json").read_text())
+    risk["vehicles"][0]["garaging_zip"] = "7874"
+    path = tmp_path / "risk.json"
+    path.write_text(json.dumps(risk))
+    result = CliRunner().invoke(app, ["rate", str(root / "manuals" / "harborview"), str(path)])
+    assert result.exit_code == 2
+    assert "vehicles[0].garaging_zip: '7874' is not in the expected form (allowed: 5 digits)" in (
+        result.output
+    )

@@ -83,7 +83,7 @@ def old_enough(
     )
     problem = f"a {age}-year-old cannot hold {what} in {where}: the youngest age is {youngest}"
     if status == "valid" and rules.permit.reached(birth) <= effective:
-        allowed = f"a learner's permit (permit), for a driver under {youngest}"
+        allowed = f"a learner's permit, for a driver under {youngest}"
     else:
         allowed = f"a driver {youngest} or older on the start date"
     return [FieldProblem(field, problem, allowed)]
