@@ -215,3 +215,15 @@ def test_the_worksheet_says_when_a_territory_default_was_used() -> None:
     assert all((ln.key or "").endswith("(default)") for ln in territory)
     zip3 = answers["bluebonnet-county"].quote.worksheet.lines  # type: ignore[union-attr]
     assert not any("(default)" in (ln.key or "") for ln in zip3 if ln.step == "territory")
+
+
+@pytest.mark.parametrize(("name", "zip_code"), [("health", "06390"), ("home_ny", "00501")])
+def test_real_new_york_zips_outside_the_usual_prefixes_are_priced_in_new_york(
+    name: str, zip_code: str
+) -> None:
+    risk = json.loads((ROOT / "examples" / f"{name}.json").read_text())
+    risk.update(state="NY", zip=zip_code)
+    result = rateshop.compare(risk)
+    assert len(result.quotes) >= 4
+    assert not result.declines
+    assert not result.errors
