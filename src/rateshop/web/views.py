@@ -162,6 +162,19 @@ def _substitutions(answer: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def _components(quote: Mapping[str, Any]) -> list[tuple[str, Decimal]]:
+    """The coverages of a price; one premium rated per person is shown person by person."""
+    components = quote.get("components", [])
+    units = quote.get("units") or []
+    if len(components) == 1 and len(units) > 1:
+        return [
+            (f"{c['label']}, {u['unit']}", Decimal(c["amount"]))
+            for u in units
+            for c in u.get("components", [])
+        ]
+    return [(c["label"], Decimal(c["amount"])) for c in components]
+
+
 def card(answer: Mapping[str, Any]) -> Card:
     """A stored quote answer as a card."""
     quote = answer["quote"]
@@ -178,7 +191,7 @@ def card(answer: Mapping[str, Any]) -> Card:
         term_months=int(quote.get("term_months") or 12),
         premium=Decimal(quote["premium"]),
         version=(quote.get("manual") or {}).get("version", ""),
-        components=[(c["label"], Decimal(c["amount"])) for c in quote.get("components", [])],
+        components=_components(quote),
         fees=[(f["label"], Decimal(f["amount"])) for f in quote.get("fees", [])],
         adjustments=[(a["label"], Decimal(a["amount"])) for a in quote.get("adjustments", [])],
         discounts=_discounts(quote.get("discounts", []), with_rates=not capped),
