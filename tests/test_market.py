@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 import yaml
 
+import rateshop
 from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.market import Market
 from rateshop.compare.service import compare, request_facts
 from rateshop.manual.expr import Name, walk
 from rateshop.rating.library import Library
+from rateshop.risk import places
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.json") if not p.name.startswith("cas_"))
@@ -144,3 +146,84 @@ def test_no_forbidden_rating_factor_is_read(library: Library) -> None:
         assert not (read & forbidden), f"{plan.key} reads {read & forbidden}"
         if "gender" in forbidden:
             assert "gender" not in plan.manual.inputs.get("drivers", None).fields  # type: ignore[union-attr]
+
+
+def _zip_tables() -> list[tuple[str, str, str, dict[str, Any], str, str]]:
+    """Every table of a shipped manual keyed on a ZIP: folder, state, name, spec, key, manual text."""
+    found = []
+    for path in sorted((ROOT / "manuals").glob("*/*/manual.yaml")):
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        for name, spec in (data.get("tables") or {}).items():
+            keys = spec.get("keys") or {}
+            zipped = [k for k, bound in keys.items() if "zip" in k or "zip" in str(bound)]
+            if zipped and "file" in spec:
+                folder = str(path.parent.relative_to(ROOT))
+                found.append((folder, data["manual"]["state"], name, spec, zipped[0], text))
+    return found
+
+
+def _keys_of(folder: str, spec: dict[str, Any], key: str) -> set[str]:
+    rows = (ROOT / folder / spec["file"]).read_text(encoding="utf-8").splitlines()
+    body = [r for r in rows if r and not r.startswith("#")]
+    column = body[0].split(",").index(key)
+    return {r.split(",")[column] for r in body[1:]}
+
+
+ZIP_TABLES = _zip_tables()
+
+
+def test_the_market_has_rating_area_and_territory_tables_keyed_on_zips() -> None:
+    assert len(ZIP_TABLES) >= 30
+    assert {state for _, state, *_ in ZIP_TABLES} == {"CA", "NY", "TX"}
+
+
+@pytest.mark.parametrize(
+    ("folder", "state", "name", "spec", "key", "text"),
+    ZIP_TABLES,
+    ids=[f"{t[0].removeprefix('manuals/')}:{t[2]}" for t in ZIP_TABLES],
+)
+def test_every_zip_of_the_state_has_its_row_or_a_declared_default_the_worksheet_shows(
+    folder: str, state: str, name: str, spec: dict[str, Any], key: str, text: str
+) -> None:
+    zips = places.zips_of(state)
+    have = _keys_of(folder, spec, key)
+    if key == "zip3":
+        # Every 3-digit prefix of the state: no ZIP of it falls to a default (real ZIPs such as
+        # 00501 and 06390 are in New York).
+        missing = sorted({z[:3] for z in zips} - have)
+        assert not missing, f"{folder} {name} lacks the prefixes {missing[:10]} of {state}"
+        return
+    missing = sorted(set(zips) - have)
+    if missing:
+        # A 5-digit table may leave the rest of the state to its declared default, only where a
+        # rating step reads it: the worksheet then says "(default)" on that line.
+        assert spec.get("default") is not None, f"{folder} {name}: {missing[:5]} have no row"
+        assert f"multiply: {name}}}" in text or f"multiply: {name}," in text, (
+            f"{folder} {name}: a default read outside the worksheet's steps"
+        )
+
+
+def test_the_worksheet_says_when_a_territory_default_was_used() -> None:
+    risk = json.loads((ROOT / "examples" / "auto.json").read_text())
+    for vehicle in risk["vehicles"]:
+        vehicle["garaging_zip"] = "75001"  # Addison: no row in the 5-digit tables
+    answers = {a.carrier: a for a in rateshop.compare(risk).quotes}
+    lines = answers["pinnacle-direct"].quote.worksheet.lines  # type: ignore[union-attr]
+    territory = [ln for ln in lines if ln.step == "territory"]
+    assert territory
+    assert all((ln.key or "").endswith("(default)") for ln in territory)
+    zip3 = answers["bluebonnet-county"].quote.worksheet.lines  # type: ignore[union-attr]
+    assert not any("(default)" in (ln.key or "") for ln in zip3 if ln.step == "territory")
+
+
+@pytest.mark.parametrize(("name", "zip_code"), [("health", "06390"), ("home_ny", "00501")])
+def test_real_new_york_zips_outside_the_usual_prefixes_are_priced_in_new_york(
+    name: str, zip_code: str
+) -> None:
+    risk = json.loads((ROOT / "examples" / f"{name}.json").read_text())
+    risk.update(state="NY", zip=zip_code)
+    result = rateshop.compare(risk)
+    assert len(result.quotes) >= 4
+    assert not result.declines
+    assert not result.errors

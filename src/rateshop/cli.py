@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from rateshop.carriers.cli import register as register_carrier_commands
 from rateshop.compare.connectors import Connector
@@ -32,6 +33,7 @@ from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Decline, Quote
 from rateshop.rating.single import rate as rate_risk
 from rateshop.risk.problems import read_risk
+from rateshop.risk.questions import LINES
 
 app = typer.Typer(
     help="rateshop: compare insurance quotes rated from carriers' rate manuals.",
@@ -45,6 +47,11 @@ console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
 
+def _fail(message: str) -> None:
+    """An error on standard error in red; its text is never read as markup (a path, a field)."""
+    errors.print(Text(message, style="red"), highlight=False)
+
+
 @manual_app.command("check")
 def manual_check(
     paths: Annotated[list[Path], typer.Argument(help="Manual folders, or folders of manuals.")],
@@ -52,7 +59,7 @@ def manual_check(
     """Validate manuals and run the test cases stored beside them."""
     folders = [f for path in paths for f in find_manuals(path)]
     if not folders:
-        errors.print(f"[red]no manual.yaml found at or below {' '.join(map(str, paths))}[/red]")
+        _fail(f"no manual.yaml found at or below {' '.join(map(str, paths))}")
         raise typer.Exit(2)
     broken = failed = cases = 0
     lib = Library()
@@ -62,7 +69,7 @@ def manual_check(
             plan = load_plan(folder)
         except ManualError as exc:
             broken += 1
-            console.print(f"[red]✗[/red] {shown}: {len(exc.problems)} problem(s)")
+            console.print(Text.assemble(("✗", "red"), f" {shown}: {len(exc.problems)} problem(s)"))
             for p in exc.problems:
                 console.print(f"    {p}", highlight=False, markup=False)
             continue
@@ -71,7 +78,7 @@ def manual_check(
         except ManualError as exc:
             broken += 1
             for p in exc.problems:
-                console.print(f"[red]✗[/red] {p}", highlight=False)
+                console.print(Text.assemble(("✗", "red"), f" {p}"), highlight=False)
             continue
         results = run_cases(plan)
         cases += len(results)
@@ -98,10 +105,10 @@ def _read_risk(path: Path) -> dict[str, Any]:
         errors.print(f"{path}: the JSON nests too deep to be a risk", markup=False)
         raise typer.Exit(2) from None
     except (OSError, ValueError) as exc:
-        errors.print(f"[red]cannot read risk {path}: {exc}[/red]")
+        _fail(f"cannot read risk {path}: {exc}")
         raise typer.Exit(2) from exc
     if not isinstance(data, dict):
-        errors.print(f"[red]{path}: a risk must be a JSON object[/red]")
+        _fail(f"{path}: a risk must be a JSON object")
         raise typer.Exit(2)
     return data
 
@@ -110,12 +117,12 @@ def _pick_plan(manual: Path, risk: dict[str, Any], as_of: str | None) -> Plan:
     try:
         lib = Library.load(manual)
     except ManualError as exc:
-        errors.print("[red]the manual has problems:[/red]")
+        _fail("the manual has problems:")
         for p in exc.problems:
             errors.print(f"  {p}", highlight=False, markup=False)
         raise typer.Exit(1) from exc
     if not lib.plans:
-        errors.print(f"[red]no manual.yaml found at or below {manual}[/red]")
+        _fail(f"no manual.yaml found at or below {manual}")
         raise typer.Exit(2)
     groups = {
         (p.manual.identity.carrier, p.manual.identity.line, p.manual.identity.state) for p in lib
@@ -127,22 +134,22 @@ def _pick_plan(manual: Path, risk: dict[str, Any], as_of: str | None) -> Plan:
             groups = {g for g in groups if g[index] in (wanted, wanted.upper())}
     if len(groups) > 1:
         names = ", ".join("/".join(g) for g in sorted(groups))
-        errors.print(f"[red]{manual} holds several manuals ({names}); point at one[/red]")
+        _fail(f"{manual} holds several manuals ({names}); point at one")
         raise typer.Exit(2)
     if not groups:
-        errors.print(f"[red]{manual} has no manual for this risk's line and state[/red]")
+        _fail(f"{manual} has no manual for this risk's line and state")
         raise typer.Exit(2)
     carrier, line, state = groups.pop()
     when_text = as_of or risk.get("effective_date")
     try:
         when = dt.date.fromisoformat(str(when_text)) if when_text else dt.date.today()
     except ValueError as exc:
-        errors.print(f"[red]--as-of {when_text!r} is not a date (YYYY-MM-DD)[/red]")
+        _fail(f"--as-of {when_text!r} is not a date (YYYY-MM-DD)")
         raise typer.Exit(2) from exc
     try:
         return lib.select(carrier, line, state, when)
     except ManualNotFound as exc:
-        errors.print(f"[red]{exc}[/red]")
+        _fail(str(exc))
         raise typer.Exit(1) from exc
 
 
@@ -163,13 +170,15 @@ def rate(
     risk = _read_risk(risk_file)
     plan = _pick_plan(manual, risk, as_of)
     try:
+        if risk.get("line") in LINES:  # a risk of a question set: checked as `quote` checks it
+            risk = read_risk(risk)
         answer = rate_risk(plan, risk)
     except RiskError as exc:
         if as_json:
             console.print_json(json.dumps({"kind": "error", "problems": [
                 {"field": p.field, "problem": p.problem, "allowed": p.allowed} for p in exc.problems]}))  # fmt: skip
         else:
-            errors.print("[red]the risk has problems:[/red]")
+            _fail("the risk has problems:")
             for p in exc.problems:
                 errors.print(f"  {p}", highlight=False, markup=False)
         raise typer.Exit(2) from exc
@@ -189,7 +198,7 @@ def show_answer(answer: Quote | Decline) -> None:
     if isinstance(answer, Decline):
         console.print("[red]Declined:[/red]")
         for r in answer.reasons:
-            console.print(f"  • {r}")
+            console.print(f"  • {r}", highlight=False, markup=False)
         return
     sheet = Table(title="Worksheet", show_lines=False)
     for col in ("Unit", "Coverage", "Step", "Source / key", "Factor or amount", "Running total"):
@@ -248,7 +257,8 @@ def _no_price(answer: Answer) -> str:
         return "referred to an underwriter: " + "; ".join(answer.referral.messages)
     if answer.pending is not None:
         return f"pending (the carrier answers later; its reference {answer.pending.quote_ref})"
-    return f"no answer ({answer.error_kind}): {answer.error}"
+    # The kind only: the carrier's or the engine's own text is for --json and the logs.
+    return f"no answer ({answer.error_kind})"
 
 
 async def _streamed(
@@ -335,7 +345,7 @@ def quote(
             _streamed(risk, registry, deadline, None if as_json else kept)
         )
     except RiskError as exc:
-        errors.print("[red]the risk has problems:[/red]")
+        _fail("the risk has problems:")
         for p in exc.problems:
             errors.print(f"  {p}", highlight=False, markup=False)
         raise typer.Exit(2) from exc
@@ -370,15 +380,15 @@ def quote(
     console.print(table)
     for a in result.declines:
         assert a.decline is not None
-        console.print(
-            f"[yellow]Declined by {a.carrier_name}:[/yellow] {'; '.join(a.decline.reasons)}"
-        )
+        said = Text.assemble((f"Declined by {a.carrier_name}:", "yellow"), " ")
+        console.print(said.append("; ".join(a.decline.reasons)), highlight=False)
     for a in result.errors:
         console.print(f"{a.carrier_name}: {_no_price(a)}", highlight=False, markup=False)
     if found:
         console.print("[bold]Ways to pay less[/bold] (each a real re-quote by the carrier):")
         for t in found[:6]:
-            console.print(f"  • {t.carrier_name}: save ${t.saving_per_year:,} a year by {t.text}")
+            tip = f"  • {t.carrier_name}: save ${t.saving_per_year:,} a year by {t.text}"
+            console.print(tip, highlight=False, markup=False)
 
 
 @app.command("serve")
@@ -402,10 +412,10 @@ def serve(
     try:
         conf = settings_for(host, settings())
     except SecretKeyMissing as exc:
-        errors.print(f"[red]{exc}[/red]", highlight=False)
+        _fail(str(exc))
         raise typer.Exit(2) from exc
     if uses_dev_key(conf):
-        errors.print(f"[yellow]{DEV_WARNING}[/yellow]", highlight=False)
+        errors.print(Text(DEV_WARNING, style="yellow"), highlight=False)
     run(host, port, workers, conf)
 
 
@@ -440,7 +450,7 @@ def user_create(
     try:
         made = Accounts(engine).create_user(name, password, role)
     except AccountError as exc:
-        errors.print(f"[red]{exc}[/red]", highlight=False, markup=False)
+        _fail(str(exc))
         raise typer.Exit(2) from exc
     finally:
         engine.dispose()

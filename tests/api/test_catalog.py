@@ -91,7 +91,8 @@ def test_rate_with_an_unknown_carrier_or_one_not_writing_the_risk(api: Client) -
             "allowed": "auto, home",
         }
     ]
-    other_state = api.post("/carriers/bluebonnet-county/rate", {**example("auto"), "state": "CA"})
+    in_california = example("auto_ca")  # a California risk, its ZIPs in California
+    other_state = api.post("/carriers/bluebonnet-county/rate", in_california)
     assert other_state.status == 422
     assert other_state.json["errors"][0]["field"] == "state"
     assert other_state.json["errors"][0]["allowed"] == "TX"

@@ -20,6 +20,7 @@ from rateshop.carriers.acord import (
     parse_request,
     parse_request_message,
 )
+from rateshop.risk import places
 from rateshop.risk.questions import AutoRisk, HomeRisk
 
 MODELS = {"auto": AutoRisk, "home": HomeRisk}
@@ -125,8 +126,16 @@ _policy = {
     "paperless": st.booleans(),
     "multi_policy": st.booleans(),
 }
+# A risk's ZIPs exist and lie in its state: a state is drawn, then ZIPs of it.
+_states = st.sampled_from(sorted(places.STATE_NAMES))
+
+
+def _zip_in(state: str) -> st.SearchStrategy[str]:
+    return st.sampled_from(places.zips_of(state))
+
+
 _base = {
-    "state": st.from_regex(r"\A[A-Z]{2}\Z"),
+    "state": _states,
     "effective_date": _effective_dates.map(dt.date.isoformat),
 }
 
@@ -145,6 +154,8 @@ def _auto(draw: st.DrawFn) -> dict[str, Any]:
             {**_policy, "homeowner": st.booleans(), "prior_insurance_months": st.integers(0, 600)},
         )
     )
+    for vehicle in risk["vehicles"]:
+        vehicle["garaging_zip"] = draw(_zip_in(risk["state"]))
     return AutoRisk.model_validate({**risk, "drivers": drivers}).facts()
 
 
@@ -153,6 +164,7 @@ def _home(draw: st.DrawFn) -> dict[str, Any]:
     risk = draw(_home_facts)
     built = draw(st.integers(1800, 2027))
     roof = draw(st.one_of(st.just(0), st.integers(built, 2027)))
+    risk["zip"] = draw(_zip_in(risk["state"]))
     return HomeRisk.model_validate({**risk, "year_built": built, "roof_year": roof}).facts()
 
 

@@ -16,6 +16,8 @@ from typing import Protocol
 from rateshop.errors import FieldProblem
 
 OLDEST_AGE = 120
+# The youngest age at which any state licenses a driver (a learner's permit).
+YOUNGEST_LICENCE_AGE = 14
 
 
 class Dated(Protocol):
@@ -54,6 +56,30 @@ def born(field: str, birth: dt.date, effective: dt.date) -> list[FieldProblem]:
     )
     allowed = f"{earliest.isoformat()} to {effective.isoformat()}"
     return [FieldProblem(field, problem, allowed)]
+
+
+def licensed_after_birth(field: str, licensed: dt.date, birth: dt.date) -> list[FieldProblem]:
+    """A driver is first licensed no younger than any state licenses anyone."""
+    youngest = YOUNGEST_LICENCE_AGE
+    try:
+        earliest = birth.replace(year=birth.year + youngest)
+    except ValueError:  # born on 29 February
+        earliest = dt.date(birth.year + youngest, 3, 1)
+    if licensed >= earliest:
+        return []
+    problem = (
+        f"{licensed.isoformat()} is before the driver was {youngest}: "
+        "no state licenses anyone that young"
+    )
+    return [FieldProblem(field, problem, f"on or after {earliest.isoformat()}")]
+
+
+def at_least_one(field: str, kinds: Sequence[str], kind: str) -> list[FieldProblem]:
+    """A list that must hold one item of ``kind`` (a household has its applicant, "self")."""
+    if kind in kinds:
+        return []
+    problem = f"no member is {kind!r}: one member is the person applying"
+    return [FieldProblem(f"{field}[0].relationship", problem, kind)]
 
 
 def history(

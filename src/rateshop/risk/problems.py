@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from rateshop.errors import FieldProblem, RiskError
+from rateshop.risk.partial import partial_problems
 from rateshop.risk.questions import LINES, STATE_PATTERN, ZIP_PATTERN, Risk
 
 _WHERE = {"body", "query", "path", "header", "cookie"}
@@ -130,4 +131,13 @@ def read_risk(data: Mapping[str, Any]) -> dict[str, Any]:
     try:
         return _RISK.validate_python(data).facts()
     except ValidationError as exc:
-        raise RiskError(problems_of(exc)) from None
+        raise RiskError(with_partial(problems_of(exc), data)) from None
+
+
+def with_partial(problems: list[FieldProblem], data: Mapping[str, Any]) -> list[FieldProblem]:
+    """``problems`` of the fields, and the cross-field problems of the parts that are sound.
+
+    A field told already is not told twice (its own problem comes first).
+    """
+    told = {p.field for p in problems}
+    return problems + [p for p in partial_problems(data) if p.field not in told]

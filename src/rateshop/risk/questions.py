@@ -27,20 +27,17 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
-    ValidationInfo,
-    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from rateshop.errors import FieldProblem, RiskError
 from rateshop.risk import consistency as check
+from rateshop.risk import licences, places
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 ZIP_PATTERN = r"^[0-9]{5}$"
 STATE_PATTERN = r"^[A-Za-z]{2}$"
-# The youngest age at which any state licenses a driver (a learner's permit).
-YOUNGEST_LICENCE_AGE = 14
 # Real applications ask for the incidents and claims of the last few years: 20 is far beyond any
 # real record, and bounds what one risk may cost every carrier that rates it.
 MOST_INCIDENTS = 20
@@ -174,21 +171,23 @@ class Driver(RiskPart):
         description="Violations, accidents and claims of about the last 10 years.",
     )
 
-    @field_validator("licensed_date")
-    @classmethod
-    def _licensed_after_birth(cls, licensed: dt.date, info: ValidationInfo) -> dt.date:
-        born = info.data.get("birth_date")
-        if isinstance(born, dt.date):
-            try:
-                earliest = born.replace(year=born.year + YOUNGEST_LICENCE_AGE)
-            except ValueError:  # born on 29 February
-                earliest = dt.date(born.year + YOUNGEST_LICENCE_AGE, 3, 1)
-            if licensed < earliest:
-                raise ValueError(
-                    f"must be at least {YOUNGEST_LICENCE_AGE} years after the birth date "
-                    f"(on or after {earliest.isoformat()})"
-                )
-        return licensed
+    def problems(self, at: str, on: dt.date, state: str) -> list[FieldProblem]:
+        """What is wrong with the driver ``at`` for cover from ``on`` in ``state``."""
+        born = check.born(f"{at}.birth_date", self.birth_date, on)
+        problems = born + check.not_after(
+            f"{at}.licensed_date", self.licensed_date, on, "a licence not yet held"
+        )
+        problems += check.history(
+            f"{at}.incidents", self.incidents, on, self.birth_date, "an incident"
+        )
+        if not born:  # a licence is only wrong against a birth date that is right
+            problems += check.licensed_after_birth(
+                f"{at}.licensed_date", self.licensed_date, self.birth_date
+            )
+            problems += licences.old_enough(
+                f"{at}.licence_status", self.licence_status, self.birth_date, on, state
+            )
+        return problems
 
 
 class Vehicle(RiskPart):
@@ -203,6 +202,18 @@ class Vehicle(RiskPart):
     principal_driver: Int = Field(
         default=1, ge=1, le=6, description="The number (1, 2 …) of the driver who drives it most."
     )
+
+    def problems(self, at: str, on: dt.date, state: str, drivers: int) -> list[FieldProblem]:
+        """What is wrong with the vehicle ``at`` of a policy from ``on`` in ``state``."""
+        problems = places.in_state(f"{at}.garaging_zip", self.garaging_zip, state)
+        problems += check.references(
+            f"{at}.principal_driver", (self.principal_driver,), drivers, "driver"
+        )
+        if self.model_year > on.year + 1:
+            problem = f"{self.model_year} is not yet sold on the effective date"
+            allowed = f"{on.year + 1} at the latest"
+            problems.append(FieldProblem(f"{at}.model_year", problem, allowed))
+        return problems
 
 
 class SplitLimitOption(RiskPart):
@@ -255,27 +266,12 @@ class AutoRisk(RiskBase):
     coverages: AutoCoverages
 
     def problems(self) -> list[FieldProblem]:
-        on = self.effective_date
+        on, state, count = self.effective_date, self.state, len(self.drivers)
         problems: list[FieldProblem] = []
         for i, d in enumerate(self.drivers):
-            problems += check.born(f"drivers[{i}].birth_date", d.birth_date, on)
-            problems += check.not_after(
-                f"drivers[{i}].licensed_date", d.licensed_date, on, "a licence not yet held"
-            )
-            problems += check.history(
-                f"drivers[{i}].incidents", d.incidents, on, d.birth_date, "an incident"
-            )
-        problems += check.references(
-            "vehicles[{i}].principal_driver",
-            (v.principal_driver for v in self.vehicles),
-            len(self.drivers),
-            "driver",
-        )
+            problems += d.problems(f"drivers[{i}]", on, state)
         for i, v in enumerate(self.vehicles):
-            if v.model_year > on.year + 1:
-                problem = f"{v.model_year} is not yet sold on the effective date"
-                allowed = f"{on.year + 1} at the latest"
-                problems.append(FieldProblem(f"vehicles[{i}].model_year", problem, allowed))
+            problems += v.problems(f"vehicles[{i}]", on, state, count)
         return problems
 
 
@@ -328,7 +324,8 @@ class HomeRisk(RiskBase):
     def problems(self) -> list[FieldProblem]:
         on = self.effective_date
         since = check.years_before(on, check.OLDEST_AGE)
-        problems = check.history("claims", self.claims, on, since, "a claim")
+        problems = places.in_state("zip", self.zip, self.state)
+        problems += check.history("claims", self.claims, on, since, "a claim")
         if self.year_built > on.year + 1:
             problem = f"{self.year_built} is after the effective date"
             problems.append(FieldProblem("year_built", problem, f"{on.year + 1} at the latest"))
@@ -373,11 +370,16 @@ class HealthRisk(RiskBase):
     members: list[Member] = Field(min_length=1, max_length=10)
 
     def problems(self) -> list[FieldProblem]:
-        problems: list[FieldProblem] = []
+        problems = places.in_state("zip", self.zip, self.state)
         for i, m in enumerate(self.members):
             problems += check.born(f"members[{i}].birth_date", m.birth_date, self.effective_date)
-        kinds = [m.relationship for m in self.members]
-        return problems + check.at_most_one("members", kinds, ("self", "spouse"))
+        return problems + household("members", [m.relationship for m in self.members])
+
+
+def household(field: str, kinds: list[str]) -> list[FieldProblem]:
+    """A household has its applicant ("self") and at most one spouse."""
+    problems = check.at_least_one(field, kinds, "self")
+    return problems + check.at_most_one(field, kinds, ("self", "spouse"))
 
 
 Risk = Annotated[

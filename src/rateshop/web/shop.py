@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Header, Query, Request
+from fastapi import APIRouter, Body, Form, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
@@ -14,7 +15,9 @@ from rateshop.api.catalog import service as catalog
 from rateshop.api.comparisons import consent, service
 from rateshop.api.comparisons.schemas import ContactRequest
 from rateshop.api.runtime import Keys, Runtime, RuntimeDep
-from rateshop.risk.questions import LINES, Risk
+from rateshop.risk import places
+from rateshop.risk.problems import read_risk
+from rateshop.risk.questions import LINES, STATE_PATTERN, ZIP_PATTERN, Risk
 from rateshop.store.errors import CarrierNotInComparison, ComparisonNotFound, OwnerKeyRejected
 from rateshop.store.records import StoredComparison
 from rateshop.web import views
@@ -111,10 +114,35 @@ def _option_words(coverage: str, value: str | int) -> str:
     return f"${int(text):,}"
 
 
+@router.get("/quote/zip/{zip_code}")
+def zip_place(
+    zip_code: Annotated[str, Path(pattern=ZIP_PATTERN)],
+    state: Annotated[str, Query(pattern=STATE_PATTERN)],
+) -> dict[str, str | None]:
+    """The town of a ZIP code, for the shopper to confirm, and what is wrong with it for ``state``.
+
+    ``problem`` is the question set's own words (the same as a quote's check says at the field).
+    """
+    found = places.place(zip_code)
+    wrong = places.in_state("zip", zip_code, state)
+    return {
+        "zip": zip_code,
+        "town": found.town if found else None,
+        "county": found.county if found else None,
+        "state": found.state if found else None,
+        "state_name": found.state_name if found else None,
+        "problem": wrong[0].problem if wrong else None,
+    }
+
+
 @router.post("/quote/check")
-def check(risk: Risk, rt: RuntimeDep) -> dict[str, bool]:
-    """Validate a risk (whole or as far as filled in) as every carrier would: 422 names each field."""
-    service.carriers_for(rt, risk.facts())
+def check(risk: Annotated[dict[str, Any], Body()], rt: RuntimeDep) -> dict[str, bool]:
+    """Validate a risk (whole or as far as filled in) as every carrier would: 422 names each field.
+
+    A risk half filled in is also checked across the fields of its parts that are done (a driver
+    too young for a licence is told at the drivers' step, before the vehicles are given).
+    """
+    service.carriers_for(rt, read_risk(risk))
     return {"ok": True}
 
 
@@ -136,6 +164,7 @@ async def stream(
     if user is not None:
         # An agent or admin quoting for a customer: the comparison goes into their console.
         events = link_stream(accounts(request), user, events)
+    events = _for_shoppers(events)
     response = StreamingResponse(
         events, media_type="text/event-stream", headers=service.SSE_HEADERS
     )
@@ -149,6 +178,12 @@ async def stream(
         samesite="strict",
     )
     return response
+
+
+async def _for_shoppers(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The comparison's events with no carrier's or engine's message in them (see the API for those)."""
+    async for chunk in events:
+        yield views.shopper_event(chunk)
 
 
 @router.get("/c/{ref}", response_class=HTMLResponse)
@@ -203,6 +238,7 @@ def side_by_side(
         view=view,
         chosen=chosen,
         labels=labels,
+        adjustment_labels=list(dict.fromkeys(lb for c in chosen for lb, _ in c.adjustments)),
         line_name=LINE_NAMES.get(view.line, view.line),
     )
 

@@ -64,6 +64,12 @@ class Card:
     fees: list[tuple[str, Decimal]]
     discounts: list[str]
     substitutions: list[str]
+    # What the discounts took off once the carrier's caps applied ("20%", "15% to 20%"), and
+    # whether a cap cut them: the sum of the listed rates is not what was applied then.
+    discount_off: str = ""
+    discount_capped: bool = False
+    # Minimum premiums and other steps on the whole policy, beside the coverages.
+    adjustments: list[tuple[str, Decimal]] = field(default_factory=list)
     details: list[tuple[str, str]] = field(default_factory=list)
     worksheet: list[WorksheetPart] = field(default_factory=list)
     # A live carrier's quote: its own reference, how long it holds, where to continue with it.
@@ -71,6 +77,11 @@ class Card:
     quote_ref: str = ""
     valid_until: str = ""
     bridge_url: str = ""
+
+    @property
+    def lines(self) -> list[tuple[str, Decimal]]:
+        """Every line of the price: coverages, policy adjustments, fees; they add up to the total."""
+        return [*self.components, *self.adjustments, *self.fees]
 
     @property
     def like_for_like(self) -> bool:
@@ -104,6 +115,11 @@ class Results:
         return data.replace("<", "\\u003c")
 
 
+# How the engine marks a lookup that took its table's default, and how a page says it.
+DEFAULTED = " (default)"
+DEFAULT_WORDS = " (not listed: the table's default for the rest of the state)"
+
+
 def _worksheet(rows: Iterable[Mapping[str, Any]]) -> list[WorksheetPart]:
     parts: dict[tuple[str, str], WorksheetPart] = {}
     for row in rows:
@@ -114,7 +130,10 @@ def _worksheet(rows: Iterable[Mapping[str, Any]]) -> list[WorksheetPart]:
         value = row.get("value")
         word = KIND_WORDS.get(kind, kind)
         operation = f"{word} {value}" if value not in (None, "") else word
-        key = row.get("key") or ""
+        key = str(row.get("key") or "")
+        if key.endswith(DEFAULTED):
+            # No row for these keys: the table's declared default applied, said in words.
+            key = key.removesuffix(DEFAULTED).replace(" [?]", "") + DEFAULT_WORDS
         source = str(row.get("source") or "")
         looked_up = f"{source}: {key}" if key else source
         part.rows.append(
@@ -143,9 +162,23 @@ def _substitutions(answer: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def _components(quote: Mapping[str, Any]) -> list[tuple[str, Decimal]]:
+    """The coverages of a price; one premium rated per person is shown person by person."""
+    components = quote.get("components", [])
+    units = quote.get("units") or []
+    if len(components) == 1 and len(units) > 1:
+        return [
+            (f"{c['label']}, {u['unit']}", Decimal(c["amount"]))
+            for u in units
+            for c in u.get("components", [])
+        ]
+    return [(c["label"], Decimal(c["amount"])) for c in components]
+
+
 def card(answer: Mapping[str, Any]) -> Card:
     """A stored quote answer as a card."""
     quote = answer["quote"]
+    off, capped = _discount_off(quote.get("worksheet") or [])
     return Card(
         carrier=answer["carrier"],
         name=answer.get("carrier_name") or answer["carrier"],
@@ -158,9 +191,12 @@ def card(answer: Mapping[str, Any]) -> Card:
         term_months=int(quote.get("term_months") or 12),
         premium=Decimal(quote["premium"]),
         version=(quote.get("manual") or {}).get("version", ""),
-        components=[(c["label"], Decimal(c["amount"])) for c in quote.get("components", [])],
+        components=_components(quote),
         fees=[(f["label"], Decimal(f["amount"])) for f in quote.get("fees", [])],
-        discounts=_discounts(quote.get("discounts", [])),
+        adjustments=[(a["label"], Decimal(a["amount"])) for a in quote.get("adjustments", [])],
+        discounts=_discounts(quote.get("discounts", []), with_rates=not capped),
+        discount_off=off,
+        discount_capped=capped,
         details=[(d["label"], str(d["value"])) for d in quote.get("details", [])],
         substitutions=_substitutions(answer),
         worksheet=_worksheet(quote.get("worksheet") or []),
@@ -171,16 +207,25 @@ def card(answer: Mapping[str, Any]) -> Card:
     )
 
 
-# Why a carrier gave no price, by the kind of its failure.
+# Why a carrier gave no price, by the kind of its failure: all a shopper is told. The carrier's or
+# the engine's own text (a table name, a key, an expression) stays in the stored answer, for agents.
 FAILURE_WORDS = {
     "timeout": "did not answer in time",
-    "auth": "refused our credentials",
-    "rate_limited": "asked us to slow down",
-    "invalid_response": "answered with something that does not hold together",
-    "carrier_error": "answered with an error",
-    "unavailable": "is unavailable",
-    "bad_input": "cannot read these answers",
+    "auth": "could not be reached just now",
+    "rate_limited": "is busy just now",
+    "invalid_response": "answered with a price we could not check",
+    "carrier_error": "could not give a price just now",
+    "unavailable": "is unavailable just now",
+    "bad_input": "could not price these answers",
 }
+NO_ANSWER = "did not answer"
+# What the page says when a comparison breaks off after it started.
+BROKEN_OFF = "We could not finish the comparison. Please try again in a moment."
+
+
+def failure_words(kind: object) -> str:
+    """A failed answer's kind in a shopper's words (never the carrier's or the engine's text)."""
+    return FAILURE_WORDS.get(str(kind), NO_ANSWER)
 
 
 def no_price(answer: Mapping[str, Any]) -> str:
@@ -191,19 +236,69 @@ def no_price(answer: Mapping[str, Any]) -> str:
     if answer.get("status") == "pending":
         ref = (answer.get("pending") or {}).get("quote_ref", "")
         return f"will answer later (its reference {ref})"
-    error = answer.get("error") or {}
-    words = FAILURE_WORDS.get(str(error.get("kind")), "did not answer")
-    return f"{words}: {error.get('message', '')}"
+    return failure_words((answer.get("error") or {}).get("kind"))
 
 
-def _discounts(items: Iterable[Mapping[str, Any]]) -> list[str]:
-    """Each discount once (a manual applies it per coverage and unit), with its rate in percent."""
+def shopper_event(chunk: bytes) -> bytes:
+    """One Server-Sent Event of a comparison as a shopper's page may see it.
+
+    A failed answer says its kind in words instead of the carrier's or the engine's message, and a
+    comparison that broke off says so plainly (its incident number kept, for support).
+    """
+    head, sep, rest = chunk.partition(b"\ndata: ")
+    if not sep or head not in (b"event: answer", b"event: error"):
+        return chunk
+    data = json.loads(rest)
+    if head == b"event: answer":
+        if not isinstance(data.get("error"), dict):
+            return chunk
+        data["error"] = {"kind": data["error"].get("kind"), "message": no_price(data)}
+    else:
+        data = {k: v for k, v in data.items() if k in ("status", "incident")}
+        data["message"] = BROKEN_OFF
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return head + sep + body.encode() + b"\n\n"
+
+
+def _percent(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+def _discount_off(rows: Iterable[Mapping[str, Any]]) -> tuple[str, bool]:
+    """What the discount steps of a worksheet took off after caps, and whether a cap applied.
+
+    Each discount step multiplies by the factor left once its groups are capped (0.80: 20% off);
+    coverages can differ (a discount for some of them only), so the answer may be a range.
+    """
+    offs: set[Decimal] = set()
+    capped = False
+    for row in rows:
+        if row.get("kind") != "discount" or not row.get("applied", True):
+            continue
+        if row.get("value") in (None, ""):
+            continue
+        offs.add(1 - Decimal(str(row["value"])))
+        capped = capped or "capped at" in str(row.get("note") or "")
+    offs.discard(Decimal(0))
+    if not offs:
+        return "", False
+    low, high = min(offs), max(offs)
+    text = _percent(low) if low == high else f"{_percent(low)} to {_percent(high)}"
+    return text, capped
+
+
+def _discounts(items: Iterable[Mapping[str, Any]], with_rates: bool = True) -> list[str]:
+    """Each discount once (a manual applies it per coverage and unit), with its rate in percent.
+
+    Without ``with_rates`` (a cap cut them) the labels alone: their rates would not add up to
+    what was taken off.
+    """
     seen: dict[str, None] = {}
     for item in items:
         label = str(item.get("label") or item.get("id") or "")
         rate = item.get("rate")
-        if rate not in (None, ""):
-            label = f"{label} {(Decimal(str(rate)) * 100).normalize():f}%"
+        if with_rates and rate not in (None, ""):
+            label = f"{label} {_percent(Decimal(str(rate)))}"
         seen.setdefault(label)
     return list(seen)
 

@@ -173,6 +173,7 @@
   function words(problem) {
     const text = String(problem.problem || "");
     let message = WORDS[text.toLowerCase()] || text.charAt(0).toUpperCase() + text.slice(1);
+    if (!/[.?!]$/.test(message)) message += ".";
     if (problem.allowed) message += ` Allowed: ${problem.allowed}.`;
     return message;
   }
@@ -238,6 +239,37 @@
     const holder = el.closest(".field");
     clearMessages(holder);
     if (!el.checkValidity()) show(holder, el.validationMessage);
+    else if (el.matches("input[data-zip]")) showTown(el);
+  });
+
+  // --- the town of each ZIP typed, for the shopper to confirm ------------------------------------
+
+  const towns = new Map();
+
+  async function showTown(input) {
+    const line = input.closest(".field").querySelector(".town");
+    const zip = input.value;
+    if (!/^[0-9]{5}$/.test(zip)) { line.textContent = ""; return; }
+    if (!towns.has(zip)) {
+      const reply = await fetch(`/quote/zip/${zip}?state=${encodeURIComponent(form.dataset.state)}`);
+      if (!reply.ok) return;
+      towns.set(zip, await reply.json());
+    }
+    const place = towns.get(zip);
+    if (input.value !== zip) return; // typed on meanwhile
+    const holder = input.closest(".field");
+    if (place.problem) {
+      line.textContent = "";
+      clearMessages(holder);
+      show(holder, `${place.problem}.`);
+    } else {
+      clearMessages(holder);
+      line.textContent = `${place.town}, ${place.state_name}`;
+    }
+  }
+
+  form.addEventListener("input", (event) => {
+    if (event.target.matches("input[data-zip]")) showTown(event.target);
   });
 
   function announce(text) {
@@ -334,8 +366,7 @@
     else if (answer.decline) text = ` declined: ${answer.decline.reasons.join("; ")}`;
     else if (answer.referral) text = ` referred to an underwriter: ${answer.referral.messages.join("; ")}`;
     else if (answer.pending) text = ` will answer later (reference ${answer.pending.quote_ref})`;
-    else if (answer.error && answer.error.kind === "timeout") text = ` timed out: ${answer.error.message}`;
-    else text = ` did not answer: ${answer.error ? answer.error.message : "error"}`;
+    else text = ` ${answer.error ? answer.error.message : "did not answer"}`;
     li.appendChild(document.createTextNode(text));
     li.className = answer.quote ? "quote" : "other";
     return li;
@@ -404,7 +435,7 @@
           window.location.assign(`/c/${data.ref}`);
           return;
         } else if (name === "error") {
-          status.textContent = `Something went wrong: ${data.message}`;
+          status.textContent = data.message;
           return;
         }
       }
@@ -434,5 +465,6 @@
     restore({ effective_date: form.dataset.today, ...early });
     go(0);
   }
+  form.querySelectorAll("input[data-zip]").forEach((input) => { if (input.value) showTown(input); });
   form.dataset.ready = "true";
 })();

@@ -1,0 +1,138 @@
+"""Where a ZIP code is: the US ZIP table shipped with the ``zipcodes`` package, read offline.
+
+Every ZIP a risk gives (a vehicle's garaging ZIP, a home's, a household's) must exist and lie in
+the risk's state: a ZIP of another state would be rated on a territory its carrier never filed for
+it, or take a default no one chose. The town is shown beside the ZIP so the shopper can confirm it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import zipcodes
+
+from rateshop.errors import FieldProblem
+
+# The names of the states, districts, territories and military post codes the ZIP table uses.
+STATE_NAMES = {
+    "AA": "Armed Forces Americas",
+    "AE": "Armed Forces Europe",
+    "AK": "Alaska",
+    "AL": "Alabama",
+    "AP": "Armed Forces Pacific",
+    "AR": "Arkansas",
+    "AS": "American Samoa",
+    "AZ": "Arizona",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DC": "the District of Columbia",
+    "DE": "Delaware",
+    "FL": "Florida",
+    "FM": "Micronesia",
+    "GA": "Georgia",
+    "GU": "Guam",
+    "HI": "Hawaii",
+    "IA": "Iowa",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "MA": "Massachusetts",
+    "MD": "Maryland",
+    "ME": "Maine",
+    "MH": "the Marshall Islands",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MO": "Missouri",
+    "MP": "the Northern Mariana Islands",
+    "MS": "Mississippi",
+    "MT": "Montana",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "NE": "Nebraska",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NV": "Nevada",
+    "NY": "New York",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "PR": "Puerto Rico",
+    "PW": "Palau",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VA": "Virginia",
+    "VI": "the US Virgin Islands",
+    "VT": "Vermont",
+    "WA": "Washington",
+    "WI": "Wisconsin",
+    "WV": "West Virginia",
+    "WY": "Wyoming",
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A ZIP code's town, county and state, as the ZIP table has them."""
+
+    zip: str
+    town: str
+    county: str
+    state: str
+
+    @property
+    def state_name(self) -> str:
+        """The state's name in words (``Texas`` for ``TX``)."""
+        return state_name(self.state)
+
+    def __str__(self) -> str:
+        return f"{self.town}, {self.state}"
+
+
+def state_name(code: str) -> str:
+    """A state's name for a two-letter code; the code itself when the table has no such state."""
+    return STATE_NAMES.get(code.upper(), code.upper())
+
+
+@cache
+def _table() -> dict[str, Place]:
+    # Read once: about 42,000 ZIPs, a few megabytes, a third of a second.
+    return {
+        z["zip_code"]: Place(z["zip_code"], z["city"], z["county"], z["state"])
+        for z in zipcodes.list_all()  # type: ignore[no-untyped-call]
+        if z["active"]
+    }
+
+
+def place(zip_code: str) -> Place | None:
+    """The place of a five-digit ZIP code in use today, or None when there is no such ZIP."""
+    return _table().get(zip_code)
+
+
+def zips_of(state: str) -> list[str]:
+    """Every ZIP code in use in ``state``, in order."""
+    wanted = state.upper()
+    return sorted(z for z, p in _table().items() if p.state == wanted)
+
+
+def in_state(field: str, zip_code: str, state: str) -> list[FieldProblem]:
+    """``zip_code`` must exist and lie in ``state``: the problem at ``field`` in plain words."""
+    where = state_name(state)
+    allowed = f"a ZIP code in {where}"
+    found = place(zip_code)
+    if found is None:
+        return [FieldProblem(field, f"{zip_code} is not a US ZIP code in use", allowed)]
+    if found.state != state.upper():
+        problem = f"{zip_code} is in {found.state_name}, not {where}"
+        return [FieldProblem(field, problem, allowed)]
+    return []

@@ -1,0 +1,342 @@
+"""What a shopper sees is true: inputs checked against the world, prices that add up, no engine text.
+
+Against the real app on a loopback port: each bad answer is stopped at its field in plain words (in
+chromium), every card's lines add up to its total for every example risk and every carrier, the
+discounts say what was taken off after the carriers' caps, and no carrier's or engine's message
+reaches a shopper's page, download or stream (the API keeps it, for agents).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
+
+import pytest
+from lxml import html
+from playwright.sync_api import Page, expect
+from test_shop import items, next_step, start
+from webkit import app_settings, as_served, shot
+
+from api.apikit import ROOT, Server, example
+from rateshop.compare.service import Answer, Comparison
+from rateshop.risk.questions import LINES
+from rateshop.store import Store
+from rateshop.web import views
+from rateshop.web.app import create_app
+
+EXAMPLES = sorted(
+    p.stem
+    for p in (ROOT / "examples").glob("*.json")
+    if json.loads(p.read_text()).get("line") in LINES
+)
+# What an engine says that a shopper must never read: table names, keys, expressions.
+ENGINE_TEXT = "table age_curve has no row for age=-1"
+ENGINE_WORDS = re.compile(r"age_curve|no row for|table \w+ has|rating_areas\(\)")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
+    """The app on its own SQLite file, which the tests may also write to through the store."""
+    database = tmp_path_factory.mktemp("truth") / "rateshop.db"
+    server = as_served(Server(create_app(app_settings(database))))
+    server.start()
+    yield server, database
+    server.stop()
+
+
+@dataclass
+class Reply:
+    status: int
+    text: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+class Client:
+    """Plain blocking HTTP (no event loop: Playwright's sync API keeps one running here)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def call(
+        self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None
+    ) -> Reply:
+        url = self.base + path + (f"?{urlencode(params)}" if params else "")
+        data = None if body is None else json.dumps(body).encode()
+        request = Request(
+            url, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urlopen(request, timeout=60) as response:
+                return Reply(response.status, response.read().decode())
+        except HTTPError as exc:
+            return Reply(exc.code, exc.read().decode())
+
+    def get(self, path: str, params: dict[str, str] | None = None) -> Reply:
+        return self.call("GET", path, params=params)
+
+    def post(self, path: str, body: Any) -> Reply:
+        return self.call("POST", path, body)
+
+
+@pytest.fixture(scope="module")
+def client(served: tuple[Server, Path]) -> Client:
+    return Client(served[0].url)
+
+
+def _amount(text: str) -> Decimal:
+    return Decimal(text.strip().replace("$", "").replace(",", ""))
+
+
+def _cards(page_html: str) -> list[tuple[str, list[Decimal], Decimal]]:
+    """Each card's carrier, the amounts of its lines and the total it states."""
+    tree = html.fromstring(page_html)
+    out = []
+    for card in tree.cssselect("#cards > li.card"):
+        lines = [
+            _amount(a.text_content()) for a in card.cssselect(".coverages li:not(.sum) .amount")
+        ]
+        total = _amount(card.cssselect(".coverages li.sum .amount")[0].text_content())
+        out.append((card.get("data-carrier"), lines, total))
+    return out
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_card_adds_up_to_its_total(client: Client, name: str) -> None:
+    made = client.post("/comparisons", example(name))
+    assert made.status == 201, made.text
+    ref = made.json["ref"]
+    stored = client.get(f"/comparisons/{ref}").json
+    page = client.get(f"/c/{ref}")
+    cards = _cards(page.text)
+    assert [c for c, _, _ in cards] == [a["carrier"] for a in stored["quotes"]]
+    for (carrier, lines, total), answer in zip(cards, stored["quotes"], strict=True):
+        assert sum(lines) == total == Decimal(answer["quote"]["total"]), carrier
+        shown = len(answer["quote"]["components"]) + len(answer["quote"]["fees"])
+        assert len(lines) >= shown, f"{carrier} leaves out lines of its price"
+
+
+def test_a_card_with_seven_coverages_shows_every_one(client: Client) -> None:
+    # Medical payments added: the issue's case, where the first six lines left out collision.
+    risk = example("auto")
+    risk["coverages"]["MED"] = {"limit": 2000}
+    assert len(risk["coverages"]) == 7
+    ref = client.post("/comparisons", risk).json["ref"]
+    tree = html.fromstring(client.get(f"/c/{ref}").text)
+    for card in tree.cssselect("#cards > li.card"):
+        labels = [li.text_content() for li in card.cssselect(".coverages li")]
+        assert any("Collision" in label for label in labels), labels
+
+
+def test_discounts_say_what_was_taken_off_after_the_cap(client: Client) -> None:
+    risk = {**example("auto"), "multi_policy": True}
+    ref = client.post("/comparisons", risk).json["ref"]
+    tree = html.fromstring(client.get(f"/c/{ref}").text)
+    card = tree.cssselect("#cards > li.card[data-carrier='pinnacle-direct']")[0]
+    said = " ".join(card.cssselect(".discounts")[0].text_content().split())
+    # Its five discounts list 38% between them; its cap lets 20% through.
+    assert said.startswith("Discounts: 20% off after Pinnacle Direct"), said
+    assert "cap on discounts" in said
+    assert "Multi-car" in said
+    assert "10%" not in said
+
+
+def test_a_discount_under_its_cap_shows_its_rates() -> None:
+    rows = [
+        {"kind": "discount", "value": "0.9500", "applied": True, "note": "Paperless 0.05"},
+        {"kind": "discount", "value": "0.9000", "applied": True, "note": "Paperless 0.05, x"},
+    ]
+    assert views._discount_off(rows) == ("5% to 10%", False)
+    assert views._discount_off([]) == ("", False)
+
+
+def _with_engine_failure(database: Path) -> str:
+    """A comparison stored with one carrier failed on an engine message (as risks once did)."""
+    risk = example("health")
+    store = Store.open(app_settings(database))
+    try:
+        failed = Answer("bluepeak-health", "Bluepeak Health", "A", "National")
+        failed.error, failed.error_kind = ENGINE_TEXT, "bad_input"
+        comparison = Comparison("health", "TX", dt.date(2026, 12, 1))
+        comparison.errors.append(failed)
+        return store.save(comparison, risk)
+    finally:
+        store.close()
+
+
+def test_no_engine_message_reaches_the_results_page_or_its_download(
+    client: Client, served: tuple[Server, Path]
+) -> None:
+    ref = _with_engine_failure(served[1])
+    page = client.get(f"/c/{ref}")
+    assert page.status == 200
+    assert "Bluepeak Health</strong>: could not price these answers" in page.text
+    assert not ENGINE_WORDS.search(page.text)
+    download = client.get(f"/c/{ref}/csv")
+    assert "could not price these answers" in download.text
+    assert not ENGINE_WORDS.search(download.text)
+    # Agents and programs still read the carrier's own text through the API.
+    kept = client.get(f"/comparisons/{ref}").json["errors"][0]["error"]
+    assert kept == {"kind": "bad_input", "message": ENGINE_TEXT}
+
+
+def test_the_shoppers_stream_carries_words_not_the_engines_text() -> None:
+    answer = {
+        "carrier": "x",
+        "status": "failed",
+        "error": {"kind": "bad_input", "message": ENGINE_TEXT},
+    }
+    chunk = b"event: answer\ndata: " + json.dumps(answer).encode() + b"\n\n"
+    said = views.shopper_event(chunk)
+    assert said.endswith(b"\n\n")
+    data = json.loads(said.split(b"\ndata: ", 1)[1])
+    assert data["error"] == {"kind": "bad_input", "message": "could not price these answers"}
+    broke = b'event: error\ndata: {"status":500,"message":"KeyError: \'rating_areas\'","incident":"i-1"}\n\n'
+    data = json.loads(views.shopper_event(broke).split(b"\ndata: ", 1)[1])
+    assert data == {"status": 500, "incident": "i-1", "message": views.BROKEN_OFF}
+    done = b'event: done\ndata: {"ref":"r"}\n\n'
+    assert views.shopper_event(done) == done
+
+
+# Risks that once reached a carrier and came back as an engine's message or a decline.
+ONCE_ENGINE: list[tuple[str, str, Any, str, str]] = [
+    (
+        "health",
+        "members.3.birth_date",
+        "2027-02-01",
+        "members[3].birth_date",
+        "after the effective date",
+    ),
+    ("health", "members.1.relationship", "self", "members[1].relationship", "a household has one"),
+    ("health", "zip", "10001", "zip", "10001 is in New York, not Texas"),
+    ("auto", "vehicles.0.garaging_zip", "00000", "vehicles[0].garaging_zip", "not a US ZIP code"),
+    ("home", "zip", "10001", "zip", "10001 is in New York, not Texas"),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "value", "field", "words"), ONCE_ENGINE)
+def test_risks_that_produced_engine_messages_are_stopped_at_their_field(
+    client: Client, name: str, path: str, value: Any, field: str, words: str
+) -> None:
+    risk = example(name)
+    *parents, last = path.split(".")
+    node: Any = risk
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node[part]
+    node[int(last) if last.isdigit() else last] = value
+    for route in ("/quote/check", "/comparisons"):
+        reply = client.post(route, risk)
+        assert reply.status == 422, reply.text
+        found = {e["field"]: e["problem"] for e in reply.json["errors"]}
+        assert words in found[field], found
+        assert not ENGINE_WORDS.search(reply.text)
+
+
+def test_the_town_of_a_zip_for_the_shopper_to_confirm(client: Client) -> None:
+    fishers = client.get("/quote/zip/06390", params={"state": "NY"}).json
+    assert fishers["town"] == "Fishers Island"
+    assert fishers["state_name"] == "New York"
+    assert fishers["problem"] is None
+    austin = client.get("/quote/zip/78745", params={"state": "NY"}).json
+    assert austin["town"] == "Austin"
+    assert austin["problem"] == "78745 is in Texas, not New York"
+    assert client.get("/quote/zip/00000", params={"state": "NY"}).json["town"] is None
+    assert client.get("/quote/zip/1234", params={"state": "NY"}).status == 422
+
+
+# --- in chromium ------------------------------------------------------------------------------
+
+
+def _error_of(page: Page, label: str, scope: Any = None) -> Any:
+    field = (scope or page).get_by_label(label, exact=True)
+    expect(field).to_have_attribute("aria-invalid", "true")
+    described = str(field.get_attribute("aria-describedby")).split()
+    return page.locator(f"#{described[-1]}")
+
+
+def test_a_zip_of_another_state_is_stopped_at_the_field_and_a_good_one_shows_its_town(
+    page: Page,
+) -> None:
+    start(page, "Home, renters or condo insurance", "NY")
+    page.get_by_label("What do you want to insure?").select_option("HO3")
+    zip_field = page.get_by_label("ZIP code")
+    zip_field.fill("78745")
+    expect(_error_of(page, "ZIP code")).to_have_text("78745 is in Texas, not New York.")
+    zip_field.fill("06390")
+    expect(page.locator(".town")).to_have_text("Fishers Island, New York")
+    expect(zip_field).not_to_have_attribute("aria-invalid", "true")
+    zip_field.fill("00501")
+    expect(page.locator(".town")).to_have_text("Holtsville, New York")
+
+
+def test_a_fifteen_year_old_and_a_future_birth_date_are_stopped_at_their_fields(
+    page: Page,
+) -> None:
+    start(page, "Car insurance", "TX")
+    page.get_by_label("Months of continuous").fill("0")
+    next_step(page, "Drivers")
+    driver = items(page, "drivers").nth(0)
+    effective = page.locator("#quote-form").get_attribute("data-today") or ""
+    year = int(effective[:4])
+    driver.get_by_label("Date of birth").fill(f"{year - 15}-01-01")
+    driver.get_by_label("Gender").select_option("male")
+    driver.get_by_label("Marital status").select_option("single")
+    driver.get_by_label("Date first licensed").fill(f"{year - 1}-01-02")
+    page.get_by_role("button", name="Next").click()
+    expect(_error_of(page, "Licence", driver)).to_contain_text(
+        "A 15-year-old cannot hold a full or provisional licence in Texas: the youngest age is 16. Allowed: a learner's permit, for a driver under 16."
+    )
+    expect(page.get_by_role("heading", name=re.compile(": Drivers$"))).to_be_visible()
+    shot(page, "form-errors-young-driver")
+    driver.get_by_label("Date of birth").fill(f"{year + 2}-01-01")
+    page.get_by_role("button", name="Next").click()
+    expect(_error_of(page, "Date of birth", driver)).to_contain_text("is after the effective date")
+    expect(driver.get_by_label("Date first licensed")).not_to_have_attribute("aria-invalid", "true")
+    assert not ENGINE_WORDS.search(page.content())
+
+
+def test_two_applicants_and_an_unborn_child_are_stopped_at_their_fields(page: Page) -> None:
+    start(page, "Health insurance", "TX")
+    page.get_by_label("ZIP code").fill("78745")
+    expect(page.locator(".town")).to_have_text("Austin, Texas")
+    me = items(page, "members").nth(0)
+    me.get_by_label("Who", exact=True).select_option("self")
+    me.get_by_label("Date of birth").fill("1984-05-20")
+    page.get_by_role("button", name="Add person").click()
+    twin = items(page, "members").nth(1)
+    twin.get_by_label("Who", exact=True).select_option("self")
+    twin.get_by_label("Date of birth").fill("1986-05-20")
+    page.get_by_role("button", name="Add person").click()
+    child = items(page, "members").nth(2)
+    child.get_by_label("Who", exact=True).select_option("child")
+    child.get_by_label("Date of birth").fill("2099-08-01")
+    page.get_by_role("button", name="Next").click()
+    expect(_error_of(page, "Who", twin)).to_contain_text(
+        "2 members are 'self'; a household has one"
+    )
+    expect(_error_of(page, "Date of birth", child)).to_contain_text("is after the effective date")
+    assert not ENGINE_WORDS.search(page.content())
+
+
+def test_a_worksheet_line_that_took_a_default_says_so_in_words(client: Client) -> None:
+    risk = example("auto")
+    for vehicle in risk["vehicles"]:
+        vehicle["garaging_zip"] = "75001"
+    ref = client.post("/comparisons", risk).json["ref"]
+    page = client.get(f"/c/{ref}").text
+    assert (
+        "territory: zip=75001 (not listed: the table&#39;s default for the rest of the state)"
+        in page
+    )
+    assert "[?]" not in page
