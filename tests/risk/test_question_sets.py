@@ -108,17 +108,27 @@ def test_the_command_line_refuses_ten_thousand_incidents_at_once(tmp_path: Path)
 
 
 def test_an_unknown_state_is_an_error_not_an_empty_comparison(tmp_path: Path) -> None:
-    risk = example("auto")
-    risk["state"] = "ZZ"
+    unknown = example("auto")
+    unknown["state"] = "ZZ"
     with pytest.raises(RiskError) as caught:
-        rateshop.compare(risk)
+        rateshop.compare(unknown)
+    assert [(p.field, p.problem) for p in caught.value.problems] == [
+        ("state", "'ZZ' is not a US state or territory")
+    ]
+    # A real state the market does not write (its ZIPs there): said, with the states it writes.
+    unwritten = example("auto")
+    unwritten["state"] = "FL"
+    for vehicle in unwritten["vehicles"]:
+        vehicle["garaging_zip"] = "33101"
+    with pytest.raises(RiskError) as caught:
+        rateshop.compare(unwritten)
     (problem,) = caught.value.problems
     assert (problem.field, problem.allowed) == ("state", "CA, NY, TX")
     path = tmp_path / "risk.json"
-    path.write_text(json.dumps(risk))
+    path.write_text(json.dumps(unwritten))
     result = CliRunner().invoke(app, ["quote", str(path)])
     assert result.exit_code == 2
-    assert "no carrier of the market writes auto in ZZ" in result.output
+    assert "no carrier of the market writes auto in FL" in result.output
 
 
 def test_the_command_line_refuses_json_nested_too_deep(tmp_path: Path) -> None:

@@ -87,6 +87,8 @@ def field_problem(error: Mapping[str, Any], patterns: Mapping[str, str] = PATTER
         problem, allowed = f"{shown} is out of range", f"{bound[key]} {ctx[key]}"
     elif kind.startswith("bool_"):
         problem, allowed = f"{shown} is not true or false", "true or false"
+    elif kind == "us_state":
+        problem, allowed = f"{ctx['code']} is not a US state or territory", "a code such as TX"
     elif kind == "date_out_of_range":
         problem = f"{shown} is not a plausible date"
         allowed = f"a date in the years {ctx['earliest']} to {ctx['latest']}"

@@ -93,9 +93,20 @@ Text = Annotated[
 ]
 
 Zip = Annotated[str, StringConstraints(pattern=ZIP_PATTERN), Field(examples=["78745"])]
+
+
+def _us_state(code: str) -> str:
+    if code.upper() not in places.STATE_NAMES:
+        raise PydanticCustomError(
+            "us_state", "{code} is not a US state or territory", {"code": repr(code)}
+        )
+    return code
+
+
 StateCode = Annotated[
     str,
     StringConstraints(pattern=STATE_PATTERN),
+    AfterValidator(_us_state),
     Field(description="Two-letter state code; picks the manuals.", examples=["TX"]),
 ]
 LineName = Literal["auto", "home", "life", "health"]
