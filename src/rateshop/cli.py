@@ -26,6 +26,7 @@ from rateshop.compare.tips import Tip, tips_async
 from rateshop.config import settings
 from rateshop.errors import ManualError, ManualNotFound, RiskError
 from rateshop.manual.loader import display_path, find_manuals
+from rateshop.rating.cache import configured_store
 from rateshop.rating.checks import run_cases
 from rateshop.rating.library import Library, load_plan
 from rateshop.rating.plan import Plan
@@ -56,6 +57,8 @@ def manual_check(
         raise typer.Exit(2)
     broken = failed = cases = 0
     lib = Library()
+    # Every manual checked is kept compiled for the processes that serve it next.
+    store = configured_store()
     for folder in folders:
         shown = display_path(folder)
         try:
@@ -73,6 +76,11 @@ def manual_check(
             for p in exc.problems:
                 console.print(f"[red]✗[/red] {p}", highlight=False)
             continue
+        if store is not None:
+            try:
+                store.put(plan.manual)
+            except OSError as exc:
+                errors.print(f"[yellow]cannot keep {shown} compiled: {exc}[/yellow]")
         results = run_cases(plan)
         cases += len(results)
         bad = [r for r in results if not r.passed]
@@ -111,12 +119,10 @@ def _pick_plan(manual: Path, risk: dict[str, Any], as_of: str | None) -> Plan:
         for p in exc.problems:
             errors.print(f"  {p}", highlight=False, markup=False)
         raise typer.Exit(1) from exc
-    if not lib.plans:
+    if not len(lib):
         errors.print(f"[red]no manual.yaml found at or below {manual}[/red]")
         raise typer.Exit(2)
-    groups = {
-        (p.manual.identity.carrier, p.manual.identity.line, p.manual.identity.state) for p in lib
-    }
+    groups = {entry.group for entry in lib.entries()}
     # a folder holding several lines or states: the risk says which one it is for
     for key, index in (("line", 1), ("state", 2)):
         wanted = risk.get(key)
@@ -140,6 +146,11 @@ def _pick_plan(manual: Path, risk: dict[str, Any], as_of: str | None) -> Plan:
         return lib.select(carrier, line, state, when)
     except ManualNotFound as exc:
         errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    except ManualError as exc:
+        errors.print("[red]the manual has problems:[/red]")
+        for p in exc.problems:
+            errors.print(f"  {p}", highlight=False, markup=False)
         raise typer.Exit(1) from exc
 
 

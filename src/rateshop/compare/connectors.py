@@ -102,13 +102,7 @@ class ManualConnector:
 
 def manual_carriers(library: Library, line: str, state: str) -> list[str]:
     """Every carrier with a manual (any version) for ``line`` in ``state``, by id."""
-    return sorted(
-        {
-            p.manual.identity.carrier
-            for p in library
-            if p.manual.identity.line == line and p.manual.identity.state == state.upper()
-        }
-    )
+    return library.carriers(line, state)
 
 
 def manual_connectors(library: Library, line: str, state: str) -> list[ManualConnector]:

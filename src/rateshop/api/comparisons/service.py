@@ -46,9 +46,9 @@ def carriers_for(rt: Runtime, risk: Mapping[str, Any]) -> tuple[Facts, list[Conn
     facts = request_facts(risk)
     line, state, effective = facts
     connectors = rt.registry.connectors(line, state)
-    written = [p for p in rt.library if p.manual.identity.line == line]
+    written = [e.identity for e in rt.library.entries() if e.identity.line == line]
     if not connectors:
-        states = sorted({p.manual.identity.state for p in written})
+        states = sorted({ident.state for ident in written})
         problem = f"no carrier of the market writes {line} in {state}"
         raise RiskError([FieldProblem("state", problem, ", ".join(states) or None)])
     if any(rt.registry.is_live(c.carrier) for c in connectors):
@@ -57,9 +57,7 @@ def carriers_for(rt: Runtime, risk: Mapping[str, Any]) -> tuple[Facts, list[Conn
         return facts, connectors
     plans = rt.library.in_force(line, state, effective)
     if not plans:
-        first = min(
-            p.manual.identity.effective for p in written if p.manual.identity.state == state
-        )
+        first = min(ident.effective for ident in written if ident.state == state)
         problem = f"no {line} manual in {state} is in force on {effective.isoformat()}"
         raise RiskError([FieldProblem("effective_date", problem, f"from {first.isoformat()}")])
     _check_readable(plans, risk)
@@ -176,9 +174,9 @@ def requote_stored(rt: Runtime, ref: str, on: dt.date) -> dict[str, Any]:
     if not rt.library.in_force(stored.line, stored.state, on):
         first = min(
             (
-                p.manual.identity.effective
-                for p in rt.library
-                if (p.manual.identity.line, p.manual.identity.state) == (stored.line, stored.state)
+                e.identity.effective
+                for e in rt.library.entries()
+                if (e.identity.line, e.identity.state) == (stored.line, stored.state)
             ),
             default=None,
         )
