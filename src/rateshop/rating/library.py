@@ -336,6 +336,11 @@ class Library:
         return len(self._entries)
 
     @property
+    def held(self) -> int:
+        """How many plans compiled on demand are held in memory now (at most ``capacity``)."""
+        return len(self._held)
+
+    @property
     def plans(self) -> list[Plan]:
         """Every plan, compiled (costly for a large market: prefer :meth:`entries`)."""
         return list(self)
