@@ -90,10 +90,10 @@ def display_path(path: Path) -> str:
 
 
 class _Loader:
-    def __init__(self, root: Path, with_tests: bool = True) -> None:
+    def __init__(self, root: Path, with_tests: bool = True, file: str | None = None) -> None:
         self.root = root
         self.with_tests = with_tests
-        self.file = display_path(root / MANIFEST)
+        self.file = display_path(root / MANIFEST) if file is None else file
         self.problems: list[Problem] = []
         self.tables: dict[str, Table] = {}
         self.table_bindings: dict[str, dict[str, tuple[str, int]]] = {}
@@ -1289,14 +1289,13 @@ def _section(text: str, name: str) -> str | None:
     return "\n" * text.count("\n", 0, found.start()) + found.group(0)
 
 
-def _read_section(root: Path, name: str) -> Node:
+def _read_section(root: Path, name: str, shown: str) -> Node:
     """Section ``name`` of the manifest in ``root``, read without parsing the rest of the file.
 
     A manifest is a mapping of sections at the left margin; one written otherwise (or a section
     the cut-out text cannot stand alone for) is parsed whole, so the answer is always the same.
     """
     path = root / MANIFEST
-    shown = display_path(path)
     try:
         text = read_text(path, shown, MAX_MANIFEST_BYTES)
     except SourceError as exc:
@@ -1324,7 +1323,7 @@ def read_identity(path: Path | str) -> Identity:
     This is what a market needs to know which manuals it holds; nothing else is read or checked.
     """
     loader = _Loader(Path(path), with_tests=False)
-    identity = loader.identity(_read_section(loader.root, "manual"))
+    identity = loader.identity(_read_section(loader.root, "manual", loader.file))
     if loader.problems:
         raise ManualError(_dedupe(loader.problems))
     return identity
@@ -1338,7 +1337,7 @@ def content_files(path: Path | str) -> list[Path]:
     """
     loader = _Loader(Path(path), with_tests=False)
     files = [loader.root / MANIFEST]
-    tables = _read_section(loader.root, "tables").get("tables")
+    tables = _read_section(loader.root, "tables", loader.file).get("tables")
     if isinstance(tables, Node):
         for spec in tables.values():
             if isinstance(spec, Node) and spec.get("file") is not None:
@@ -1355,9 +1354,22 @@ def find_manuals(path: Path | str) -> list[Path]:
         return [root.parent]
     if (root / MANIFEST).is_file():
         return [root]
-    # Hidden folders are never manuals: an upload being checked is unpacked into one.
-    return sorted(
-        p.parent
-        for p in root.rglob(MANIFEST)
-        if not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
+    # Hidden folders are never manuals: an upload being checked is unpacked into one. Walked
+    # with os.scandir (a market may hold thousands of folders); links to folders are not
+    # followed, as Path.rglob does not.
+    found: list[tuple[str, ...]] = []
+
+    def walk(folder: str, parts: tuple[str, ...]) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name == MANIFEST and parts:
+                found.append(parts)
+            elif not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+                walk(entry.path, (*parts, entry.name))
+
+    walk(str(root), ())
+    return [root.joinpath(*parts) for parts in sorted(found)]

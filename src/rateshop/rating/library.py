@@ -163,8 +163,10 @@ class Library:
                     stamps[path] = None
             return stamps[path]
 
+        prefix = os.path.join(str(base), "")
         for folder in find_manuals(root):
-            rel = os.path.relpath(folder, base)
+            text = str(folder)
+            rel = text[len(prefix) :] if text.startswith(prefix) else os.path.relpath(text, base)
             manifest = stamp(folder / MANIFEST)
             prev = old.get(rel)
             entry: Entry | None = None
@@ -189,7 +191,7 @@ class Library:
                     self.failures[str(folder)] = exc.problems
                     continue
             try:
-                self._insert(entry)
+                self._insert(entry, ordered=False)
             except ManualError as exc:
                 self.failures[str(folder)] = exc.problems
                 continue
@@ -199,6 +201,7 @@ class Library:
                 "hash": entry.content_hash,
                 "files": entry.stamps,
             }
+        self._order()
         self._indexes[base] = new
         if new != old:
             self._index_dirty.add(base)
@@ -209,7 +212,7 @@ class Library:
         m = plan.manual
         self._insert(Entry(m.identity, m.root, m.content_hash, plan=plan))
 
-    def _insert(self, entry: Entry) -> None:
+    def _insert(self, entry: Entry, ordered: bool = True) -> None:
         with self._lock:
             for other in self._groups.get(entry.group, []):
                 if other.key == entry.key:
@@ -224,9 +227,14 @@ class Library:
                         ]
                     )
             self._entries.append(entry)
-            self._entries.sort(key=lambda e: (*e.group, e.identity.effective))
             group = self._groups.setdefault(entry.group, [])
             group.append(entry)
+            if ordered:
+                self._order()
+
+    def _order(self) -> None:
+        self._entries.sort(key=lambda e: (*e.group, e.identity.effective))
+        for group in self._groups.values():
             group.sort(key=lambda e: e.identity.effective)
 
     def save_index(self) -> None:
@@ -268,6 +276,11 @@ class Library:
                 self._index_dirty.add(base)
         if self._index_dirty and time.monotonic() - self._index_written > _INDEX_WRITE_SECONDS:
             self.save_index()
+
+    def hash_of(self, entry: Entry) -> str:
+        """The content hash of ``entry``'s manual, read from its files without compiling it."""
+        with self._lock:
+            return self._learn_hash(entry)
 
     def plan_of(self, entry: Entry) -> Plan:
         """The compiled plan of ``entry`` (compiled now if no one has asked for it lately).
@@ -354,7 +367,7 @@ class Library:
         for entry in entries:  # versions whose hash no one has needed yet
             if entry.content_hash is None and entry.problems is None:
                 try:
-                    if self._learn_hash(entry) == content_hash:
+                    if self.hash_of(entry) == content_hash:
                         return self.plan_of(entry)
                 except (ManualError, OSError):
                     continue
