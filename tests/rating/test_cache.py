@@ -92,6 +92,8 @@ def test_a_changed_identity_is_read_again(tmp_path: Path) -> None:
     assert [e.key for e in Library.load(market, store=store).entries()] == [
         "test/test/XX@2025-02-01"
     ]
+    # and the index tells the next process, so it need not read the manifest again
+    assert store.read_index(market)["manual"]["identity"]["effective"] == "2025-02-01"
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "foreign", "other-key", "empty"])

@@ -1349,11 +1349,16 @@ def content_files(path: Path | str) -> list[Path]:
 
 def find_manuals(path: Path | str) -> list[Path]:
     """Every manual folder at or below ``path``."""
+    return [Path(folder) for folder in manual_folders(path)]
+
+
+def manual_folders(path: Path | str) -> list[str]:
+    """:func:`find_manuals` as text (a market may hold thousands: paths cost time to make)."""
     root = Path(path)
     if root.is_file() and root.name == MANIFEST:
-        return [root.parent]
+        return [str(root.parent)]
     if (root / MANIFEST).is_file():
-        return [root]
+        return [str(root)]
     # Hidden folders are never manuals: an upload being checked is unpacked into one. Walked
     # with os.scandir (a market may hold thousands of folders); links to folders are not
     # followed, as Path.rglob does not.
@@ -1371,5 +1376,6 @@ def find_manuals(path: Path | str) -> list[Path]:
             elif not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
                 walk(entry.path, (*parts, entry.name))
 
-    walk(str(root), ())
-    return [root.joinpath(*parts) for parts in sorted(found)]
+    top = str(root)
+    walk(top, ())
+    return [os.path.join(top, *parts) for parts in sorted(found)]

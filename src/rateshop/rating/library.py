@@ -17,7 +17,6 @@ import datetime as dt
 import logging
 import os
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,8 +30,8 @@ from rateshop.manual.loader import (
     content_files,
     content_hash,
     display_path,
-    find_manuals,
     load_manual,
+    manual_folders,
     read_identity,
 )
 from rateshop.manual.model import Identity
@@ -43,8 +42,6 @@ log = logging.getLogger(__name__)
 
 # Plans one library holds in memory when its maker does not say (RATESHOP_PLAN_MEMORY_LIMIT).
 DEFAULT_CAPACITY = 256
-# The index of identities is written back at most this often while hashes are being learnt.
-_INDEX_WRITE_SECONDS = 1.0
 
 
 def load_plan(path: Path | str, tests: bool = True) -> Plan:
@@ -72,8 +69,8 @@ class Entry:
         return (self.identity.carrier, self.identity.line, self.identity.state)
 
 
-def _stamp(path: Path) -> list[int]:
-    st = path.stat()
+def _stamp(path: Path | str) -> list[int]:
+    st = os.stat(path)
     return [st.st_mtime_ns, st.st_size, st.st_ino]
 
 
@@ -117,7 +114,6 @@ class Library:
         self._lock = threading.RLock()
         self._indexes: dict[Path, dict[str, Any]] = {}
         self._index_dirty: set[Path] = set()
-        self._index_written = 0.0
         for plan in plans:
             self.add(plan)
 
@@ -153,9 +149,9 @@ class Library:
         base = root.parent if root.name == MANIFEST else root
         old = self.store.read_index(base) if self.store is not None else {}
         new: dict[str, Any] = {}
-        stamps: dict[Path, list[int] | None] = {}
+        stamps: dict[str, list[int] | None] = {}
 
-        def stamp(path: Path) -> list[int] | None:
+        def stamp(path: str) -> list[int] | None:
             if path not in stamps:
                 try:
                     stamps[path] = _stamp(path)
@@ -164,10 +160,10 @@ class Library:
             return stamps[path]
 
         prefix = os.path.join(str(base), "")
-        for folder in find_manuals(root):
-            text = str(folder)
+        for text in manual_folders(root):
             rel = text[len(prefix) :] if text.startswith(prefix) else os.path.relpath(text, base)
-            manifest = stamp(folder / MANIFEST)
+            folder = Path(text)
+            manifest = stamp(os.path.join(text, MANIFEST))
             prev = old.get(rel)
             entry: Entry | None = None
             if isinstance(prev, dict) and prev.get("manifest") == manifest:
@@ -180,7 +176,7 @@ class Library:
                     entry is not None
                     and isinstance(files, dict)
                     and files
-                    and all(stamp(folder / f) == s for f, s in files.items())
+                    and all(stamp(os.path.join(text, f)) == s for f, s in files.items())
                 ):
                     entry.content_hash = prev.get("hash")
                     entry.stamps = files
@@ -195,12 +191,19 @@ class Library:
             except ManualError as exc:
                 self.failures[str(folder)] = exc.problems
                 continue
-            new[rel] = {
-                "manifest": manifest,
-                "identity": _identity_to_json(entry.identity),
-                "hash": entry.content_hash,
-                "files": entry.stamps,
-            }
+            if isinstance(prev, dict) and (
+                prev.get("manifest"),
+                prev.get("hash"),
+                prev.get("files"),
+            ) == (manifest, entry.content_hash, entry.stamps):
+                new[rel] = prev  # unchanged: as read
+            else:
+                new[rel] = {
+                    "manifest": manifest,
+                    "identity": _identity_to_json(entry.identity),
+                    "hash": entry.content_hash,
+                    "files": entry.stamps,
+                }
         self._order()
         self._indexes[base] = new
         if new != old:
@@ -248,7 +251,6 @@ class Library:
                 except OSError as exc:  # a read-only cache slows the next start, nothing more
                     log.warning("cannot write the manual index: %s", exc)
             self._index_dirty.clear()
-            self._index_written = time.monotonic()
 
     # ------------------------------------------------------------------ compiling on demand
     def _learn_hash(self, entry: Entry) -> str:
@@ -274,8 +276,6 @@ class Library:
             ):
                 known["hash"], known["files"] = entry.content_hash, entry.stamps
                 self._index_dirty.add(base)
-        if self._index_dirty and time.monotonic() - self._index_written > _INDEX_WRITE_SECONDS:
-            self.save_index()
 
     def hash_of(self, entry: Entry) -> str:
         """The content hash of ``entry``'s manual, read from its files without compiling it."""
@@ -364,13 +364,16 @@ class Library:
         for entry in entries:
             if entry.content_hash == content_hash:
                 return self.plan_of(entry)
-        for entry in entries:  # versions whose hash no one has needed yet
-            if entry.content_hash is None and entry.problems is None:
-                try:
-                    if self.hash_of(entry) == content_hash:
-                        return self.plan_of(entry)
-                except (ManualError, OSError):
-                    continue
+        try:
+            for entry in entries:  # versions whose hash no one has needed yet
+                if entry.content_hash is None and entry.problems is None:
+                    try:
+                        if self.hash_of(entry) == content_hash:
+                            return self.plan_of(entry)
+                    except (ManualError, OSError):
+                        continue
+        finally:
+            self.save_index()  # so the next process need not read them all again
         raise ManualNotFound(f"the manual version {content_hash[:12]}… is no longer in the library")
 
     def versions(self, carrier: str, line: str, state: str) -> list[Plan]:
