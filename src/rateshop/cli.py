@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from rateshop.compare.tips import Tip, tips_async
 from rateshop.config import settings
 from rateshop.errors import ManualError, ManualNotFound, RiskError
 from rateshop.manual.loader import display_path, find_manuals
-from rateshop.rating.cache import configured_store
+from rateshop.rating.cache import ManualStore, configured_store
 from rateshop.rating.checks import run_cases
 from rateshop.rating.library import Library, load_plan
 from rateshop.rating.plan import Plan
@@ -93,10 +94,22 @@ def manual_check(
             where = f"{plan.manual.tests_file}:{r.case.line}"
             for f in r.failures:
                 console.print(f"    {where}: {r.case.name}: {f}", highlight=False, markup=False)
+    if store is not None:
+        _index(paths, store)
     ok = len(folders) - broken
     console.print(f"{ok}/{len(folders)} manuals load; {cases - failed}/{cases} stored cases pass")
     if broken or failed:
         raise typer.Exit(1)
+
+
+def _index(paths: list[Path], store: ManualStore) -> None:
+    """Write the index of the manuals checked (identities, content hashes), so the processes
+    that serve them next start warm."""
+    listed = Library.load(*paths, strict=False, store=store)
+    for entry in listed.entries():
+        with contextlib.suppress(ManualError, OSError):
+            listed.hash_of(entry)
+    listed.save_index()
 
 
 def _read_risk(path: Path) -> dict[str, Any]:

@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     # Authenticates the entries (HMAC). Unset: a random key kept in the directory, made on first use;
     # set it (from a secret store) when the directory is shared or could be written by others.
     plan_cache_key: SecretStr | None = None
-    # Compiled plans one process holds in memory (least recently used let go; a plan is ~0.5 MB).
+    # Compiled plans one process holds in memory (least recently used let go; a plan is ~0.3 MB).
     plan_memory_limit: int = Field(default=256, ge=1)
 
     # Test hook only: seconds the store sleeps in the middle of saving a comparison, with some answer

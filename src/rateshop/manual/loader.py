@@ -1322,7 +1322,16 @@ def read_identity(path: Path | str) -> Identity:
 
     This is what a market needs to know which manuals it holds; nothing else is read or checked.
     """
-    loader = _Loader(Path(path), with_tests=False)
+    root = Path(path)
+    # Naming the file as messages do resolves every component of its path: a market reads
+    # thousands of identities, so that is done only when there is a problem to report.
+    try:
+        return _identity(_Loader(root, with_tests=False, file=str(root / MANIFEST)))
+    except ManualError:
+        return _identity(_Loader(root, with_tests=False))
+
+
+def _identity(loader: _Loader) -> Identity:
     identity = loader.identity(_read_section(loader.root, "manual", loader.file))
     if loader.problems:
         raise ManualError(_dedupe(loader.problems))
