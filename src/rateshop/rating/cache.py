@@ -103,6 +103,12 @@ class ManualStore:
     def __init__(self, directory: Path, key: bytes | None = None) -> None:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if key is None and directory.stat().st_mode & 0o022:
+            log.warning(
+                "the plan cache %s can be written by other users; set RATESHOP_PLAN_CACHE_KEY "
+                "or make it the service's own (chmod 700)",
+                directory,
+            )
         self.key = key if key is not None else self._own_key()
         self.fingerprint = code_fingerprint()
 
