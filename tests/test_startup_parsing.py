@@ -47,13 +47,13 @@ def test_every_shipped_file_parses_the_same_with_libyaml(path: Path) -> None:
 @needs_libyaml
 def test_the_fast_path_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     used: list[str] = []
-    real = yaml.load
+    real = source._load
 
-    def spy(text: str, Loader: type[Any]) -> Any:  # noqa: N803 - PyYAML's own name
-        used.append("fast" if issubclass(Loader, yaml.CSafeLoader) else "slow")
-        return real(text, Loader=Loader)
+    def spy(loader_cls: type[Any], text: str, display: str) -> Any:
+        used.append("fast" if issubclass(loader_cls, yaml.CSafeLoader) else "slow")
+        return real(loader_cls, text, display)
 
-    monkeypatch.setattr(yaml, "load", spy)
+    monkeypatch.setattr(source, "_load", spy)
     parse_yaml("a: [1, 2.5]\nb: fire & theft\n", "x.yaml")
     parse_yaml("a: &x 1\n", "y.yaml")  # an anchor: only the pure-Python parser refuses aliases
     assert used == ["fast", "slow"]

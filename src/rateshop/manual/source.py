@@ -158,18 +158,25 @@ def load_yaml(path: Path, display: str, max_bytes: int) -> Any:
     return parse_yaml(read_text(path, display, max_bytes), display)
 
 
+def _load(loader_cls: type[Any], text: str, display: str) -> Any:
+    """``yaml.load`` with the file's name on the loader (a market parses thousands of files)."""
+    loader = loader_cls(text)
+    loader.file_name = display
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def parse_yaml(text: str, display: str, fast: bool = True) -> Any:
     """Parse YAML ``text`` read from ``display`` (see :func:`load_yaml`); ``fast`` allows libyaml."""
     if fast and _FastLoader is not None and not _may_anchor(text):
         try:
-            return yaml.load(
-                text, Loader=type("_FileLoader", (_FastLoader,), {"file_name": display})
-            )
+            return _load(_FastLoader, text, display)
         except (yaml.YAMLError, ValueError, RecursionError):
             pass  # read again below, to report it as the pure-Python parser does
-    loader_cls = type("_FileLoader", (_Loader,), {"file_name": display})
     try:
-        return yaml.load(text, Loader=loader_cls)
+        return _load(_Loader, text, display)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
