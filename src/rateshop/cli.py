@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from rateshop.compare.tips import Tip, tips_async
 from rateshop.config import settings
 from rateshop.errors import ManualError, ManualNotFound, RiskError
 from rateshop.manual.loader import display_path, find_manuals
+from rateshop.rating.cache import ManualStore, configured_store
 from rateshop.rating.checks import run_cases
 from rateshop.rating.library import Library, load_plan
 from rateshop.rating.plan import Plan
@@ -63,6 +65,8 @@ def manual_check(
         raise typer.Exit(2)
     broken = failed = cases = 0
     lib = Library()
+    # Every manual checked is kept compiled for the processes that serve it next.
+    store = configured_store()
     for folder in folders:
         shown = display_path(folder)
         try:
@@ -80,6 +84,11 @@ def manual_check(
             for p in exc.problems:
                 console.print(Text.assemble(("✗", "red"), f" {p}"), highlight=False)
             continue
+        if store is not None:
+            try:
+                store.put(plan.manual)
+            except OSError as exc:
+                errors.print(f"[yellow]cannot keep {shown} compiled: {exc}[/yellow]")
         results = run_cases(plan)
         cases += len(results)
         bad = [r for r in results if not r.passed]
@@ -92,10 +101,22 @@ def manual_check(
             where = f"{plan.manual.tests_file}:{r.case.line}"
             for f in r.failures:
                 console.print(f"    {where}: {r.case.name}: {f}", highlight=False, markup=False)
+    if store is not None:
+        _index(paths, store)
     ok = len(folders) - broken
     console.print(f"{ok}/{len(folders)} manuals load; {cases - failed}/{cases} stored cases pass")
     if broken or failed:
         raise typer.Exit(1)
+
+
+def _index(paths: list[Path], store: ManualStore) -> None:
+    """Write the index of the manuals checked (identities, content hashes), so the processes
+    that serve them next start warm."""
+    listed = Library.load(*paths, strict=False, store=store)
+    for entry in listed.entries():
+        with contextlib.suppress(ManualError, OSError):
+            listed.hash_of(entry)
+    listed.save_index()
 
 
 def _read_risk(path: Path) -> dict[str, Any]:
@@ -121,12 +142,10 @@ def _pick_plan(manual: Path, risk: dict[str, Any], as_of: str | None) -> Plan:
         for p in exc.problems:
             errors.print(f"  {p}", highlight=False, markup=False)
         raise typer.Exit(1) from exc
-    if not lib.plans:
+    if not len(lib):
         _fail(f"no manual.yaml found at or below {manual}")
         raise typer.Exit(2)
-    groups = {
-        (p.manual.identity.carrier, p.manual.identity.line, p.manual.identity.state) for p in lib
-    }
+    groups = {entry.group for entry in lib.entries()}
     # a folder holding several lines or states: the risk says which one it is for
     for key, index in (("line", 1), ("state", 2)):
         wanted = risk.get(key)
@@ -150,6 +169,11 @@ def _pick_plan(manual: Path, risk: dict[str, Any], as_of: str | None) -> Plan:
         return lib.select(carrier, line, state, when)
     except ManualNotFound as exc:
         _fail(str(exc))
+        raise typer.Exit(1) from exc
+    except ManualError as exc:
+        errors.print("[red]the manual has problems:[/red]")
+        for p in exc.problems:
+            errors.print(f"  {p}", highlight=False, markup=False)
         raise typer.Exit(1) from exc
 
 

@@ -87,6 +87,18 @@ class Settings(BaseSettings):
             raise ValueError("use memory:// or async+redis://HOST:PORT")
         return value
 
+    # --- Compiled manuals: kept on disk between processes, and a bounded number in memory. -----
+    # The directory where loaded manuals are kept by content hash, with the index of which manuals
+    # a folder holds (default: $XDG_CACHE_HOME/rateshop/plans, else ~/.cache/rateshop/plans). It
+    # must belong to the service alone; it can be deleted at any time (the next start rebuilds it).
+    plan_cache: Path | None = None
+    plan_cache_enabled: bool = True
+    # Authenticates the entries (HMAC). Unset: a random key kept in the directory, made on first use;
+    # set it (from a secret store) when the directory is shared or could be written by others.
+    plan_cache_key: SecretStr | None = None
+    # Compiled plans one process holds in memory (least recently used let go; a plan is ~0.3 MB).
+    plan_memory_limit: int = Field(default=256, ge=1)
+
     # Test hook only: seconds the store sleeps in the middle of saving a comparison, with some answer
     # rows written and the transaction still open, so a test can kill the process there. Leave at 0.
     test_pause_mid_save: float = Field(default=0.0, ge=0)

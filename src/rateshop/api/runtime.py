@@ -66,8 +66,11 @@ class Runtime:
     def start(cls, settings: Settings) -> Runtime:
         """Open the store (its key is checked first), bring its schema to head, load the market.
 
-        The manuals are compiled once per process (:func:`rateshop.compare.default.load_market`),
-        so a second app in the same process starts at once.
+        Loading the market lists its manuals without compiling any: each is compiled when a
+        request first needs it (see :mod:`rateshop.rating.library`), so starting takes the same
+        time whatever the market's size. The listing is made once per process
+        (:func:`rateshop.compare.default.load_market`), so a second app in the same process
+        starts at once.
         """
         store = Store.open(settings)
         try:

@@ -78,6 +78,19 @@ def _nearest(plan: Plan, risk: Mapping[str, Any]) -> Offer:
     return Offer(rate(plan, fitted.risk), fitted.substitutions)
 
 
+def _selected(
+    work: Callable[[Plan, Mapping[str, Any]], T],
+    library: Library,
+    carrier: str,
+    risk: Mapping[str, Any],
+    line: str,
+    state: str,
+    on: dt.date,
+) -> T:
+    # Selecting may compile the plan (the first time it is asked for): in the rating thread too.
+    return work(library.select(carrier, line, state, on), risk)
+
+
 class ManualConnector:
     """Rates locally from the carrier's rate manual in force, in a rating thread (see :func:`off_loop`)."""
 
@@ -90,25 +103,19 @@ class ManualConnector:
     async def quote(
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Quote | Decline:
-        plan = self.library.select(self.carrier, line, state, on)
-        return await off_loop(rate, plan, risk)
+        return await off_loop(_selected, rate, self.library, self.carrier, risk, line, state, on)
 
     async def quote_nearest(
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Offer:
-        plan = self.library.select(self.carrier, line, state, on)
-        return await off_loop(_nearest, plan, risk)
+        return await off_loop(
+            _selected, _nearest, self.library, self.carrier, risk, line, state, on
+        )
 
 
 def manual_carriers(library: Library, line: str, state: str) -> list[str]:
     """Every carrier with a manual (any version) for ``line`` in ``state``, by id."""
-    return sorted(
-        {
-            p.manual.identity.carrier
-            for p in library
-            if p.manual.identity.line == line and p.manual.identity.state == state.upper()
-        }
-    )
+    return library.carriers(line, state)
 
 
 def manual_connectors(library: Library, line: str, state: str) -> list[ManualConnector]:

@@ -19,7 +19,8 @@ from rateshop.risk.problems import read_risk
 def load_market(
     manuals: Path, market: Path, live_catalog: Path | None = None
 ) -> tuple[Library, Market]:
-    """Compile every manual and read the catalog (and a further live one) once per process."""
+    """List the manuals (compiled when first used) and read the catalog (and a further live
+    one), once per process."""
     more = () if live_catalog is None else (live_catalog.resolve(),)
     return Library.load(manuals), Market.load(market, *more)
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from rateshop.manual.source import (
     Seq,
     SourceError,
     load_yaml,
+    parse_yaml,
     read_csv,
     read_text,
 )
@@ -88,9 +90,10 @@ def display_path(path: Path) -> str:
 
 
 class _Loader:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, with_tests: bool = True, file: str | None = None) -> None:
         self.root = root
-        self.file = display_path(root / MANIFEST)
+        self.with_tests = with_tests
+        self.file = display_path(root / MANIFEST) if file is None else file
         self.problems: list[Problem] = []
         self.tables: dict[str, Table] = {}
         self.table_bindings: dict[str, dict[str, tuple[str, int]]] = {}
@@ -247,18 +250,11 @@ class _Loader:
                 )
             fees = self.fees(policy.get("fees"), policy.line_of("fees"))
         details = self.details(doc.get("details"), doc.line_of("details"))
-        hashed = hashlib.sha256()
-        for p in sorted(set(self.hashed)):
-            try:
-                hashed.update(os.path.relpath(p, self.root).encode())
-                hashed.update(p.read_bytes())
-            except OSError:
-                continue
         manual = Manual(
             identity=identity,
             root=self.root,
             file=self.file,
-            content_hash=hashed.hexdigest(),
+            content_hash=content_hash(self.root, self.hashed),
             inputs=inputs,
             coverages=coverages,
             derived=derived,
@@ -271,7 +267,8 @@ class _Loader:
             details=details,
         )
         manual.items = dict(self.items)
-        self.load_tests(manual)
+        if self.with_tests:
+            self.load_tests(manual)
         if not self.problems:
             self.problems.extend(budget_problems(manual))
         if self.problems:
@@ -1258,26 +1255,136 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return list(dict.fromkeys(problems))
 
 
-def load_manual(path: Path | str) -> Manual:
-    """Load and check the manual in folder ``path`` (or at ``path/manual.yaml``)."""
+def load_manual(path: Path | str, tests: bool = True) -> Manual:
+    """Load and check the manual in folder ``path`` (or at ``path/manual.yaml``).
+
+    ``tests=False`` leaves its stored cases unread: only checking a manual runs them.
+    """
     root = Path(path)
     if root.name == MANIFEST:
         root = root.parent
     if not (root / MANIFEST).is_file():
         raise ManualError([Problem(display_path(root), None, f"no {MANIFEST} in this folder")])
-    return _Loader(root).load()
+    return _Loader(root, with_tests=tests).load()
+
+
+def content_hash(root: Path, files: Iterable[Path]) -> str:
+    """The content hash of the manual in ``root``: each file's name (relative) and bytes."""
+    hashed = hashlib.sha256()
+    for p in sorted(set(files)):
+        try:
+            data = p.read_bytes()
+        except OSError:
+            continue
+        hashed.update(os.path.relpath(p, root).encode())
+        hashed.update(data)
+    return hashed.hexdigest()
+
+
+def _section(text: str, name: str) -> str | None:
+    """The text of top-level section ``name`` with the lines before it blanked (lines kept)."""
+    found = re.search(rf"^{name}:[^\n]*\n?(?:(?:[ \t#][^\n]*)?(?:\n|$))*", text, re.M)
+    if found is None:
+        return None
+    return "\n" * text.count("\n", 0, found.start()) + found.group(0)
+
+
+def _read_section(root: Path, name: str, shown: str) -> Node:
+    """Section ``name`` of the manifest in ``root``, read without parsing the rest of the file.
+
+    A manifest is a mapping of sections at the left margin; one written otherwise (or a section
+    the cut-out text cannot stand alone for) is parsed whole, so the answer is always the same.
+    """
+    path = root / MANIFEST
+    try:
+        text = read_text(path, shown, MAX_MANIFEST_BYTES)
+    except SourceError as exc:
+        raise ManualError([exc.problem]) from exc
+    cut = _section(text, name)
+    doc: Any = None
+    if cut is not None:
+        try:
+            doc = parse_yaml(cut, shown)
+        except SourceError:
+            doc = None
+    if not isinstance(doc, Node) or name not in doc:
+        try:
+            doc = parse_yaml(text, shown)
+        except SourceError as exc:
+            raise ManualError([exc.problem]) from exc
+    if not isinstance(doc, Node):
+        raise ManualError([Problem(shown, 1, "the manifest must be a mapping of sections")])
+    return doc
+
+
+def read_identity(path: Path | str) -> Identity:
+    """The identity of the manual in folder ``path`` from its ``manual:`` section alone.
+
+    This is what a market needs to know which manuals it holds; nothing else is read or checked.
+    """
+    root = Path(path)
+    # Naming the file as messages do resolves every component of its path: a market reads
+    # thousands of identities, so that is done only when there is a problem to report.
+    try:
+        return _identity(_Loader(root, with_tests=False, file=str(root / MANIFEST)))
+    except ManualError:
+        return _identity(_Loader(root, with_tests=False))
+
+
+def _identity(loader: _Loader) -> Identity:
+    identity = loader.identity(_read_section(loader.root, "manual", loader.file))
+    if loader.problems:
+        raise ManualError(_dedupe(loader.problems))
+    return identity
+
+
+def content_files(path: Path | str) -> list[Path]:
+    """The files the content hash of the manual in ``path`` covers: its manifest and tables.
+
+    Read from the ``tables:`` section alone; for a manual that loads this is exactly the files
+    :func:`load_manual` hashes.
+    """
+    loader = _Loader(Path(path), with_tests=False)
+    files = [loader.root / MANIFEST]
+    tables = _read_section(loader.root, "tables", loader.file).get("tables")
+    if isinstance(tables, Node):
+        for spec in tables.values():
+            if isinstance(spec, Node) and spec.get("file") is not None:
+                table = loader.root / str(spec["file"])
+                if loader.within_carrier(table):
+                    files.append(table)
+    return files
 
 
 def find_manuals(path: Path | str) -> list[Path]:
     """Every manual folder at or below ``path``."""
+    return [Path(folder) for folder in manual_folders(path)]
+
+
+def manual_folders(path: Path | str) -> list[str]:
+    """:func:`find_manuals` as text (a market may hold thousands: paths cost time to make)."""
     root = Path(path)
     if root.is_file() and root.name == MANIFEST:
-        return [root.parent]
+        return [str(root.parent)]
     if (root / MANIFEST).is_file():
-        return [root]
-    # Hidden folders are never manuals: an upload being checked is unpacked into one.
-    return sorted(
-        p.parent
-        for p in root.rglob(MANIFEST)
-        if not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
+        return [str(root)]
+    # Hidden folders are never manuals: an upload being checked is unpacked into one. Walked
+    # with os.scandir (a market may hold thousands of folders); links to folders are not
+    # followed, as Path.rglob does not.
+    found: list[tuple[str, ...]] = []
+
+    def walk(folder: str, parts: tuple[str, ...]) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name == MANIFEST and parts:
+                found.append(parts)
+            elif not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+                walk(entry.path, (*parts, entry.name))
+
+    top = str(root)
+    walk(top, ())
+    return [os.path.join(top, *parts) for parts in sorted(found)]

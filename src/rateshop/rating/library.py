@@ -1,105 +1,411 @@
-"""A set of compiled manuals, indexed by carrier, line and state, with their versions by date."""
+"""A set of manuals, indexed by carrier, line and state, with their versions by date.
+
+Loading a market reads only what says which manuals exist: each manual's ``manual:`` section
+(carrier, line, state, dates), kept between runs in a signed index with each file's size and
+modification time (see :mod:`rateshop.rating.cache`). A manual is compiled the first time a
+quote needs it, from the loaded manual kept on disk by content hash when there is one, and held
+in memory among the most recently used plans (a bounded number). So a process starts in the same
+time whatever the market's size, and a carrier nobody asks for costs nothing.
+
+Asking for every plan (iterating the library, :attr:`Library.plans`) compiles every manual; the
+listing methods (:meth:`Library.entries`, :meth:`Library.carriers`) never do.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
+from rateshop.config import settings
 from rateshop.errors import ManualError, ManualNotFound, Problem
-from rateshop.manual.loader import find_manuals, load_manual
+from rateshop.manual.loader import (
+    MANIFEST,
+    content_files,
+    content_hash,
+    display_path,
+    load_manual,
+    manual_folders,
+    read_identity,
+)
+from rateshop.manual.model import Identity
+from rateshop.rating.cache import ManualStore, configured_store
 from rateshop.rating.plan import Plan, compile_manual
 
+log = logging.getLogger(__name__)
 
-def load_plan(path: Path | str) -> Plan:
-    """Load, check and compile the manual in ``path``."""
-    return compile_manual(load_manual(path))
+# Plans one library holds in memory when its maker does not say (RATESHOP_PLAN_MEMORY_LIMIT).
+DEFAULT_CAPACITY = 256
 
 
-@dataclass
+def load_plan(path: Path | str, tests: bool = True) -> Plan:
+    """Load, check and compile the manual in ``path`` (with its stored cases unless ``tests=False``)."""
+    return compile_manual(load_manual(path, tests=tests))
+
+
+@dataclass(eq=False)
+class Entry:
+    """One manual version the library knows of, before (or after) it is compiled."""
+
+    identity: Identity
+    folder: Path
+    content_hash: str | None = None
+    plan: Plan | None = None  # compiled when added: held for the library's life
+    problems: list[Problem] | None = None  # found when it was compiled
+    stamps: dict[str, list[int]] = field(default_factory=dict)  # content files -> stamp
+
+    @property
+    def key(self) -> str:
+        return self.identity.key
+
+    @property
+    def group(self) -> tuple[str, str, str]:
+        return (self.identity.carrier, self.identity.line, self.identity.state)
+
+
+def _stamp(path: Path | str) -> list[int]:
+    st = os.stat(path)
+    return [st.st_mtime_ns, st.st_size, st.st_ino]
+
+
+def _identity_to_json(ident: Identity) -> dict[str, Any]:
+    out: dict[str, Any] = dict(vars(ident))
+    out["effective"] = ident.effective.isoformat()
+    out["expires"] = None if ident.expires is None else ident.expires.isoformat()
+    return out
+
+
+def _identity_from_json(raw: dict[str, Any]) -> Identity:
+    data = dict(raw)
+    data["effective"] = dt.date.fromisoformat(data["effective"])
+    data["expires"] = None if data["expires"] is None else dt.date.fromisoformat(data["expires"])
+    return Identity(**data)
+
+
 class Library:
-    """Compiled manuals: every version of every carrier/line/state found under some folders."""
+    """Every version of every carrier/line/state found under some folders, compiled on first use.
 
-    plans: list[Plan] = field(default_factory=list)
-    failures: dict[str, list[Problem]] = field(default_factory=dict)
+    ``Library(plans=[...])`` holds plans compiled already; :meth:`load` finds manuals on disk and
+    compiles each when first asked for. ``store`` keeps loaded manuals between processes;
+    ``capacity`` bounds the plans held in memory (least recently used ones are let go and
+    compiled again when next asked for).
+    """
 
+    def __init__(
+        self,
+        plans: Iterable[Plan] = (),
+        failures: dict[str, list[Problem]] | None = None,
+        *,
+        store: ManualStore | None = None,
+        capacity: int = DEFAULT_CAPACITY,
+    ) -> None:
+        self.failures: dict[str, list[Problem]] = dict(failures or {})
+        self.store = store
+        self.capacity = max(1, capacity)
+        self._entries: list[Entry] = []
+        self._groups: dict[tuple[str, str, str], list[Entry]] = {}
+        self._held: OrderedDict[Entry, Plan] = OrderedDict()
+        self._lock = threading.RLock()
+        self._indexes: dict[Path, dict[str, Any]] = {}
+        self._index_dirty: set[Path] = set()
+        for plan in plans:
+            self.add(plan)
+
+    # ------------------------------------------------------------------ building
     @classmethod
-    def load(cls, *roots: Path | str, strict: bool = True) -> Library:
-        """Load every manual under ``roots``; with ``strict`` any broken manual raises."""
-        lib = cls()
+    def load(
+        cls,
+        *roots: Path | str,
+        strict: bool = True,
+        store: ManualStore | Literal["configured"] | None = "configured",
+        capacity: int | None = None,
+    ) -> Library:
+        """Find every manual under ``roots`` and read its identity; with ``strict`` any manual
+        whose identity cannot be read, or that repeats another's, raises.
+
+        Nothing is compiled here: a manual's other mistakes are found when it is first used (or
+        by ``rateshop manual check``, which every manual should pass before it is served). The
+        store and the capacity are the settings' (``RATESHOP_PLAN_CACHE*``) unless given.
+        """
+        if store == "configured" or capacity is None:
+            conf = settings()
+            store = configured_store(conf) if store == "configured" else store
+            capacity = conf.plan_memory_limit if capacity is None else capacity
+        lib = cls(store=store, capacity=capacity)
         for root in roots:
-            for folder in find_manuals(root):
-                try:
-                    lib.add(load_plan(folder))
-                except ManualError as exc:
-                    lib.failures[str(folder)] = exc.problems
+            lib._scan(Path(root))
         if strict and lib.failures:
             raise ManualError([p for probs in lib.failures.values() for p in probs])
         return lib
 
+    def _scan(self, root: Path) -> None:
+        """Read the identities of the manuals under ``root``, from the index where still true."""
+        base = root.parent if root.name == MANIFEST else root
+        old = self.store.read_index(base) if self.store is not None else {}
+        new: dict[str, Any] = {}
+        stamps: dict[str, list[int] | None] = {}
+
+        def stamp(path: str) -> list[int] | None:
+            if path not in stamps:
+                try:
+                    stamps[path] = _stamp(path)
+                except OSError:
+                    stamps[path] = None
+            return stamps[path]
+
+        prefix = os.path.join(str(base), "")
+        for text in manual_folders(root):
+            rel = text[len(prefix) :] if text.startswith(prefix) else os.path.relpath(text, base)
+            folder = Path(text)
+            manifest = stamp(os.path.join(text, MANIFEST))
+            prev = old.get(rel)
+            entry: Entry | None = None
+            if isinstance(prev, dict) and prev.get("manifest") == manifest:
+                try:
+                    entry = Entry(_identity_from_json(prev["identity"]), folder)
+                except (KeyError, TypeError, ValueError):
+                    entry = None
+                files = prev.get("files") if entry is not None else None
+                if (
+                    entry is not None
+                    and isinstance(files, dict)
+                    and files
+                    and all(stamp(os.path.join(text, f)) == s for f, s in files.items())
+                ):
+                    entry.content_hash = prev.get("hash")
+                    entry.stamps = files
+            if entry is None:
+                try:
+                    entry = Entry(read_identity(folder), folder)
+                except ManualError as exc:
+                    self.failures[str(folder)] = exc.problems
+                    continue
+            try:
+                self._insert(entry, ordered=False)
+            except ManualError as exc:
+                self.failures[str(folder)] = exc.problems
+                continue
+            if isinstance(prev, dict) and (
+                prev.get("manifest"),
+                prev.get("hash"),
+                prev.get("files"),
+            ) == (manifest, entry.content_hash, entry.stamps):
+                new[rel] = prev  # unchanged: as read
+            else:
+                new[rel] = {
+                    "manifest": manifest,
+                    "identity": _identity_to_json(entry.identity),
+                    "hash": entry.content_hash,
+                    "files": entry.stamps,
+                }
+        self._order()
+        self._indexes[base] = new
+        if new != old:
+            self._index_dirty.add(base)
+            self.save_index()
+
     def add(self, plan: Plan) -> None:
         """Add a compiled manual; two versions may not share carrier, line, state and date."""
-        for other in self.plans:
-            if other.key == plan.key:
-                raise ManualError(
-                    [
-                        Problem(
-                            plan.manual.file,
-                            None,
-                            f"{plan.key} is also defined in {other.manual.file}",
-                        )
-                    ]
-                )
-        self.plans.append(plan)
-        self.plans.sort(key=lambda p: (p.manual.identity.carrier, p.manual.identity.line,
-                                       p.manual.identity.state, p.manual.identity.effective))  # fmt: skip
+        m = plan.manual
+        self._insert(Entry(m.identity, m.root, m.content_hash, plan=plan))
+
+    def _insert(self, entry: Entry, ordered: bool = True) -> None:
+        with self._lock:
+            for other in self._groups.get(entry.group, []):
+                if other.key == entry.key:
+                    raise ManualError(
+                        [
+                            Problem(
+                                display_path(entry.folder / MANIFEST),
+                                None,
+                                f"{entry.key} is also defined in "
+                                f"{display_path(other.folder / MANIFEST)}",
+                            )
+                        ]
+                    )
+            self._entries.append(entry)
+            group = self._groups.setdefault(entry.group, [])
+            group.append(entry)
+            if ordered:
+                self._order()
+
+    def _order(self) -> None:
+        self._entries.sort(key=lambda e: (*e.group, e.identity.effective))
+        for group in self._groups.values():
+            group.sort(key=lambda e: e.identity.effective)
+
+    def save_index(self) -> None:
+        """Write what was learnt about the manuals (identities, hashes) for the next process."""
+        if self.store is None:
+            return
+        with self._lock:
+            for base in sorted(self._index_dirty):
+                try:
+                    self.store.write_index(base, self._indexes[base])
+                except OSError as exc:  # a read-only cache slows the next start, nothing more
+                    log.warning("cannot write the manual index: %s", exc)
+            self._index_dirty.clear()
+
+    # ------------------------------------------------------------------ compiling on demand
+    def _learn_hash(self, entry: Entry) -> str:
+        """The entry's content hash, from its files as they are now (kept in the index)."""
+        if entry.content_hash is not None:
+            return entry.content_hash
+        files = content_files(entry.folder)
+        entry.content_hash = content_hash(entry.folder, files)
+        try:
+            entry.stamps = {os.path.relpath(f, entry.folder): _stamp(f) for f in files}
+        except OSError:
+            entry.stamps = {}
+        self._remember(entry)
+        return entry.content_hash
+
+    def _remember(self, entry: Entry) -> None:
+        for base, manuals in self._indexes.items():
+            rel = os.path.relpath(entry.folder, base)
+            known = manuals.get(rel)
+            if known is not None and (known["hash"], known["files"]) != (
+                entry.content_hash,
+                entry.stamps,
+            ):
+                known["hash"], known["files"] = entry.content_hash, entry.stamps
+                self._index_dirty.add(base)
+
+    def hash_of(self, entry: Entry) -> str:
+        """The content hash of ``entry``'s manual, read from its files without compiling it."""
+        with self._lock:
+            return self._learn_hash(entry)
+
+    def plan_of(self, entry: Entry) -> Plan:
+        """The compiled plan of ``entry`` (compiled now if no one has asked for it lately).
+
+        Raises :class:`ManualError` with file and line when the manual has a mistake.
+        """
+        if entry.plan is not None:
+            return entry.plan
+        with self._lock:
+            held = self._held.get(entry)
+            if held is not None:
+                self._held.move_to_end(entry)
+                return held
+            if entry.problems is not None:
+                raise ManualError(entry.problems)
+            try:
+                plan = self._compile(entry)
+            except ManualError as exc:
+                entry.problems = exc.problems
+                self.failures[str(entry.folder)] = exc.problems
+                log.error("manual %s cannot be used: %s", entry.key, exc)
+                raise
+            self._held[entry] = plan
+            while len(self._held) > self.capacity:
+                self._held.popitem(last=False)
+            return plan
+
+    def _compile(self, entry: Entry) -> Plan:
+        wanted = self._learn_hash(entry)
+        manual = self.store.get(wanted) if self.store is not None else None
+        if manual is not None:
+            # Kept by another process, perhaps from another working directory: name it from here.
+            manual.root, manual.file = entry.folder, display_path(entry.folder / MANIFEST)
+            return compile_manual(manual)
+        manual = load_manual(entry.folder, tests=False)
+        plan = compile_manual(manual)
+        if manual.content_hash != wanted:  # the files changed since the hash was taken
+            entry.content_hash = manual.content_hash
+            self._remember(entry)
+        if self.store is not None:
+            try:
+                self.store.put(manual)
+            except OSError as exc:
+                log.warning("cannot keep the compiled manual %s: %s", entry.key, exc)
+        return plan
+
+    # ------------------------------------------------------------------ asking
+    def entries(self) -> list[Entry]:
+        """Every version, by carrier, line, state and date, without compiling any."""
+        return list(self._entries)
+
+    def carriers(self, line: str, state: str) -> list[str]:
+        """Every carrier with a manual (any version) for ``line`` in ``state``, by id."""
+        state = state.upper()
+        return sorted({c for (c, ln, st) in self._groups if (ln, st) == (line, state)})
 
     def __iter__(self) -> Iterator[Plan]:
-        return iter(self.plans)
+        """Every plan (compiling each not held); a manual with a mistake is left out."""
+        for entry in self.entries():
+            try:
+                yield self.plan_of(entry)
+            except ManualError:
+                continue
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def held(self) -> int:
+        """How many plans compiled on demand are held in memory now (at most ``capacity``)."""
+        return len(self._held)
+
+    @property
+    def plans(self) -> list[Plan]:
+        """Every plan, compiled (costly for a large market: prefer :meth:`entries`)."""
+        return list(self)
 
     def by_hash(self, content_hash: str) -> Plan:
         """The exact manual version with this content hash (for replaying a stored quote)."""
-        for p in self.plans:
-            if p.manual.content_hash == content_hash:
-                return p
+        entries = self.entries()
+        for entry in entries:
+            if entry.content_hash == content_hash:
+                return self.plan_of(entry)
+        try:
+            for entry in entries:  # versions whose hash no one has needed yet
+                if entry.content_hash is None and entry.problems is None:
+                    try:
+                        if self.hash_of(entry) == content_hash:
+                            return self.plan_of(entry)
+                    except (ManualError, OSError):
+                        continue
+        finally:
+            self.save_index()  # so the next process need not read them all again
         raise ManualNotFound(f"the manual version {content_hash[:12]}… is no longer in the library")
 
     def versions(self, carrier: str, line: str, state: str) -> list[Plan]:
-        """Every version for one carrier/line/state, oldest first."""
-        return [
-            p
-            for p in self.plans
-            if (p.manual.identity.carrier, p.manual.identity.line, p.manual.identity.state)
-            == (carrier, line, state.upper())
-        ]
+        """Every version for one carrier/line/state, oldest first (each compiled)."""
+        return [self.plan_of(e) for e in self._groups.get((carrier, line, state.upper()), [])]
 
     def select(self, carrier: str, line: str, state: str, as_of: dt.date) -> Plan:
         """The version in force on ``as_of``: the latest effective on or before it, unexpired."""
-        chosen: Plan | None = None
-        for p in self.versions(carrier, line, state):
-            ident = p.manual.identity
+        group = self._groups.get((carrier, line, state.upper()), [])
+        chosen: Entry | None = None
+        for entry in group:
+            ident = entry.identity
             if ident.effective <= as_of and (ident.expires is None or as_of < ident.expires):
-                chosen = p
+                chosen = entry
         if chosen is None:
-            have = ", ".join(
-                p.manual.identity.effective.isoformat() for p in self.versions(carrier, line, state)
-            )
+            have = ", ".join(e.identity.effective.isoformat() for e in group)
             raise ManualNotFound(
                 f"no {line} manual of {carrier} in {state} is in force on {as_of.isoformat()}"
                 + (f"; versions start {have}" if have else "")
             )
-        return chosen
+        return self.plan_of(chosen)
 
     def in_force(self, line: str, state: str, as_of: dt.date) -> list[Plan]:
-        """For each carrier writing ``line`` in ``state``, the version in force on ``as_of``."""
-        carriers = sorted({p.manual.identity.carrier for p in self.plans
-                           if p.manual.identity.line == line and p.manual.identity.state == state.upper()})  # fmt: skip
+        """For each carrier writing ``line`` in ``state``, the version in force on ``as_of``.
+
+        A carrier whose manual in force has a mistake is left out (and logged).
+        """
         out = []
-        for carrier in carriers:
+        for carrier in self.carriers(line, state):
             try:
                 out.append(self.select(carrier, line, state, as_of))
-            except ManualNotFound:
+            except (ManualNotFound, ManualError):
                 continue
         return out
 

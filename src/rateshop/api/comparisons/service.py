@@ -46,16 +46,14 @@ def carriers_for(rt: Runtime, risk: Mapping[str, Any]) -> tuple[Facts, list[Conn
     facts = request_facts(risk)
     line, state, effective = facts
     connectors = rt.registry.asked(line, state)
-    written = [p for p in rt.library if p.manual.identity.line == line]
+    written = [e.identity for e in rt.library.entries() if e.identity.line == line]
     if any(rt.registry.is_live(c.carrier) for c in connectors):
         # A live carrier reads the risk itself and answers for itself; the manuals still fit it
         # where they can, and a carrier that cannot read it says so in its own answer.
         return facts, connectors
     plans = rt.library.in_force(line, state, effective)
     if not plans:
-        first = min(
-            p.manual.identity.effective for p in written if p.manual.identity.state == state
-        )
+        first = min(ident.effective for ident in written if ident.state == state)
         problem = f"no {line} manual in {state} is in force on {effective.isoformat()}"
         raise RiskError([FieldProblem("effective_date", problem, f"from {first.isoformat()}")])
     _check_readable(plans, risk)
@@ -172,9 +170,9 @@ def requote_stored(rt: Runtime, ref: str, on: dt.date) -> dict[str, Any]:
     if not rt.library.in_force(stored.line, stored.state, on):
         first = min(
             (
-                p.manual.identity.effective
-                for p in rt.library
-                if (p.manual.identity.line, p.manual.identity.state) == (stored.line, stored.state)
+                e.identity.effective
+                for e in rt.library.entries()
+                if (e.identity.line, e.identity.state) == (stored.line, stored.state)
             ),
             default=None,
         )

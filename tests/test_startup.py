@@ -1,0 +1,133 @@
+"""A real ``rateshop serve`` answers without compiling the market, then compiles what it rates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rateshop.rating.cache import ManualStore
+from rateshop.rating.library import Library
+
+ROOT = Path(__file__).resolve().parents[1]
+RATESHOP = Path(sys.executable).parent / "rateshop"
+RISK = json.loads((ROOT / "examples" / "auto.json").read_text(encoding="utf-8"))
+
+
+def _free_port() -> int:
+    for port in range(8520, 8550):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 8520-8549")
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=30) as reply:
+        return json.loads(reply.read())
+
+
+def _compare(url: str) -> Any:
+    request = urllib.request.Request(
+        f"{url}/comparisons",
+        data=json.dumps(RISK).encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        assert reply.status == 201
+        return json.loads(reply.read())
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Any]:
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(cache: Path, name: str) -> str:
+        port = _free_port()
+        env = dict(os.environ)
+        env.update(
+            RATESHOP_MANUALS=str(ROOT / "manuals"),
+            RATESHOP_MARKET=str(ROOT / "market"),
+            RATESHOP_PLAN_CACHE=str(cache),
+            RATESHOP_DATABASE_URL=f"sqlite:///{tmp_path / name}.db",
+        )
+        proc = subprocess.Popen(
+            [str(RATESHOP), "serve", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        started.append(proc)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(proc.stderr.read().decode() if proc.stderr else "exited")
+            try:
+                _get(f"{url}/lines")
+                return url
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    yield start
+    for proc in started:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _kept(cache: Path) -> set[str]:
+    return (
+        {p.stem for p in (cache / "manuals").rglob("*.bin")}
+        if (cache / "manuals").exists()
+        else set()
+    )
+
+
+def _quotes(answer: dict[str, Any]) -> dict[str, Any]:
+    """Each carrier's quote (premium, amounts, worksheet, manual version), or its status."""
+    return {q["carrier"]: q.get("quote") or q["status"] for q in answer["quotes"]}
+
+
+def test_serve_lists_the_market_and_compiles_only_what_a_comparison_rates(
+    tmp_path: Path, serve: Any
+) -> None:
+    cache = tmp_path / "cache"
+    url = serve(cache, "one")
+    assert _kept(cache) == set()  # answering: nothing compiled yet
+    assert len(ManualStore(cache).read_index(ROOT / "manuals")) == len(
+        list((ROOT / "manuals").rglob("manual.yaml"))
+    )
+    first = _compare(url)
+    on = dt.date.fromisoformat(RISK["effective_date"])
+    eager = Library.load(ROOT / "manuals", store=None)
+    rated = {p.manual.content_hash for p in eager.in_force("auto", RISK["state"], on)}
+    assert rated
+    assert _kept(cache) == rated
+
+    # A second process on the same cache rates from what the first kept, to the same cent.
+    again = _compare(serve(cache, "two"))
+    assert any(isinstance(q, dict) for q in _quotes(first).values())
+    assert _quotes(again) == _quotes(first)
+    assert _kept(cache) == rated
