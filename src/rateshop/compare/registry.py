@@ -206,9 +206,7 @@ class Registry:
         found = self.connectors(line, state)
         if not found:
             written = {s for c in self.market.carriers.values() for s in c.writes.get(line, [])}
-            written |= {
-                p.manual.identity.state for p in self.library if p.manual.identity.line == line
-            }
+            written |= {e.identity.state for e in self.library.entries() if e.identity.line == line}
             problem = f"no carrier of the market writes {line} in {state.upper()}"
             raise RiskError([FieldProblem("state", problem, ", ".join(sorted(written)) or None)])
         return found
