@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from rateshop.errors import CarrierBadResponse, CarrierError, CarrierTimeout, CarrierUnavailable
 
@@ -45,7 +46,7 @@ def map_exceptions(carrier: str) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Response:
-    """What came back: the status, the headers (lower-case names) and the body."""
+    """What came back: the status, the headers (names looked up lower-case) and the body."""
 
     status: int
     headers: Mapping[str, str]
@@ -60,6 +61,7 @@ class Transport:
         self.max_bytes = max_bytes
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._urls: dict[str, URL] = {}
 
     def session(self) -> aiohttp.ClientSession:
         """The session of the running event loop (made on first use)."""
@@ -69,6 +71,15 @@ class Transport:
             self._session = aiohttp.ClientSession(connector=connector, raise_for_status=False)
             self._loop = loop
         return self._session
+
+    def _url(self, url: str) -> URL:
+        # Parsing a URL is a good part of a request's cost; carriers' few URLs are parsed once.
+        found = self._urls.get(url)
+        if found is None:
+            if len(self._urls) >= 1024:  # polls' URLs are each their own: kept bounded
+                self._urls.clear()
+            found = self._urls[url] = URL(url)
+        return found
 
     async def send(
         self,
@@ -87,7 +98,7 @@ class Transport:
         with map_exceptions(carrier):
             async with self.session().request(
                 method,
-                url,
+                self._url(url),
                 headers=headers,
                 json=json,
                 data=data,
@@ -99,7 +110,8 @@ class Transport:
                     raise CarrierBadResponse(
                         f"{carrier} sent {declared} bytes, more than {self.max_bytes}"
                     )
-                heads = {k.lower(): v for k, v in response.headers.items()}
+                # Read in any case (``retry-after``), as they came: no copy made.
+                heads = response.headers
                 if declared is not None:
                     # aiohttp reads no more than the declared length: one read, within the limit.
                     return Response(response.status, heads, await response.read())
