@@ -375,6 +375,11 @@ async def run(sandboxes: Sandboxes, waves: int, levels: list[int]) -> None:
                     f"   sandboxes: answers late p99 {max(got['lag']) * 1000:5.1f} ms, "
                     f"cpu {got['scpu'] / got['s']:.0%}"
                 )
+            cpu = {k: v["cpu"] / len(v["o"]) * 1000 for k, v in figures.items()}
+            print(
+                f"  CPU per comparison: rateshop {cpu['rateshop']:.2f} ms, "
+                f"bare {cpu['bare']:.2f} ms, ratio {cpu['rateshop'] / cpu['bare']:.2f}"
+            )
             p99 = {k: percentile(v["o"], 99) for k, v in figures.items()}
             ratio = p99["rateshop"] / p99["bare"] if p99["bare"] > 0 else float("inf")
             print(f"  p99 overhead ratio rateshop / bare: {ratio:.2f}", flush=True)

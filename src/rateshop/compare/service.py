@@ -30,7 +30,7 @@ from rateshop.risk.questions import LINES
 T = TypeVar("T")
 
 
-@dataclass
+@dataclass(slots=True)  # twenty or more per comparison, each kept while the others arrive
 class Answer:
     """What one carrier said: a quote, a decline, a referral, pending, or failed (``error``).
 
