@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from rateshop.carriers.reply import CarrierReply
 from rateshop.compare.connectors import Offer
@@ -64,7 +64,7 @@ def _problems(reply: CarrierReply, risk: Mapping[str, Any], currency: str) -> li
     return problems
 
 
-def _is_mapping(value: Any) -> bool:
+def _is_mapping(value: Any) -> TypeGuard[Mapping[Any, Any]]:
     # A risk is made of dicts: the exact type check spares the ABC's slower one.
     return type(value) is dict or isinstance(value, Mapping)
 
