@@ -21,7 +21,8 @@ answered within the deadline (every carrier answers, errors after their latency 
 the 900 ms carrier). Printed per concurrency and path: overhead p50/p99, the CPU time this
 process spent per comparison, upstream requests per second, resident memory; the ratio of
 rateshop's p99 to the bare fan-out's in the same run; how late the sandboxes' answers left them
-(p99), their CPU, and the machine's load average.
+(p99), their CPU, and the machine's load average; and CPU per comparison of both paths side by
+side, with their ratio and the part of each spent collecting garbage.
 
 Run: ``python benchmarks/bench_live.py [--waves N] [--concurrency 5,50,200]``. Bounded: about
 ``2 × waves × levels`` seconds plus start-up.
@@ -270,6 +271,21 @@ def catalog(ports: list[int], folder: Path) -> Path:
     return path
 
 
+class GcClock:
+    """CPU seconds this process has spent collecting garbage (counted as each collection ends)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+        gc.callbacks.append(self._tick)
+
+    def _tick(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._started
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -344,6 +360,7 @@ async def run(sandboxes: Sandboxes, waves: int, levels: list[int]) -> None:
         for one in (rateshop_one, bare_one):
             await keep_in_flight(one, max(levels), max(LATENCY) * 1.5)
         sandboxes.stats()
+        collecting = GcClock()
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         for concurrency in levels:
             print(f"{concurrency} comparisons in flight x {CARRIERS} carriers, {waves} wave(s):")
@@ -351,13 +368,14 @@ async def run(sandboxes: Sandboxes, waves: int, levels: list[int]) -> None:
             for _ in range(waves):
                 for name, one in (("rateshop", rateshop_one), ("bare", bare_one)):
                     got = figures.setdefault(
-                        name, {"o": [], "s": 0.0, "cpu": 0.0, "lag": [], "scpu": 0.0}
+                        name, {"o": [], "s": 0.0, "cpu": 0.0, "gc": 0.0, "lag": [], "scpu": 0.0}
                     )
                     gc.collect()
-                    cpu, started = cpu_seconds(), time.perf_counter()
+                    cpu, started, gcs = cpu_seconds(), time.perf_counter(), collecting.seconds
                     got["o"] += await keep_in_flight(one, concurrency, max(LATENCY))
                     got["s"] += time.perf_counter() - started
                     got["cpu"] += cpu_seconds() - cpu
+                    got["gc"] += collecting.seconds - gcs
                     stats = sandboxes.stats()
                     got["lag"].append(stats["lag_p99"])
                     got["scpu"] += stats["cpu"]
@@ -375,6 +393,16 @@ async def run(sandboxes: Sandboxes, waves: int, levels: list[int]) -> None:
                     f"   sandboxes: answers late p99 {max(got['lag']) * 1000:5.1f} ms, "
                     f"cpu {got['scpu'] / got['s']:.0%}"
                 )
+            cpu = {k: v["cpu"] / len(v["o"]) * 1000 for k, v in figures.items()}
+            print(
+                f"  CPU per comparison: rateshop {cpu['rateshop']:.2f} ms, "
+                f"bare {cpu['bare']:.2f} ms, ratio {cpu['rateshop'] / cpu['bare']:.2f}"
+                "  (of which collecting garbage: "
+                + ", ".join(
+                    f"{k} {v['gc'] / len(v['o']) * 1000:.2f} ms" for k, v in figures.items()
+                )
+                + ")"
+            )
             p99 = {k: percentile(v["o"], 99) for k, v in figures.items()}
             ratio = p99["rateshop"] / p99["bare"] if p99["bare"] > 0 else float("inf")
             print(f"  p99 overhead ratio rateshop / bare: {ratio:.2f}", flush=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from rateshop.carriers.reply import CarrierReply
 from rateshop.compare.connectors import Offer
@@ -42,24 +42,31 @@ def _problems(reply: CarrierReply, risk: Mapping[str, Any], currency: str) -> li
         problems.append(f"a term of {reply.term_months} months")
     elif reply.total is not None and reply.total * 12 / reply.term_months > ABSURD_YEARLY:
         problems.append(f"a total of {reply.total} for {reply.term_months} months is absurd")
+    # One pass over the parts: each checked and added up.
+    parts = Decimal(0)
+    quoted = set(reply.not_offered)
     for c in reply.coverages:
         if c.premium < 0:
             problems.append(f"coverage {c.code} has a negative premium {c.premium}")
+        parts += c.premium
+        quoted.add(c.code)
     for code, amount in reply.fees:
         if amount < 0:
             problems.append(f"fee {code} is negative ({amount})")
-    if reply.total is not None:
-        parts = sum((c.premium for c in reply.coverages), Decimal(0))
-        parts += sum((amount for _, amount in reply.fees), Decimal(0))
-        if parts != reply.total:
-            problems.append(f"coverages and fees add up to {parts}, not the total {reply.total}")
-    quoted = {c.code for c in reply.coverages} | set(reply.not_offered)
+        parts += amount
+    if reply.total is not None and parts != reply.total:
+        problems.append(f"coverages and fees add up to {parts}, not the total {reply.total}")
     asked = risk.get("coverages")
-    if isinstance(asked, Mapping):
+    if _is_mapping(asked):
         missing = sorted(str(code) for code in asked if code not in quoted)
         if missing:
             problems.append(f"coverages asked but not quoted: {', '.join(missing)}")
     return problems
+
+
+def _is_mapping(value: Any) -> TypeGuard[Mapping[Any, Any]]:
+    # A risk is made of dicts: the exact type check spares the ABC's slower one.
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 def _same(asked: Any, quoted: str | None) -> bool:
@@ -69,7 +76,7 @@ def _same(asked: Any, quoted: str | None) -> bool:
 def substitutions(reply: CarrierReply, risk: Mapping[str, Any]) -> tuple[Substitution, ...]:
     """Each option asked that the carrier quoted differently, or a coverage it does not offer."""
     asked = risk.get("coverages")
-    if not isinstance(asked, Mapping):
+    if not _is_mapping(asked):
         return ()
     out: list[Substitution] = []
     by_code = {c.code: c for c in reply.coverages}
@@ -78,11 +85,14 @@ def substitutions(reply: CarrierReply, risk: Mapping[str, Any]) -> tuple[Substit
             out.append(Substitution(f"coverages.{code}", options, None))
             continue
         got = by_code.get(code)
-        if got is None or not isinstance(options, Mapping):
+        if got is None or not _is_mapping(options):
             continue
-        for name, quoted in (("limit", got.limit), ("deductible", got.deductible)):
-            if name in options and not _same(options[name], quoted):
-                out.append(Substitution(f"coverages.{code}.{name}", options[name], quoted))
+        if "limit" in options and not _same(options["limit"], got.limit):
+            out.append(Substitution(f"coverages.{code}.limit", options["limit"], got.limit))
+        if "deductible" in options and not _same(options["deductible"], got.deductible):
+            out.append(
+                Substitution(f"coverages.{code}.deductible", options["deductible"], got.deductible)
+            )
     return tuple(out)
 
 
@@ -107,16 +117,19 @@ def outcome(
     assert reply.total is not None
     assert reply.term_months is not None
     assert reply.currency is not None
+    premium = Decimal(0)
+    for c in reply.coverages:
+        premium += c.premium
     quote = LiveQuote(
         carrier=carrier,
         currency=reply.currency,
-        premium=sum((c.premium for c in reply.coverages), Decimal(0)),
+        premium=premium,
         total=reply.total,
         term_months=reply.term_months,
         coverages=tuple(
-            CoveredAmount(c.code, c.premium, c.limit, c.deductible) for c in reply.coverages
+            [CoveredAmount(c.code, c.premium, c.limit, c.deductible) for c in reply.coverages]
         ),
-        fees=tuple(Amount(code, code.replace("_", " "), amount) for code, amount in reply.fees),
+        fees=tuple([Amount(code, code.replace("_", " "), amount) for code, amount in reply.fees]),
         quote_ref=reply.quote_ref,
         valid_until=reply.valid_until,
         bridge_url=reply.bridge_url,

@@ -194,6 +194,8 @@ class HttpConnector:
         self.health = health
         self._noted: str | None = None  # the breaker state the health recorder was last told
         self._limits: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+        self._reading = {"Accept": codec.content_type}
+        self._sending = {**self._reading, "Content-Type": codec.content_type}
 
     def _limit(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
@@ -270,27 +272,16 @@ class HttpConnector:
         attempt = 0
         # A read (a poll) may always be sent again; a quote request only when the carrier honours
         # an idempotency key, the same key on every attempt, so it answers a repeat, not re-rates.
+        plain = self._sending if body is not None else self._reading
         keyed = {}
         if body is not None and self.endpoint.idempotency_header:
             keyed = {self.endpoint.idempotency_header: uuid.uuid4().hex}
         resendable = method == "GET" or bool(keyed)
 
-        async def again() -> bool:
-            nonlocal attempt
-            pause = BACKOFF * 2**attempt * random.uniform(0.5, 1.5)
-            if attempt >= RETRIES or loop.time() + pause >= deadline:
-                return False
-            attempt += 1
-            await asyncio.sleep(pause)
-            return True
-
         while True:
-            headers = {
-                **await self.auth.headers(deadline),
-                "Accept": self.wire.content_type,
-                **({"Content-Type": self.wire.content_type} if body is not None else {}),
-                **keyed,
-            }
+            credential = await self.auth.headers(deadline)
+            # The headers that never change are made once; a call adds only what is its own.
+            headers = {**credential, **plain, **keyed} if credential or keyed else plain
             try:
                 got = await self.transport.send(
                     self.carrier, method, url, timeout=deadline - loop.time(),
@@ -298,15 +289,22 @@ class HttpConnector:
                 )  # fmt: skip
             except NotSent:
                 # Never connected, so never sent: any request may be sent again.
-                if await again():
+                if await self._again(attempt, deadline):
+                    attempt += 1
                     continue
                 raise
             except CarrierError as exc:
                 # Sent, then cut: the carrier may have taken it. Again only if that is safe.
-                if exc.kind == "carrier_error" and resendable and await again():
+                if (
+                    exc.kind == "carrier_error"
+                    and resendable
+                    and await self._again(attempt, deadline)
+                ):
+                    attempt += 1
                     continue
                 raise
-            if got.status >= 500 and resendable and await again():
+            if got.status >= 500 and resendable and await self._again(attempt, deadline):
+                attempt += 1
                 continue
             if got.status == 401 and not renewed and self.auth.refused(headers):
                 # The carrier refused the credential, so it did not take the request: once more
@@ -314,6 +312,15 @@ class HttpConnector:
                 renewed = True
                 continue
             return got
+
+    @staticmethod
+    async def _again(attempt: int, deadline: float) -> bool:
+        """After the ``attempt``-th retry: wait with backoff and jitter, if another is allowed."""
+        pause = BACKOFF * 2**attempt * random.uniform(0.5, 1.5)
+        if attempt >= RETRIES or asyncio.get_running_loop().time() + pause >= deadline:
+            return False
+        await asyncio.sleep(pause)
+        return True
 
     def _read(self, got: Response, sent: Outgoing) -> CarrierReply:
         if got.status in (401, 403):

@@ -313,9 +313,14 @@ def _is_object(value: Any) -> bool:
 
 def _get(data: Any, path: str) -> Any:
     for part in _parts(path):
-        if not _is_object(data) or part not in data:
+        if type(data) is dict:  # parsed JSON: one look-up, a missing key and null alike None
+            data = data.get(part)
+            if data is None:
+                return None
+        elif isinstance(data, Mapping) and part in data:
+            data = data[part]
+        else:
             return None
-        data = data[part]
     return data
 
 
@@ -429,7 +434,7 @@ def _items(answer: Any, spec: ListSpec, what: str) -> list[Mapping[str, Any]]:
     found = _get(answer, spec.at)
     if found is None:
         return []
-    if not isinstance(found, list) or not all(_is_object(i) for i in found):
+    if type(found) is not list or not all(map(_is_object, found)):
         raise AnswerError(f"{what} at {spec.at} is not a list of objects")
     return found
 
@@ -455,27 +460,29 @@ def parse(mapping: CarrierMapping, answer: Any) -> CarrierReply:
     code_at, premium_at = names["code"], names["premium"]
     limit_at, deductible_at = names.get("limit", ""), names.get("deductible", "")
     coverages = tuple(
-        CoverageAmount(
-            code=str(item.get(code_at)),
-            premium=_money(item.get(premium_at), "a coverage's premium"),
-            limit=_text(item.get(limit_at)),
-            deductible=_text(item.get(deductible_at)),
-        )
-        for item in (_items(answer, spec.coverages, "coverages") if status == "quoted" else [])
+        [
+            CoverageAmount(
+                str(item.get(code_at)),
+                _money(item.get(premium_at), "a coverage's premium"),
+                _text(item.get(limit_at)),
+                _text(item.get(deductible_at)),
+            )
+            for item in (_items(answer, spec.coverages, "coverages") if status == "quoted" else ())
+        ]
     )
     fees: tuple[tuple[str, Decimal], ...] = ()
     if spec.fees is not None and status == "quoted":
         fee_at, amount_at = spec.fees.names["code"], spec.fees.names["amount"]
         fees = tuple(
-            (str(i.get(fee_at)), _money(i.get(amount_at), "a fee"))
-            for i in _items(answer, spec.fees, "fees")
+            [
+                (str(i.get(fee_at)), _money(i.get(amount_at), "a fee"))
+                for i in _items(answer, spec.fees, "fees")
+            ]
         )
     messages: tuple[str, ...] = ()
     if spec.messages is not None:
-        messages = tuple(
-            str(i.get(spec.messages.names["text"]))
-            for i in _items(answer, spec.messages, "messages")
-        )
+        text_at = spec.messages.names["text"]
+        messages = tuple([str(i.get(text_at)) for i in _items(answer, spec.messages, "messages")])
     total = at("total")
     term = at("term_months")
     if term is not None and (isinstance(term, bool) or not isinstance(term, int)):

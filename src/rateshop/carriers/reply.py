@@ -15,7 +15,7 @@ from typing import Literal
 ReplyStatus = Literal["quoted", "referred", "declined", "pending", "error"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CoverageAmount:
     """One coverage as the carrier quoted it: its code, the limit or deductible, the premium."""
 
@@ -25,7 +25,7 @@ class CoverageAmount:
     deductible: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CarrierReply:
     """One answer of a carrier's quoting service, as parsed from its wire format.
 

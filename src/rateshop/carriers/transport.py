@@ -1,6 +1,6 @@
 """The I/O of live carriers: one aiohttp session per process, its errors turned into ours.
 
-:func:`map_exceptions` is the one place aiohttp's exceptions become rateshop's
+:func:`mapped` is the one place aiohttp's exceptions become rateshop's
 (:class:`~rateshop.errors.CarrierError` and its kinds), the cause kept; nothing of aiohttp leaks
 past a connector. :class:`Transport` holds the process's one ``ClientSession`` (remade only when
 the event loop changes: a command line may run several loops one after another), with a limit of
@@ -10,12 +10,12 @@ connections per carrier host, and reads answers up to a size limit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from rateshop.errors import CarrierBadResponse, CarrierError, CarrierTimeout, CarrierUnavailable
 
@@ -26,26 +26,22 @@ class NotSent(CarrierUnavailable):
     """The connection was never made, so the carrier cannot have seen the request: safe to retry."""
 
 
-@contextmanager
-def map_exceptions(carrier: str) -> Iterator[None]:
-    """Turn aiohttp's exceptions raised inside into rateshop's, keeping each as the cause."""
-    try:
-        yield
-    except aiohttp.ClientConnectorError as exc:
-        raise NotSent(f"{carrier} could not be reached: {exc.os_error or exc}") from exc
-    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-        raise CarrierTimeout(f"{carrier} did not answer in time") from exc
-    except aiohttp.ClientPayloadError as exc:
-        raise CarrierBadResponse(f"{carrier} sent a broken body: {exc}") from exc
-    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
-        raise CarrierError(f"{carrier} cut the connection: {exc}") from exc
-    except aiohttp.ClientError as exc:
-        raise CarrierError(f"{carrier}: {type(exc).__name__}: {exc}") from exc
+def mapped(carrier: str, exc: BaseException) -> CarrierError:
+    """Rateshop's error for aiohttp's (or a timeout's) ``exc``; raise it ``from exc``."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return NotSent(f"{carrier} could not be reached: {exc.os_error or exc}")
+    if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
+        return CarrierTimeout(f"{carrier} did not answer in time")
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return CarrierBadResponse(f"{carrier} sent a broken body: {exc}")
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
+        return CarrierError(f"{carrier} cut the connection: {exc}")
+    return CarrierError(f"{carrier}: {type(exc).__name__}: {exc}")
 
 
 @dataclass(frozen=True)
 class Response:
-    """What came back: the status, the headers (lower-case names) and the body."""
+    """What came back: the status, the headers (names looked up lower-case) and the body."""
 
     status: int
     headers: Mapping[str, str]
@@ -60,15 +56,29 @@ class Transport:
         self.max_bytes = max_bytes
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._urls: dict[str, URL] = {}
 
     def session(self) -> aiohttp.ClientSession:
         """The session of the running event loop (made on first use)."""
         loop = asyncio.get_running_loop()
         if self._session is None or self._loop is not loop or self._session.closed:
             connector = aiohttp.TCPConnector(limit=0, limit_per_host=self.per_host)
-            self._session = aiohttp.ClientSession(connector=connector, raise_for_status=False)
+            # No cookie jar: a quote request carries nothing of another comparison's (one
+            # session serves them all), and no request pays for looking cookies up.
+            self._session = aiohttp.ClientSession(
+                connector=connector, raise_for_status=False, cookie_jar=aiohttp.DummyCookieJar()
+            )
             self._loop = loop
         return self._session
+
+    def _url(self, url: str) -> URL:
+        # Parsing a URL is a good part of a request's cost; carriers' few URLs are parsed once.
+        found = self._urls.get(url)
+        if found is None:
+            if len(self._urls) >= 1024:  # polls' URLs are each their own: kept bounded
+                self._urls.clear()
+            found = self._urls[url] = URL(url)
+        return found
 
     async def send(
         self,
@@ -84,10 +94,11 @@ class Transport:
         """One request within ``timeout`` seconds; the answer read whole, up to the size limit."""
         if timeout <= 0:
             raise CarrierTimeout(f"{carrier}: no time left for the call")
-        with map_exceptions(carrier):
+        # A try rather than a context manager: this runs for every carrier of every comparison.
+        try:
             async with self.session().request(
                 method,
-                url,
+                self._url(url),
                 headers=headers,
                 json=json,
                 data=data,
@@ -99,7 +110,8 @@ class Transport:
                     raise CarrierBadResponse(
                         f"{carrier} sent {declared} bytes, more than {self.max_bytes}"
                     )
-                heads = {k.lower(): v for k, v in response.headers.items()}
+                # Read in any case (``retry-after``), as they came: no copy made.
+                heads = response.headers
                 if declared is not None:
                     # aiohttp reads no more than the declared length: one read, within the limit.
                     return Response(response.status, heads, await response.read())
@@ -110,6 +122,8 @@ class Transport:
                         raise CarrierBadResponse(f"{carrier} sent more than {self.max_bytes} bytes")
                     chunks.append(chunk)
                 return Response(response.status, heads, b"".join(chunks))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise mapped(carrier, exc) from exc
 
     async def aclose(self) -> None:
         """Close the session (when its loop is the running one)."""

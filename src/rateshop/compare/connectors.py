@@ -27,7 +27,7 @@ from rateshop.rating.single import rate
 Answered = Quote | Decline | LiveQuote | LiveDecline | Referral | Pending | Failure
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Offer:
     """A carrier's answer for the nearest cover it offers, with each option it had to change.
 

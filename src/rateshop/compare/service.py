@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from rateshop.risk.questions import LINES
 T = TypeVar("T")
 
 
-@dataclass
+@dataclass(slots=True)  # twenty or more per comparison, each kept while the others arrive
 class Answer:
     """What one carrier said: a quote, a decline, a referral, pending, or failed (``error``).
 
@@ -221,7 +222,9 @@ async def _ask(
     )
     line, state, effective = facts
     try:
-        offer = await asyncio.wait_for(conn.quote_nearest(risk, line, state, effective), deadline)
+        # A timer on this task rather than wait_for's task of its own: one task per carrier.
+        async with asyncio.timeout(deadline):
+            offer = await conn.quote_nearest(risk, line, state, effective)
     except TimeoutError:
         answer.error, answer.error_kind = f"no answer within {deadline:g} s", "timeout"
         return answer
@@ -265,10 +268,28 @@ async def stream(
     A carrier that has not answered within ``deadline`` seconds is failed with kind ``timeout``.
     """
     facts = request_facts(risk)
-    tasks = [asyncio.ensure_future(_ask(c, risk, facts, market, deadline)) for c in connectors]
+    loop = asyncio.get_running_loop()
+    # Finished tasks queue here as they end; one future wakes the reader when it waits for one.
+    # (asyncio.as_completed makes a queue, a callback and a coroutine per carrier instead.)
+    finished: deque[asyncio.Task[Answer]] = deque()
+    waking: list[asyncio.Future[None]] = []
+
+    def arrived(task: asyncio.Task[Answer]) -> None:
+        finished.append(task)
+        if waking and not waking[0].done():
+            waking[0].set_result(None)
+
+    tasks = []
+    for conn in connectors:
+        task = loop.create_task(_ask(conn, risk, facts, market, deadline))
+        task.add_done_callback(arrived)
+        tasks.append(task)
     try:
-        for done in asyncio.as_completed(tasks):
-            yield await done
+        for _ in tasks:
+            while not finished:
+                waking[:] = [loop.create_future()]
+                await waking[0]
+            yield finished.popleft().result()
     finally:
         for task in tasks:
             task.cancel()
@@ -297,9 +318,8 @@ async def compare_async(
     deadline: float = DEFAULT_DEADLINE,
 ) -> Comparison:
     """Ask every connector for ``risk`` concurrently and rank the answers."""
-    facts = request_facts(risk)
     answers = [a async for a in stream(risk, connectors, market, deadline)]
-    return collect(facts, answers)
+    return collect(request_facts(risk), answers)
 
 
 def compare(
