@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,10 @@ from typing import Any
 import aiohttp
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import make_url, text
+from sqlalchemy.engine import Engine
+
+from rateshop.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 # The server the PostgreSQL half of the tests uses (as in tests/store).
@@ -25,6 +31,41 @@ POSTGRES_URL = os.environ.get(
 SECRET = "api-tests-secret-" + "k" * 32
 # Every carrier of the market but one (meridian-life) reads its leads with this key in the tests.
 CARRIER_KEY = "carrier-test-key-" + "c" * 32
+
+
+def server_settings(url: str, **extra: Any) -> Settings:
+    """A test server's settings: the shipped market, the tests' key, no dev mode, and rate limits
+    out of the way (the tests make many requests from one address; the limits have tests of their
+    own). ``extra`` sets or overrides any other setting."""
+    values: dict[str, Any] = {
+        "database_url": url,
+        "secret_key": SECRET,
+        "dev_mode": False,
+        "manuals": ROOT / "manuals",
+        "market": ROOT / "market",
+        "rate_limit_compare": "100000/minute",
+        "rate_limit_read": "100000/minute",
+        **extra,
+    }
+    return Settings(**values)
+
+
+@contextmanager
+def postgres_schema(admin: Engine, prefix: str, url: str = POSTGRES_URL) -> Iterator[str]:
+    """A fresh schema on the shared PostgreSQL server, as a URL whose connections use it; dropped
+    after."""
+    schema = f"{prefix}_{secrets.token_hex(4)}"
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield (
+            make_url(url)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 def example(name: str) -> dict[str, Any]:

@@ -10,20 +10,18 @@ once per process, so the second starts at once.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 
 import pytest
 import yaml
-from apikit import CARRIER_KEY, POSTGRES_URL, ROOT, SECRET, Client, Server
-from sqlalchemy import create_engine, make_url, text
+from apikit import CARRIER_KEY, POSTGRES_URL, ROOT, Client, Server, postgres_schema, server_settings
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from rateshop.api import create_app
 from rateshop.config import Settings
 
 BACKENDS = ["sqlite", "postgresql"]
-_RUN = secrets.token_hex(4)
 
 
 @pytest.fixture(scope="session")
@@ -54,31 +52,14 @@ def api_database(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('api') / 'rateshop.db'}"
         return
-    admin: Engine = request.getfixturevalue("api_postgres")
-    schema = f"rateshop_api_test_{_RUN}"
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    with postgres_schema(request.getfixturevalue("api_postgres"), "rateshop_api_test") as url:
+        yield url
 
 
 def settings_for(url: str) -> Settings:
-    """The settings of a test server: the shipped market, the tests' key, no dev mode."""
-    return Settings(
-        database_url=url,
-        secret_key=SECRET,
-        dev_mode=False,
-        manuals=ROOT / "manuals",
-        market=ROOT / "market",
-        carrier_keys={c: CARRIER_KEY for c in carrier_ids() if c != "meridian-life"},
-        # The tests make many requests from one address; the limits have tests of their own.
-        rate_limit_compare="100000/minute",
-        rate_limit_read="100000/minute",
-    )
+    """The settings of the session's servers: every carrier but one reads its leads with a key."""
+    keys = {c: CARRIER_KEY for c in carrier_ids() if c != "meridian-life"}
+    return server_settings(url, carrier_keys=keys)
 
 
 def carrier_ids() -> list[str]:

@@ -6,34 +6,16 @@ their own rather than the one the other API tests share.
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from apikit import POSTGRES_URL, ROOT, SECRET, Server
-from sqlalchemy import make_url, text
-from sqlalchemy.engine import Engine
+from apikit import Server, postgres_schema, server_settings
 
-from rateshop.config import Settings
 from rateshop.web.app import create_app
 
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def fuzz_settings(url: str) -> Settings:
-    """The settings of a fuzzed server: the shipped market, the tests' key, no dev mode."""
-    return Settings(
-        database_url=url,
-        secret_key=SECRET,
-        dev_mode=False,
-        manuals=ROOT / "manuals",
-        market=ROOT / "market",
-        # Many requests from one address: the rate limits have tests of their own.
-        rate_limit_compare="100000/minute",
-        rate_limit_read="100000/minute",
-    )
 
 
 @contextmanager
@@ -43,23 +25,15 @@ def fuzz_database(request: pytest.FixtureRequest, backend: str) -> Iterator[str]
         folder = request.getfixturevalue("tmp_path_factory").mktemp("fuzz")
         yield f"sqlite:///{folder / 'rateshop.db'}"
         return
-    admin: Engine = request.getfixturevalue("api_postgres")
-    schema = f"rateshop_fuzz_{secrets.token_hex(4)}"
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    with postgres_schema(request.getfixturevalue("api_postgres"), "rateshop_fuzz") as url:
+        yield url
 
 
 @contextmanager
 def served(request: pytest.FixtureRequest, backend: str) -> Iterator[Server]:
     """The whole app as ``rateshop serve`` runs it (API and pages), on a free loopback port."""
     with fuzz_database(request, backend) as url:
-        server = Server(create_app(fuzz_settings(url)))
+        server = Server(create_app(server_settings(url)))
         server.start()
         try:
             yield server

@@ -23,8 +23,8 @@ from typing import Any
 import hypothesis
 import pytest
 import schemathesis
-from apikit import Client, Server, example
-from fuzzkit import BACKENDS, Tally, fuzz_settings, served
+from apikit import Client, Server, example, server_settings
+from fuzzkit import BACKENDS, Tally, served
 from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
     response_schema_conformance,
@@ -63,7 +63,7 @@ def config(*phases: str) -> schemathesis.Config:
 
 # The document the tests are built from is the app's own; a test below checks the server serves
 # exactly this one, so the fuzzers cannot drift from what clients read.
-DOCUMENT = create_app(fuzz_settings("sqlite://")).openapi()
+DOCUMENT = create_app(server_settings("sqlite://")).openapi()
 RISKS = {name: example(name) for name in ("auto", "home", "life", "health")}
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from apikit import ROOT, SECRET, Client, Server, example
+from apikit import Client, Server, example, server_settings
 
 from rateshop.config import Settings
 from rateshop.web.app import create_app
@@ -27,16 +27,8 @@ REDIS_URL = os.environ.get("RATESHOP_TEST_REDIS_URL", "async+redis://127.0.0.1:6
 
 def tight(database: str, **extra: Any) -> Settings:
     """A server held to small limits, so a test can reach them in a few requests."""
-    values: dict[str, Any] = {
-        "database_url": database,
-        "secret_key": SECRET,
-        "manuals": ROOT / "manuals",
-        "market": ROOT / "market",
-        "rate_limit_compare": "3/minute",
-        "rate_limit_read": "8/minute",
-        **extra,
-    }
-    return Settings(**values)
+    limits = {"rate_limit_compare": "3/minute", "rate_limit_read": "8/minute"}
+    return server_settings(database, **{**limits, **extra})
 
 
 @pytest.fixture

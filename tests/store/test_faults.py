@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -25,50 +24,20 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from storekit import POSTGRES_URL, raw
 from tcpproxy import Proxy
 
-from api.apikit import ROOT, SECRET, Client, Server, example
+from api.apikit import ROOT, SECRET, Client, Server, example, postgres_schema, server_settings
 from rateshop.api.errors import RETRY_AFTER_SECONDS
-from rateshop.config import Settings
 from rateshop.web.app import create_app
 
 PORTS = range(8170, 8190)
 LOAD_CLIENTS = 6
 LOAD_SECONDS = 20.0
 KILL_AFTER_ACKS = 12
-
-
-def settings_for(url: str) -> Settings:
-    return Settings(
-        database_url=url,
-        secret_key=SECRET,
-        dev_mode=False,
-        manuals=ROOT / "manuals",
-        market=ROOT / "market",
-        # Many requests from one address: the rate limits have tests of their own.
-        rate_limit_compare="100000/minute",
-        rate_limit_read="100000/minute",
-    )
-
-
-@contextlib.contextmanager
-def postgres_schema(admin: Engine, url: str = POSTGRES_URL) -> Iterator[str]:
-    """A fresh schema on the shared server, as a URL whose connections use it; dropped after."""
-    schema = f"rateshop_faults_{secrets.token_hex(4)}"
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(url)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+FAULTS_SCHEMA = "rateshop_faults"
 
 
 def _whole(body: dict[str, Any]) -> int:
@@ -133,7 +102,9 @@ def test_every_acknowledged_comparison_survives_a_kill_under_load(
         if backend == "sqlite":
             url = f"sqlite:///{tmp_path / 'rateshop.db'}"
         else:
-            url = stack.enter_context(postgres_schema(request.getfixturevalue("postgres_admin")))
+            url = stack.enter_context(
+                postgres_schema(request.getfixturevalue("postgres_admin"), FAULTS_SCHEMA)
+            )
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         env = {
@@ -189,7 +160,7 @@ def test_every_acknowledged_comparison_survives_a_kill_under_load(
         whole = next(iter(acked.values()))
         assert {ref: n for ref, n in rows.items() if n != whole} == {}
         # And the database takes the same app again.
-        server = Server(create_app(settings_for(url)))
+        server = Server(create_app(server_settings(url)))
         server.start()
         client = Client(server.url)
         try:
@@ -226,8 +197,8 @@ def test_postgres_gone_is_a_quick_503_and_back_is_served_without_a_restart(
     upstream = make_url(POSTGRES_URL)
     proxy = Proxy((upstream.host or "127.0.0.1", upstream.port or 5432))
     through = upstream.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
-    with postgres_schema(postgres_admin, through) as url:
-        server = Server(create_app(settings_for(url)))
+    with postgres_schema(postgres_admin, FAULTS_SCHEMA, through) as url:
+        server = Server(create_app(server_settings(url)))
         server.start()
         client = Client(server.url)
         try:
@@ -303,7 +274,7 @@ def test_a_full_disk_is_a_clear_503_and_nothing_half_written(tmp_path: Path) -> 
     folder = tmp_path / "disk"
     with small_disk(folder) as how:
         url = f"sqlite:///{folder / 'rateshop.db'}"
-        server = Server(create_app(settings_for(url)))
+        server = Server(create_app(server_settings(url)))
         server.start()
         client = Client(server.url)
         try:
