@@ -18,10 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from typing import Any, Literal, get_args
 
-from rateshop.rating.quote import Amount, cents
+from rateshop.rating.quote import Amount, TermPrice
 
 FailureKind = Literal[
     "timeout", "auth", "rate_limited", "invalid_response", "carrier_error", "unavailable"
@@ -50,7 +49,7 @@ class CoveredAmount:
 
 
 @dataclass(frozen=True)
-class LiveQuote:
+class LiveQuote(TermPrice):
     """A price from a carrier's own quoting service, checked before it counts.
 
     ``premium`` is the sum of the coverages' premiums, ``total`` adds the fees; amounts are exact
@@ -82,16 +81,6 @@ class LiveQuote:
     def monthly(self) -> Decimal:
         """The term's total spread over its months, to the cent, half-up."""
         return (self.total / self.term_months).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-    @property
-    def yearly(self) -> Fraction:
-        """The exact price of a year of cover, so terms compare fairly."""
-        return Fraction(self.total) * 12 / self.term_months
-
-    @property
-    def per_year(self) -> Decimal:
-        """:attr:`yearly` to the cent, half-up, for people."""
-        return cents(self.yearly)
 
     def to_dict(self, worksheet: bool = True) -> dict[str, Any]:
         """The quote as JSON data, in the keys a manual's quote has (``manual`` null), and more."""

@@ -312,8 +312,29 @@ class Worksheet:
         return out
 
 
+class TermPrice:
+    """A price for a term of ``term_months`` months, and what a year of it costs.
+
+    Shared by every kind of quote (a manual's, a live carrier's) so terms of 6 and 12 months
+    compare on the same exact yearly figure.
+    """
+
+    total: Decimal
+    term_months: int
+
+    @property
+    def yearly(self) -> Fraction:
+        """The exact price of a year of cover (total x 12 / term), so terms compare fairly."""
+        return Fraction(self.total) * 12 / self.term_months
+
+    @property
+    def per_year(self) -> Decimal:
+        """:attr:`yearly` to the cent, half-up, for people."""
+        return cents(self.yearly)
+
+
 @dataclass
-class Quote:
+class Quote(TermPrice):
     """A priced answer from one manual."""
 
     manual: ManualRef
@@ -330,16 +351,6 @@ class Quote:
     details: list[tuple[str, str, str]] = field(default_factory=list)
 
     kind = "quote"
-
-    @property
-    def yearly(self) -> Fraction:
-        """The exact price of a year of cover (total x 12 / term), so terms compare fairly."""
-        return Fraction(self.total) * 12 / self.term_months
-
-    @property
-    def per_year(self) -> Decimal:
-        """:attr:`yearly` to the cent, half-up, for people."""
-        return cents(self.yearly)
 
     def to_dict(self, worksheet: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
