@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
-from webkit import CHROMIUM_FLAGS, app_settings, as_served
+from webkit import CHROMIUM_FLAGS, app_settings, as_served, watched_page
 
 from api.apikit import Server
 from rateshop.web.app import create_app
@@ -48,16 +48,5 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, web: Server) -> Iterator[Page]:
     """A fresh browser context (no cookies, no stored answers) on the app."""
-    context = browser.new_context(base_url=web.url, viewport={"width": 1200, "height": 900})
-    context.set_default_timeout(15_000)
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda exc: errors.append(str(exc)))
-    # Chromium reports what the Content-Security-Policy blocked on the console.
-    opened.on(
-        "console",
-        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
-    )
-    yield opened
-    context.close()
-    assert not errors, f"the page raised script errors or broke its CSP: {errors}"
+    with watched_page(browser, web.url, 15_000) as opened:
+        yield opened

@@ -21,7 +21,7 @@ import pytest
 from aiohttp import web
 from playwright.sync_api import Browser, Page, expect
 from test_shop import LIVE_WATCHER, fill_auto, start
-from webkit import app_settings, as_served, make_user, run, shot
+from webkit import app_settings, as_served, make_user, run, shot, watched_page
 
 from api.apikit import ROOT, Server
 from rateshop.carriers.demo import DEMO, SECRET, URL_VARIABLES
@@ -94,18 +94,8 @@ def live_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture
 def live_page(browser: Browser, live_web: Server) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_web.url, viewport={"width": 1200, "height": 900})
-    context.set_default_timeout(30_000)
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda exc: errors.append(str(exc)))
-    opened.on(
-        "console",
-        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
-    )
-    yield opened
-    context.close()
-    assert not errors, f"the page raised script errors or broke its CSP: {errors}"
+    with watched_page(browser, live_web.url, 30_000) as opened:
+        yield opened
 
 
 # Each line the live list shows, with the milliseconds since the quotes were asked for.

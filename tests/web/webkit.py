@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 
 import aiohttp
 from fastapi import FastAPI
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 from pydantic import SecretStr
 
 from api.apikit import ROOT, SECRET, Server
@@ -168,3 +168,22 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     """
     with ThreadPoolExecutor(max_workers=1) as thread:
         return thread.submit(asyncio.run, coroutine).result()
+
+
+@contextlib.contextmanager
+def watched_page(browser: Browser, base_url: str, timeout_ms: int) -> Iterator[Page]:
+    """A fresh browser context (no cookies, no stored answers) on ``base_url``, failing the test
+    afterwards when a page raised a script error or broke its Content-Security-Policy."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(timeout_ms)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Chromium reports what the Content-Security-Policy blocked on the console.
+    opened.on(
+        "console",
+        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    yield opened
+    context.close()
+    assert not errors, f"the page raised script errors or broke its CSP: {errors}"
