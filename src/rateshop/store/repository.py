@@ -260,16 +260,7 @@ class Store:
             ).all()
             return _stored(
                 row,
-                tuple(
-                    ConsentRecord(
-                        ref=ref,
-                        carrier=c.carrier,
-                        consented_at=c.consented_at,
-                        wording=c.wording,
-                        consent_version=c.consent_version,
-                    )
-                    for c in contacts
-                ),
+                tuple(_consent(c, ref) for c in contacts),
             )
 
     def recent(self, limit: int = 20) -> list[ComparisonSummary]:
@@ -393,17 +384,19 @@ class Store:
             query = query.where(ContactRow.consented_at > since)
         with self._transaction() as session:
             rows = session.execute(query).all()
-            return [
-                ConsentRecord(
-                    ref=ref,
-                    carrier=c.carrier,
-                    consented_at=c.consented_at,
-                    wording=c.wording,
-                    consent_version=c.consent_version,
-                    contact=self._cipher.decrypt(c.contact),
-                )
-                for c, ref in rows
-            ]
+            return [_consent(c, ref, self._cipher.decrypt(c.contact)) for c, ref in rows]
+
+
+def _consent(row: ContactRow, ref: str, contact: dict[str, str] | None = None) -> ConsentRecord:
+    """A stored consent as a record; the contact details only when decrypted for the carrier."""
+    return ConsentRecord(
+        ref=ref,
+        carrier=row.carrier,
+        consented_at=row.consented_at,
+        wording=row.wording,
+        consent_version=row.consent_version,
+        contact=contact,
+    )
 
 
 def _deleted(session: Session, where: ColumnElement[bool]) -> int:
