@@ -7,6 +7,7 @@ Every error rateshop raises on purpose derives from :class:`RateshopError`::
     │   └── MappingError     a live carrier's mapping file is wrong (file, line, reason)
     ├── RiskError            the risk given to rating is wrong; carries each field, problem and what is allowed
     ├── ManualNotFound       no manual version applies to the carrier/line/state/date asked for
+    ├── WorksheetUnavailable a stored quote's worksheet cannot be made again exactly
     ├── StoreError           the store could not do what was asked (see rateshop.store.errors)
     └── CarrierError         a carrier could not give an answer (live connectors; ``kind`` names it)
         ├── CarrierTimeout   it did not answer before the deadline             (timeout)
@@ -79,6 +80,11 @@ class RiskError(RateshopError):
 
 class ManualNotFound(RateshopError):
     """No manual version is in force for the carrier, line, state and date asked for."""
+
+
+class WorksheetUnavailable(RateshopError):
+    """A stored quote's worksheet cannot be given: its manual version is no longer in the library,
+    or rating it again does not give the stored price (then no worksheet is better than a wrong one)."""
 
 
 class Ineligible(RateshopError):

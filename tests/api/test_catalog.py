@@ -68,8 +68,9 @@ def test_rate_with_one_carrier_gives_its_quote_or_its_decline(api: Client) -> No
     quoted = QuoteOut.model_validate(ok(api.post("/carriers/meridian-life/rate", example("life"))))
     assert quoted.manual.carrier == "meridian-life"
     assert quoted.worksheet
-    compared = api.post("/comparisons", example("life")).json
+    compared = api.post("/comparisons?worksheets=true", example("life")).json
     (same,) = [a for a in compared["quotes"] if a["carrier"] == "meridian-life"]
+    assert same["quote"].pop("worksheet_url")
     assert same["quote"] == quoted.model_dump(mode="json", exclude_unset=True)
 
     declined = DeclineOut.model_validate(

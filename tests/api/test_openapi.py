@@ -11,6 +11,7 @@ PATHS = {
     "/comparisons/{ref}/export": {"get"},
     "/comparisons/{ref}/contact": {"post"},
     "/comparisons/{ref}/tips": {"get"},
+    "/comparisons/{ref}/quotes/{carrier}/worksheet": {"get"},
     "/comparisons/{ref}/replay": {"get"},
     "/comparisons/{ref}/requote": {"get"},
     "/households": {"post"},

@@ -10,8 +10,11 @@ from decimal import Decimal
 
 import rateshop
 from api.apikit import example
+from rateshop.compare.default import market_registry
 from rateshop.store.records import StoredAnswer, StoredComparison
 from rateshop.web import views
+
+LIBRARY = market_registry().library
 
 
 def stored(name: str) -> StoredComparison:
@@ -36,7 +39,7 @@ def stored(name: str) -> StoredComparison:
 
 def test_cards_cheapest_first_with_the_stored_prices() -> None:
     comparison = stored("auto")
-    view = views.results(comparison)
+    view = views.results(comparison, LIBRARY)
     assert [c.per_year for c in view.cards] == sorted(c.per_year for c in view.cards)
     by_carrier = {a.carrier: a.body["quote"] for a in comparison.of_kind("quote")}
     for card in view.cards:
@@ -48,8 +51,29 @@ def test_cards_cheapest_first_with_the_stored_prices() -> None:
     ]
 
 
+def test_quotes_stored_without_worksheets_are_explained_again_to_the_cent() -> None:
+    comparison = stored("auto")
+    full = views.results(comparison, LIBRARY)
+    lean_answers = tuple(
+        StoredAnswer(
+            a.kind, a.carrier, None, None, None, None, None,
+            {**a.body, "quote": {k: v for k, v in a.body["quote"].items() if k != "worksheet"}},
+        )
+        if a.kind == "quote"
+        else a
+        for a in comparison.answers
+    )  # fmt: skip
+    lean = StoredComparison(
+        "ref", comparison.created_at, comparison.line, comparison.state, comparison.effective,
+        comparison.risk, lean_answers,
+    )  # fmt: skip
+    again = views.results(lean, LIBRARY)
+    assert [c.worksheet for c in again.cards] == [c.worksheet for c in full.cards]
+    assert [c.discount_off for c in again.cards] == [c.discount_off for c in full.cards]
+
+
 def test_csv_has_a_row_per_carrier() -> None:
-    view = views.results(stored("auto"))
+    view = views.results(stored("auto"), LIBRARY)
     rows = list(csv.DictReader(io.StringIO(views.to_csv(view))))
     quotes = [r for r in rows if r["outcome"] == "quote"]
     declines = [r for r in rows if r["outcome"] == "decline"]
@@ -60,7 +84,7 @@ def test_csv_has_a_row_per_carrier() -> None:
 
 
 def test_chart_data_cannot_close_its_script_element() -> None:
-    view = views.results(stored("life"))
+    view = views.results(stored("life"), LIBRARY)
     view.cards[0].name = "Evil </script><script>alert(1)</script>"
     text = view.chart()
     assert "</script" not in text
@@ -68,7 +92,7 @@ def test_chart_data_cannot_close_its_script_element() -> None:
 
 
 def test_pick_keeps_the_order_asked_and_drops_unknown_carriers() -> None:
-    view = views.results(stored("home"))
+    view = views.results(stored("home"), LIBRARY)
     ids = [c.carrier for c in view.cards]
     picked = views.pick(view.cards, [ids[1], "no-such-carrier", ids[0], ids[1]])
     assert [c.carrier for c in picked] == [ids[1], ids[0]]

@@ -58,6 +58,7 @@ from rateshop.errors import (
     ManualNotFound,
     RateshopError,
     RiskError,
+    WorksheetUnavailable,
 )
 from rateshop.risk.problems import PATTERNS as RISK_PATTERNS
 from rateshop.risk.problems import field_problem
@@ -74,11 +75,11 @@ log = logging.getLogger(__name__)
 
 
 class UnknownCarrier(RateshopError):
-    """No carrier of the market has this id."""
+    """No carrier of the market has this id (or none by this id answered where one was asked)."""
 
-    def __init__(self, carrier: str) -> None:
+    def __init__(self, carrier: str, message: str | None = None) -> None:
         self.carrier = carrier
-        super().__init__(f"no carrier {carrier!r} in the market")
+        super().__init__(message or f"no carrier {carrier!r} in the market")
 
 
 class InvalidParameter(RateshopError):
@@ -101,6 +102,7 @@ STATUS: Mapping[type[Exception], int] = {
     RiskError: 422,
     InvalidParameter: 422,
     ManualNotFound: 422,
+    WorksheetUnavailable: 409,
     Ineligible: 422,
     CarrierNotInComparison: 422,
     InvalidContact: 422,
@@ -121,6 +123,7 @@ KIND = {
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",
+    409: "conflict",
     422: "invalid_request",
     429: "rate_limited",
     500: "internal_error",
@@ -130,7 +133,10 @@ KIND = {
 }
 
 # Words more precise than the status's, for errors a client may want to tell apart.
-KIND_OF: Mapping[type[Exception], str] = {StoreFull: "store_full"}
+KIND_OF: Mapping[type[Exception], str] = {
+    StoreFull: "store_full",
+    WorksheetUnavailable: "worksheet_unavailable",
+}
 
 GENERIC = "the server could not answer this request; the error is logged"
 # A full store is the operator's to fix, but the client should know it is no passing fault.
@@ -178,6 +184,20 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No comparison has this reference."}
+}
+WORKSHEET_GONE: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": ErrorBody,
+        "description": "A worksheet cannot be given: the quote's manual version is gone, or "
+        "rating it again no longer gives the stored price (`worksheet_unavailable`).",
+    },
+}
+NO_WORKSHEET: dict[int | str, dict[str, Any]] = {
+    404: {
+        "model": ErrorBody,
+        "description": "No comparison has this reference, or the carrier gave no quote in it.",
+    },
+    **WORKSHEET_GONE,
 }
 FORBIDDEN: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "The owner key is not this comparison's."}

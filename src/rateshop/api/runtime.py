@@ -82,7 +82,8 @@ class Runtime:
         except BaseException:
             store.close()
             raise
-        registry = Registry(library, market, settings, health=CarrierHealth())
+        # Quotes carry no worksheet: each is made again on demand from its exact manual version.
+        registry = Registry(library, market, settings, health=CarrierHealth(), worksheets=False)
         return cls(settings, store, library, market, states, registry)
 
     async def save(

@@ -99,7 +99,12 @@ class QuoteOut(Out):
     adjustments: list[AmountOut]
     discounts: list[DiscountOut]
     details: list[DetailOut]
-    worksheet: list[WorksheetLineOut] | None = None
+    worksheet: list[WorksheetLineOut] | None = Field(
+        default=None, description="Every step of the price: only with `?worksheets=true`."
+    )
+    worksheet_url: str | None = Field(
+        default=None, description="Where this quote's worksheet is given on demand."
+    )
     source: Literal["live"] | None = None
     currency: str | None = None
     cover: list[CoverOut] | None = None

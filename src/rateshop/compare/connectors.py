@@ -73,9 +73,9 @@ async def off_loop(work: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(_RATING, partial(work, *args))
 
 
-def _nearest(plan: Plan, risk: Mapping[str, Any]) -> Offer:
+def _nearest(plan: Plan, risk: Mapping[str, Any], trace: bool = True) -> Offer:
     fitted = fit(plan.manual, risk)
-    return Offer(rate(plan, fitted.risk), fitted.substitutions)
+    return Offer(rate(plan, fitted.risk, trace=trace), fitted.substitutions)
 
 
 def _selected(
@@ -92,13 +92,19 @@ def _selected(
 
 
 class ManualConnector:
-    """Rates locally from the carrier's rate manual in force, in a rating thread (see :func:`off_loop`)."""
+    """Rates locally from the carrier's rate manual in force, in a rating thread (see :func:`off_loop`).
+
+    Without ``worksheets`` its quotes carry no worksheet: rating then skips the trace, and a
+    worksheet is made again on demand from the stored answer's exact manual version
+    (:func:`rateshop.compare.replay.worksheet_of`), which replay proves gives the same price.
+    """
 
     may_requote = True
 
-    def __init__(self, carrier: str, library: Library) -> None:
+    def __init__(self, carrier: str, library: Library, *, worksheets: bool = True) -> None:
         self.carrier = carrier
         self.library = library
+        self.worksheets = worksheets
 
     async def quote(
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
@@ -108,9 +114,8 @@ class ManualConnector:
     async def quote_nearest(
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Offer:
-        return await off_loop(
-            _selected, _nearest, self.library, self.carrier, risk, line, state, on
-        )
+        work = partial(_nearest, trace=self.worksheets)
+        return await off_loop(_selected, work, self.library, self.carrier, risk, line, state, on)
 
 
 def manual_carriers(library: Library, line: str, state: str) -> list[str]:

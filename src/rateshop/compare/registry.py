@@ -138,12 +138,17 @@ def find_factory(name: str) -> ConnectorFactory | None:
 
 @dataclass
 class Registry:
-    """The market's carriers, each with the connector its catalog entry names (made once, kept)."""
+    """The market's carriers, each with the connector its catalog entry names (made once, kept).
+
+    ``worksheets`` says whether local manuals' quotes carry their worksheets (see
+    :class:`~rateshop.compare.connectors.ManualConnector`).
+    """
 
     library: Library
     market: Market
     settings: Settings
     health: HealthRecorder | None = None
+    worksheets: bool = True
     _made: dict[str, Connector] = field(default_factory=dict, init=False, repr=False)
 
     def connector(self, carrier_id: str) -> Connector:
@@ -153,7 +158,7 @@ class Registry:
             return made
         entry = self.market.get(carrier_id)
         if entry is None or entry.connector == "manual":
-            made = ManualConnector(carrier_id, self.library)
+            made = ManualConnector(carrier_id, self.library, worksheets=self.worksheets)
         else:
             made = self._make(entry)
             if self.health is not None:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from rateshop.compare.nearest import Substitution, fit
-from rateshop.errors import ManualNotFound
+from rateshop.errors import ManualNotFound, WorksheetUnavailable
 from rateshop.rating.library import Library
 from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Decline, Quote
@@ -51,6 +51,42 @@ def as_stored(offer: Rated, worksheet: bool = True) -> dict[str, Any]:
         "substitutions": [s.to_dict() for s in offer.substitutions],
         offer.answer.kind: offer.answer.to_dict(worksheet),
     }
+
+
+def worksheet_of(
+    library: Library, risk: Mapping[str, Any], stored: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The worksheet of a stored quote (an answer as JSON data), as JSON-ready lines.
+
+    One kept with the answer (a live carrier's own, or one stored before answers were lean) is
+    given as kept. Otherwise the stored risk is rated again with the exact manual version the
+    quote came from (its content hash), and the worksheet is given only if that rating gives the
+    stored answer to the cent; else :class:`~rateshop.errors.WorksheetUnavailable`.
+    """
+    quote = stored.get("quote")
+    if not isinstance(quote, Mapping):
+        raise WorksheetUnavailable(f"{stored.get('carrier')} gave no quote in this comparison")
+    kept = quote.get("worksheet")
+    if isinstance(kept, list):
+        return kept
+    manual = quote.get("manual")
+    if not isinstance(manual, Mapping):
+        raise WorksheetUnavailable(
+            f"{stored.get('carrier')} is a live carrier and sent no worksheet"
+        )
+    try:
+        offer = replay(library, risk, str(manual["content_hash"]))
+    except ManualNotFound as exc:
+        raise WorksheetUnavailable(str(exc)) from exc
+    # Every part rating gives must be as stored (links and the like added since are not rating's).
+    again = offer.answer.to_dict(worksheet=False)
+    if not isinstance(offer.answer, Quote) or any(quote.get(k) != v for k, v in again.items()):
+        raise WorksheetUnavailable(
+            f"rating {stored.get('carrier')}'s manual version {manual.get('version')} again no "
+            "longer gives the stored price"
+        )
+    lines: list[dict[str, Any]] = offer.answer.worksheet.line_dicts()
+    return lines
 
 
 @dataclass

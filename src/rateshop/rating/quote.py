@@ -371,7 +371,8 @@ class Quote(TermPrice):
             "discounts": [d.to_dict() for d in self.discounts],
             "details": [{"id": i, "label": label, "value": v} for i, label, v in self.details],
         }
-        if worksheet:
+        # A quote rated without its trace (``rate(..., trace=False)``) has no worksheet to give.
+        if worksheet and self.worksheet.segments:
             out["worksheet"] = self.worksheet.line_dicts()
         return out
 

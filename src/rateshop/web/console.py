@@ -83,7 +83,7 @@ def _page(request: Request, user: User, ref: str, rt: RuntimeDep, users: Account
         request,
         "console/comparison.html",
         status=status,
-        view=views.results(stored),
+        view=views.results(stored, rt.library),
         stored=stored,
         line_name=LINE_NAMES.get(stored.line, stored.line),
         notes=users.notes(ref),

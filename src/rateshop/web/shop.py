@@ -192,7 +192,7 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
     stored = await run_in_threadpool(_stored, request, rt, ref, consents=True)
     if isinstance(stored, HTMLResponse):
         return stored
-    view = views.results(stored)
+    view = await run_in_threadpool(views.results, stored, rt.library)
     contacted = {c.carrier for c in stored.contacts}
     just = request.query_params.get("contacted", "")
     carrier = rt.market.get(just) if just in contacted else None
@@ -220,7 +220,7 @@ def side_by_side(
     stored = _stored(request, rt, ref)
     if isinstance(stored, HTMLResponse):
         return stored
-    view = views.results(stored)
+    view = views.results(stored, rt.library)
     chosen = views.pick(view.cards, carrier)
     if not 2 <= len(chosen) <= 3:
         return render(
@@ -250,7 +250,7 @@ def download_csv(request: Request, ref: str, rt: RuntimeDep) -> Response:
     if isinstance(stored, HTMLResponse):
         return stored
     return Response(
-        views.to_csv(views.results(stored)),
+        views.to_csv(views.results(stored, rt.library)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="rateshop-{stored.line}.csv"'},
     )

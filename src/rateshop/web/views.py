@@ -12,6 +12,9 @@ from typing import Any
 
 from rateshop.compare.market import rating_rank
 from rateshop.compare.ranking import Standing, order
+from rateshop.compare.replay import worksheet_of
+from rateshop.errors import WorksheetUnavailable
+from rateshop.rating.library import Library
 from rateshop.store.records import StoredComparison
 
 KIND_WORDS = {
@@ -303,13 +306,29 @@ def _discounts(items: Iterable[Mapping[str, Any]], with_rates: bool = True) -> l
     return list(seen)
 
 
-def results(stored: StoredComparison) -> Results:
-    """The results page's view of ``stored``: quotes cheapest first, declines, errors."""
+def _explained(
+    library: Library, stored: StoredComparison, answer: dict[str, Any]
+) -> dict[str, Any]:
+    """A stored quote with its worksheet, made again from its exact manual version when it was
+    stored without one; a quote whose worksheet cannot be made again is shown without it."""
+    try:
+        lines = worksheet_of(library, stored.risk, answer)
+    except WorksheetUnavailable:
+        return answer
+    return {**answer, "quote": {**answer["quote"], "worksheet": lines}}
+
+
+def results(stored: StoredComparison, library: Library) -> Results:
+    """The results page's view of ``stored``: quotes cheapest first, declines, errors.
+
+    Quotes are stored without worksheets; each is made again here from the quote's exact manual
+    version in ``library`` (rating: call it off the event loop).
+    """
     data = stored.to_dict()
     # The API's own price ranking, so the page and the API list quotes in one order.
     by_price = order("price")
     quotes = sorted(data["quotes"], key=lambda a: by_price(Standing.of(a)))
-    cards = [card(a) for a in quotes]
+    cards = [card(_explained(library, stored, a)) for a in quotes]
     declines = [
         (a.get("carrier_name") or a["carrier"], list(a["decline"].get("reasons", [])))
         for a in data["declines"]

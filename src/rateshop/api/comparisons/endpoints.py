@@ -19,8 +19,15 @@ from rateshop.api.comparisons.schemas import (
     ReplayOut,
     RequoteOut,
     TipsOut,
+    WorksheetOut,
 )
-from rateshop.api.errors import ERROR_RESPONSES, FORBIDDEN, NOT_FOUND
+from rateshop.api.errors import (
+    ERROR_RESPONSES,
+    FORBIDDEN,
+    NO_WORKSHEET,
+    NOT_FOUND,
+    WORKSHEET_GONE,
+)
 from rateshop.api.responses import FastJSONResponse
 from rateshop.api.runtime import RuntimeDep
 from rateshop.compare.market import RATING_ORDER
@@ -61,9 +68,19 @@ def view(
         str | None,
         Query(description=f"Only carriers rated this or better: {', '.join(RATING_ORDER)}."),
     ] = None,
+    worksheets: Annotated[
+        bool,
+        Query(
+            description=(
+                "Each quote with its whole worksheet (`quote.worksheet`). Without it (the "
+                "default) each quote carries `quote.worksheet_url`, where its worksheet is given "
+                "on demand: answers are then about a tenth of the size."
+            )
+        ),
+    ] = False,
 ) -> service.View:
-    """The ranking and filters of a comparison's answer."""
-    return service.View(rt, rank, group, min_rating)
+    """The ranking, filters and worksheets of a comparison's answer."""
+    return service.View(rt, rank, group, min_rating, worksheets)
 
 
 ViewDep = Annotated[service.View, Depends(view)]
@@ -86,7 +103,7 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
     "",
     status_code=201,
     response_model=CreatedComparisonOut,
-    responses=ERROR_RESPONSES,
+    responses={**WORKSHEET_GONE, **ERROR_RESPONSES},
     summary="Compare a risk with every carrier and store the comparison",
 )
 async def create_comparison(risk: Risk, rt: RuntimeDep, shown: ViewDep) -> Response:
@@ -110,11 +127,28 @@ async def stream_comparison(risk: Risk, rt: RuntimeDep) -> StreamingResponse:
 @router.get(
     "/{ref}",
     response_model=ComparisonOut,
-    responses={**NOT_FOUND, **ERROR_RESPONSES},
+    responses={**NOT_FOUND, **WORKSHEET_GONE, **ERROR_RESPONSES},
     summary="A stored comparison",
 )
 def get_comparison(ref: Ref, rt: RuntimeDep, shown: ViewDep) -> Response:
     return FastJSONResponse(service.fetch(rt, ref, shown))
+
+
+@router.get(
+    "/{ref}/quotes/{carrier}/worksheet",
+    response_model=WorksheetOut,
+    responses={**NO_WORKSHEET, **ERROR_RESPONSES},
+    summary="Why one quote costs what it does: its worksheet, step by step",
+)
+def quote_worksheet(
+    ref: Ref,
+    carrier: Annotated[str, Path(max_length=64, description="The carrier's id.")],
+    rt: RuntimeDep,
+) -> Response:
+    """A quote's worksheet is made again from the stored risk with the exact manual version the
+    quote came from, and given only when that gives the stored price to the cent; a live
+    carrier's own worksheet is given as it sent it."""
+    return FastJSONResponse(service.worksheet(rt, ref, carrier))
 
 
 @router.get(

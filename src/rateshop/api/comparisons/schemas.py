@@ -7,7 +7,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from rateshop.api.schemas import AnswerOut, DeclineOut, Out, QuoteOut, SubstitutionOut
+from rateshop.api.schemas import (
+    AnswerOut,
+    DeclineOut,
+    ManualRefOut,
+    Out,
+    QuoteOut,
+    SubstitutionOut,
+    WorksheetLineOut,
+)
 from rateshop.compare.ranking import Ranking
 
 
@@ -228,3 +236,22 @@ class RequoteOut(Out):
     ref: str
     on: dt.date = Field(description="The date whose manuals were used.")
     answers: list[RequoteAnswerOut]
+
+
+class WorksheetOut(Out):
+    """One quote's worksheet, given on demand (``quote.worksheet_url`` of a comparison)."""
+
+    ref: str
+    carrier: str
+    carrier_name: str
+    manual: ManualRefOut | None = Field(
+        description="The manual version rated; null for a live carrier."
+    )
+    total: str = Field(
+        description="The quote's total for its term, as stored: the worksheet ends on it."
+    )
+    made_again: bool = Field(
+        description="Made again now with the exact manual version, which gave the stored price to "
+        "the cent (false: kept with the answer, e.g. a live carrier's own)."
+    )
+    worksheet: list[WorksheetLineOut]

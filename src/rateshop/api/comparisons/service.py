@@ -10,14 +10,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from rateshop.api.comparisons import consent
 from rateshop.api.comparisons.schemas import ContactRequest
-from rateshop.api.errors import InvalidParameter, body_of
+from rateshop.api.errors import InvalidParameter, UnknownCarrier, body_of
 from rateshop.api.responses import json_bytes
 from rateshop.api.runtime import Keys, Runtime
 from rateshop.compare.connectors import Connector
 from rateshop.compare.market import RATING_ORDER
 from rateshop.compare.nearest import fit
 from rateshop.compare.ranking import Ranking, Standing, present
-from rateshop.compare.replay import check_replay, requote
+from rateshop.compare.replay import check_replay, requote, worksheet_of
 from rateshop.compare.service import (
     Answer,
     Comparison,
@@ -74,10 +74,40 @@ def _check_readable(plans: Iterable[Plan], risk: Mapping[str, Any]) -> None:
     raise RiskError(list(problems))
 
 
-class View:
-    """How a comparison is shown: the ranking and the filters asked for, checked against the market."""
+def worksheet_url(ref: str, carrier: str) -> str:
+    """Where one quote's worksheet is given on demand."""
+    return f"/comparisons/{ref}/quotes/{carrier}/worksheet"
 
-    def __init__(self, rt: Runtime, by: Ranking, group: str | None, min_rating: str | None) -> None:
+
+def _with_links(ref: str, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # New dicts: the answers may be the very data just stored or streamed.
+    return [
+        {**a, "quote": {**a["quote"], "worksheet_url": worksheet_url(ref, a["carrier"])}}
+        for a in answers
+    ]
+
+
+def _with_worksheets(
+    rt: Runtime, risk: Mapping[str, Any], answers: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    return [
+        {**a, "quote": {**a["quote"], "worksheet": worksheet_of(rt.library, risk, a)}}
+        for a in answers
+    ]
+
+
+class View:
+    """How a comparison is shown: the ranking and the filters asked for, checked against the market,
+    and whether each quote carries its worksheet (``worksheets``) or only the link to it."""
+
+    def __init__(
+        self,
+        rt: Runtime,
+        by: Ranking,
+        group: str | None,
+        min_rating: str | None,
+        worksheets: bool = False,
+    ) -> None:
         if group is not None:
             groups = sorted({c.group for c in rt.market.carriers.values()})
             if group.casefold() not in {g.casefold() for g in groups}:
@@ -86,12 +116,22 @@ class View:
         if min_rating is not None and min_rating not in RATING_ORDER:
             problem = f"{min_rating!r} is not a financial-strength rating"
             raise InvalidParameter(FieldProblem("min_rating", problem, ", ".join(RATING_ORDER)))
-        self.by, self.group, self.min_rating = by, group, min_rating
+        self.rt, self.by, self.group, self.min_rating = rt, by, group, min_rating
+        self.worksheets = worksheets
 
-    def show(self, ref: str, comparison: Mapping[str, Any]) -> dict[str, Any]:
-        """The comparison (JSON data) filtered and ranked, with its reference first."""
+    def show(
+        self, ref: str, comparison: Mapping[str, Any], risk: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The comparison (JSON data) filtered and ranked, with its reference first; each quote
+        with the link to its worksheet, and with the worksheet itself when asked for.
+
+        Making worksheets rates the quotes again (see :func:`worksheet_of`): call it off the loop.
+        """
         shown = present(comparison, self.by, group=self.group, min_rating=self.min_rating)
-        return {"ref": ref, **shown}
+        quotes = _with_links(ref, shown["quotes"])
+        if self.worksheets:
+            quotes = _with_worksheets(self.rt, risk, quotes)
+        return {"ref": ref, **shown, "quotes": quotes}
 
 
 async def compare_and_store(rt: Runtime, risk: Mapping[str, Any], view: View) -> dict[str, Any]:
@@ -105,12 +145,40 @@ async def compare_and_store(rt: Runtime, risk: Mapping[str, Any], view: View) ->
     data = comparison.to_dict()
     keys = Keys.new()
     await rt.save(comparison, risk, data, keys)
-    return {**view.show(keys.ref, data), "owner_key": keys.owner_key}
+    if view.worksheets:
+        shown = await run_in_threadpool(view.show, keys.ref, data, risk)
+    else:
+        shown = view.show(keys.ref, data, risk)
+    return {**shown, "owner_key": keys.owner_key}
 
 
 def fetch(rt: Runtime, ref: str, view: View) -> dict[str, Any]:
     """A stored comparison, shown as ``view`` asks."""
-    return view.show(ref, rt.store.get(ref).to_dict())
+    stored = rt.store.get(ref)
+    return view.show(ref, stored.to_dict(), stored.risk)
+
+
+def worksheet(rt: Runtime, ref: str, carrier: str) -> dict[str, Any]:
+    """One stored quote's worksheet: the one kept with it, or made again with its exact manual
+    version and given only if that gives the stored price (see :func:`worksheet_of`).
+
+    Raises :class:`UnknownCarrier` when ``carrier`` has no quote in the comparison.
+    """
+    stored = rt.store.get(ref)
+    found = [a.body for a in stored.of_kind("quote") if a.carrier == carrier]
+    if not found:
+        raise UnknownCarrier(carrier, f"no quote from {carrier!r} in this comparison")
+    [body] = found
+    quote = body["quote"]
+    return {
+        "ref": ref,
+        "carrier": carrier,
+        "carrier_name": body["carrier_name"],
+        "manual": quote.get("manual"),
+        "total": quote["total"],
+        "made_again": "worksheet" not in quote and quote.get("manual") is not None,
+        "worksheet": worksheet_of(rt.library, stored.risk, body),
+    }
 
 
 async def savings_tips(rt: Runtime, ref: str, top: int) -> dict[str, Any]:
@@ -233,8 +301,11 @@ async def stream_and_store(
     try:
         async for answer in stream(risk, connectors, rt.market, rt.settings.compare_deadline):
             answers.append(answer)
-            made[id(answer)] = answer.to_dict()
-            yield event("answer", made[id(answer)])
+            data = made[id(answer)] = answer.to_dict()
+            if answer.quote is not None:
+                # The link holds once the comparison is stored, at ``done``.
+                data = _with_links(keys.ref, [data])[0]
+            yield event("answer", data)
         comparison = collect(facts, answers)
         await rt.save(comparison, risk, comparison.to_dict(made=made), keys)
         yield event("done", done(keys, comparison))
