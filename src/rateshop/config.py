@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     plan_cache_key: SecretStr | None = None
     # Compiled plans one process holds in memory (least recently used let go; a plan is ~0.3 MB).
     plan_memory_limit: int = Field(default=256, ge=1)
+    # How often, at most, a worker asks the store for manual versions uploaded through another
+    # worker or server (one small query); they are quoted everywhere within about this time.
+    market_sync_seconds: float = Field(default=1.0, ge=0)
 
     # Test hook only: seconds the store sleeps in the middle of saving a comparison, with some answer
     # rows written and the transaction still open, so a test can kill the process there. Leave at 0.

@@ -12,7 +12,7 @@ from rateshop.store.database import connect
 from rateshop.store.migrate import MIGRATIONS, current, downgrade, head
 from rateshop.store.models import Base
 
-TABLES = {"comparisons", "answers", "manual_versions", "contacts"}
+TABLES = {"comparisons", "answers", "manual_versions", "manual_uploads", "contacts"}
 ACCOUNT_TABLES = {"users", "login_sessions", "comparison_agents", "notes", "login_attempts"}
 
 
@@ -26,7 +26,7 @@ def _tables(url: str) -> set[str]:
 
 def test_upgrade_brings_an_empty_database_to_head(empty_url: str) -> None:
     assert current(empty_url) is None
-    assert upgrade(empty_url) == head() == "0004"
+    assert upgrade(empty_url) == head() == "0005"
     assert _tables(empty_url) == TABLES | ACCOUNT_TABLES | {"alembic_version"}
     assert upgrade(empty_url) == head(), "upgrading a database at head changes nothing"
 
@@ -57,4 +57,5 @@ def test_the_migrations_ship_inside_the_package() -> None:
         "0002_accounts.py",
         "0003_owner_keys.py",
         "0004_login_attempts.py",
+        "0005_manual_uploads.py",
     ]

@@ -21,6 +21,7 @@ from rateshop.compare.registry import Registry
 from rateshop.compare.service import Comparison
 from rateshop.config import Settings
 from rateshop.rating.library import Library
+from rateshop.services.market import MarketSync
 from rateshop.store import Store, upgrade
 from rateshop.store.repository import new_owner_key, new_ref
 
@@ -54,6 +55,7 @@ class Runtime:
     market: Market
     states: dict[str, StateRules]
     registry: Registry
+    sync: MarketSync
     # SQLite has one writer at a time and its lock waits poll with growing sleeps: concurrent saves
     # from one process made the slowest take seconds. One save at a time per process avoids that.
     _one_writer: asyncio.Lock | None = field(default=None, init=False)
@@ -79,12 +81,17 @@ class Runtime:
                 settings.manuals.resolve(), settings.market.resolve(), settings.live_catalog
             )
             states = load_states(settings.market)
+            # Versions uploaded through other workers or servers, before the first request.
+            sync = MarketSync(
+                store.uploads, library, settings.manuals.resolve(), settings.market_sync_seconds
+            )
+            sync.catch_up()
         except BaseException:
             store.close()
             raise
         # Quotes carry no worksheet: each is made again on demand from its exact manual version.
         registry = Registry(library, market, settings, health=CarrierHealth(), worksheets=False)
-        return cls(settings, store, library, market, states, registry)
+        return cls(settings, store, library, market, states, registry, sync)
 
     async def save(
         self,
@@ -117,8 +124,12 @@ class Runtime:
 
 
 def runtime(request: Request) -> Runtime:
-    """The runtime of the app serving ``request`` (set by its start-up)."""
-    return cast(Runtime, request.app.state.runtime)
+    """The runtime of the app serving ``request`` (set by its start-up), its market brought up to
+    date with uploads made elsewhere when the last look is old (a dependency: run in a thread)."""
+    rt = cast(Runtime, request.app.state.runtime)
+    if rt.sync.due():
+        rt.sync.keep_up()
+    return rt
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime)]

@@ -210,6 +210,19 @@ class Library:
             self._index_dirty.add(base)
             self.save_index()
 
+    def add_folder(self, folder: Path) -> bool:
+        """Add the manual in ``folder`` (its identity read now, compiled when first used).
+
+        Returns False when the library knows that folder already. Raises :class:`ManualError`
+        when its identity cannot be read or another version has its carrier, line, state and date.
+        Every holder of this library sees the version from now on.
+        """
+        with self._lock:
+            if any(e.folder == folder for e in self._entries):
+                return False
+            self._insert(Entry(read_identity(folder), folder))
+            return True
+
     def add(self, plan: Plan) -> None:
         """Add a compiled manual; two versions may not share carrier, line, state and date."""
         m = plan.manual

@@ -84,3 +84,7 @@ class StoreFailure(StoreError):
 
 class StoreFull(StoreFailure):
     """The database has no room left (a full disk or its size limit); nothing was written."""
+
+
+class UploadExists(StoreError):
+    """This manual version, or another in the same folder of the carrier, was uploaded already."""

@@ -6,6 +6,7 @@
     └── answers      one per carrier: quote/decline/error, amounts in cents, manual, answer JSON
         └── contacts one per consent: the ONE carrier chosen, contact details encrypted, when
     manual_versions  every manual version a stored answer came from (by content hash)
+    manual_uploads   every manual version uploaded to the market, with its files (shared by servers)
 
 Deleting a comparison deletes its answers and contacts in the database itself (ON DELETE CASCADE),
 so a purge is one statement. Manual versions are kept: they describe the market, not a shopper.
@@ -154,6 +155,22 @@ class ManualVersionRow(Base):
     version: Mapped[str] = mapped_column(String(64))
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     first_seen: Mapped[dt.datetime]
+
+
+class ManualUploadRow(Base):
+    """A manual version uploaded to the market: its files as text, by path inside its carrier's
+    folder (``auto-tx-2026-09-01/manual.yaml``, ``common/territory.csv``). ``id`` orders uploads:
+    a server has every upload up to the highest id it has seen."""
+
+    __tablename__ = "manual_uploads"
+    __table_args__ = (UniqueConstraint("carrier", "folder"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    carrier: Mapped[str] = mapped_column(String(64))
+    folder: Mapped[str] = mapped_column(String(255))
+    files: Mapped[dict[str, Any]]
+    uploaded_at: Mapped[dt.datetime]
 
 
 class ContactRow(Base):

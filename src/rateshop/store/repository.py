@@ -47,6 +47,7 @@ from rateshop.store.records import (
     StoredComparison,
     to_cents,
 )
+from rateshop.store.uploads import Uploads
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class Store:
         # Content hashes of manual versions this store has seen committed: a save citing only
         # these skips the insert-or-ignore, a round trip. Versions are never deleted.
         self._known_manuals: set[str] = set()
+        self.uploads = Uploads(self.engine)
 
     @classmethod
     def open(cls, config: Settings | None = None) -> Store:

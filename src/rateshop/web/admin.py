@@ -10,6 +10,7 @@ in, for a chunked body) and parsed; only then is the form's CSRF token checked a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -22,9 +23,10 @@ from starlette.types import Message
 from rateshop.api.carrier_health import carriers_health
 from rateshop.api.runtime import Runtime, RuntimeDep
 from rateshop.carriers.health import FAILURE_KINDS, OUTCOMES
-from rateshop.compare.market import Market
 from rateshop.errors import ManualNotFound
 from rateshop.rating.plan import Plan
+from rateshop.services.market import publish
+from rateshop.store.errors import UploadExists
 from rateshop.web.accounts import AdminDep
 from rateshop.web.errors import CsrfRejected
 from rateshop.web.manual_diff import NotComparable, compare_versions
@@ -139,13 +141,18 @@ async def _install(request: Request, rt: Runtime, form: FormData) -> HTMLRespons
         return _index(request, rt, 422, chosen=carrier, problems=["Choose a .zip file to upload."])
     try:
         installed = await run_in_threadpool(
-            install, data, carrier, rt.settings.manuals.resolve(), rt.library
+            install,
+            data,
+            carrier,
+            rt.settings.manuals.resolve(),
+            rt.library,
+            partial(publish, rt.store.uploads),
         )
     except UploadRejected as exc:
         return _index(request, rt, 422, chosen=carrier, problems=exc.problems)
-    # Requests from now on rate with the new library; the catalog is read again alongside it.
-    rt.library = installed.library
-    rt.market = await run_in_threadpool(Market.load, rt.settings.market.resolve())
+    except UploadExists as exc:
+        problem = f"{exc}; versions are never replaced"
+        return _index(request, rt, 422, chosen=carrier, problems=[problem])
     return _index(request, rt, chosen=carrier, installed=installed.plan)
 
 

@@ -4,7 +4,8 @@ The archive is unpacked into a temporary folder inside the carrier's folder of t
 directory, so references like ``../common/territory.csv`` resolve as they will once installed. The
 manual is loaded and its stored cases run exactly as ``rateshop manual check`` does; any problem
 removes the temporary folder and changes nothing. A good manual is renamed into place (atomic on one
-file system) and the running app reloads its library.
+file system), recorded for every server in the store (see :mod:`rateshop.services.market`; if
+that fails, the folder is taken back out), and added to the running library.
 
 Whatever is wrong with an archive (a damaged entry, a name that is both a file and a folder, a path
 leaving the folder, too many entries or bytes, text that is not UTF-8) is an :class:`UploadRejected`
@@ -21,6 +22,7 @@ import tempfile
 import threading
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -51,11 +53,10 @@ class UploadRejected(WebError):
 
 @dataclass(frozen=True)
 class Installed:
-    """A manual version now in the manuals directory and in the running library."""
+    """A manual version now in the manuals directory, in the store and in the running library."""
 
     folder: Path
     plan: Plan
-    library: Library
 
 
 def _members(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
@@ -182,8 +183,13 @@ def _check(folder: Path, carrier: str, library: Library) -> Plan:
                 f"{MANIFEST}: manual.carrier is {ident.carrier!r}, but it was uploaded for {carrier!r}"
             ]
         )
-    # The library refuses a second version with the same carrier, line, state and date.
-    Library(plans=list(library.plans)).add(plan)
+    # A second version with the same carrier, line, state and date is refused.
+    for entry in library.entries():
+        if entry.key == ident.key:
+            raise UploadRejected(
+                [f"{MANIFEST}: {ident.key} is also defined in {entry.folder.parent.name}/"
+                 f"{entry.folder.name}; versions are never replaced"]
+            )  # fmt: skip
     failures = [
         f"{plan.manual.tests_file}:{result.case.line}: {result.case.name}: {failure}"
         for result in run_cases(plan)
@@ -194,11 +200,19 @@ def _check(folder: Path, carrier: str, library: Library) -> Plan:
     return plan
 
 
-def install(data: bytes, carrier: str, manuals: Path, library: Library) -> Installed:
+def install(
+    data: bytes,
+    carrier: str,
+    manuals: Path,
+    library: Library,
+    publish: Callable[[Path, str], object],
+) -> Installed:
     """Check the manual zipped in ``data`` and install it for ``carrier`` under ``manuals``.
 
+    ``publish(folder, content_hash)`` records the installed folder for every server (in one
+    transaction); what it raises is the upload's failure, and the folder is removed again.
     Raises :class:`UploadRejected` with every problem (file, line, reason) and leaves the manuals
-    directory as it was; on success returns the new folder and the reloaded library.
+    directory as it was; on success the version is in ``library`` and its plan is returned.
     """
     if len(data) > MAX_ZIP_BYTES:
         raise UploadRejected([f"the .zip is larger than {MAX_ZIP_BYTES // (1024 * 1024)} MB"])
@@ -242,15 +256,11 @@ def install(data: bytes, carrier: str, manuals: Path, library: Library) -> Insta
                 )
             unpacked.rename(folder)
             try:
-                reloaded = Library.load(manuals)
-            except ManualError as exc:
-                # Cannot happen for a manual that just passed its checks, unless the directory
-                # changed under us: put things back as they were.
-                folder.rename(unpacked)
-                raise UploadRejected(
-                    [_without_server_paths(str(p), unpacked, manuals) for p in exc.problems]
-                ) from exc
-            [placed] = [p for p in reloaded if p.key == plan.key]
-            return Installed(folder, placed, reloaded)
+                publish(folder, plan.manual.content_hash)
+            except BaseException:
+                folder.rename(unpacked)  # as it was: no server will quote it
+                raise
+            library.add_folder(folder)
+            return Installed(folder, plan)
         finally:
             shutil.rmtree(unpacked, ignore_errors=True)
