@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from limits import parse
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -74,6 +73,9 @@ class Settings(BaseSettings):
     @field_validator("rate_limit_compare", "rate_limit_read")
     @classmethod
     def _rate(cls, value: str) -> str:
+        # Imported here: the library costs a tenth of a second, and only a set rate needs it.
+        from limits import parse
+
         try:
             parse(value)
         except ValueError:

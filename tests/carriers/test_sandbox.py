@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from sandboxkit import ROOT, RunningSandbox
 
-from rateshop.carriers.sandbox import parse_latency
+from rateshop.carriers.sandbox_options import parse_latency
 
 REQUEST = (ROOT / "tests" / "carriers" / "fixtures" / "sandbox" / "request_auto.json").read_bytes()
 

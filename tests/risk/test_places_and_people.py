@@ -176,3 +176,16 @@ def test_a_half_filled_household_is_told_its_zip_before_its_members() -> None:
     found = problems(risk)
     assert found["members"].problem == "is required"
     assert found["zip"].problem == "10001 is in New York, not Texas"
+
+
+def test_the_shipped_zip_table_is_the_zipcodes_package_s() -> None:
+    # Made by scripts/build_zip_table.py; run it again when the package's table changes.
+    import zipcodes
+
+    expected = {
+        z["zip_code"]: (z["state"], z["city"], z["county"])
+        for z in zipcodes.list_all()  # type: ignore[no-untyped-call]
+        if z["active"]
+    }
+    shipped = {z: (p.state, p.town, p.county) for z, p in places._table().items()}
+    assert shipped == expected

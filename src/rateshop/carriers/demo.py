@@ -16,7 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
-from rateshop.carriers.sandbox import Sandbox, SandboxConfig, start
+from rateshop.carriers.sandbox import Sandbox, start
+from rateshop.carriers.sandbox_options import SandboxConfig
 from rateshop.compare.default import market_registry
 from rateshop.compare.service import Answer, stream
 from rateshop.config import Settings
