@@ -111,7 +111,9 @@ def test_a_failure_after_the_stream_began_is_a_last_error_event(
     def failing_save(*args: object, **kwargs: object) -> str:
         raise StoreFailure("the database failed: OperationalError: server at 10.1.2.3 closed")
 
+    # SQLite's saves go through save_many (several comparisons in one commit), others' through save.
     monkeypatch.setattr(runtime(server).store, "save", failing_save)
+    monkeypatch.setattr(runtime(server).store, "save_many", failing_save)
     streamed = api.stream("/comparisons/stream", example("life"))
     assert [e.name for e in streamed.events] == ["answer"] * 4 + ["error"]
     last = streamed.events[-1].data

@@ -9,7 +9,7 @@ from storekit import raw
 
 from rateshop.store import upgrade
 from rateshop.store.database import connect
-from rateshop.store.migrate import MIGRATIONS, current, downgrade, head
+from rateshop.store.migrate import HEAD, MIGRATIONS, current, downgrade, head
 from rateshop.store.models import Base
 
 TABLES = {"comparisons", "answers", "manual_versions", "manual_uploads", "contacts"}
@@ -26,7 +26,7 @@ def _tables(url: str) -> set[str]:
 
 def test_upgrade_brings_an_empty_database_to_head(empty_url: str) -> None:
     assert current(empty_url) is None
-    assert upgrade(empty_url) == head() == "0005"
+    assert upgrade(empty_url) == head() == HEAD == "0005"
     assert _tables(empty_url) == TABLES | ACCOUNT_TABLES | {"alembic_version"}
     assert upgrade(empty_url) == head(), "upgrading a database at head changes nothing"
 

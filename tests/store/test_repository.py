@@ -278,3 +278,31 @@ def test_retention_comes_from_the_settings(
     monkeypatch.delenv("RATESHOP_RETENTION_DAYS")
     with Store.open() as store:
         assert store.retention_days == 365
+
+
+def test_many_saves_in_one_commit_each_stand_or_fail_alone(
+    store: Store, auto: Compared, life: Compared, database_url: str
+) -> None:
+    bad = copy.deepcopy(auto.comparison)
+    quote = bad.quotes[-1].quote
+    assert quote is not None
+    quote.premium = Decimal("1173.005")
+    saved = store.save_many(
+        [
+            (auto.comparison, auto.risk, None, None, "owner key of the first"),
+            (bad, auto.risk, None, None, None),
+            (life.comparison, auto.risk, None, None, None),  # not the risk compared
+            (life.comparison, life.risk, None, "a-ref-made-before-" + "x" * 14, None),
+        ]
+    )
+    first, unstorable, mismatched, last = saved
+    assert isinstance(unstorable, UnstorableComparison)
+    assert isinstance(mismatched, RiskError)
+    assert isinstance(first, str)
+    assert last == "a-ref-made-before-" + "x" * 14
+    alone = store.save(auto.comparison, auto.risk)
+    assert store.get(first).to_dict()["quotes"] == store.get(alone).to_dict()["quotes"]
+    assert store.get(last).line == "life"
+    assert raw(database_url, "SELECT count(*) FROM comparisons") == [(3,)], (
+        "the two good, one alone"
+    )

@@ -23,7 +23,7 @@ from rateshop.config import Settings
 from rateshop.rating.library import Library
 from rateshop.services.market import MarketSync
 from rateshop.store import Store, upgrade
-from rateshop.store.repository import new_owner_key, new_ref
+from rateshop.store.repository import Save, new_owner_key, new_ref
 
 
 def load_states(market: Path) -> dict[str, StateRules]:
@@ -56,13 +56,15 @@ class Runtime:
     states: dict[str, StateRules]
     registry: Registry
     sync: MarketSync
-    # SQLite has one writer at a time and its lock waits poll with growing sleeps: concurrent saves
-    # from one process made the slowest take seconds. One save at a time per process avoids that.
-    _one_writer: asyncio.Lock | None = field(default=None, init=False)
+    # SQLite has one writer at a time, and syncs its log to disk at each commit (a millisecond or
+    # two). Saves are gathered and committed together by one writer per process: the comparisons
+    # that came while one commit was being synced go in the next, in one transaction.
+    _batch: list[tuple[Save, asyncio.Future[str]]] | None = field(default=None, init=False)
+    _writer: asyncio.Task[None] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         if self.store.engine.dialect.name == "sqlite":
-            self._one_writer = asyncio.Lock()
+            self._batch = []
 
     @classmethod
     def start(cls, settings: Settings) -> Runtime:
@@ -105,18 +107,47 @@ class Runtime:
         ``data`` is ``comparison.to_dict()`` when the caller has made it already; ``keys`` the
         reference and owner key to store it under (a new reference and no owner key by default).
         """
-        save = partial(
-            self.store.save,
+        if self._batch is None:
+            save = partial(
+                self.store.save,
+                comparison,
+                risk,
+                data,
+                ref=keys.ref if keys else None,
+                owner_key=keys.owner_key if keys else None,
+            )
+            return await run_in_threadpool(save)
+        done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        item: Save = (
             comparison,
             risk,
             data,
-            ref=keys.ref if keys else None,
-            owner_key=keys.owner_key if keys else None,
+            keys.ref if keys else None,
+            keys.owner_key if keys else None,
         )
-        if self._one_writer is None:
-            return await run_in_threadpool(save)
-        async with self._one_writer:
-            return await run_in_threadpool(save)
+        self._batch.append((item, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_batches())
+        # A caller that stops waiting leaves its comparison to be stored all the same.
+        return await asyncio.shield(done)
+
+    async def _write_batches(self) -> None:
+        """Commit what has gathered, one transaction at a time, until nothing is waiting."""
+        assert self._batch is not None
+        while self._batch:
+            batch, self._batch[:] = list(self._batch), []
+            results: list[str | BaseException]
+            try:
+                results = list(await run_in_threadpool(self.store.save_many, [s for s, _ in batch]))
+            except Exception as exc:  # the store failed as a whole: every waiting save with it
+                results = [exc] * len(batch)
+            for (_, done), result in zip(batch, results, strict=True):
+                if done.done():
+                    continue
+                if isinstance(result, BaseException):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
 
     def close(self) -> None:
         """Release the store's database connections."""

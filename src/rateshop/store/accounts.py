@@ -24,6 +24,7 @@ import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -59,9 +60,14 @@ MIN_PASSWORD = 10
 ATTEMPT_KINDS = ("user", "address")
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so a wrong name costs as long as a wrong password
-# and the response time does not tell which usernames exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so a wrong name costs as long as a wrong
+    password and the response time does not tell which usernames exist. Made on the first log-in,
+    not at import: hashing is deliberately slow, and most processes never log anyone in."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(StoreError):
@@ -336,7 +342,7 @@ class Accounts:
         with self._transaction() as session:
             row = session.scalar(select(UserRow).where(UserRow.username == username))
             try:
-                _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+                _hasher.verify(row.password_hash if row else _dummy_hash(), password)
             except (VerificationError, InvalidHashError):
                 row = None
             if row is None:

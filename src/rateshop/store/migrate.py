@@ -13,20 +13,27 @@ root (``alembic upgrade head``, ``alembic revision --autogenerate -m "..."``).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from rateshop.config import settings
 from rateshop.store.database import connect
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The newest revision shipped (a test holds it to the scripts). A database already at it is
+# recognised with one query, without loading Alembic: about a tenth of every server's start.
+HEAD = "0005"
 
 
 def alembic_config(url: str) -> Config:
     """An Alembic configuration for the packaged migrations and the database at ``url``."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # ConfigParser would read a percent-encoded password as interpolation.
@@ -36,6 +43,8 @@ def alembic_config(url: str) -> Config:
 
 def head() -> str:
     """The newest revision of the packaged migrations: the schema this code expects."""
+    from alembic.script import ScriptDirectory
+
     revision = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     assert revision is not None
     return revision
@@ -43,6 +52,8 @@ def head() -> str:
 
 def current(url: str) -> str | None:
     """The revision the database at ``url`` is at; None for a database never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
     engine = connect(url)
     try:
         with engine.connect() as connection:
@@ -56,6 +67,10 @@ def upgrade(url: str, revision: str = "head") -> str:
 
     Safe to run on every start: a database already there is left as it is.
     """
+    if revision == "head" and _at_head(url):
+        return HEAD
+    from alembic import command
+
     engine = connect(url)
     try:
         with engine.begin() as connection:
@@ -69,8 +84,23 @@ def upgrade(url: str, revision: str = "head") -> str:
     return now
 
 
+def _at_head(url: str) -> bool:
+    """Whether the database at ``url`` is at :data:`HEAD` (False when it cannot say)."""
+    engine = connect(url)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    except SQLAlchemyError:
+        return False  # never migrated (no table), or not reachable: Alembic will say which
+    finally:
+        engine.dispose()
+    return [tuple(row) for row in found] == [(HEAD,)]
+
+
 def downgrade(url: str, revision: str) -> None:
     """Take the database at ``url`` back to ``revision`` (``base`` drops the store's tables)."""
+    from alembic import command
+
     engine = connect(url)
     try:
         with engine.begin() as connection:

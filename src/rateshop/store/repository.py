@@ -8,8 +8,9 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from rateshop.compare.service import Answer, Comparison, request_facts
 from rateshop.config import Settings, settings
-from rateshop.errors import FieldProblem, RiskError
+from rateshop.errors import FieldProblem, RateshopError, RiskError
 from rateshop.rating.quote import ManualRef
 from rateshop.store.cipher import ContactCipher, check_contact
 from rateshop.store.database import connect, transaction
@@ -36,6 +37,7 @@ from rateshop.store.errors import (
     CarrierNotInComparison,
     ComparisonNotFound,
     OwnerKeyRejected,
+    StoreError,
 )
 from rateshop.store.models import AnswerRow, ComparisonRow, ContactRow, ManualVersionRow
 from rateshop.store.packing import packed, unpacked
@@ -73,6 +75,21 @@ def key_hash(key: str) -> str:
 def utcnow() -> dt.datetime:
     """The current moment, timezone-aware, in UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+# What :meth:`Store.save` takes: the comparison, its risk, its data made already (or None), the
+# reference and the owner key (or None).
+Save = tuple[Comparison, Mapping[str, Any], "Mapping[str, Any] | None", "str | None", "str | None"]
+
+
+@dataclass
+class _Prepared:
+    """A comparison made into the rows a save writes, before any database work."""
+
+    ref: str
+    comparison: dict[str, Any]
+    answers: list[dict[str, Any]]
+    manuals: list[ManualRef]
 
 
 class Store:
@@ -153,8 +170,67 @@ class Store:
         already made by the caller: the answers are kept as it says rather than serialised again
         (worksheets make that the costliest part of a save).
         """
+        item = self._prepared(comparison, risk, data, ref=ref, owner_key=owner_key)
+        now = self._clock()
+        with self._transaction() as session:
+            self._note_manuals(session, self._new_manuals([item]), now)
+            self._write(session, item, now)
+        self._known_manuals.update(m.content_hash for m in item.manuals)
+        return item.ref
+
+    def save_many(self, saves: Sequence[Save]) -> list[str | RateshopError]:
+        """Store several comparisons in ONE transaction, so a database that syncs each commit to
+        disk (SQLite) syncs once for all of them; each one's reference, or its own error.
+
+        Each is checked as :meth:`save` checks it; one that fails its checks is that one's error
+        and the others are stored. If the transaction itself fails, each is saved alone, so one
+        comparison's failure is never another's.
+        """
+        out: list[str | RateshopError] = []
+        items: list[_Prepared] = []
+        for save in saves:
+            try:
+                item = self._prepared(*save)
+            except (StoreError, RiskError) as exc:
+                out.append(exc)
+                continue
+            items.append(item)
+            out.append(item.ref)
+        if not items:
+            return out
+        now = self._clock()
+        try:
+            with self._transaction() as session:
+                self._note_manuals(session, self._new_manuals(items), now)
+                for item in items:
+                    self._write(session, item, now)
+        except StoreError:
+            if len(items) == 1:
+                raise
+            return [
+                r if isinstance(r, RateshopError) else self._save_alone(saves[i])
+                for i, r in enumerate(out)
+            ]
+        self._known_manuals.update(m.content_hash for item in items for m in item.manuals)
+        return out
+
+    def _save_alone(self, save: Save) -> str | RateshopError:
+        comparison, risk, data, ref, owner_key = save
+        try:
+            return self.save(comparison, risk, data, ref=ref, owner_key=owner_key)
+        except (StoreError, RiskError) as exc:
+            return exc
+
+    def _prepared(
+        self,
+        comparison: Comparison,
+        risk: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
+        ref: str | None = None,
+        owner_key: str | None = None,
+    ) -> _Prepared:
+        """A comparison checked and made into the rows a save writes (no database work)."""
         _check_same_request(comparison, risk)
-        facts = storable_risk(risk)
         made = data if data is not None else comparison.to_dict(worksheet=True)
         answers = [
             *(("quote", a, b) for a, b in zip(comparison.quotes, made["quotes"], strict=True)),
@@ -164,36 +240,39 @@ class Store:
             ),
             *(("error", a, b) for a, b in zip(comparison.errors, made["errors"], strict=True)),
         ]
-        rows = [_answer_row(i, kind, a, body) for i, (kind, a, body) in enumerate(answers)]
-        manuals = [m for m in _manuals_of(comparison) if m.content_hash not in self._known_manuals]
-        now = self._clock()
-        ref = ref or new_ref()
-        with self._transaction() as session:
-            self._note_manuals(session, manuals, now)
-            comparison_id = session.execute(
-                _INSERT_COMPARISON,
-                {
-                    "ref": ref,
-                    "created_at": now,
-                    "line": comparison.line,
-                    "state": comparison.state,
-                    "effective": comparison.effective,
-                    "risk": facts,
-                    "owner_key_hash": key_hash(owner_key) if owner_key else None,
-                },
-            ).scalar_one()
-            for row in rows:
-                row["comparison_id"] = comparison_id
-            # Every answer in one statement (executemany): one round trip however many carriers.
-            if self._pause_mid_save:
-                half = max(1, len(rows) // 2)
-                session.execute(_INSERT_ANSWERS, rows[:half])
-                self._pause(half, len(rows))
-                session.execute(_INSERT_ANSWERS, rows[half:])
-            else:
-                session.execute(_INSERT_ANSWERS, rows)
-        self._known_manuals.update(m.content_hash for m in manuals)
-        return ref
+        return _Prepared(
+            ref=ref or new_ref(),
+            comparison={
+                "line": comparison.line,
+                "state": comparison.state,
+                "effective": comparison.effective,
+                "risk": storable_risk(risk),
+                "owner_key_hash": key_hash(owner_key) if owner_key else None,
+            },
+            answers=[_answer_row(i, kind, a, body) for i, (kind, a, body) in enumerate(answers)],
+            manuals=_manuals_of(comparison),
+        )
+
+    def _new_manuals(self, items: Sequence[_Prepared]) -> list[ManualRef]:
+        found = {m.content_hash: m for item in items for m in item.manuals}
+        return [m for h, m in found.items() if h not in self._known_manuals]
+
+    def _write(self, session: Session, item: _Prepared, now: dt.datetime) -> None:
+        """Insert one prepared comparison and its answers in ``session``'s transaction."""
+        comparison_id = session.execute(
+            _INSERT_COMPARISON, {"ref": item.ref, "created_at": now, **item.comparison}
+        ).scalar_one()
+        rows = item.answers
+        for row in rows:
+            row["comparison_id"] = comparison_id
+        # Every answer in one statement (executemany): one round trip however many carriers.
+        if self._pause_mid_save:
+            half = max(1, len(rows) // 2)
+            session.execute(_INSERT_ANSWERS, rows[:half])
+            self._pause(half, len(rows))
+            session.execute(_INSERT_ANSWERS, rows[half:])
+        else:
+            session.execute(_INSERT_ANSWERS, rows)
 
     def _pause(self, written: int, total: int) -> None:
         # The crash test kills the process here: the transaction is open and holds some answers.
