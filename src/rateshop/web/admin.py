@@ -24,7 +24,7 @@ from rateshop.api.carrier_health import carriers_health
 from rateshop.api.runtime import Runtime, RuntimeDep
 from rateshop.carriers.health import FAILURE_KINDS, OUTCOMES
 from rateshop.errors import ManualNotFound
-from rateshop.rating.plan import Plan
+from rateshop.manual.model import Identity
 from rateshop.services.market import publish
 from rateshop.store.errors import UploadExists
 from rateshop.web.accounts import AdminDep
@@ -46,12 +46,28 @@ class BodyTooLarge(UploadRejected):
         super().__init__([f"the upload is larger than {MAX_ZIP_BYTES // (1024 * 1024)} MB"])
 
 
-def _versions(rt: Runtime) -> dict[str, dict[str, list[Plan]]]:
-    """Each carrier's versions by ``line/state``, oldest first."""
-    out: dict[str, dict[str, list[Plan]]] = {carrier: {} for carrier in rt.market.carriers}
-    for plan in rt.library:
-        ident = plan.manual.identity
-        out.setdefault(ident.carrier, {}).setdefault(f"{ident.line}/{ident.state}", []).append(plan)
+@dataclass(frozen=True)
+class Version:
+    """One manual version as the admin page lists it: its identity and content hash."""
+
+    identity: Identity
+    content_hash: str
+
+
+def _versions(rt: Runtime) -> dict[str, dict[str, list[Version]]]:
+    """Each carrier's versions by ``line/state``, oldest first, listed without compiling any
+    (a content hash is read from the manual's files once, then kept in the index)."""
+    out: dict[str, dict[str, list[Version]]] = {carrier: {} for carrier in rt.market.carriers}
+    for entry in rt.library.entries():
+        ident = entry.identity
+        try:
+            found = Version(ident, rt.library.hash_of(entry))
+        except OSError:  # its files went away since the listing: nothing to show of it
+            continue
+        out.setdefault(ident.carrier, {}).setdefault(f"{ident.line}/{ident.state}", []).append(
+            found
+        )
+    rt.library.save_index()
     return out
 
 
