@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import logging
 import os
 from typing import Any
 
@@ -20,6 +21,8 @@ DEV_WARNING = (
     "development mode: RATESHOP_SECRET_KEY is not set, so contact details are encrypted with the "
     "public development key. Fine on this machine; never for real shoppers."
 )
+
+log = logging.getLogger(__name__)
 
 
 def is_loopback(host: str) -> bool:
@@ -56,6 +59,15 @@ def serve(host: str, port: int, workers: int, settings: Settings) -> None:
         # Worker processes read their settings from the environment, like any other run.
         os.environ["RATESHOP_DEV_MODE"] = "1"
     upgrade(settings.database_url)
+    if workers > 1 and settings.rate_limit_storage.startswith("memory"):
+        log.warning(
+            "%d workers count rate limits each on its own (RATESHOP_RATE_LIMIT_STORAGE=%s): "
+            "a client may make up to %d times the limit; set it to async+redis://HOST:6379 "
+            "to count for every worker and server together",
+            workers,
+            settings.rate_limit_storage,
+            workers,
+        )
     # uvicorn's own access log writes each request's path, and a path can hold a comparison's
     # reference (a secret): rateshop.api.guards.AccessLog logs the route's template instead.
     # uvicorn would believe X-Forwarded-For from any local peer by default; the app reads it from
