@@ -174,6 +174,6 @@ def test_library_compare_is_callable() -> None:
     import rateshop
 
     risk = json.loads((ROOT / "examples" / "life.json").read_text())
-    result = rateshop.compare(risk)
+    result = rateshop.compare_risk(risk)
     assert result.line == "life"
     assert result.quotes

@@ -208,7 +208,7 @@ def test_the_worksheet_says_when_a_territory_default_was_used() -> None:
     risk = json.loads((ROOT / "examples" / "auto.json").read_text())
     for vehicle in risk["vehicles"]:
         vehicle["garaging_zip"] = "75001"  # Addison: no row in the 5-digit tables
-    answers = {a.carrier: a for a in rateshop.compare(risk).quotes}
+    answers = {a.carrier: a for a in rateshop.compare_risk(risk).quotes}
     lines = answers["pinnacle-direct"].quote.worksheet.lines  # type: ignore[union-attr]
     territory = [ln for ln in lines if ln.step == "territory"]
     assert territory
@@ -223,7 +223,7 @@ def test_real_new_york_zips_outside_the_usual_prefixes_are_priced_in_new_york(
 ) -> None:
     risk = json.loads((ROOT / "examples" / f"{name}.json").read_text())
     risk.update(state="NY", zip=zip_code)
-    result = rateshop.compare(risk)
+    result = rateshop.compare_risk(risk)
     assert len(result.quotes) >= 4
     assert not result.declines
     assert not result.errors

@@ -164,7 +164,7 @@ def test_the_library_answers_a_near_valid_risk_or_raises_a_rateshop_error(market
     def check(risk: dict[str, Any]) -> None:
         tried.append(risk.get("line", "?"))
         try:
-            result = rateshop.compare(risk)
+            result = rateshop.compare_risk(risk)
         except RateshopError:
             return
         # Carriers that could not rate it say why, each as a documented kind of error.

@@ -108,6 +108,6 @@ def test_the_blocking_call_works_inside_a_running_event_loop() -> None:
     risk = json.loads((Path(__file__).resolve().parents[2] / "examples" / "life.json").read_text())
 
     async def inside() -> int:
-        return len(rateshop.compare(risk).quotes)
+        return len(rateshop.compare_risk(risk).quotes)
 
     assert asyncio.run(inside()) >= 2

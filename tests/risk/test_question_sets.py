@@ -83,7 +83,7 @@ def test_the_library_names_the_field(line: str, change: Change, field: str, word
     risk = example(line)
     change(risk)
     with pytest.raises(RiskError) as caught:
-        rateshop.compare(risk)
+        rateshop.compare_risk(risk)
     assert field in [p.field for p in caught.value.problems], caught.value
     assert any(words in str(p) for p in caught.value.problems if p.field == field), caught.value
 
@@ -111,7 +111,7 @@ def test_an_unknown_state_is_an_error_not_an_empty_comparison(tmp_path: Path) ->
     unknown = example("auto")
     unknown["state"] = "ZZ"
     with pytest.raises(RiskError) as caught:
-        rateshop.compare(unknown)
+        rateshop.compare_risk(unknown)
     assert [(p.field, p.problem) for p in caught.value.problems] == [
         ("state", "'ZZ' is not a US state or territory")
     ]
@@ -121,7 +121,7 @@ def test_an_unknown_state_is_an_error_not_an_empty_comparison(tmp_path: Path) ->
     for vehicle in unwritten["vehicles"]:
         vehicle["garaging_zip"] = "33101"
     with pytest.raises(RiskError) as caught:
-        rateshop.compare(unwritten)
+        rateshop.compare_risk(unwritten)
     (problem,) = caught.value.problems
     assert (problem.field, problem.allowed) == ("state", "CA, NY, TX")
     path = tmp_path / "risk.json"

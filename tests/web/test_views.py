@@ -20,7 +20,7 @@ LIBRARY = market_registry().library
 def stored(name: str) -> StoredComparison:
     """A real comparison of ``examples/<name>.json`` against the shipped market, as stored."""
     risk = example(name)
-    data = rateshop.compare(risk).to_dict()
+    data = rateshop.compare_risk(risk).to_dict()
     answers = tuple(
         StoredAnswer(kind, a["carrier"], None, None, None, None, None, a)
         for kind, key in (("quote", "quotes"), ("decline", "declines"), ("error", "errors"))
