@@ -202,8 +202,7 @@ class Store:
         try:
             with self._transaction() as session:
                 self._note_manuals(session, self._new_manuals(items), now)
-                for item in items:
-                    self._write(session, item, now)
+                self._write_all(session, items, now)
         except StoreError:
             if len(items) == 1:
                 raise
@@ -256,6 +255,24 @@ class Store:
     def _new_manuals(self, items: Sequence[_Prepared]) -> list[ManualRef]:
         found = {m.content_hash: m for item in items for m in item.manuals}
         return [m for h, m in found.items() if h not in self._known_manuals]
+
+    def _write_all(self, session: Session, items: Sequence[_Prepared], now: dt.datetime) -> None:
+        """Insert prepared comparisons and all their answers in two statements (the test hook's
+        pause, when set, applies to each comparison as in :meth:`_write`)."""
+        if self._pause_mid_save or len(items) == 1:
+            for item in items:
+                self._write(session, item, now)
+            return
+        ids = session.execute(
+            _INSERT_COMPARISONS,
+            [{"ref": i.ref, "created_at": now, **i.comparison} for i in items],
+        ).scalars()
+        rows = []
+        for item, comparison_id in zip(items, ids, strict=True):
+            for row in item.answers:
+                row["comparison_id"] = comparison_id
+                rows.append(row)
+        session.execute(_INSERT_ANSWERS, rows)
 
     def _write(self, session: Session, item: _Prepared, now: dt.datetime) -> None:
         """Insert one prepared comparison and its answers in ``session``'s transaction."""
@@ -516,6 +533,10 @@ def _manuals_of(comparison: Comparison) -> list[ManualRef]:
 # and without building and compiling a statement per save, which cost more than the inserts.
 _COMPARISONS = cast(Table, ComparisonRow.__table__)
 _INSERT_COMPARISON = insert(_COMPARISONS).returning(_COMPARISONS.c.id)
+# Many comparisons at once, their ids in the order given (one statement where the driver can).
+_INSERT_COMPARISONS = insert(_COMPARISONS).returning(
+    _COMPARISONS.c.id, sort_by_parameter_order=True
+)
 _INSERT_ANSWERS = insert(cast(Table, AnswerRow.__table__))
 
 
