@@ -1,25 +1,46 @@
-"""The rateshop error tree.
+"""The rateshop error tree, whole: every error rateshop raises on purpose, wherever it is defined.
 
-Every error rateshop raises on purpose derives from :class:`RateshopError`::
+The core's errors are defined here; the outer rooms define theirs beside their code (the module
+is named on the right), always under :class:`RateshopError`. ``rateshop.api.errors.STATUS`` maps
+the tree to HTTP statuses once, for the API's JSON and the web pages alike (a test walks every
+class below and checks it has a status)::
 
     RateshopError
-    ├── ManualError          a rate manual is wrong; carries every problem found (file, line, reason)
-    │   └── MappingError     a live carrier's mapping file is wrong (file, line, reason)
-    ├── RiskError            the risk given to rating is wrong; carries each field, problem and what is allowed
-    ├── ManualNotFound       no manual version applies to the carrier/line/state/date asked for
-    ├── WorksheetUnavailable a stored quote's worksheet cannot be made again exactly
-    ├── StoreError           the store could not do what was asked (see rateshop.store.errors)
-    └── CarrierError         a carrier could not give an answer (live connectors; ``kind`` names it)
-        ├── CarrierTimeout   it did not answer before the deadline             (timeout)
-        ├── CarrierBadResponse  it answered with something we cannot read      (invalid_response)
-        ├── CarrierAuthError    it refused our credentials                     (auth)
-        ├── CarrierRateLimited  it asked us to slow down (429)                 (rate_limited)
-        └── CarrierUnavailable  it cannot be reached, or is not configured     (unavailable)
+    ├── ManualError            a rate manual is wrong; every problem found (file, line, reason)
+    │   └── MappingError       a live carrier's mapping file is wrong (file, line, reason)
+    ├── RiskError              the risk is wrong; each field, its problem and what is allowed
+    │   └── NoMatch            a table has no row for the risk's keys      (rating.scalar)
+    ├── ManualNotFound         no manual version applies to the carrier/line/state/date asked
+    ├── WorksheetUnavailable   a stored quote's worksheet cannot be made again exactly
+    ├── Ineligible             for callers who treat a decline as exceptional (with its reasons)
+    ├── CarrierError           a carrier could not give an answer (``kind`` names it)
+    │   ├── CarrierTimeout       it did not answer before the deadline           (timeout)
+    │   ├── CarrierBadResponse   it answered with something we cannot read       (invalid_response)
+    │   ├── CarrierAuthError     it refused our credentials                      (auth)
+    │   ├── CarrierRateLimited   it asked us to slow down (429)                  (rate_limited)
+    │   └── CarrierUnavailable   it cannot be reached, or is not configured      (unavailable)
+    │       └── NotSent          the request never left (safe to retry)  (carriers.transport)
+    ├── StoreError             the store could not do what was asked             (store.errors)
+    │   ├── SecretKeyMissing, ComparisonNotFound, OwnerKeyRejected, CarrierNotInComparison,
+    │   │   InvalidContact, ContactUnreadable, UnstorableComparison, UploadExists
+    │   ├── StoreFailure       the database failed; nothing was kept
+    │   │   └── StoreFull      no room left
+    │   └── AccountError       log-ins and users                              (store.accounts)
+    │       └── InvalidAccount, UserExists, BadCredentials, TooManyAttempts
+    ├── UnknownCarrier, InvalidParameter, CarrierKeyRejected     a request's own     (api.errors)
+    └── WebError               a web page cannot be served as asked               (web.errors)
+        ├── CsrfRejected, LoginRequired, Forbidden                          (web.accounts)
+        ├── NotComparable      two manual versions that cannot be diffed      (web.manual_diff)
+        └── UploadRejected     an uploaded manual, with every reason          (web.manual_upload)
+            └── BodyTooLarge                                                    (web.admin)
 
-A live connector turns these into a failed answer of their ``kind``: it never raises them past itself.
+A live connector turns carrier errors into a failed answer of their ``kind``: it never raises
+them past itself. A decline (the risk is not eligible) is not an error: rating returns a
+:class:`~rateshop.rating.quote.Decline` with its reasons.
 
-A decline (the risk is not eligible) is not an error: rating returns a :class:`~rateshop.rating.quote.Decline`
-with its reasons. :class:`Ineligible` exists for callers who want to raise one.
+Parsers' own errors (``ExprError``, ``SourceError``, ``NumberTooLarge``, ``AcordError``,
+``WireError``, ``AnswerError``, ``MissingColumn``) never leave their module: each becomes one of
+the above (a manual problem with file and line, or a carrier's ``invalid_response``).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -278,9 +278,36 @@ def _from_pydantic(error: Mapping[str, Any]) -> FieldError:
 # --- wiring -----------------------------------------------------------------------------------
 
 
+# How a web page answers an error (set by the web app, :func:`answer_pages_with`): the same
+# status and message as the API's JSON, as a page.
+PageAnswer = Callable[[Request, int, ErrorBody], Response]
+
+
+def answer_pages_with(app: FastAPI, page: PageAnswer) -> None:
+    """Answer errors of ``app``'s web pages (routes outside the API's schema) with ``page``."""
+    app.state.error_page = page
+
+
+def _answer(
+    request: Request, status: int, body: ErrorBody, headers: Mapping[str, str] | None = None
+) -> Response:
+    """``respond``, or for a web page the page saying the same (one status table for both)."""
+    page: PageAnswer | None = getattr(request.app.state, "error_page", None)
+    route = request.scope.get("route")
+    if page is not None and route is not None and not getattr(route, "include_in_schema", True):
+        answered = page(request, status, body)
+        if status == 503:
+            answered.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+        for name, value in (headers or {}).items():
+            answered.headers[name] = value
+        return answered
+    return respond(status, body, headers)
+
+
 async def _rateshop_error(request: Request, exc: Exception) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, CarrierKeyRejected) else None
-    return respond(*body_of(exc), headers=headers)
+    status, body = body_of(exc)
+    return _answer(request, status, body, headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -298,7 +325,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         # by several routes (GET and DELETE of one comparison) allows all of theirs.
         headers["Allow"] = ", ".join(_methods_of(request)) or headers.get("Allow", "")
     kind = KIND.get(status, "error")
-    return respond(status, ErrorBody(error=kind, message=str(exc.detail)), headers)
+    return _answer(request, status, ErrorBody(error=kind, message=str(exc.detail)), headers)
 
 
 def _methods_of(request: Request) -> list[str]:
@@ -349,7 +376,8 @@ class CatchAll:
         except Exception as exc:
             if started:
                 raise
-            await respond(*body_of(exc))(scope, receive, send)
+            status, body = body_of(exc)
+            await _answer(Request(scope), status, body)(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:

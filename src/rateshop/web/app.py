@@ -6,11 +6,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from rateshop.api.app import create_app as create_api
+from rateshop.api.errors import answer_pages_with
 from rateshop.config import Settings
 from rateshop.web import accounts
 from rateshop.web.admin import router as admin
 from rateshop.web.console import router as console
-from rateshop.web.pages import HERE
+from rateshop.web.pages import HERE, error_page
 from rateshop.web.shop import router as shop
 
 
@@ -22,4 +23,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console)
     app.include_router(admin)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    # An error on a page is a page, with the status and message the API answers with.
+    answer_pages_with(app, error_page)
     return app

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from rateshop.api.errors import ErrorBody
 from rateshop.web.errors import CsrfRejected
 
 HERE = Path(__file__).parent
@@ -83,3 +84,24 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         _set_csrf_cookie(request, response, token)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# The heading of an error page, by status; the message is the API's for the same error.
+ERROR_TITLES = {
+    401: "Log in",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Cannot be shown",
+    413: "Too large",
+    422: "Please check what was sent",
+    429: "Too many requests",
+    503: "Please try again shortly",
+}
+
+
+def error_page(request: Request, status: int, body: ErrorBody) -> Response:
+    """An error on a web page as a page: the status and message the API would answer with (a
+    server failure says only that, with the incident number the logs carry)."""
+    message = body.message + (f" (incident {body.incident})" if body.incident else "")
+    title = ERROR_TITLES.get(status, "Something went wrong")
+    return render(request, "message.html", status=status, title=title, message=message)
