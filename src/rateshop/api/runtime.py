@@ -154,12 +154,20 @@ class Runtime:
         self.store.close()
 
 
-def runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
+    """The runtime of the app serving ``request``, as it is (see :func:`runtime`)."""
+    return cast(Runtime, request.app.state.runtime)
+
+
+async def runtime(request: Request) -> Runtime:
     """The runtime of the app serving ``request`` (set by its start-up), its market brought up to
-    date with uploads made elsewhere when the last look is old (a dependency: run in a thread)."""
-    rt = cast(Runtime, request.app.state.runtime)
+    date with uploads made elsewhere when the last look is old (in a thread: it asks the store).
+
+    A coroutine, so FastAPI does not hand every request to a thread just to read an attribute.
+    """
+    rt = runtime_of(request)
     if rt.sync.due():
-        rt.sync.keep_up()
+        await run_in_threadpool(rt.sync.keep_up)
     return rt
 
 

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from rateshop.api.runtime import runtime
+from rateshop.api.runtime import runtime_of
 from rateshop.store.accounts import Accounts, BadCredentials, LoginLimits, TooManyAttempts, User
 from rateshop.store.errors import StoreError
 from rateshop.web.errors import CsrfRejected, WebError
@@ -44,7 +44,7 @@ def accounts(request: Request) -> Accounts:
     """The users and sessions of the app serving ``request``, over its store's database."""
     found = getattr(request.app.state, "accounts", None)
     if found is None:
-        rt = runtime(request)
+        rt = runtime_of(request)
         limits = LoginLimits(
             per_user=rt.settings.login_limit_per_user,
             per_address=rt.settings.login_limit_per_address,

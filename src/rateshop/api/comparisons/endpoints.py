@@ -49,7 +49,7 @@ OwnerKey = Annotated[
 ]
 
 
-def view(
+async def view(
     rt: RuntimeDep,
     rank: Annotated[
         Ranking,
@@ -79,7 +79,7 @@ def view(
         ),
     ] = False,
 ) -> service.View:
-    """The ranking, filters and worksheets of a comparison's answer."""
+    """The ranking, filters and worksheets of a comparison's answer (a coroutine: no thread)."""
     return service.View(rt, rank, group, min_rating, worksheets)
 
 
