@@ -9,6 +9,8 @@ from rateshop.api.app import create_app as create_api
 from rateshop.config import Settings
 from rateshop.web import accounts
 from rateshop.web.admin import router as admin
+from rateshop.web.agency import router as agency
+from rateshop.web.agency_contact import router as agency_contact
 from rateshop.web.console import router as console
 from rateshop.web.pages import HERE
 from rateshop.web.shop import router as shop
@@ -21,5 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     accounts.install(app)
     app.include_router(console)
     app.include_router(admin)
+    app.include_router(agency)
+    app.include_router(agency_contact)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

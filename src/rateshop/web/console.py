@@ -87,7 +87,7 @@ def _page(request: Request, user: User, ref: str, rt: RuntimeDep, users: Account
         stored=stored,
         line_name=LINE_NAMES.get(stored.line, stored.line),
         notes=users.notes(ref),
-        **{"note": "", "note_problem": "", "requoted_from": "", **extra},
+        **{"note": "", "note_problem": "", "requoted_from": "", "moved_from": "", **extra},
     )
 
 
@@ -99,12 +99,15 @@ def comparison(
     users: AccountsDep,
     rt: RuntimeDep,
     requoted_from: Annotated[str, Query(max_length=64)] = "",
+    moved_from: Annotated[str, Query(max_length=10)] = "",
 ) -> HTMLResponse:
     """One of this user's comparisons: its quotes in short, notes, re-quote and export."""
     if not users.made_by(ref, user):
         return _not_yours(request)
     try:
-        return _page(request, user, ref, rt, users, requoted_from=requoted_from)
+        return _page(
+            request, user, ref, rt, users, requoted_from=requoted_from, moved_from=moved_from
+        )
     except ComparisonNotFound:
         return _not_yours(request)
 
@@ -148,17 +151,20 @@ async def requote(
     rt: RuntimeDep,
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    """Compare the stored risk again, effective today, with the manuals in force today.
+    """Compare the stored risk again with the manuals in force on its start date.
 
-    The answers are a new comparison, made by this user; the page then shows its link.
+    The start date stays as stored; one already past moves to today (a policy cannot start in the
+    past) and the page says so. The answers are a new comparison, made by this user; the page then
+    shows its link.
     """
     check_csrf(request, csrf)
     if not await run_in_threadpool(users.made_by, ref, user):
         return _not_yours(request)
     stored = await run_in_threadpool(rt.store.get, ref)
+    start = max(stored.effective, dt.date.today())
     try:
         risk = READ_RISK.validate_python(
-            {**stored.risk, "effective_date": dt.date.today().isoformat()}
+            {**stored.risk, "effective_date": start.isoformat()}
         ).facts()
         _, connectors = service.carriers_for(rt, risk)
         today = await compare_async(risk, connectors, rt.market, rt.settings.compare_deadline)
@@ -174,7 +180,8 @@ async def requote(
             back=f"/console/c/{ref}",
         )
     await run_in_threadpool(users.link, new_ref, user)
-    return RedirectResponse(f"/console/c/{new_ref}?requoted_from={ref}", status_code=303)
+    moved = "" if start == stored.effective else f"&moved_from={stored.effective.isoformat()}"
+    return RedirectResponse(f"/console/c/{new_ref}?requoted_from={ref}{moved}", status_code=303)
 
 
 @router.get("/c/{ref}/export")
