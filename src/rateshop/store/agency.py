@@ -282,7 +282,7 @@ class AgencyStore:
             rows = session.execute(
                 self._lead_query().where(LeadRow.agency_id == agency_id).limit(limit)
             ).all()
-        return [self._lead(r.tuple()) for r in rows]
+        return [self._lead(r) for r in rows]
 
     def lead(self, agency_id: int, lead_id: int) -> Lead:
         """One lead of the agency; :class:`LeadNotFound` for an unknown or another agency's."""
@@ -292,7 +292,7 @@ class AgencyStore:
             ).first()
         if found is None:
             raise LeadNotFound(f"agency {agency_id} has no lead {lead_id}")
-        return self._lead(found.tuple())
+        return self._lead(found)
 
     def assign_lead(self, agency_id: int, lead_id: int, agent_id: int) -> Client:
         """Give a lead to one of the agency's agents: it becomes their client, with its comparison.
@@ -426,7 +426,7 @@ class AgencyStore:
         if search.zip.strip():
             query = query.where(ClientRow.zip.like(f"{_escaped(search.zip.strip())}%", escape="\\"))
         with self.transaction() as session:
-            return [self._client(r, a) for r, a in session.execute(query).tuples()]
+            return [self._client(r, a) for r, a in session.execute(query)]
 
     def client(self, scope: Scope, client_id: int) -> Client:
         """One client in ``scope``; :class:`ClientNotFound` for any other, whoever holds it."""
@@ -434,7 +434,7 @@ class AgencyStore:
             found = session.execute(self._clients(scope).where(ClientRow.id == client_id)).first()
         if found is None:
             raise ClientNotFound(f"no client {client_id} for this user")
-        return self._client(*found.tuple())
+        return self._client(*found)
 
     def identity(self, scope: Scope, client_id: int) -> Identity:
         """Who the client is, decrypted (callers write the view to the audit log)."""
@@ -531,7 +531,7 @@ class AgencyStore:
                 .outerjoin(previous, previous.id == ClientComparisonRow.previous_id)
                 .where(ClientComparisonRow.client_id == client_id)
                 .order_by(ComparisonRow.created_at.desc(), ComparisonRow.id.desc())
-            ).tuples()
+            )
             return [
                 ClientComparison(c.ref, c.created_at, c.line, c.state, c.effective, prev)
                 for c, prev in rows

@@ -100,7 +100,7 @@ class AgencyBook:
             found = session.execute(self._policies().where(PolicyRow.id == policy_id)).first()
         if found is None:
             raise InvalidAgencyData(f"no policy {policy_id}")
-        policy = self._policy(*found.tuple())
+        policy = self._policy(*found)
         self.agencies.client(scope, policy.client_id)
         return policy
 
@@ -109,7 +109,7 @@ class AgencyBook:
         self.agencies.client(scope, client_id)
         with self.agencies.transaction() as session:
             rows = session.execute(self._policies().where(PolicyRow.client_id == client_id))
-            return [self._policy(p, r) for p, r in rows.tuples()]
+            return [self._policy(p, r) for p, r in rows]
 
     # ---------------------------------------------------------------- renewals
     def due(self, scope: Scope | None, today: dt.date, days: int) -> list[Renewal]:
@@ -130,7 +130,7 @@ class AgencyBook:
             if scope.agent_id is not None:
                 query = query.where(ClientRow.agent_id == scope.agent_id)
         with self.agencies.transaction() as session:
-            rows = session.execute(query).tuples().all()
+            rows = session.execute(query).all()
             checks = self._last_checks(session, [p.id for p, *_ in rows])
         return [
             Renewal(
@@ -154,7 +154,7 @@ class AgencyBook:
             select(RenewalCheckRow, ComparisonRow.ref)
             .outerjoin(ComparisonRow, ComparisonRow.id == RenewalCheckRow.comparison_id)
             .where(RenewalCheckRow.id.in_(latest))
-        ).tuples()
+        )
         return {
             r.policy_id: RenewalCheck(
                 r.policy_id,
