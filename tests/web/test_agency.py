@@ -12,8 +12,6 @@ import csv
 import datetime as dt
 import io
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -42,28 +40,6 @@ SHOPPER = {"name": "Dana Whitfield", "email": "dana.whitfield@example.org", "pho
 PORTS = range(18310, 18330)
 
 
-class PortServer(Server):
-    """A test server on the first free port of :data:`PORTS` rather than one the system picks."""
-
-    def __init__(self, app: FastAPI) -> None:
-        super().__init__(app)
-        self.sock.close()
-        for port in PORTS:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                sock.close()
-                continue
-            self.sock, self.url = sock, f"http://127.0.0.1:{port}"
-            self.thread = threading.Thread(
-                target=self.server.run, kwargs={"sockets": [sock]}, daemon=True
-            )
-            return
-        raise RuntimeError(f"no free port in {PORTS}")
-
-
 @dataclass
 class Office:
     """The served app and its two agencies."""
@@ -85,7 +61,7 @@ class Office:
 def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
     """North (an admin, two agents), South (an admin), and a user of no agency."""
     database = tmp_path_factory.mktemp("agency") / "rateshop.db"
-    served = as_served(PortServer(create_app(app_settings(database))))
+    served = as_served(Server(create_app(app_settings(database)), PORTS))
     served.start()
     try:
         office = Office(served, *_agencies(served))
@@ -252,7 +228,8 @@ def test_an_agency_works_a_lead_from_request_to_renewal(
         assert sheet.max_row == len(table) + 1
         per_year = header.index("Per year")
         assert any(
-            isinstance(r[per_year], int | float) for r in sheet.iter_rows(min_row=2, values_only=True)
+            isinstance(r[per_year], int | float)
+            for r in sheet.iter_rows(min_row=2, values_only=True)
         )
 
         # A policy sold with the dearest carrier, expiring within 45 days.

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, TypeVar, cast
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from rateshop.api.runtime import Runtime, RuntimeDep, runtime
+from rateshop.api.agency.endpoints import DeskDep
+from rateshop.api.runtime import Runtime, RuntimeDep
 from rateshop.errors import RiskError
 from rateshop.services.agency import Desk, documents, leads, renewals
 from rateshop.services.agency import clients as client_service
@@ -39,19 +40,6 @@ from rateshop.web.questions import LINE_NAMES
 
 router = APIRouter(include_in_schema=False, prefix="/agency")
 T = TypeVar("T")
-
-
-def desk(request: Request) -> Desk:
-    """The agency's repositories over the serving app's store (made once per app)."""
-    found = getattr(request.app.state, "agency_desk", None)
-    if found is None:
-        rt = runtime(request)
-        found = Desk.over(rt.store.engine, rt.settings)
-        request.app.state.agency_desk = found
-    return cast(Desk, found)
-
-
-DeskDep = Annotated[Desk, Depends(desk)]
 
 
 def member(user: StaffDep, agencies: DeskDep) -> Member:

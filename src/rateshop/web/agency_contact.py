@@ -11,11 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from rateshop.api.agency.endpoints import DeskDep
 from rateshop.errors import RiskError
 from rateshop.services.agency import leads
 from rateshop.store.agency_records import AgencyNotFound
 from rateshop.store.errors import ComparisonNotFound, InvalidContact, OwnerKeyRejected
-from rateshop.web.agency import DeskDep
 from rateshop.web.pages import check_csrf, render
 from rateshop.web.shop import OWNER_COOKIE, not_found, not_owner
 
