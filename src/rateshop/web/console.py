@@ -11,11 +11,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import TypeAdapter
 
+from rateshop.api.agency.endpoints import DeskDep
 from rateshop.api.comparisons import service
 from rateshop.api.runtime import RuntimeDep
 from rateshop.compare.service import compare_async
 from rateshop.errors import RateshopError
 from rateshop.risk.questions import LINES, Risk
+from rateshop.services.agency.differences import differences
 from rateshop.store.accounts import InvalidAccount, Search, User
 from rateshop.store.errors import ComparisonNotFound
 from rateshop.web import views
@@ -79,9 +81,14 @@ def console(
 def _page(request: Request, user: User, ref: str, rt: RuntimeDep, users: AccountsDep,
           status: int = 200, **extra: Any) -> HTMLResponse:  # fmt: skip
     stored = rt.store.get(ref)
+    before = extra.get("requoted_from", "")
+    changes = None
+    if before and users.made_by(before, user):
+        changes = differences(rt.store.get(before), stored)
     return render(
         request,
         "console/comparison.html",
+        changes=changes,
         status=status,
         view=views.results(stored),
         stored=stored,
@@ -149,13 +156,14 @@ async def requote(
     user: StaffDep,
     users: AccountsDep,
     rt: RuntimeDep,
+    desk: DeskDep,
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Compare the stored risk again with the manuals in force on its start date.
 
     The start date stays as stored; one already past moves to today (a policy cannot start in the
-    past) and the page says so. The answers are a new comparison, made by this user; the page then
-    shows its link.
+    past) and the page says so. The answers are a new comparison, made by this user, with the notes
+    of the one before; the page then shows its link and what changed, carrier by carrier.
     """
     check_csrf(request, csrf)
     if not await run_in_threadpool(users.made_by, ref, user):
@@ -180,6 +188,8 @@ async def requote(
             back=f"/console/c/{ref}",
         )
     await run_in_threadpool(users.link, new_ref, user)
+    # The notes are the agent's knowledge of the customer: they follow the re-quote.
+    await run_in_threadpool(desk.agencies.copy_comparison_notes, ref, new_ref)
     moved = "" if start == stored.effective else f"&moved_from={stored.effective.isoformat()}"
     return RedirectResponse(f"/console/c/{new_ref}?requoted_from={ref}{moved}", status_code=303)
 
