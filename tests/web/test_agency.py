@@ -165,6 +165,10 @@ def test_an_agency_works_a_lead_from_request_to_renewal(
         ann.get_by_role("link", name="Show contact details").click()
         expect(ann.locator("#contact-details")).to_contain_text(SHOPPER["name"])
         expect(ann.locator("#contact-details")).to_contain_text(SHOPPER["email"])
+        ann.get_by_text("Correct the contact details").click()
+        ann.get_by_label("Household").fill("Two adults; a teen driver from June")
+        ann.get_by_role("button", name="Save contact details").click()
+        expect(ann.locator("#contact-details")).to_contain_text("a teen driver from June")
 
         # Edit and re-rate: a higher collision deductible; the differences are explained.
         ann.locator("table[aria-label=Comparisons] a").first.click()
@@ -298,10 +302,15 @@ def test_an_agency_works_a_lead_from_request_to_renewal(
     with logged_in(browser, office, "north.boss") as boss:
         boss.goto("/agency/audit")
         log = boss.locator("table[aria-label='Audit log'] tbody")
-        for action in ("view_contact", "export_pdf", "export_csv", "export_xlsx"):
-            expect(
-                log.locator("tr").filter(has_text=action).filter(has_text="north.ann")
-            ).to_have_count(1)
+        for action, times in (
+            ("view_contact", 2),
+            ("edit_contact", 1),
+            ("export_pdf", 1),
+            ("export_csv", 1),
+            ("export_xlsx", 1),
+        ):
+            entries = log.locator("tr").filter(has_text=action).filter(has_text="north.ann")
+            expect(entries).to_have_count(times)
         shot(boss, "agency-audit")
         # Deleting the client is written there too.
         boss.goto(client_path)

@@ -178,6 +178,32 @@ def client_note(
     return RedirectResponse(f"/agency/clients/{client_id}#notes", status_code=303)
 
 
+@router.post("/clients/{client_id}/contact")
+def client_contact(
+    request: Request,
+    client_id: int,
+    who: MemberDep,
+    agencies: DeskDep,
+    name: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+    phone: Annotated[str, Form(max_length=40)] = "",
+    household: Annotated[str, Form(max_length=2000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Correct who the client is (audited)."""
+    check_csrf(request, csrf)
+    identity = Identity(name.strip(), email.strip(), phone.strip(), household.strip())
+    try:
+        done = _found(
+            request, lambda: client_service.update_contact(agencies, who, client_id, identity)
+        )
+    except InvalidAgencyData:
+        return client(request, client_id, who, agencies, problem="A client needs a name.")
+    if isinstance(done, HTMLResponse):
+        return done
+    return RedirectResponse(f"/agency/clients/{client_id}?contact=show", status_code=303)
+
+
 @router.post("/clients/{client_id}/policies")
 def client_policy(
     request: Request,
