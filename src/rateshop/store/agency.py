@@ -1,27 +1,22 @@
-"""Every query about agencies: members, leads, clients and their search, notes, comparisons.
+"""Every query about agencies: members, clients and their search, notes, comparisons.
 
-Policies, renewal checks and the audit log are in :mod:`rateshop.store.agency_book`. Every read of
+Leads are in :mod:`rateshop.store.agency_leads`; policies, renewal checks and the audit log in
+:mod:`rateshop.store.agency_book`. Every read of
 a client takes a :class:`~rateshop.store.agency_records.Scope`, so an agent's query can only ever
 return their own clients and nothing of another agency: the rule lives in the SQL, not in callers.
 
-Clients are searched without decrypting anyone: each normalised name word, e-mail and phone is kept
-as an HMAC under a key derived from the store's secret and salted with the agency's id, so equal
-values match, the same person in two agencies does not, and a stolen database reverses nothing
-without the secret.
+Clients are searched without decrypting anyone, through keyed hashes (see
+:mod:`rateshop.store.client_index`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -34,7 +29,6 @@ from rateshop.store.agency_models import (
     ClientIndexRow,
     ClientNoteRow,
     ClientRow,
-    LeadRow,
     MemberRow,
 )
 from rateshop.store.agency_records import (
@@ -47,43 +41,16 @@ from rateshop.store.agency_records import (
     ClientSearch,
     Identity,
     InvalidAgencyData,
-    Lead,
-    LeadNotFound,
     Member,
     NotAMember,
     Scope,
 )
 from rateshop.store.cipher import ContactCipher, secret_from
+from rateshop.store.client_index import SearchIndex, index_key
 from rateshop.store.database import transaction
-from rateshop.store.errors import ComparisonNotFound, OwnerKeyRejected
+from rateshop.store.errors import ComparisonNotFound
 from rateshop.store.models import ComparisonRow
-from rateshop.store.repository import key_hash, utcnow
-
-# Changing it makes every stored search hash useless: a new one needs a re-indexing migration.
-_INDEX_INFO = b"rateshop client search index v1"
-
-
-def index_key(secret: str) -> bytes:
-    """The key of the clients' search hashes: HKDF of the store's secret, apart from the cipher's."""
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"rateshop.store", info=_INDEX_INFO
-    ).derive(secret.encode("utf-8"))
-
-
-def name_words(name: str) -> list[str]:
-    """A name as the words searched by: case-folded letters and digits, e.g. ``O'Neil`` → ``oneil``."""
-    words = ("".join(ch for ch in w if ch.isalnum()) for w in name.casefold().split())
-    return sorted({w for w in words if w})
-
-
-def normal_email(email: str) -> str:
-    """An e-mail address as searched by: trimmed and case-folded."""
-    return email.strip().casefold()
-
-
-def normal_phone(phone: str) -> str:
-    """A phone number as searched by: its last ten digits (a US number with or without ``+1``)."""
-    return "".join(ch for ch in phone if ch.isdigit())[-10:]
+from rateshop.store.repository import utcnow
 
 
 def _escaped(text: str) -> str:
@@ -102,7 +69,7 @@ class AgencyStore:
     ) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.cipher = cipher
-        self._search_key = search_key
+        self.index = SearchIndex(search_key)
         self.clock = clock
 
     @classmethod
@@ -114,11 +81,6 @@ class AgencyStore:
     def transaction(self) -> AbstractContextManager[Session]:
         """One transaction on the store's database (for the book's queries too)."""
         return transaction(self._sessions)
-
-    def digest(self, agency_id: int, field: str, value: str) -> str:
-        """The search hash of one normalised value of a client of ``agency_id``."""
-        message = f"{agency_id}\x00{field}\x00{value}".encode()
-        return hmac.new(self._search_key, message, hashlib.sha256).hexdigest()
 
     # ---------------------------------------------------------------- agencies and members
     def create_agency(self, name: str, licence: str) -> Agency:
@@ -194,7 +156,8 @@ class AgencyStore:
             ).all()
         return [(i, n, r) for i, n, r in rows]
 
-    def _member_of(self, session: Session, agency_id: int, user_id: int) -> None:
+    def check_member(self, session: Session, agency_id: int, user_id: int) -> None:
+        """Raise :class:`NotAMember` unless the user is a member of the agency."""
         found = session.scalar(
             select(MemberRow.user_id).where(
                 MemberRow.user_id == user_id, MemberRow.agency_id == agency_id
@@ -203,134 +166,6 @@ class AgencyStore:
         if found is None:
             raise NotAMember(f"user {user_id} is not a member of agency {agency_id}")
 
-    # ---------------------------------------------------------------- leads
-    def add_lead(
-        self,
-        agency_id: int,
-        ref: str,
-        contact: dict[str, str],
-        *,
-        owner_key: str,
-        wording: str,
-        consent_version: str,
-    ) -> Lead:
-        """Put a shopper's request to be contacted in the agency's inbox, with its consent.
-
-        Only the holder of the comparison's owner key may ask (:class:`OwnerKeyRejected`); asking
-        the same agency again about the same comparison replaces the details given before.
-        """
-        token = self.cipher.encrypt(contact)
-        now = self.clock()
-        self.agency(agency_id)
-        with self.transaction() as session:
-            found = session.execute(
-                select(ComparisonRow.id, ComparisonRow.owner_key_hash).where(
-                    ComparisonRow.ref == ref
-                )
-            ).one_or_none()
-            if found is None:
-                raise ComparisonNotFound(ref)
-            comparison_id, stored = found
-            if stored is None or not hmac.compare_digest(stored, key_hash(owner_key)):
-                raise OwnerKeyRejected(ref)
-            row = session.scalar(
-                select(LeadRow).where(
-                    LeadRow.agency_id == agency_id, LeadRow.comparison_id == comparison_id
-                )
-            )
-            if row is None:
-                row = LeadRow(agency_id=agency_id, comparison_id=comparison_id)
-                session.add(row)
-            row.contact, row.consented_at = token, now
-            row.wording, row.consent_version = wording, consent_version
-            session.flush()
-            lead_id = row.id
-        return self.lead(agency_id, lead_id)
-
-    def _lead_query(self) -> Select[LeadRow, str, str, str, str]:
-        return (
-            select(
-                LeadRow,
-                ComparisonRow.ref,
-                ComparisonRow.line,
-                ComparisonRow.state,
-                UserRow.username,
-            )
-            .join(ComparisonRow, ComparisonRow.id == LeadRow.comparison_id)
-            .outerjoin(UserRow, UserRow.id == LeadRow.assigned_to)
-            .order_by(LeadRow.consented_at.desc(), LeadRow.id.desc())
-        )
-
-    @staticmethod
-    def _lead(found: tuple[LeadRow, str, str, str, str | None]) -> Lead:
-        row, ref, line, state, agent = found
-        return Lead(
-            row.id,
-            ref,
-            line,
-            state,
-            row.consented_at,
-            row.wording,
-            row.consent_version,
-            agent,
-            row.client_id,
-        )
-
-    def leads(self, agency_id: int, limit: int = 200) -> list[Lead]:
-        """The agency's inbox, newest first: assigned and not yet assigned."""
-        with self.transaction() as session:
-            rows = session.execute(
-                self._lead_query().where(LeadRow.agency_id == agency_id).limit(limit)
-            ).all()
-        return [self._lead(r) for r in rows]
-
-    def lead(self, agency_id: int, lead_id: int) -> Lead:
-        """One lead of the agency; :class:`LeadNotFound` for an unknown or another agency's."""
-        with self.transaction() as session:
-            found = session.execute(
-                self._lead_query().where(LeadRow.agency_id == agency_id, LeadRow.id == lead_id)
-            ).first()
-        if found is None:
-            raise LeadNotFound(f"agency {agency_id} has no lead {lead_id}")
-        return self._lead(found)
-
-    def assign_lead(self, agency_id: int, lead_id: int, agent_id: int) -> Client:
-        """Give a lead to one of the agency's agents: it becomes their client, with its comparison.
-
-        Assigning it again moves the client (and the lead) to the new agent.
-        """
-        now = self.clock()
-        with self.transaction() as session:
-            self._member_of(session, agency_id, agent_id)
-            row = session.scalar(
-                select(LeadRow).where(LeadRow.agency_id == agency_id, LeadRow.id == lead_id)
-            )
-            if row is None:
-                raise LeadNotFound(f"agency {agency_id} has no lead {lead_id}")
-            risk = session.scalar(
-                select(ComparisonRow.risk).where(ComparisonRow.id == row.comparison_id)
-            )
-            if row.client_id is None:
-                given = self.cipher.decrypt(row.contact)
-                identity = Identity(
-                    name=given.get("name", "") or "(no name given)",
-                    email=given.get("email", ""),
-                    phone=given.get("phone", ""),
-                )
-                client = self._new_client(session, agency_id, agent_id, identity, _zip_of(risk))
-                session.add(
-                    ClientComparisonRow(
-                        comparison_id=row.comparison_id, client_id=client.id, added_at=now
-                    )
-                )
-                row.client_id = client.id
-            else:
-                client = session.get_one(ClientRow, row.client_id)
-                client.agent_id = agent_id
-            row.assigned_to, row.assigned_at = agent_id, now
-            client_id = client.id
-        return self.client(Scope(agency_id, None), client_id)
-
     # ---------------------------------------------------------------- clients
     def create_client(
         self, agency_id: int, agent_id: int | None, identity: Identity, zip_code: str = ""
@@ -338,12 +173,12 @@ class AgencyStore:
         """A new client of the agency, held by ``agent_id`` (None: not yet given to an agent)."""
         with self.transaction() as session:
             if agent_id is not None:
-                self._member_of(session, agency_id, agent_id)
-            row = self._new_client(session, agency_id, agent_id, identity, zip_code)
+                self.check_member(session, agency_id, agent_id)
+            row = self.new_client(session, agency_id, agent_id, identity, zip_code)
             client_id = row.id
         return self.client(Scope(agency_id, None), client_id)
 
-    def _new_client(
+    def new_client(
         self,
         session: Session,
         agency_id: int,
@@ -351,6 +186,7 @@ class AgencyStore:
         identity: Identity,
         zip_code: str,
     ) -> ClientRow:
+        """Add a client in ``session`` (the caller's transaction), with their search hashes."""
         name = identity.name.strip()
         if not 1 <= len(name) <= 200:
             raise InvalidAgencyData("a client has a name of 1 to 200 characters")
@@ -365,21 +201,8 @@ class AgencyStore:
         )
         session.add(row)
         session.flush()
-        session.execute(insert(ClientIndexRow), self._index_rows(agency_id, row.id, identity))
+        session.execute(insert(ClientIndexRow), self.index.rows(agency_id, row.id, identity))
         return row
-
-    def _index_rows(
-        self, agency_id: int, client_id: int, identity: Identity
-    ) -> list[dict[str, object]]:
-        values: list[tuple[str, str]] = [("name", w) for w in name_words(identity.name)]
-        if identity.email.strip():
-            values.append(("email", normal_email(identity.email)))
-        if normal_phone(identity.phone):
-            values.append(("phone", normal_phone(identity.phone)))
-        return [
-            {"client_id": client_id, "field": f, "digest": self.digest(agency_id, f, v)}
-            for f, v in values
-        ]
 
     def _clients(self, scope: Scope) -> Select[ClientRow, str]:
         agent = aliased(UserRow)
@@ -406,20 +229,8 @@ class AgencyStore:
         match exactly after normalising; the reference and ZIP by their start.
         """
         query = self._clients(scope).limit(limit)
-        wanted: list[tuple[str, str]] = [("name", w) for w in name_words(search.name)]
-        if search.email.strip():
-            wanted.append(("email", normal_email(search.email)))
-        if search.phone.strip():
-            wanted.append(("phone", normal_phone(search.phone) or "-"))
-        for field, value in wanted:
-            query = query.where(
-                ClientRow.id.in_(
-                    select(ClientIndexRow.client_id).where(
-                        ClientIndexRow.field == field,
-                        ClientIndexRow.digest == self.digest(scope.agency_id, field, value),
-                    )
-                )
-            )
+        for condition in self.index.matching(scope.agency_id, search):
+            query = query.where(ClientRow.id.in_(condition))
         if search.reference.strip():
             start = _escaped(search.reference.strip().upper())
             query = query.where(ClientRow.reference.like(f"{start}%", escape="\\"))
@@ -465,7 +276,7 @@ class AgencyStore:
             row.identity = self.cipher.encrypt(identity.fields())
             session.execute(delete(ClientIndexRow).where(ClientIndexRow.client_id == client_id))
             session.execute(
-                insert(ClientIndexRow), self._index_rows(client.agency_id, client_id, identity)
+                insert(ClientIndexRow), self.index.rows(client.agency_id, client_id, identity)
             )
 
     def delete_client(self, scope: Scope, client_id: int) -> int:
@@ -588,34 +399,3 @@ class AgencyStore:
                 .order_by(ClientNoteRow.created_at, ClientNoteRow.id)
             ).all()
         return [ClientNote(r.author, r.text, r.created_at) for r in rows]
-
-    def counts(self, agency_id: int) -> dict[str, int]:
-        """How many clients and unassigned leads the agency has (for its front page)."""
-        with self.transaction() as session:
-            clients = session.scalar(
-                select(func.count()).select_from(ClientRow).where(ClientRow.agency_id == agency_id)
-            )
-            waiting = session.scalar(
-                select(func.count())
-                .select_from(LeadRow)
-                .where(LeadRow.agency_id == agency_id, LeadRow.assigned_to.is_(None))
-            )
-        return {"clients": clients or 0, "waiting": waiting or 0}
-
-
-def _zip_of(risk: object) -> str:
-    """The first ZIP code in a stored risk (the dwelling's, the first vehicle's, the applicant's)."""
-    for value in _walk(risk):
-        if isinstance(value, tuple) and value[0].endswith("zip") and isinstance(value[1], str):
-            return value[1]
-    return ""
-
-
-def _walk(value: object) -> Iterable[object]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield (str(key), item)
-            yield from _walk(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _walk(item)

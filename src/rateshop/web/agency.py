@@ -83,7 +83,7 @@ def home(request: Request, who: MemberDep, agencies: DeskDep) -> HTMLResponse:
         who=who,
         leads=leads.inbox(agencies, who),
         members=agencies.agencies.members(who.agency.id) if who.is_admin else [],
-        counts=agencies.agencies.counts(who.agency.id),
+        counts=agencies.leads.counts(who.agency.id),
         line_names=LINE_NAMES,
     )
 

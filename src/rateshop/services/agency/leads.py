@@ -50,7 +50,7 @@ def request_contact(
         raise RiskError([FieldProblem("contact", "give an e-mail address or a phone number")])
     check_contact(given)
     agency = desk.agencies.agency(agency_id)
-    return desk.agencies.add_lead(
+    return desk.leads.add_lead(
         agency.id,
         ref,
         given,
@@ -62,7 +62,7 @@ def request_contact(
 
 def inbox(desk: Desk, member: Member) -> list[Lead]:
     """The leads a member sees: all of the agency's for an admin, their own for an agent."""
-    leads = desk.agencies.leads(member.agency.id)
+    leads = desk.leads.leads(member.agency.id)
     if member.is_admin:
         return leads
     return [lead for lead in leads if lead.assigned_to == member.username]
@@ -72,4 +72,4 @@ def assign(desk: Desk, admin: Member, lead_id: int, agent_id: int) -> Client:
     """An agency admin gives a lead to one of the agency's members; it becomes their client."""
     if not admin.is_admin:
         raise NotAMember("only the agency's admins assign leads")
-    return desk.agencies.assign_lead(admin.agency.id, lead_id, agent_id)
+    return desk.leads.assign_lead(admin.agency.id, lead_id, agent_id)

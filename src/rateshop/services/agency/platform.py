@@ -20,6 +20,7 @@ from rateshop.rating.library import Library
 from rateshop.store import Store
 from rateshop.store.agency import AgencyStore
 from rateshop.store.agency_book import AgencyBook
+from rateshop.store.agency_leads import AgencyLeads
 from rateshop.store.agency_records import Member, NotAMember
 
 
@@ -39,16 +40,17 @@ class Platform(Protocol):
 
 @dataclass(frozen=True)
 class Desk:
-    """The agency's repositories over one database: agencies and clients, and the book."""
+    """The agency's repositories over one database: agencies and clients, leads, and the book."""
 
     agencies: AgencyStore
+    leads: AgencyLeads
     book: AgencyBook
 
     @classmethod
     def over(cls, engine: Engine, config: Settings) -> Desk:
         """The desk on the store's engine, with the cipher and search key of the settings."""
         agencies = AgencyStore.over(engine, config)
-        return cls(agencies, AgencyBook(agencies))
+        return cls(agencies, AgencyLeads(agencies), AgencyBook(agencies))
 
     def member(self, user_id: int) -> Member:
         """The user's place in their agency; :class:`NotAMember` for a user of no agency."""

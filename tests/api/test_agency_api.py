@@ -72,6 +72,6 @@ def test_a_shopper_asks_one_agency_and_only_it_gets_the_lead(
     assert given.status == 201, given.text
     assert given.json["wording"] == consent["wording"]
     assert "contact" not in given.json
-    inbox = desk.agencies.leads(north.id)
+    inbox = desk.leads.leads(north.id)
     assert [(lead.id, lead.ref) for lead in inbox] == [(given.json["lead"], made["ref"])]
-    assert desk.agencies.leads(south.id) == []
+    assert desk.leads.leads(south.id) == []

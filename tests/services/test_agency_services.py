@@ -147,7 +147,7 @@ def test_edit_and_rerate_then_renewal_on_postgresql(platform: Runtime) -> None:
     first = asyncio.run(_compare_and_save(platform, risk, keys))
     lead = leads.request_contact(desk, first, agency.id, {"name": "Dana W", "phone": "5125550142"},
                                  owner_key=keys.owner_key, consent_version=leads.CURRENT)  # fmt: skip
-    client = desk.agencies.assign_lead(agency.id, lead.id, ann.id)
+    client = desk.leads.assign_lead(agency.id, lead.id, ann.id)
     users.add_note(first, ann, "asks about a higher deductible")
 
     with pytest.raises(ClientNotFound):

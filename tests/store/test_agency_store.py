@@ -9,8 +9,9 @@ from storekit import Compared, config_for, raw
 
 from rateshop.store import Store
 from rateshop.store.accounts import Accounts, User
-from rateshop.store.agency import AgencyStore, name_words, normal_phone
+from rateshop.store.agency import AgencyStore
 from rateshop.store.agency_book import AgencyBook
+from rateshop.store.agency_leads import AgencyLeads
 from rateshop.store.agency_records import (
     ClientNotFound,
     ClientSearch,
@@ -22,6 +23,7 @@ from rateshop.store.agency_records import (
     RenewalCheck,
     Scope,
 )
+from rateshop.store.client_index import name_words, normal_phone
 from rateshop.store.errors import OwnerKeyRejected
 
 OWNER = "owner-key-" + "o" * 30
@@ -53,6 +55,7 @@ def _member(agencies: AgencyStore, user: User) -> Member:
 def test_a_lead_becomes_the_assigned_agents_client_and_no_one_elses(
     store: Store, agencies: AgencyStore, people: dict[str, User], auto: Compared, database_url: str
 ) -> None:
+    inbox = AgencyLeads(agencies)
     north = agencies.create_agency("North Agency", "TX-1")
     south = agencies.create_agency("South Agency", "TX-2")
     for name, role in (("ann", "agent"), ("bob", "agent"), ("boss", "admin")):
@@ -61,20 +64,16 @@ def test_a_lead_becomes_the_assigned_agents_client_and_no_one_elses(
     ref = store.save(auto.comparison, auto.risk, owner_key=OWNER)
 
     with pytest.raises(OwnerKeyRejected):
-        agencies.add_lead(
-            north.id, ref, CONTACT, owner_key="wrong", wording="w", consent_version="v"
-        )
-    lead = agencies.add_lead(
-        north.id, ref, CONTACT, owner_key=OWNER, wording="w", consent_version="v"
-    )
-    assert [x.id for x in agencies.leads(north.id)] == [lead.id]
-    assert agencies.leads(south.id) == []
+        inbox.add_lead(north.id, ref, CONTACT, owner_key="wrong", wording="w", consent_version="v")
+    lead = inbox.add_lead(north.id, ref, CONTACT, owner_key=OWNER, wording="w", consent_version="v")
+    assert [x.id for x in inbox.leads(north.id)] == [lead.id]
+    assert inbox.leads(south.id) == []
     with pytest.raises(LeadNotFound):
-        agencies.assign_lead(south.id, lead.id, people["eve"].id)
+        inbox.assign_lead(south.id, lead.id, people["eve"].id)
     with pytest.raises(NotAMember):
-        agencies.assign_lead(north.id, lead.id, people["eve"].id)
+        inbox.assign_lead(north.id, lead.id, people["eve"].id)
 
-    client = agencies.assign_lead(north.id, lead.id, people["ann"].id)
+    client = inbox.assign_lead(north.id, lead.id, people["ann"].id)
     assert client.agent == "ann"
     assert client.zip == "78745"
     ann, bob, boss, eve = (_member(agencies, people[n]) for n in ("ann", "bob", "boss", "eve"))
@@ -99,11 +98,11 @@ def test_a_lead_becomes_the_assigned_agents_client_and_no_one_elses(
         assert secret not in on_disk
 
     # Reassigning moves the client; the lead stays one lead.
-    agencies.assign_lead(north.id, lead.id, people["bob"].id)
+    inbox.assign_lead(north.id, lead.id, people["bob"].id)
     assert agencies.client(Scope.of(bob), client.id).agent == "bob"
     with pytest.raises(ClientNotFound):
         agencies.client(Scope.of(ann), client.id)
-    assert len(agencies.leads(north.id)) == 1
+    assert len(inbox.leads(north.id)) == 1
 
 
 def test_clients_are_found_by_name_phone_email_reference_and_zip(
@@ -137,7 +136,7 @@ def test_clients_are_found_by_name_phone_email_reference_and_zip(
     assert found(zip="787") == [dana.id]
     assert found(name="dana", zip="75001") == []
     # The same person in another agency hashes differently: no cross-agency correlation.
-    assert agencies.digest(north.id, "email", "x@y.z") != agencies.digest(
+    assert agencies.index.digest(north.id, "email", "x@y.z") != agencies.index.digest(
         south.id, "email", "x@y.z"
     )
     assert twin.id not in found(name="dana")
