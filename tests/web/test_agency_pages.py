@@ -214,6 +214,10 @@ def test_an_agency_works_a_lead_from_request_to_renewal(
         ):
             assert expected in text, (expected, text[:600])
 
+        nothing = ann.goto(f"/agency/c/{rerated}/proposal.pdf?carrier=no-such-carrier")
+        assert nothing is not None
+        assert nothing.status == 422
+
         # The client's comparisons as CSV and XLSX: one row per carrier's answer, amounts as numbers.
         ann.goto(client_url)
         table = list(
@@ -285,6 +289,9 @@ def test_an_agency_works_a_lead_from_request_to_renewal(
             answer = eve.goto(path)
             assert answer is not None
             assert answer.status == 404, path
+        token = next(c["value"] for c in eve.context.cookies() if c["name"] == "rateshop_csrf")
+        rerating = eve.request.post(f"/agency/c/{ref}/edit", form={"csrf": token})
+        assert rerating.status == 404
         eve.goto("/agency/clients")
         expect(eve.get_by_role("status")).to_have_text("No clients match.")
         eve.goto("/agency")

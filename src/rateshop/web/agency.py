@@ -349,6 +349,11 @@ async def edit(
     """Re-rate with the answers changed; the new comparison shows what moved."""
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
+    filed = await run_in_threadpool(
+        _found, request, lambda: agencies.agencies.client_of(Scope.of(who), ref)
+    )
+    if isinstance(filed, HTMLResponse):
+        return filed
     stored = await run_in_threadpool(rt.store.get, ref)
     before = {a.path: a.value for a in answers(stored.risk)}
     edits = {
@@ -361,7 +366,6 @@ async def edit(
     except AgencyStoreError:
         return _missing(request)
     except RiskError as exc:
-        filed = await run_in_threadpool(agencies.agencies.client_of, Scope.of(who), ref)
         return render(
             request,
             "agency/edit.html",
@@ -387,7 +391,17 @@ def proposal(
     carrier: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
 ) -> Response:
     """A PDF proposal of the chosen quotes (the cheapest few if none are chosen), audited."""
-    got = _found(request, lambda: documents.proposal_pdf(rt, agencies, who, ref, carrier))
+    try:
+        got = _found(request, lambda: documents.proposal_pdf(rt, agencies, who, ref, carrier))
+    except InvalidAgencyData:
+        return render(
+            request,
+            "message.html",
+            status=422,
+            title="Nothing to propose",
+            message="None of the quotes chosen is in this comparison: tick at least one quote.",
+            back=f"/agency/c/{ref}",
+        )
     if isinstance(got, HTMLResponse):
         return got
     return _download(*got, "application/pdf")
