@@ -136,13 +136,25 @@ def client(
     who: MemberDep,
     agencies: DeskDep,
     contact: Annotated[str, Query(max_length=8)] = "",
-    problem: str = "",
 ) -> HTMLResponse:
     """A client's file; the contact details only when asked for (each view is audited)."""
+    return _client_page(request, client_id, who, agencies, show_contact=contact == "show")
+
+
+def _client_page(
+    request: Request,
+    client_id: int,
+    who: Member,
+    agencies: Desk,
+    *,
+    show_contact: bool = False,
+    problem: str = "",
+) -> HTMLResponse:
+    """The client's file, with ``problem`` said above it (422) when a form of it was refused."""
     got = _found(request, lambda: client_service.open_file(agencies, who, client_id))
     if isinstance(got, HTMLResponse):
         return got
-    identity = client_service.contact(agencies, who, client_id) if contact == "show" else None
+    identity = client_service.contact(agencies, who, client_id) if show_contact else None
     return render(
         request,
         "agency/client.html",
@@ -170,7 +182,7 @@ def client_note(
     try:
         done = _found(request, lambda: client_service.add_note(agencies, who, client_id, text))
     except InvalidAgencyData:
-        return client(
+        return _client_page(
             request, client_id, who, agencies, problem="Write a note of 1 to 5000 characters."
         )
     if isinstance(done, HTMLResponse):
@@ -198,7 +210,7 @@ def client_contact(
             request, lambda: client_service.update_contact(agencies, who, client_id, identity)
         )
     except InvalidAgencyData:
-        return client(request, client_id, who, agencies, problem="A client needs a name.")
+        return _client_page(request, client_id, who, agencies, problem="A client needs a name.")
     if isinstance(done, HTMLResponse):
         return done
     return RedirectResponse(f"/agency/clients/{client_id}?contact=show", status_code=303)
@@ -232,7 +244,7 @@ def client_policy(
             "A policy needs its carrier, a yearly premium like 1234.50, and dates like "
             "2027-01-31 with the expiry after the start."
         )
-        return client(request, client_id, who, agencies, problem=problem)
+        return _client_page(request, client_id, who, agencies, problem=problem)
     if isinstance(done, HTMLResponse):
         return done
     return RedirectResponse(f"/agency/clients/{client_id}#policies", status_code=303)

@@ -10,14 +10,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
 from rateshop.api.agency.endpoints import DeskDep
+from rateshop.api.comparisons.schemas import ContactDetails
 from rateshop.errors import RiskError
 from rateshop.services.agency import leads
 from rateshop.store.agency_records import AgencyNotFound
 from rateshop.store.errors import ComparisonNotFound, InvalidContact, OwnerKeyRejected
 from rateshop.web.pages import check_csrf, render
-from rateshop.web.shop import OWNER_COOKIE, not_found, not_owner
+from rateshop.web.shop import CONTACT_WORDS, OWNER_COOKIE, not_found, not_owner
 
 router = APIRouter(include_in_schema=False)
 
@@ -78,8 +80,10 @@ def contact(
     if owner_key is None:
         return not_owner(request, ref)
     values = {"name": name, "email": email, "phone": phone}
+    problems = _problems(values)
     if agreed != "yes":
-        problems = {"consent": "Tick the box to agree, or go back: nothing is shared without it."}
+        problems["consent"] = "Tick the box to agree, or go back: nothing is shared without it."
+    if problems:
         return _form(request, ref, agencies, agency_id, 422, values, problems)
     try:
         lead = leads.request_contact(
@@ -105,3 +109,19 @@ def contact(
         ),
         back=f"/c/{ref}",
     )
+
+
+def _problems(values: dict[str, str]) -> dict[str, str]:
+    """The contact details checked as the API checks them, each problem by its field."""
+    try:
+        ContactDetails.model_validate({k: v.strip() for k, v in values.items() if v.strip()})
+    except ValidationError as exc:
+        problems: dict[str, str] = {}
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else ""
+            problems.setdefault(
+                field if field in CONTACT_WORDS else "email",
+                CONTACT_WORDS.get(field, "Give an e-mail address or a phone number."),
+            )
+        return problems
+    return {}
