@@ -26,10 +26,11 @@ from pypdf import PdfReader
 from test_console import log_in, quote_in_page
 from webkit import app_settings, as_served, run, shot, watched_page
 
-from api.apikit import Server
+from api.apikit import Server, example
 from rateshop.api.runtime import Runtime
 from rateshop.services.agency import Desk
 from rateshop.services.agency.renewals import check_renewals
+from rateshop.services.agency.rerate import rate
 from rateshop.store.accounts import Accounts
 from rateshop.store.agency_records import Agency
 from rateshop.web.app import create_app
@@ -350,3 +351,25 @@ def test_an_agent_cannot_assign_or_read_the_audit_log(browser: Browser, office: 
             },
         )
         assert refused.status == 403
+
+
+def test_the_console_requote_moves_a_past_start_date_only_saying_so(
+    browser: Browser, office: Office
+) -> None:
+    runtime = office.runtime
+    risk = {**example("auto"), "effective_date": "2026-06-01"}
+    past = run(rate(runtime, risk))
+    ref = runtime.store.save(past, risk)
+    users = Accounts(runtime.store.engine)
+    agent = users.create_user("console.cat", PASSWORD, "agent")
+    users.link(ref, agent)
+    users.add_note(ref, agent, "renewal due in June")
+    with logged_in(browser, office, "console.cat") as page:
+        page.goto(f"/console/c/{ref}")
+        page.get_by_role("button", name="Re-quote with today's manuals").click()
+        today = dt.date.today().isoformat()
+        expect(page.locator("#moved-start")).to_have_text(
+            f"The start date moved from 2026-06-01 to {today}: a policy cannot start in the past."
+        )
+        expect(page.locator("h1")).to_contain_text(f"effective {today}")
+        expect(page.locator(".notes")).to_contain_text("renewal due in June")
