@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo-live test lint browser bench clean
+.PHONY: run demo-live test lint browser pdf bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) pdf
 	$(BIN)/rateshop manual check manuals
 	@for line in auto home life health; do $(BIN)/rateshop quote examples/$$line.json || exit 1; done
 	$(BIN)/rateshop serve
@@ -42,7 +42,15 @@ browser:
 # anything about the packages (some mirrors lack its per-version pages), the audit proved nothing:
 # that is printed plainly and does NOT fail the build, so an outage elsewhere never blocks a change;
 # the next run with PyPI reachable audits again.
-test: lint browser
+# Proposal PDFs are made by WeasyPrint, which needs Debian's pango (and its fonts) at run time.
+pdf:
+	@dpkg -s libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	  else echo "Proposal PDFs need pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core" >&2; exit 1; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; }
+
+test: lint browser pdf
 	$(BIN)/rateshop manual check manuals
 	@out=$$($(BIN)/pip-audit --local --skip-editable --progress-spinner off --timeout 15 2>&1); \
 	status=$$?; \

@@ -25,8 +25,10 @@ class below and checks it has a status)::
     │   │   InvalidContact, ContactUnreadable, UnstorableComparison, UploadExists
     │   ├── StoreFailure       the database failed; nothing was kept
     │   │   └── StoreFull      no room left
-    │   └── AccountError       log-ins and users                              (store.accounts)
-    │       └── InvalidAccount, UserExists, BadCredentials, TooManyAttempts
+    │   ├── AccountError       log-ins and users                              (store.accounts)
+    │   │   └── InvalidAccount, UserExists, BadCredentials, TooManyAttempts
+    │   └── AgencyStoreError   agencies, their leads and clients        (store.agency_records)
+    │       └── AgencyNotFound, NotAMember, LeadNotFound, ClientNotFound, InvalidAgencyData
     ├── UnknownCarrier, InvalidParameter, CarrierKeyRejected     a request's own     (api.errors)
     └── WebError               a web page cannot be served as asked               (web.errors)
         ├── CsrfRejected, LoginRequired, Forbidden                          (web.accounts)

@@ -74,13 +74,26 @@ def example(name: str) -> dict[str, Any]:
     return data
 
 
-class Server:
-    """uvicorn serving ``app`` from a thread of the test process, on a free loopback port."""
+def _bound(ports: range) -> socket.socket:
+    """A loopback socket bound to the first free port of ``ports`` (port 0: one the system picks)."""
+    for port in ports:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            sock.close()
+            continue
+        return sock
+    raise RuntimeError(f"no free loopback port in {ports}")
 
-    def __init__(self, app: FastAPI) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+
+class Server:
+    """uvicorn serving ``app`` from a thread of the test process, on a free loopback port (the
+    first free one of ``ports`` when given)."""
+
+    def __init__(self, app: FastAPI, ports: range | None = None) -> None:
+        self.sock = _bound(ports or range(0, 1))
         host, port = self.sock.getsockname()
         self.url = f"http://{host}:{port}"
         config = uvicorn.Config(app, log_level="warning", lifespan="on")

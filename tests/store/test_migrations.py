@@ -14,6 +14,18 @@ from rateshop.store.models import Base
 
 TABLES = {"comparisons", "answers", "manual_versions", "manual_uploads", "contacts"}
 ACCOUNT_TABLES = {"users", "login_sessions", "comparison_agents", "notes", "login_attempts"}
+AGENCY_TABLES = {
+    "agencies",
+    "agency_members",
+    "agency_leads",
+    "clients",
+    "client_index",
+    "client_comparisons",
+    "client_notes",
+    "policies",
+    "renewal_checks",
+    "audit_log",
+}
 
 
 def _tables(url: str) -> set[str]:
@@ -26,8 +38,8 @@ def _tables(url: str) -> set[str]:
 
 def test_upgrade_brings_an_empty_database_to_head(empty_url: str) -> None:
     assert current(empty_url) is None
-    assert upgrade(empty_url) == head() == HEAD == "0005"
-    assert _tables(empty_url) == TABLES | ACCOUNT_TABLES | {"alembic_version"}
+    assert upgrade(empty_url) == head() == HEAD == "0006"
+    assert _tables(empty_url) == TABLES | ACCOUNT_TABLES | AGENCY_TABLES | {"alembic_version"}
     assert upgrade(empty_url) == head(), "upgrading a database at head changes nothing"
 
 
@@ -58,4 +70,5 @@ def test_the_migrations_ship_inside_the_package() -> None:
         "0003_owner_keys.py",
         "0004_login_attempts.py",
         "0005_manual_uploads.py",
+        "0006_agency.py",
     ]

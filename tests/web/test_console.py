@@ -108,6 +108,13 @@ def test_an_agent_logs_in_quotes_and_works_the_comparison(
     expect(new_link).to_be_visible()
     fresh = new_link.inner_text().removeprefix("/c/")
     assert fresh != ref
+    # The re-quote keeps the start date and the notes, and says what changed per carrier.
+    expect(page.locator("#moved-start")).to_have_count(0)
+    expect(page.locator(".notes")).to_contain_text("Called back: prefers monthly payments.")
+    expect(
+        page.get_by_role("heading", name="What changed since the comparison before")
+    ).to_be_visible()
+    expect(page.locator("tr.carrier-change").first).to_contain_text("+$0.00")
     shot(page, "console-requote")
     page.goto("/console")
     expect(page.get_by_role("link", name=f"{fresh[:10]}…")).to_be_visible()

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 import rateshop
 from rateshop.api import echo, errors, security
+from rateshop.api.agency.endpoints import router as agencies
 from rateshop.api.carrier_health import router as carrier_health
 from rateshop.api.catalog.endpoints import router as catalog
 from rateshop.api.comparisons.endpoints import router as comparisons
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(carrier_health)  # before the catalog: /carriers/health is not a carrier
     app.include_router(catalog)
     app.include_router(leads)
+    app.include_router(agencies)
     app.include_router(echo.router)
     errors.install(app)
     # Added last, so they run first: the access log sees every answer, limits come before work.

@@ -14,6 +14,10 @@ here and only here::
     │   ├── OwnerKeyRejected              403
     │   ├── CarrierNotInComparison        422  errors: the carrier field, the carriers allowed
     │   ├── InvalidContact                422
+    │   ├── AgencyStoreError (store.agency_records)
+    │   │   ├── AgencyNotFound · LeadNotFound · ClientNotFound   404
+    │   │   ├── NotAMember                403
+    │   │   └── InvalidAgencyData         422
     │   └── StoreFailure                  503  Retry-After
     │       └── StoreFull                 503  Retry-After, its own word and message
     ├── UnknownCarrier (this module)      404
@@ -62,6 +66,13 @@ from rateshop.errors import (
 )
 from rateshop.risk.problems import PATTERNS as RISK_PATTERNS
 from rateshop.risk.problems import field_problem
+from rateshop.store.agency_records import (
+    AgencyNotFound,
+    ClientNotFound,
+    InvalidAgencyData,
+    LeadNotFound,
+    NotAMember,
+)
 from rateshop.store.errors import (
     CarrierNotInComparison,
     ComparisonNotFound,
@@ -106,7 +117,12 @@ STATUS: Mapping[type[Exception], int] = {
     Ineligible: 422,
     CarrierNotInComparison: 422,
     InvalidContact: 422,
+    InvalidAgencyData: 422,
     ComparisonNotFound: 404,
+    AgencyNotFound: 404,
+    LeadNotFound: 404,
+    ClientNotFound: 404,
+    NotAMember: 403,
     UnknownCarrier: 404,
     OwnerKeyRejected: 403,
     CarrierKeyRejected: 401,

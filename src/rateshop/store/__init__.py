@@ -5,7 +5,9 @@ SQLite by default (``RATESHOP_DATABASE_URL``) or PostgreSQL; the schema comes fr
 migrations in ``migrations/``, applied with :func:`upgrade`.
 """
 
-# Imported here so the account tables are in the models' metadata wherever the store is used.
+# Imported here so the account and agency tables are in the models' metadata wherever the store is
+# used.
+from rateshop.store import agency_models as agency_models
 from rateshop.store.accounts import Accounts
 from rateshop.store.errors import (
     CarrierNotInComparison,

@@ -10,6 +10,8 @@ from rateshop.api.errors import answer_pages_with
 from rateshop.config import Settings
 from rateshop.web import accounts
 from rateshop.web.admin import router as admin
+from rateshop.web.agency import router as agency
+from rateshop.web.agency_contact import router as agency_contact
 from rateshop.web.console import router as console
 from rateshop.web.pages import HERE, error_page
 from rateshop.web.shop import router as shop
@@ -22,6 +24,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     accounts.install(app)
     app.include_router(console)
     app.include_router(admin)
+    app.include_router(agency)
+    app.include_router(agency_contact)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     # An error on a page is a page, with the status and message the API answers with.
     answer_pages_with(app, error_page)

@@ -11,11 +11,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import TypeAdapter
 
+from rateshop.api.agency.endpoints import DeskDep
 from rateshop.api.comparisons import service
 from rateshop.api.runtime import RuntimeDep
 from rateshop.compare.service import compare_async
 from rateshop.errors import RateshopError
 from rateshop.risk.questions import LINES, Risk
+from rateshop.services.agency.differences import differences
 from rateshop.store.accounts import InvalidAccount, Search, User
 from rateshop.store.errors import ComparisonNotFound
 from rateshop.web import views
@@ -79,15 +81,20 @@ def console(
 def _page(request: Request, user: User, ref: str, rt: RuntimeDep, users: AccountsDep,
           status: int = 200, **extra: Any) -> HTMLResponse:  # fmt: skip
     stored = rt.store.get(ref)
+    before = extra.get("requoted_from", "")
+    changes = None
+    if before and users.made_by(before, user):
+        changes = differences(rt.store.get(before), stored, rt.library)
     return render(
         request,
         "console/comparison.html",
+        changes=changes,
         status=status,
         view=views.results(stored, rt.library),
         stored=stored,
         line_name=LINE_NAMES.get(stored.line, stored.line),
         notes=users.notes(ref),
-        **{"note": "", "note_problem": "", "requoted_from": "", **extra},
+        **{"note": "", "note_problem": "", "requoted_from": "", "moved_from": "", **extra},
     )
 
 
@@ -99,12 +106,15 @@ def comparison(
     users: AccountsDep,
     rt: RuntimeDep,
     requoted_from: Annotated[str, Query(max_length=64)] = "",
+    moved_from: Annotated[str, Query(max_length=10)] = "",
 ) -> HTMLResponse:
     """One of this user's comparisons: its quotes in short, notes, re-quote and export."""
     if not users.made_by(ref, user):
         return _not_yours(request)
     try:
-        return _page(request, user, ref, rt, users, requoted_from=requoted_from)
+        return _page(
+            request, user, ref, rt, users, requoted_from=requoted_from, moved_from=moved_from
+        )
     except ComparisonNotFound:
         return _not_yours(request)
 
@@ -146,19 +156,23 @@ async def requote(
     user: StaffDep,
     users: AccountsDep,
     rt: RuntimeDep,
+    desk: DeskDep,
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    """Compare the stored risk again, effective today, with the manuals in force today.
+    """Compare the stored risk again with the manuals in force on its start date.
 
-    The answers are a new comparison, made by this user; the page then shows its link.
+    The start date stays as stored; one already past moves to today (a policy cannot start in the
+    past) and the page says so. The answers are a new comparison, made by this user, with the notes
+    of the one before; the page then shows its link and what changed, carrier by carrier.
     """
     check_csrf(request, csrf)
     if not await run_in_threadpool(users.made_by, ref, user):
         return _not_yours(request)
     stored = await run_in_threadpool(rt.store.get, ref)
+    start = max(stored.effective, dt.date.today())
     try:
         risk = READ_RISK.validate_python(
-            {**stored.risk, "effective_date": dt.date.today().isoformat()}
+            {**stored.risk, "effective_date": start.isoformat()}
         ).facts()
         _, connectors = service.carriers_for(rt, risk)
         today = await compare_async(risk, connectors, rt.market, rt.settings.compare_deadline)
@@ -174,7 +188,10 @@ async def requote(
             back=f"/console/c/{ref}",
         )
     await run_in_threadpool(users.link, new_ref, user)
-    return RedirectResponse(f"/console/c/{new_ref}?requoted_from={ref}", status_code=303)
+    # The notes are the agent's knowledge of the customer: they follow the re-quote.
+    await run_in_threadpool(desk.agencies.copy_comparison_notes, ref, new_ref)
+    moved = "" if start == stored.effective else f"&moved_from={stored.effective.isoformat()}"
+    return RedirectResponse(f"/console/c/{new_ref}?requoted_from={ref}{moved}", status_code=303)
 
 
 @router.get("/c/{ref}/export")

@@ -1,0 +1,1 @@
+"""Agencies through the API: the agencies a shopper may pick, and a shopper's request to one."""
