@@ -24,6 +24,7 @@ from rateshop.manual.expr import Const, Expr, ExprError, Scope, lookup_node, par
 from rateshop.manual.inputs import NUMBER_FIELD, FieldSpec, validate
 from rateshop.manual.limits import MAX_MANIFEST_BYTES, MAX_TABLE_BYTES, MAX_TESTS_BYTES
 from rateshop.manual.model import (
+    LEAP_BIRTHDAYS,
     RISK,
     Assignment,
     Component,
@@ -319,11 +320,34 @@ class _Loader:
         expires = date("expires", False)
         if expires is not None and expires <= effective:
             self.bad(raw.line_of("expires"), "manual.expires must be after manual.effective")
-        known = {"carrier", "carrier_name", "line", "state", "effective", "expires", "version",
-                 "title", "term_months", "sample", "source", "currency"}  # fmt: skip
+        # ``ends`` is the last day in force, as plan-year filings state it (2026-12-31);
+        # ``expires`` the first day no longer in force. One date is kept: the first day out.
+        ends = date("ends", False)
+        if ends is not None:
+            if expires is not None:
+                self.bad(
+                    raw.line_of("ends"),
+                    "give manual.ends (last day in force) or manual.expires (first day out), "
+                    "not both",
+                )
+            elif ends < effective:
+                self.bad(raw.line_of("ends"), "manual.ends must be on or after manual.effective")
+            else:
+                expires = ends + dt.timedelta(days=1)
+        known = {"carrier", "carrier_name", "line", "state", "effective", "expires", "ends",
+                 "version", "title", "term_months", "sample", "source", "currency",
+                 "leap_birthday"}  # fmt: skip
         for key in raw:
             if key not in known:
                 self.bad(raw.line_of(key), f"unknown key manual.{key}; keys: {sorted(known)}")
+        leap = str(raw.get("leap_birthday", LEAP_BIRTHDAYS[0]))
+        if leap not in LEAP_BIRTHDAYS:
+            self.bad(
+                raw.line_of("leap_birthday"),
+                f"manual.leap_birthday must be one of {', '.join(LEAP_BIRTHDAYS)} (the day someone "
+                "born on 29 February has their birthday in other years)",
+            )
+            leap = LEAP_BIRTHDAYS[0]
         carrier = text("carrier")
         # Carrier, line and state name folders and URLs: plain lower-case words and a state code.
         for key, pattern, allowed in (
@@ -345,6 +369,7 @@ class _Loader:
             term_months=term,
             sample=raw.get("sample", False) is True,
             source=text("source", False),
+            leap_birthday=leap,
         )
 
     # ------------------------------------------------------------------ inputs

@@ -196,7 +196,7 @@ class _Runner:
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.vc = VCompiler(plan.manual.tables)
+        self.vc = VCompiler(plan.manual.tables, plan.manual.identity.leap_birthday)
         self.components = [
             (
                 comp,

@@ -162,8 +162,9 @@ def _names(exprs: list[Expr]) -> set[str]:
 class _PlanBuilder:
     def __init__(self, manual: Manual) -> None:
         self.manual = manual
-        self.nested = Compiler(manual.tables, flat=False)
-        self.flat = Compiler(manual.tables, flat=True)
+        leap = manual.identity.leap_birthday
+        self.nested = Compiler(manual.tables, flat=False, leap_birthday=leap)
+        self.flat = Compiler(manual.tables, flat=True, leap_birthday=leap)
         self.problems: list[Problem] = []
         self.step_exprs: list[Expr] = []
         self.policy_exprs: list[Expr] = []

@@ -8,6 +8,7 @@ paths such as ``driver.age``, used by the rating steps). The same typed tree com
 from __future__ import annotations
 
 import bisect
+import calendar
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -44,7 +45,19 @@ def scale_of(expr: Expr) -> int:
 
 
 def years_between(a: dt.date, b: dt.date) -> int:
-    """Whole years from ``a`` to ``b`` (an age on a birthday counts the new year)."""
+    """Whole years from ``a`` to ``b`` (an age on a birthday counts the new year).
+
+    Someone born on 29 February has their birthday on 28 February in other years: the common
+    convention (see :func:`years_between_march_1` for the other).
+    """
+    month, day = a.month, a.day
+    if month == 2 and day == 29 and not calendar.isleap(b.year):
+        day = 28
+    return b.year - a.year - ((b.month, b.day) < (month, day))
+
+
+def years_between_march_1(a: dt.date, b: dt.date) -> int:
+    """Whole years from ``a`` to ``b``, a 29 February birthday falling on 1 March in other years."""
     return b.year - a.year - ((b.month, b.day) < (a.month, a.day))
 
 
@@ -252,9 +265,14 @@ class Occurrences:
 class Compiler:
     """Turns typed expressions into closures; ``flat`` picks the environment shape."""
 
-    def __init__(self, tables: dict[str, Table], flat: bool) -> None:
+    def __init__(
+        self, tables: dict[str, Table], flat: bool, leap_birthday: str = "february_28"
+    ) -> None:
         self.tables = tables
         self.flat = flat
+        self.date_funcs = dict(DATE_FUNCS)
+        if leap_birthday == "march_1":
+            self.date_funcs["years_between"] = years_between_march_1
 
     def lookup(self, node: Lookup) -> LookupFn:
         return LookupFn(node, self.tables[node.table], self.compile)
@@ -366,8 +384,8 @@ class Compiler:
         return lambda env: lf(env) >= rf(env)
 
     def func(self, e: Func) -> Fn:
-        if e.name in DATE_FUNCS:
-            fn = DATE_FUNCS[e.name]
+        if e.name in self.date_funcs:
+            fn = self.date_funcs[e.name]
             a, b = (self.compile(x) for x in e.args)
             return lambda env: fn(a(env), b(env))
         if e.name == "left":

@@ -145,9 +145,19 @@ def _date_parts(d: Any) -> tuple[Any, Any, Any]:
     return years, months, days
 
 
-def _years_between(a: Any, b: Any) -> Any:
+def _years_between_march_1(a: Any, b: Any) -> Any:
     ya, ma, da = _date_parts(a)
     yb, mb, db = _date_parts(b)
+    before = (mb < ma) | ((mb == ma) & (db < da))
+    return yb - ya - before.astype(np.int64)
+
+
+def _years_between(a: Any, b: Any) -> Any:
+    # A 29 February birthday falls on 28 February in non-leap years (the scalar rule).
+    ya, ma, da = _date_parts(a)
+    yb, mb, db = _date_parts(b)
+    leap = (yb % 4 == 0) & ((yb % 100 != 0) | (yb % 400 == 0))
+    da = np.where((ma == 2) & (da == 29) & ~leap, 28, da)
     before = (mb < ma) | ((mb == ma) & (db < da))
     return yb - ya - before.astype(np.int64)
 
@@ -382,8 +392,11 @@ def _rescale_div_v(num: Any, den: Any, scale: int, decimals: int) -> Any:
 class VCompiler:
     """Turns typed expressions into column functions over a :data:`Frame`."""
 
-    def __init__(self, tables: dict[str, Table]) -> None:
+    def __init__(self, tables: dict[str, Table], leap_birthday: str = "february_28") -> None:
         self.tables = tables
+        self.date_funcs = dict(VDATE_FUNCS)
+        if leap_birthday == "march_1":
+            self.date_funcs["years_between"] = _years_between_march_1
         self.cache: dict[tuple[str, int], Any] = {}  # grid positions per (lookup, frame) in a run
         self.missing: Any = None  # set by the executor: rows where a nested lookup found nothing
 
@@ -543,8 +556,8 @@ class VCompiler:
         return pick
 
     def func(self, e: Func) -> VFn:
-        if e.name in VDATE_FUNCS:
-            fn = VDATE_FUNCS[e.name]
+        if e.name in self.date_funcs:
+            fn = self.date_funcs[e.name]
             a, b = (self.compile(x) for x in e.args)
             return lambda f: fn(a(f), b(f))
         if e.name == "left":
