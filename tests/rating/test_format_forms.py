@@ -7,11 +7,14 @@ are shown in the manual-format reference; the shipped market's own edges are che
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from rateshop.errors import ManualError, ManualNotFound
+from builders import line_of
+from rateshop.errors import ManualError, ManualNotFound, RiskError
+from rateshop.rating.batch import rate_many
 from rateshop.rating.checks import run_cases
 from rateshop.rating.library import Library, load_plan
 from rateshop.rating.quote import Decline
@@ -91,3 +94,138 @@ def test_an_unknown_leap_convention_is_refused(tmp_path: Path) -> None:
         ManualError, match=r"manual\.leap_birthday must be one of february_28, march_1"
     ):
         load_plan(folder)
+
+
+# ---------------------------------------------------------------- one-column tables, by peril
+def test_a_by_peril_filing_with_dozens_of_unrounded_factors_loads() -> None:
+    plan = load_plan(FORMS / "by-peril")
+    assert [r.failures for r in run_cases(plan)] == [[]] * len(plan.manual.tests)
+    hurricane = next(c for c in plan.components if c.id == "hurricane")
+    assert max(cs.out_scale for cs in hurricane.steps) == 2 + 15 * 3
+
+
+def test_a_one_column_table_over_several_components_is_refused(tmp_path: Path) -> None:
+    text = (FORMS / "by-peril" / "manual.yaml").read_text(encoding="utf-8")
+    folder = _copy(
+        "by-peril",
+        tmp_path,
+        "    components: [hurricane]       # one value column, for hurricane only\n",
+        "",
+    )
+    folder_text = (folder / "manual.yaml").read_text(encoding="utf-8")
+    (folder / "manual.yaml").write_text(
+        folder_text.replace(
+            "multiply: distance_to_coast, only: hurricane}", "multiply: distance_to_coast}"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ManualError) as found:
+        load_plan(folder)
+    (problem,) = found.value.problems
+    assert problem.file.endswith("manual.yaml")
+    assert problem.line == line_of(text, "{id: coast,") - 1
+    assert problem.reason.startswith(
+        "step coast: table distance_to_coast (line 23) has one value column, so this step applies "
+        "the same factor to fire, hurricane, theft; if it is meant for every one of them say "
+        "'components: all' on the table"
+    )
+
+
+def test_a_table_for_some_components_only_is_refused_for_others(tmp_path: Path) -> None:
+    folder = _copy(
+        "by-peril", tmp_path, "multiply: protection, only: fire}", "multiply: protection}"
+    )
+    with pytest.raises(ManualError) as found:
+        load_plan(folder)
+    assert [p.reason for p in found.value.problems] == [
+        "step protection: table protection is for fire only (its components:), but this step "
+        "applies it to hurricane, theft; restrict the step with only:"
+    ]
+
+
+def test_a_table_names_real_components(tmp_path: Path) -> None:
+    folder = _copy("by-peril", tmp_path, "components: [fire]", "components: [fyre]")
+    with pytest.raises(
+        ManualError, match="components must be 'all' or a list of component ids; unknown fyre"
+    ):
+        load_plan(folder)
+
+
+# ---------------------------------------------------------------- messages that say where
+def test_the_running_total_check_names_component_and_step_and_where_to_round(
+    tmp_path: Path,
+) -> None:
+    steps = "".join(f"    - {{id: f{i}, multiply: 1.001}}\n" for i in range(60))
+    folder = _copy(
+        "by-peril",
+        tmp_path,
+        "    - {id: premium, label: Round",
+        steps + "    - {id: premium, label: Round",
+    )
+    with pytest.raises(ManualError) as found:
+        load_plan(folder)
+    reasons = [p.reason for p in found.value.problems]
+    assert reasons == [
+        f"component {c}, step f{n}: the running total would carry {scale} decimals, more than 150;"
+        f" round it at step f{n - 1} or before (round: 3 there, or round_each: 3)"
+        for c, n, scale in (("fire", 34, 152), ("hurricane", 34, 152), ("theft", 35, 152))
+    ]
+
+
+def test_an_empty_cell_names_table_row_column_and_component(tmp_path: Path) -> None:
+    folder = _copy(
+        "by-peril",
+        tmp_path,
+        "      - {roof: wood_shake, fire: 1.250, hurricane: 1.200, theft: 1.000}\n    keys: {roof: roof}",
+        "      - {roof: wood_shake, fire: 1.250, hurricane: '', theft: 1.000}\n    keys: {roof: roof}\n    sparse: true",
+    )
+    plan = load_plan(folder)
+    risk = {"coast": "over_1mi", "roof": "wood_shake", "protection_class": 3}
+    with pytest.raises(RiskError) as found:
+        rate(plan, risk)
+    line = line_of((folder / "manual.yaml").read_text(encoding="utf-8"), "roof: wood_shake")
+    assert str(found.value) == (
+        f"roof: table roof, row roof wood_shake ({folder / 'manual.yaml'}:{line}): the hurricane "
+        "cell is empty, so there is no factor for component hurricane"
+    )
+
+
+# ---------------------------------------------------------------- extrapolation past the last row
+@pytest.mark.parametrize(
+    ("steps", "factor", "contents"),
+    [("whole", "1.900", "280"), ("pro_rata", "1.913", "282"), ("part", "1.925", "284")],
+)
+def test_beyond_counts_steps_as_the_filing_says(
+    tmp_path: Path, steps: str, factor: str, contents: str
+) -> None:
+    folder = _copy(
+        "beyond",
+        tmp_path,
+        "steps: whole}      # 512,500",
+        f"steps: {steps}}}      # 512,500",
+    )
+    text = (folder / "manual.yaml").read_text(encoding="utf-8")
+    (folder / "manual.yaml").write_text(
+        text.replace("factor: 0.015, steps: part}", f"factor: 0.015, steps: {steps}}}"),
+        encoding="utf-8",
+    )
+    plan = load_plan(folder)
+    quote = rate(plan, {"coverage_a": 512500, "coverage_c": 103500})
+    assert not isinstance(quote, Decline)
+    values = quote.worksheet.step_values()
+    assert values["dwelling.aoi"] == Decimal("300.00") * Decimal(factor)
+    assert values["contents.contents"] == Decimal(contents)
+    batch = rate_many(plan, [{"coverage_a": 512500, "coverage_c": 103500}])
+    assert int(batch.premium[0]) == int(quote.premium.scaleb(2))
+
+
+def test_a_factor_beyond_must_say_how_steps_count(tmp_path: Path) -> None:
+    folder = _copy("beyond", tmp_path, "factor: 0.015, steps: part}", "factor: 0.015}")
+    with pytest.raises(ManualError, match="beyond needs 'steps:' pro_rata, whole, part"):
+        load_plan(folder)
+    (tmp_path / "both").mkdir()
+    both = _copy(
+        "beyond", tmp_path / "both", "add: 0.025, steps: whole}", "add: 0.025, factor: 0.1}"
+    )
+    with pytest.raises(ManualError, match="beyond needs 'every' and one of 'add' or 'factor'"):
+        load_plan(both)

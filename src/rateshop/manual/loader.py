@@ -20,7 +20,7 @@ from typing import Any
 
 from rateshop.errors import FieldProblem, ManualError, Problem
 from rateshop.manual.cost import budget_problems
-from rateshop.manual.expr import Const, Expr, ExprError, Scope, lookup_node, parse
+from rateshop.manual.expr import Const, Expr, ExprError, Lookup, Scope, lookup_node, parse, walk
 from rateshop.manual.inputs import NUMBER_FIELD, FieldSpec, validate
 from rateshop.manual.limits import MAX_MANIFEST_BYTES, MAX_TABLE_BYTES, MAX_TESTS_BYTES
 from rateshop.manual.model import (
@@ -79,6 +79,7 @@ INPUT_KEYS = {
     "label",
     "note",
 }
+BEYOND_STEPS = ("pro_rata", "whole", "part")
 STEP_KEYS = {*STEP_OPS, "id", "label", "when", "only", "except", "column", "round", "note"}
 
 
@@ -106,6 +107,8 @@ class _Loader:
         self.failed_tables: set[str] = set()
         self.component_ids: list[str] = []
         self.binding: list[str] = []  # tables whose key bindings are being read, innermost last
+        # table -> what its 'components:' says (``all`` or a list of ids), and its line
+        self.table_components: dict[str, tuple[Any, int]] = {}
 
     def within_carrier(self, path: Path) -> bool:
         """Whether ``path`` lies in the folder holding this manual's folder (its carrier's).
@@ -615,7 +618,8 @@ class _Loader:
 
     def load_table(self, name: str, spec: Node) -> None:
         self.failed_tables.add(name)  # until it loads
-        known = {"file", "rows", "keys", "round", "beyond", "default", "sparse", "note", "label"}
+        known = {"file", "rows", "keys", "round", "beyond", "default", "sparse", "note", "label",
+                 "components"}  # fmt: skip
         for key in spec:
             if key not in known:
                 self.bad(
@@ -686,11 +690,7 @@ class _Loader:
                 self.bad(spec.line_of("round"), f"table {name}: {exc}")
         beyond = None
         if "beyond" in spec:
-            b = spec["beyond"]
-            if not isinstance(b, Node) or "every" not in b or "add" not in b:
-                self.bad(spec.line_of("beyond"), f"table {name}: beyond needs 'every' and 'add'")
-            else:
-                beyond = (str(b["every"]), str(b["add"]))
+            beyond = self.beyond(name, spec["beyond"], spec.line_of("beyond"))
         default = spec.get("default")
         table, problems = build_table(
             name, shown, spec.line, keys, header, rows, manifest=self.file,
@@ -703,10 +703,32 @@ class _Loader:
                 spec.line_of("round"), f"table {name}: 'round' only applies to interpolated tables"
             )
         self.problems.extend(problems)
+        if "components" in spec:
+            self.table_components[name] = (spec["components"], spec.line_of("components"))
         if table is not None:
             self.failed_tables.discard(name)
             self.tables[name] = table
             self.table_bindings[name] = bindings
+
+    def beyond(self, name: str, b: Any, line: int) -> tuple[str, str, str, str] | None:
+        """A table's rule past its last row: every, add or factor, and how steps count."""
+        kinds = [k for k in ("add", "factor") if isinstance(b, Node) and k in b]
+        if not isinstance(b, Node) or "every" not in b or len(kinds) != 1:
+            self.bad(line, f"table {name}: beyond needs 'every' and one of 'add' or 'factor'")
+            return None
+        self.only_keys(b, {"every", "add", "factor", "steps", "note"}, f"table {name} beyond")
+        kind = kinds[0]
+        # 'add' counted pro rata unless told: what a bare beyond always meant
+        steps = b.get("steps", "pro_rata" if kind == "add" else None)
+        if steps not in BEYOND_STEPS:
+            said = "needs" if steps is None else f"cannot say {steps!r}; it needs"
+            self.bad(
+                b.line_of("steps") if "steps" in b else line,
+                f"table {name}: beyond {said} 'steps:' {', '.join(BEYOND_STEPS)} (pro rata, "
+                "whole steps only, or a step begun counts whole)",
+            )
+            return None
+        return str(b["every"]), str(b[kind]), kind, str(steps)
 
     # ------------------------------------------------------------------ derived & rules
     def derived(self, raw: Any, line: int) -> list[Derived]:
@@ -932,7 +954,73 @@ class _Loader:
                     when_text, scope, comp.line, f"component {comp.id} when", Bool
                 )
             comp.steps = self.steps(steps_raw, scope, comp.id, unit, round_each, "rating")
+        self.check_shared_tables(components)
         return components
+
+    def check_shared_tables(self, components: list[Component]) -> None:
+        """Refuse a one-column table that a step applies alike to components it is not for.
+
+        A table with a single value column answers the same factor whatever the component, so a
+        step running over several components multiplies every one of them by it: right for a
+        territory factor, wrong for a table meant for hurricane alone. The table must say which
+        components it is for (``components: all`` or a list). A lookup whose keys differ by
+        component (they read ``coverage`` or ``option``) is per component already.
+        """
+        ids = {c.id for c in components}
+        declared: dict[str, set[str] | None] = {}
+        for name, (raw, line) in self.table_components.items():
+            if raw == "all":
+                declared[name] = None
+                continue
+            listed = _as_list(raw) if isinstance(raw, Seq | str) else []
+            unknown = [c for c in listed if c not in ids]
+            if not listed or unknown:
+                self.bad(
+                    line,
+                    f"table {name}: components must be 'all' or a list of component ids"
+                    + (f"; unknown {', '.join(unknown)}; components: {', '.join(sorted(ids))}"
+                       if unknown else ""),
+                )  # fmt: skip
+                continue
+            declared[name] = set(listed)
+        # (step id, table) -> keys -> the components whose step looks it up with those keys
+        uses: dict[tuple[str, str], dict[Any, list[str]]] = {}
+        lines: dict[str, int] = {}
+        for comp in components:
+            for st in comp.steps:
+                exprs = [] if st.operand is None else [st.operand]
+                exprs += [item.rate for g in st.groups for item in g.items]
+                for e in exprs:
+                    for node in walk(e):
+                        if isinstance(node, Lookup) and len(self.tables[node.table].columns) == 1:
+                            by_keys = uses.setdefault((st.id, node.table), {})
+                            by_keys.setdefault(node.keys, []).append(comp.id)
+                            lines[st.id] = st.line
+        for (sid, table), by_keys in uses.items():
+            same = [c for comps in by_keys.values() if len(comps) > 1 for c in comps]
+            if table not in declared:
+                if same:
+                    self.bad(
+                        lines[sid],
+                        f"step {sid}: table {table} (line {self.tables[table].line}) has one "
+                        f"value column, so this step applies the same factor to "
+                        f"{', '.join(same)}; if it is meant for every one of them say "
+                        f"'components: all' on the table (or list the components it is for), "
+                        "else give it a column per component or restrict the step with only:",
+                    )
+                continue
+            allowed = declared[table]
+            if allowed is None:
+                continue
+            used = [c for comps in by_keys.values() for c in comps]
+            outside = [c for c in used if c not in allowed]
+            if outside:
+                self.bad(
+                    lines[sid],
+                    f"step {sid}: table {table} is for {', '.join(sorted(allowed))} only "
+                    f"(its components:), but this step applies it to {', '.join(outside)}; "
+                    "restrict the step with only:",
+                )
 
     def steps(
         self,

@@ -84,8 +84,37 @@ class Interp:
     xs: list[int]
     decimals: int
     beyond_every: int | None = None  # at the key's scale
-    beyond_add: int | None = None  # at beyond_scale
+    beyond_add: int | None = None  # at beyond_scale: the amount added, or the factor's step
     beyond_scale: int = 0
+    beyond_kind: str = "add"  # add: y_last + n * add | factor: y_last * (1 + n * factor)
+    beyond_steps: str = "pro_rata"  # n counts steps pro rata, whole steps, or steps begun
+
+    def beyond(self, y_last: Any, dx: Any, y_scale: int) -> tuple[Any, Any, int]:
+        """Past the last row by ``dx``: the value as ``num / den`` at a scale, before rounding.
+
+        Works on ints and on NumPy columns alike (``dx`` >= 0 where it is used), so the single
+        and the batch paths extrapolate by one formula.
+        """
+        every, step, s_step = self.beyond_every, self.beyond_add, self.beyond_scale
+        assert every is not None
+        assert step is not None
+        # n = steps_num / steps_den past the last row
+        if self.beyond_steps == "pro_rata":
+            steps_num, steps_den = dx, every
+        elif self.beyond_steps == "whole":
+            steps_num, steps_den = dx // every, 1
+        else:  # part: a step begun counts whole ("or part thereof")
+            steps_num, steps_den = -((-dx) // every), 1
+        if self.beyond_kind == "factor":
+            # y_last * (den * 10**s + num * factor) / (den * 10**s), held at y_scale + s
+            return (
+                y_last * (steps_den * POW10[s_step] + steps_num * step),
+                steps_den,
+                y_scale + s_step,
+            )
+        top = max(y_scale, s_step)
+        num = y_last * POW10[top - y_scale] * steps_den + steps_num * step * POW10[top - s_step]
+        return num, steps_den, top
 
 
 @dataclass
@@ -144,6 +173,13 @@ class Table:
         """Human text for the matched row, e.g. ``age 16-20, marital single``."""
         return ", ".join(f"{d.key} {d.labels[c]}" for d, c in zip(self.dims, codes, strict=True))
 
+    def row_at(self, pos: int) -> str:
+        """Where the row at grid position ``pos`` is, in words: its keys and its file line."""
+        codes = _unflatten(pos, self.strides)
+        keys = self.label(codes[: len(self.dims)]) or "the only row"
+        line = self.row_lines.get(tuple(codes))
+        return f"{keys} ({self.file}:{line})" if line is not None else keys
+
     def interpolate(self, column: str, base: int, x: int) -> int | None:
         """Interpolate ``column`` at amount ``x`` within the sub-grid starting at ``base``."""
         ip = self.interp
@@ -163,14 +199,9 @@ class Table:
                 return _rescale_div(y0, 1, sy, ip.decimals)
             if ip.beyond_every is None or ip.beyond_add is None:
                 return None
-            # y_last + (x - x_last) * add / every, exact then rounded once
-            add_scale = ip.beyond_scale
-            top = max(sy, add_scale)
-            num = (
-                y0 * POW10[top - sy] * ip.beyond_every
-                + (x - xs[-1]) * ip.beyond_add * POW10[top - add_scale]
-            )
-            return _rescale_div(num, ip.beyond_every, top, ip.decimals)
+            # exact, then rounded once
+            num, den, scale = ip.beyond(y0, x - xs[-1], sy)
+            return _rescale_div(num, den, scale, ip.decimals)
         y1 = ys[base + i + 1]
         if y1 is None:
             return None
@@ -219,7 +250,7 @@ def build_table(
     rows: list[CsvRow],
     *,
     decimals: int | None,
-    beyond: tuple[str, str] | None,
+    beyond: tuple[str, str, str, str] | None,
     default: str | None,
     sparse: bool,
     manifest: str | None = None,
@@ -329,11 +360,12 @@ def build_table(
         assert decimals is not None
         interp = Interp(interp_spec.name, xscale, xs, decimals)
         if beyond is not None:
+            kind, steps = beyond[2], beyond[3]
             try:
                 every, every_scale = read_scaled(beyond[0])
                 add, add_scale = read_scaled(beyond[1])
             except ValueError:
-                bad_spec(line, "beyond: every and add must be numbers")
+                bad_spec(line, f"beyond: every and {kind} must be numbers")
                 return None, problems
             if every <= 0:
                 bad_spec(line, "beyond: every must be positive")
@@ -344,6 +376,8 @@ def build_table(
             interp.beyond_every = every * POW10[xscale - every_scale]
             interp.beyond_add = add
             interp.beyond_scale = add_scale
+            interp.beyond_kind = kind
+            interp.beyond_steps = steps
 
     # grid
     sizes = [len(d.labels) for d in dims] + ([len(interp.xs)] if interp else [])

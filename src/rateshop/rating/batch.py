@@ -310,7 +310,7 @@ class _Runner:
             if cs.round_to is not None:
                 v = round_half_up_v(v, cs.mid_scale, cs.round_to, nonneg, in_place=True)
                 bound *= cs.round_mul
-                bound = bound // POW10[max(0, cs.mid_scale - cs.round_to)] + 1
+                bound = bound // cs.round_div + 1
             nested = self.take_missing()
             if nested is not None:
                 failed |= nested

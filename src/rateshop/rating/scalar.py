@@ -134,6 +134,7 @@ class LookupFn:
         ]
         self.simple = self.interp_index is None
         self.signature = f"{table.name}|{node.keys!r}"
+        self.component: str | None = None  # the component whose step reads it, for messages
 
     def locate(self, env: Env) -> tuple[int, Any, tuple[Any, ...]]:
         """Grid position (-1: no row), interpolation amount and the raw key values."""
@@ -167,6 +168,8 @@ class LookupFn:
         if value is None:
             if self.default is not None:
                 return self.default
+            if pos >= 0 and self.simple:
+                raise self.empty_cell(env, pos)
             raise self.no_match(env)
         return value
 
@@ -194,6 +197,23 @@ class LookupFn:
         text = ", ".join(parts)
         return f"{text} (default)" if defaulted else text
 
+    def empty_cell(self, env: Env, pos: int) -> NoMatch:
+        """The row exists but this column's cell is empty: say which table, row, column, component."""
+        for_whom = "" if self.component is None else f" for component {self.component}"
+        return NoMatch(
+            [
+                FieldProblem(
+                    self._field(),
+                    f"table {self.table.name}, row {self.table.row_at(pos)}: the {self.column} "
+                    f"cell is empty, so there is no factor{for_whom}",
+                    None,
+                )
+            ]
+        )
+
+    def _field(self) -> str:
+        return ", ".join(c.expr.key if isinstance(c.expr, Name) else c.key for c in self.keys)
+
     def no_match(self, env: Env) -> NoMatch:
         given = []
         allowed = []
@@ -204,12 +224,12 @@ class LookupFn:
             elif self.table.interp is not None:
                 xs = self.table.interp.xs
                 allowed.append(f"{conv.key}: from {xs[0]}")
-        field = ", ".join(c.expr.key if isinstance(c.expr, Name) else c.key for c in self.keys)
+        for_whom = "" if self.component is None else f" (component {self.component})"
         return NoMatch(
             [
                 FieldProblem(
-                    field,
-                    f"table {self.table.name} has no row for {', '.join(given)}",
+                    self._field(),
+                    f"table {self.table.name} has no row for {', '.join(given)}{for_whom}",
                     "; ".join(allowed),
                 )
             ]

@@ -123,9 +123,10 @@ def round_half_up_v(
 ) -> Any:
     """Column version of :func:`rateshop.money.round_half_up`; ``nonneg`` skips sign handling,
     ``in_place`` lets it overwrite ``value`` (an int64 array the caller owns)."""
+    # 10 ** k, not POW10: a long chain of factors may carry more decimals than it holds
     if to_scale >= from_scale:
-        return safe_mul(value, POW10[to_scale - from_scale])
-    div = POW10[from_scale - to_scale]
+        return safe_mul(value, 10 ** (to_scale - from_scale))
+    div = 10 ** (from_scale - to_scale)
     half = div // 2
     if nonneg:
         if in_place and isinstance(value, np.ndarray) and value.dtype == np.int64:
@@ -368,15 +369,11 @@ class VLookup:
         dx = np.where(last, 1, x1 - x0)
         num = np.where(last, y0, y0 * dx + (x - x0) * (y1 - y0))
         if ip.beyond_every is not None and ip.beyond_add is not None:
-            top = max(sy, ip.beyond_scale)
-            beyond_num = (
-                y0 * POW10[top - sy] * ip.beyond_every
-                + (x - xs[-1]) * ip.beyond_add * POW10[top - ip.beyond_scale]
-            )
             over = last & (x > xs[-1])
+            beyond_num, beyond_den, top = ip.beyond(y0, np.where(over, x - xs[-1], 0), sy)
             res_main = _rescale_div_v(num, dx, sy, d)
             res_beyond = _rescale_div_v(
-                np.where(over, beyond_num, 0), np.where(over, ip.beyond_every, 1), top, d
+                np.where(over, beyond_num, 0), np.where(over, beyond_den, 1), top, d
             )
             return np.where(over, res_beyond, res_main), missing
         missing |= last & (x > xs[-1])
