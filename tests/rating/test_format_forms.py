@@ -229,3 +229,59 @@ def test_a_factor_beyond_must_say_how_steps_count(tmp_path: Path) -> None:
     )
     with pytest.raises(ManualError, match="beyond needs 'every' and one of 'add' or 'factor'"):
         load_plan(both)
+
+
+# ---------------------------------------------------------------- irregular grids, not offered
+IRREGULAR_RISKS = [
+    {"form": "HO-3", "deductible": "5%", "coverage_a": 750000, "home_age": 10},
+    {"form": "HO-6", "deductible": "1%", "coverage_a": 300000, "home_age": 120},
+    {"form": "HO-3", "deductible": "1%", "coverage_a": 750000, "home_age": 10},
+    {"form": "HO-6", "deductible": "5%", "coverage_a": 100000, "home_age": 150},
+]
+
+
+def _answers(folder: Path) -> tuple[list[object], list[object]]:
+    plan = load_plan(folder)
+    single: list[object] = []
+    for risk in IRREGULAR_RISKS:
+        answer = rate(plan, risk)
+        single.append(answer.reasons if isinstance(answer, Decline) else str(answer.premium))
+    result = rate_many(plan, IRREGULAR_RISKS)
+    batch: list[object] = [
+        result.declined[i]
+        if result.status_of(i) == "decline"
+        else str(Decimal(int(result.premium[i])).scaleb(-2))
+        for i in range(len(IRREGULAR_RISKS))
+    ]
+    return single, batch
+
+
+def test_a_risk_on_a_cover_not_offered_is_declined_with_the_reason() -> None:
+    single, batch = _answers(FORMS / "irregular")
+    assert single == [
+        ["the 5% deductible is offered up to $500,000 of coverage A"],
+        ["not offered: age_of_home for form HO-6, age 120"],
+        "2045.00",
+        ["not offered: age_of_home for form HO-6, age 150"],
+    ]
+    assert batch == single
+
+
+def test_not_offered_wins_over_a_table_default(tmp_path: Path) -> None:
+    folder = _copy(
+        "irregular",
+        tmp_path,
+        "    keys: {form: form, age: {band: home_age}}",
+        "    keys: {form: form, age: {band: home_age}}\n    default: 1.000",
+    )
+    single, batch = _answers(folder)
+    assert single[1] == ["not offered: age_of_home for form HO-6, age 120"]
+    assert batch == single
+
+
+def test_a_sub_table_missing_altogether_is_still_a_hole(tmp_path: Path) -> None:
+    folder = _copy(
+        "irregular", tmp_path, "      - {form: HO-6, age: 100+, factor: not offered}\n", ""
+    )
+    with pytest.raises(ManualError, match="no row for form HO-6, age 100"):
+        load_plan(folder)

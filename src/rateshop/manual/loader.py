@@ -107,6 +107,7 @@ class _Loader:
         self.failed_tables: set[str] = set()
         self.component_ids: list[str] = []
         self.binding: list[str] = []  # tables whose key bindings are being read, innermost last
+        self.coverage_per_lines: dict[str, int] = {}  # coverage -> line of its 'per:'
         # table -> what its 'components:' says (``all`` or a list of ids), and its line
         self.table_components: dict[str, tuple[Any, int]] = {}
 
@@ -233,6 +234,7 @@ class _Loader:
             rating = Node()
             rating.file, rating.line, rating.key_lines = self.file, doc.line, {}
         unit = self.unit(rating)
+        self.check_per_unit_coverages(coverages, unit)
         components = self.components(doc.get("components"), doc.line_of("components"), coverages)
         round_each = self.rounding(rating.get("round_each"), rating.line_of("round_each"))
         steps_raw = rating.get("steps")
@@ -551,7 +553,9 @@ class _Loader:
                 self.bad(cline, f"coverage id {cid!r} must be a name (letters, digits, _)")
                 continue
             if isinstance(spec, Node):
-                self.only_keys(spec, {"label", "required", "options", "note"}, f"coverage {cid}")
+                self.only_keys(
+                    spec, {"label", "required", "options", "per", "note"}, f"coverage {cid}"
+                )
             else:
                 spec = Node()
             options: dict[str, FieldSpec] = {}
@@ -595,6 +599,9 @@ class _Loader:
             out[cid] = Coverage(
                 cid, str(spec.get("label", cid)), bool(spec.get("required", False)), options, cline
             )
+            if spec.get("per") is not None:
+                out[cid].per = str(spec["per"])
+                self.coverage_per_lines[cid] = spec.line_of("per")
             self.shapes["coverages"][cid] = ("record", rec)
         self.shapes[RISK]["coverages"] = ("record", "coverages")
         return out
@@ -619,7 +626,7 @@ class _Loader:
     def load_table(self, name: str, spec: Node) -> None:
         self.failed_tables.add(name)  # until it loads
         known = {"file", "rows", "keys", "round", "beyond", "default", "sparse", "note", "label",
-                 "components"}  # fmt: skip
+                 "components", "not_offered"}  # fmt: skip
         for key in spec:
             if key not in known:
                 self.bad(
@@ -697,6 +704,7 @@ class _Loader:
             decimals=decimals, beyond=beyond,
             default=None if default is None else str(default),
             sparse=bool(spec.get("sparse", False)),
+            not_offered_reason=None if spec.get("not_offered") is None else str(spec["not_offered"]),
         )  # fmt: skip
         if decimals is not None and table is not None and table.interp is None:
             self.bad(
@@ -855,6 +863,26 @@ class _Loader:
                 continue
             assignments.append(Assignment(aname, source, method, rank_from, rank_to, fld, aline))
         return Unit(str(per), item, assignments)
+
+    def check_per_unit_coverages(self, coverages: dict[str, Coverage], unit: Unit | None) -> None:
+        """A coverage chosen item by item must be chosen on the items rated one by one."""
+        for cid, cov in coverages.items():
+            if cov.per is None:
+                continue
+            line = self.coverage_per_lines[cid]
+            if unit is None or cov.per != unit.source:
+                rated = "nothing is" if unit is None else f"rating.per is {unit.source}"
+                self.bad(
+                    line,
+                    f"coverage {cid}: per must name the list rated item by item ({rated}); "
+                    "each of its items may then choose the coverage",
+                )
+            elif "coverages" in self.shapes[unit.name]:
+                self.bad(
+                    line,
+                    f"coverage {cid}: the items of {unit.source} hold their own choice of "
+                    "coverages, so their field 'coverages' must be renamed",
+                )
 
     def unit_scope(self, unit: Unit | None) -> Scope:
         if unit is None:

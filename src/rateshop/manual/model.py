@@ -51,6 +51,9 @@ class Coverage:
     required: bool
     options: dict[str, FieldSpec]
     line: int
+    # the list rated item by item (``vehicles``) whose items may each choose this coverage and
+    # its options, overriding the policy's choice; None: chosen for the whole policy only
+    per: str | None = None
 
 
 @dataclass

@@ -85,11 +85,14 @@ def _missing(lookup: LookupFn) -> Callable[[Env], int]:
 
 
 def _empty(lookup: LookupFn) -> Callable[[Env, int], int]:
-    """What a lookup gives when its row exists but the cell is empty: the default, or an error
-    naming the table, row, column and component."""
+    """What a lookup gives when its row exists but the cell is empty: a decline where the cell
+    says "not offered", else the default, or an error naming the table, row, column and
+    component."""
     default = lookup.default
 
     def empty(env: Env, pos: int) -> int:
+        if not lookup.table.offers(lookup.column, pos, None):
+            raise lookup.refused(env)
         if default is not None:
             return default
         raise lookup.empty_cell(env, pos)

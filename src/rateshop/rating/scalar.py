@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from rateshop.errors import FieldProblem, RiskError
+from rateshop.errors import FieldProblem, Ineligible, RiskError
 from rateshop.manual.expr import (
     Agg,
     Arith,
@@ -166,6 +166,8 @@ class LookupFn:
             elif x is not None:
                 value = self.table.interpolate(self.column, pos, x)
         if value is None:
+            if pos >= 0 and not self.table.offers(self.column, pos, x):
+                raise self.refused(env)
             if self.default is not None:
                 return self.default
             if pos >= 0 and self.simple:
@@ -196,6 +198,17 @@ class LookupFn:
             )
         text = ", ".join(parts)
         return f"{text} (default)" if defaulted else text
+
+    def refused(self, env: Env) -> Ineligible:
+        """The risk landed on a cell the filing does not offer: a decline, with its reason."""
+        reason = self.table.not_offered_reason
+        if reason is None:
+            given = ", ".join(
+                f"{conv.key} {_show(fn(env), conv.expr)}"
+                for conv, fn in zip(self.keys, self.key_fns, strict=True)
+            )
+            reason = f"not offered: {self.table.name} for {given}"
+        return Ineligible([reason])
 
     def empty_cell(self, env: Env, pos: int) -> NoMatch:
         """The row exists but this column's cell is empty: say which table, row, column, component."""

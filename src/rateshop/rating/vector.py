@@ -210,6 +210,11 @@ class VLookup:
         self.keys = [KeyConv(table, k, e) for k, e in node.keys]
         self.key_fns = [compile_key(e) for _, e in node.keys]
         values = table.grid[node.column]
+        # rows landing on a cell the filing does not offer are declined, never defaulted: they
+        # are told apart (one by one, they are rare) only when such cells exist
+        self.may_refuse = bool(table.not_offered.get(node.column)) or (
+            table.interp is not None and table.interp.own is not None
+        )
         self.present = np.array([v is not None for v in values], dtype=bool)
         self.all_present = bool(self.present.all())
         self.values = np.array([0 if v is None else v for v in values], dtype=np.int64)
@@ -335,19 +340,46 @@ class VLookup:
         return pos, missing, x
 
     def __call__(self, frame: Frame, n: int) -> tuple[Any, Any]:
-        """Values and a mask of rows that found no row (and no default)."""
-        pos, missing, x = self.positions(frame, n)
+        """Values and a mask of rows that found no row (and no default), or a refused cell."""
+        pos, no_row, x = self.positions(frame, n)
+        missing = no_row
         if x is None:
             out = self.values[pos]
             if not self.all_present:
                 missing = missing | ~self.present[pos]
+        elif self.table.interp is not None and self.table.interp.own is not None:
+            out, miss = self._interpolate_irregular(pos, x, n)
+            missing = missing | miss
         else:
             out, miss = self._interpolate(pos, x)
             missing = missing | miss
         if self.default is not None and missing.any():
-            out = np.where(missing, self.default, out)
-            missing = np.zeros(n, dtype=bool)
+            refused = self._refused(missing & ~no_row, pos, x, n)
+            out = np.where(missing & ~refused, self.default, out)
+            missing = refused
         return out, missing
+
+    def _refused(self, rows: Any, pos: IntArray, x: Any, n: int) -> Any:
+        """Which of ``rows`` landed on a cell the filing does not offer."""
+        refused = np.zeros(n, dtype=bool)
+        if self.may_refuse:
+            for r in np.nonzero(rows)[0].tolist():
+                at = None if x is None else int(np.broadcast_to(x, (n,))[r])
+                refused[r] = not self.table.offers(self.column, int(pos[r]), at)
+        return refused
+
+    def _interpolate_irregular(self, base: IntArray, x: Any, n: int) -> tuple[Any, Any]:
+        """Sub-tables with amounts of their own: each row interpolated on its own (exact)."""
+        xs = np.broadcast_to(x, (n,))
+        found = [
+            self.table.interpolate(self.column, int(b), int(at))
+            for b, at in zip(base.tolist(), xs.tolist(), strict=True)
+        ]
+        missing = np.array([v is None for v in found], dtype=bool)
+        values = [0 if v is None else v for v in found]
+        if any(abs(v) >= 2**62 for v in values):
+            return np.array(values, dtype=object), missing
+        return np.array(values, dtype=np.int64), missing
 
     def _interpolate(self, base: IntArray, x: Any) -> tuple[Any, Any]:
         ip = self.table.interp
