@@ -150,3 +150,40 @@ def test_every_zip_of_the_state_has_a_rating_area_in_every_health_manual(state: 
             prefix: why for prefix, why in failed.items() if "does not serve" not in str(why)
         }
         assert unmapped == {}, plan.key
+
+
+# ---------------------------------------------------------------- auto: cover vehicle by vehicle
+def test_an_old_car_without_collision_is_priced_so_by_every_texas_carrier() -> None:
+    both = example("auto")
+    one = copy.deepcopy(both)
+    one["vehicles"][1]["coverages"] = {"COLL": False, "COMP": {"deductible": 1000}}
+    for plan in plans("auto", "TX"):
+        whole, own = rate(plan, both), rate(plan, one)
+        if isinstance(whole, Decline):
+            assert isinstance(own, Decline)
+            continue
+        assert isinstance(whole, Quote)
+        assert isinstance(own, Quote), plan.key
+        assert fit(plan.manual, one).substitutions == ()
+        by_unit = {label: {a.id for a in amounts} for label, amounts in own.units}
+        assert "COLL" in by_unit["vehicle 1"]
+        assert "COLL" not in by_unit["vehicle 2"], plan.key
+        assert own.premium < whole.premium, plan.key
+        batch = rate_many(plan, [both, one])
+        assert [int(p) for p in batch.premium] == [
+            int(whole.premium.scaleb(2)),
+            int(own.premium.scaleb(2)),
+        ]
+
+
+def test_a_vehicle_deductible_not_offered_is_fitted_and_a_policy_only_carrier_says_so() -> None:
+    plan = plans("auto", "TX")[0]
+    risk = example("auto")
+    risk["vehicles"][0]["coverages"] = {"COLL": {"deductible": 2000}}
+    (sub,) = fit(plan.manual, risk).substitutions
+    assert sub == Substitution("vehicles[0].coverages.COLL.deductible", 2000, 1000)
+    mini = Library.load(ROOT / "tests" / "fixtures" / "auto-mini", store=None).plans[0]
+    assert fit(mini.manual, risk).substitutions[-1] == Substitution(
+        "vehicles[0].coverages.COLL", {"deductible": 2000}, None,
+        "priced for the whole policy; quoted with the policy's choice",
+    )  # fmt: skip

@@ -127,7 +127,8 @@ def narrowed_market(tmp_path: Path) -> Library:
     path = tmp_path / "pinnacle-direct" / "auto-tx-2026-01-01" / "manual.yaml"
     text = path.read_text()
     old = (
-        "COLL: {label: Collision, options: {deductible: {values: [250, 500, 1000], default: 500}}}"
+        "COLL: {label: Collision, per: vehicles, options: {deductible: "
+        "{values: [250, 500, 1000], default: 500}}}"
     )
     assert old in text
     path.write_text(

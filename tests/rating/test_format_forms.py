@@ -285,3 +285,38 @@ def test_a_sub_table_missing_altogether_is_still_a_hole(tmp_path: Path) -> None:
     )
     with pytest.raises(ManualError, match="no row for form HO-6, age 100"):
         load_plan(folder)
+
+
+# ---------------------------------------------------------------- cover chosen vehicle by vehicle
+def test_a_vehicle_may_choose_only_the_coverages_chosen_vehicle_by_vehicle() -> None:
+    plan = load_plan(FORMS / "per-vehicle")
+    risk = {
+        "vehicles": [
+            {
+                "model_year": 2024,
+                "coverages": {"BI": {"limit": "30/60"}, "COLL": {"deductible": 250}},
+            },
+            {"model_year": 2012, "coverages": "all"},
+        ],
+        "coverages": {"BI": {"limit": "30/60"}},
+    }
+    with pytest.raises(RiskError) as found:
+        rate(plan, risk)
+    assert [(p.field, p.problem) for p in found.value.problems] == [
+        ("vehicles[0].coverages.BI", "is not chosen vehicle by vehicle"),
+        ("vehicles[0].coverages.COLL.deductible", "250 is not offered"),
+        ("vehicles[1].coverages", "must be an object of coverage id to options"),
+    ]
+
+
+def test_per_must_name_the_list_rated_item_by_item(tmp_path: Path) -> None:
+    folder = _copy(
+        "per-vehicle",
+        tmp_path,
+        "    per: vehicles                 #",
+        "    per: drivers                  #",
+    )
+    with pytest.raises(
+        ManualError, match="coverage COMP: per must name the list rated item by item"
+    ):
+        load_plan(folder)

@@ -169,6 +169,42 @@ def _required_added(manual: Manual, chosen: Mapping[str, Any]) -> list[Substitut
     return added
 
 
+def _unit_changes(
+    manual: Manual, risk: Mapping[str, Any]
+) -> list[tuple[tuple[str | int, ...], Substitution]]:
+    """The same fitting for cover chosen vehicle by vehicle (``vehicles[0].coverages.COMP``).
+
+    A carrier that prices a coverage for the whole policy only cannot quote one vehicle's own
+    choice: it is left out and said so, quoted with the policy's choice.
+    """
+    unit = manual.unit
+    items = None if unit is None else risk.get(unit.source)
+    if unit is None or not isinstance(items, list):
+        return []
+    changes: list[tuple[tuple[str | int, ...], Substitution]] = []
+    for i, item in enumerate(items):
+        own = item.get("coverages") if isinstance(item, Mapping) else None
+        if not isinstance(own, Mapping):
+            continue
+        at = f"{unit.source}[{i}].coverages"
+        for cid, options in own.items():
+            cov = manual.coverages.get(cid)
+            path: tuple[str | int, ...] = (unit.source, i, "coverages", cid)
+            if cov is None or cov.per is None:
+                if options is not None:
+                    note = "priced for the whole policy; quoted with the policy's choice"
+                    changes.append((path, Substitution(f"{at}.{cid}", options, None, note)))
+                continue
+            if not isinstance(options, Mapping):
+                continue
+            for oname, spec in cov.options.items():
+                quoted = _instead(spec, options.get(oname))
+                if quoted is not None:
+                    sub = Substitution(f"{at}.{cid}.{oname}", options[oname], quoted)
+                    changes.append(((*path, oname), sub))
+    return changes
+
+
 def fit(manual: Manual, risk: Mapping[str, Any]) -> Fitted:
     """``risk`` with every option ``manual`` does not offer replaced by its nearest offered value,
     and every coverage it requires that is not chosen added at its minimum.
@@ -176,7 +212,7 @@ def fit(manual: Manual, risk: Mapping[str, Any]) -> Fitted:
     The risk is returned as it was (not copied) when the manual offers everything asked, which is
     the common case.
     """
-    changes: list[tuple[tuple[str, ...], Substitution]] = []
+    changes: list[tuple[tuple[str | int, ...], Substitution]] = []
     for name, spec in manual.inputs.items():
         quoted = _instead(spec, risk.get(name))
         if quoted is not None:
@@ -208,11 +244,12 @@ def fit(manual: Manual, risk: Mapping[str, Any]) -> Fitted:
                     sub = Substitution(where, options[oname], quoted, note)
                     changes.append((("coverages", cid, oname), sub))
         added = _required_added(manual, chosen)
+        changes.extend(_unit_changes(manual, risk))
     if not changes and not added:
         return Fitted(risk)
     out = copy.deepcopy(dict(risk))
     for path, sub in changes:
-        holder = out
+        holder: Any = out
         for key in path[:-1]:
             holder = holder[key]
         if sub.quoted is None:
