@@ -151,7 +151,12 @@ def test_quote_ranks_and_filters_and_says_which_cover_was_substituted(tmp_path: 
     for answer in data["quotes"]:
         assert answer["rating"] in ("A++", "A+", "A")
         assert answer["substitutions"] == [
-            {"field": "coverages.PD.limit", "asked": 15, "quoted": 25}
+            {
+                "field": "coverages.PD.limit",
+                "asked": 15,
+                "quoted": 25,
+                "note": "below the legal minimum in TX (30/60/25); quoted at the minimum",
+            }
         ]
     table = runner.invoke(
         app, ["quote", str(path), "--group", "Pinnacle Insurance Group"], env={"COLUMNS": "240"}

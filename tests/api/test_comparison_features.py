@@ -96,7 +96,12 @@ def test_like_for_like_ranking_is_in_the_json(api: Client) -> None:
     }
     for answer in made["quotes"]:
         assert answer["substitutions"] == [
-            {"field": "coverages.PD.limit", "asked": 15, "quoted": 25}
+            {
+                "field": "coverages.PD.limit",
+                "asked": 15,
+                "quoted": 25,
+                "note": "below the legal minimum in TX (30/60/25); quoted at the minimum",
+            }
         ]
 
 

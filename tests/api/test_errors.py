@@ -69,7 +69,12 @@ def test_a_limit_of_the_question_set_that_no_carrier_offers_is_quoted_at_the_nea
     for answer in (*body["quotes"], *body["declines"]):
         assert answer["like_for_like"] is False
         assert answer["substitutions"] == [
-            {"field": "coverages.BI.limit", "asked": "15/30", "quoted": "30/60"}
+            {
+                "field": "coverages.BI.limit",
+                "asked": "15/30",
+                "quoted": "30/60",
+                "note": "below the legal minimum in TX (30/60/25); quoted at the minimum",
+            }
         ]
     assert body["ranking"]["like_for_like"] == 0
     assert body["ranking"]["nearest_cover"] == len(body["quotes"])

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = Library.load(ROOT / "manuals")
 MARKET = Market.load(ROOT / "market")
 TX = dt.date(2026, 12, 1)
+BELOW_TX = "below the legal minimum in TX (30/60/25); quoted at the minimum"
 
 
 def example(name: str) -> dict[str, Any]:
@@ -88,7 +89,7 @@ def test_every_carrier_quotes_the_nearest_limits_it_offers_and_says_so() -> None
     assert result.errors == []  # before, every carrier answered "not offered"
     assert len(result.quotes) >= 3
     expected = (
-        Substitution("coverages.PD.limit", 15, 25),
+        Substitution("coverages.PD.limit", 15, 25, BELOW_TX),
         Substitution("coverages.PIP.limit", 50000, 10000),
     )
     offered = auto_tx(PD={"limit": 25}, PIP={"limit": 10000})
@@ -103,7 +104,7 @@ def test_every_carrier_quotes_the_nearest_limits_it_offers_and_says_so() -> None
         data = answer.to_dict(worksheet=False)
         assert data["like_for_like"] is False
         assert data["substitutions"] == [
-            {"field": "coverages.PD.limit", "asked": 15, "quoted": 25},
+            {"field": "coverages.PD.limit", "asked": 15, "quoted": 25, "note": BELOW_TX},
             {"field": "coverages.PIP.limit", "asked": 50000, "quoted": 10000},
         ]
 
@@ -126,7 +127,8 @@ def narrowed_market(tmp_path: Path) -> Library:
     path = tmp_path / "pinnacle-direct" / "auto-tx-2026-01-01" / "manual.yaml"
     text = path.read_text()
     old = (
-        "COLL: {label: Collision, options: {deductible: {values: [250, 500, 1000], default: 500}}}"
+        "COLL: {label: Collision, per: vehicles, options: {deductible: "
+        "{values: [250, 500, 1000], default: 500}}}"
     )
     assert old in text
     path.write_text(
@@ -251,7 +253,7 @@ def test_requote_fits_each_version_and_reports_the_substitutions() -> None:
     assert (
         data["substitutions_before"]
         == data["substitutions_after"]
-        == [{"field": "coverages.PD.limit", "asked": 15, "quoted": 25}]
+        == [{"field": "coverages.PD.limit", "asked": 15, "quoted": 25, "note": BELOW_TX}]
     )
 
 
@@ -264,7 +266,7 @@ def test_household_picks_record_the_nearest_cover() -> None:
     assert result.unplaced == []  # the auto risk is placed although no carrier sells PD 15
     auto_pick = next(p for p in result.best if p.line == "auto")
     assert auto_pick.to_dict()["substitutions"] == [
-        {"field": "coverages.PD.limit", "asked": 15, "quoted": 25}
+        {"field": "coverages.PD.limit", "asked": 15, "quoted": 25, "note": BELOW_TX}
     ]
     assert next(p for p in result.best if p.line == "home").to_dict()["like_for_like"] is True
 

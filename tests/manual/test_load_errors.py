@@ -265,9 +265,17 @@ def test_whole_number_value_lists_are_numbers(tmp_path: Path) -> None:
 
 
 def test_shared_steps_can_branch_on_the_component(tmp_path: Path) -> None:
-    manifest = BASE_MANIFEST.replace("rating:\n", "components: [bi, pd]\nrating:\n").replace(
-        "    - {id: territory,",
-        "    - {id: bi_only, multiply: 2, when: \"coverage == 'bi'\"}\n    - {id: territory,",
+    manifest = (
+        BASE_MANIFEST.replace("rating:\n", "components: [bi, pd]\nrating:\n")
+        .replace(
+            "    - {id: territory,",
+            "    - {id: bi_only, multiply: 2, when: \"coverage == 'bi'\"}\n    - {id: territory,",
+        )
+        # one-column tables shared by both components say so
+        .replace("    file: tables/age.csv", "    components: all\n    file: tables/age.csv")
+        .replace(
+            "    file: tables/territory.csv", "    components: all\n    file: tables/territory.csv"
+        )
     )
     plan = load_plan(write_manual(tmp_path, manifest))
     from rateshop.rating.quote import Quote

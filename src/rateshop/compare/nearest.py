@@ -11,6 +11,12 @@ numbers and split limits (``"50/100"``) part by part, per person first. A tie go
 the higher limit, or the lower deductible for an option whose name says it is a deductible. A
 coverage the manual does not offer at all is left out and recorded with ``quoted`` empty. Values
 that are not amounts (words, true/false) are never replaced: they stay a question-set error.
+
+A coverage the manual requires is the state's law (tests tie each shipped manual's required
+coverages and lowest limits to ``market/states.yaml``), so two substitutions say so plainly: a
+limit asked below the lowest offered one of a required coverage ("below the legal minimum in TX
+(30/60/25); quoted at the minimum"), and a required coverage not asked at all (New York's PIP and
+UM), which is added at its minimum ("required in NY; quoted at the minimum").
 """
 
 from __future__ import annotations
@@ -38,10 +44,14 @@ class Substitution:
     field: str
     asked: Any
     quoted: Value | None
+    note: str | None = None  # why, in words, when the law is the reason
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data, as the comparison and the store keep it."""
-        return {"field": self.field, "asked": self.asked, "quoted": self.quoted}
+        out = {"field": self.field, "asked": self.asked, "quoted": self.quoted}
+        if self.note is not None:
+            out["note"] = self.note
+        return out
 
 
 @dataclass(frozen=True)
@@ -96,18 +106,119 @@ def _instead(spec: FieldSpec, asked: Any) -> Value | None:
     return nearest(spec, asked)
 
 
+def _lowest(spec: FieldSpec) -> Value | None:
+    """The least cover ``spec`` offers: its lowest limit or highest deductible (None: no amounts)."""
+    if spec.choices is None:
+        return None
+    offered = [(c, _amounts(c)) for c in spec.choices]
+    if any(a is None for _, a in offered):
+        return None
+    sign = -1 if "deductible" in spec.name else 1
+    choice = min(offered, key=lambda item: tuple(sign * a for a in item[1] or ()))[0]
+    whole = isinstance(spec.type, Num) and spec.type.scale == 0
+    return int(choice) if whole else choice
+
+
+def _minimum_text(manual: Manual) -> str:
+    """The legal minimum limits as people write them: bodily injury and property damage as one
+    triple (``30/60/25``), any other required coverage by name (``UM 25/50, PIP 50000``)."""
+    lowest: dict[str, str] = {}
+    for cid, cov in manual.coverages.items():
+        spec = cov.options.get("limit")
+        least = None if spec is None or not cov.required else _lowest(spec)
+        if least is not None:
+            lowest[cid] = str(least)
+    parts = []
+    if "BI" in lowest and "PD" in lowest:
+        parts.append(f"{lowest.pop('BI')}/{lowest.pop('PD')}")
+    parts.extend(f"{cid} {limit}" for cid, limit in lowest.items())
+    return ", ".join(parts)
+
+
+def _below(spec: FieldSpec, asked: Any) -> bool:
+    """Whether ``asked`` is below every limit ``spec`` offers."""
+    wanted, lowest = _amounts(asked), _amounts(_lowest(spec))
+    return (
+        wanted is not None
+        and lowest is not None
+        and len(wanted) == len(lowest)
+        and all(w <= low for w, low in zip(wanted, lowest, strict=True))
+        and wanted != lowest
+    )
+
+
+def _required_added(manual: Manual, chosen: Mapping[str, Any]) -> list[Substitution]:
+    """Each coverage the manual (the state's law) requires that the risk does not choose, at its
+    minimum: one substitution per option (``asked`` None), or one for a coverage without options.
+    """
+    note = f"required in {manual.identity.state}; quoted at the minimum"
+    added: list[Substitution] = []
+    for cid, cov in manual.coverages.items():
+        if not cov.required or chosen.get(cid) not in (None, False):
+            continue
+        options = {
+            o: spec.default if spec.default is not None else _lowest(spec)
+            for o, spec in cov.options.items()
+        }
+        if any(v is None for v in options.values()):
+            continue  # no minimum can be said: the manual's own check will name the coverage
+        if not options:
+            added.append(Substitution(f"coverages.{cid}", None, "chosen", note))
+        for oname, value in options.items():
+            added.append(Substitution(f"coverages.{cid}.{oname}", None, value, note))
+    return added
+
+
+def _unit_changes(
+    manual: Manual, risk: Mapping[str, Any]
+) -> list[tuple[tuple[str | int, ...], Substitution]]:
+    """The same fitting for cover chosen vehicle by vehicle (``vehicles[0].coverages.COMP``).
+
+    A carrier that prices a coverage for the whole policy only cannot quote one vehicle's own
+    choice: it is left out and said so, quoted with the policy's choice.
+    """
+    unit = manual.unit
+    items = None if unit is None else risk.get(unit.source)
+    if unit is None or not isinstance(items, list):
+        return []
+    changes: list[tuple[tuple[str | int, ...], Substitution]] = []
+    for i, item in enumerate(items):
+        own = item.get("coverages") if isinstance(item, Mapping) else None
+        if not isinstance(own, Mapping):
+            continue
+        at = f"{unit.source}[{i}].coverages"
+        for cid, options in own.items():
+            cov = manual.coverages.get(cid)
+            path: tuple[str | int, ...] = (unit.source, i, "coverages", cid)
+            if cov is None or cov.per is None:
+                if options is not None:
+                    note = "priced for the whole policy; quoted with the policy's choice"
+                    changes.append((path, Substitution(f"{at}.{cid}", options, None, note)))
+                continue
+            if not isinstance(options, Mapping):
+                continue
+            for oname, spec in cov.options.items():
+                quoted = _instead(spec, options.get(oname))
+                if quoted is not None:
+                    sub = Substitution(f"{at}.{cid}.{oname}", options[oname], quoted)
+                    changes.append(((*path, oname), sub))
+    return changes
+
+
 def fit(manual: Manual, risk: Mapping[str, Any]) -> Fitted:
-    """``risk`` with every option ``manual`` does not offer replaced by its nearest offered value.
+    """``risk`` with every option ``manual`` does not offer replaced by its nearest offered value,
+    and every coverage it requires that is not chosen added at its minimum.
 
     The risk is returned as it was (not copied) when the manual offers everything asked, which is
     the common case.
     """
-    changes: list[tuple[tuple[str, ...], Substitution]] = []
+    changes: list[tuple[tuple[str | int, ...], Substitution]] = []
     for name, spec in manual.inputs.items():
         quoted = _instead(spec, risk.get(name))
         if quoted is not None:
             changes.append(((name,), Substitution(name, risk[name], quoted)))
     chosen = risk.get("coverages")
+    added: list[Substitution] = []
     if manual.coverages and isinstance(chosen, Mapping):
         for cid, options in chosen.items():
             if options is None or options is False:
@@ -124,20 +235,36 @@ def fit(manual: Manual, risk: Mapping[str, Any]) -> Fitted:
                 quoted = _instead(spec, options.get(oname))
                 if quoted is not None:
                     where = f"coverages.{cid}.{oname}"
-                    sub = Substitution(where, options[oname], quoted)
+                    note = None
+                    if cov.required and _below(spec, options[oname]):
+                        note = (
+                            f"below the legal minimum in {manual.identity.state} "
+                            f"({_minimum_text(manual)}); quoted at the minimum"
+                        )
+                    sub = Substitution(where, options[oname], quoted, note)
                     changes.append((("coverages", cid, oname), sub))
-    if not changes:
+        added = _required_added(manual, chosen)
+        changes.extend(_unit_changes(manual, risk))
+    if not changes and not added:
         return Fitted(risk)
     out = copy.deepcopy(dict(risk))
     for path, sub in changes:
-        holder = out
+        holder: Any = out
         for key in path[:-1]:
             holder = holder[key]
         if sub.quoted is None:
             del holder[path[-1]]
         else:
             holder[path[-1]] = sub.quoted
-    return Fitted(out, tuple(sub for _, sub in changes))
+    for sub in added:
+        _, cid, *option = sub.field.split(".")
+        if not option:
+            out["coverages"][cid] = True
+        else:
+            if not isinstance(out["coverages"].get(cid), dict):
+                out["coverages"][cid] = {}
+            out["coverages"][cid][option[0]] = sub.quoted
+    return Fitted(out, (*(sub for _, sub in changes), *added))
 
 
 __all__ = ["Fitted", "Substitution", "fit", "nearest"]

@@ -21,3 +21,8 @@ MAX_EXPRESSION_DEPTH = 40
 # about 1.5 microseconds, so the budget holds one risk to some 30 ms of rating; the costliest
 # shipped manual needs under 2,000.
 WORK_BUDGET = 20_000
+
+# The decimals a running total may carry between roundings. A by-peril filing chains dozens of
+# three-decimal factors before it rounds (40 of them after a two-decimal base rate: 122); the
+# integers stay small for Python (a few hundred bits), and a chain past this is surely a mistake.
+MAX_RUNNING_DECIMALS = 150

@@ -20,10 +20,11 @@ from typing import Any
 
 from rateshop.errors import FieldProblem, ManualError, Problem
 from rateshop.manual.cost import budget_problems
-from rateshop.manual.expr import Const, Expr, ExprError, Scope, lookup_node, parse
+from rateshop.manual.expr import Const, Expr, ExprError, Lookup, Scope, lookup_node, parse, walk
 from rateshop.manual.inputs import NUMBER_FIELD, FieldSpec, validate
 from rateshop.manual.limits import MAX_MANIFEST_BYTES, MAX_TABLE_BYTES, MAX_TESTS_BYTES
 from rateshop.manual.model import (
+    LEAP_BIRTHDAYS,
     RISK,
     Assignment,
     Component,
@@ -78,6 +79,7 @@ INPUT_KEYS = {
     "label",
     "note",
 }
+BEYOND_STEPS = ("pro_rata", "whole", "part")
 STEP_KEYS = {*STEP_OPS, "id", "label", "when", "only", "except", "column", "round", "note"}
 
 
@@ -105,6 +107,9 @@ class _Loader:
         self.failed_tables: set[str] = set()
         self.component_ids: list[str] = []
         self.binding: list[str] = []  # tables whose key bindings are being read, innermost last
+        self.coverage_per_lines: dict[str, int] = {}  # coverage -> line of its 'per:'
+        # table -> what its 'components:' says (``all`` or a list of ids), and its line
+        self.table_components: dict[str, tuple[Any, int]] = {}
 
     def within_carrier(self, path: Path) -> bool:
         """Whether ``path`` lies in the folder holding this manual's folder (its carrier's).
@@ -229,6 +234,7 @@ class _Loader:
             rating = Node()
             rating.file, rating.line, rating.key_lines = self.file, doc.line, {}
         unit = self.unit(rating)
+        self.check_per_unit_coverages(coverages, unit)
         components = self.components(doc.get("components"), doc.line_of("components"), coverages)
         round_each = self.rounding(rating.get("round_each"), rating.line_of("round_each"))
         steps_raw = rating.get("steps")
@@ -319,11 +325,34 @@ class _Loader:
         expires = date("expires", False)
         if expires is not None and expires <= effective:
             self.bad(raw.line_of("expires"), "manual.expires must be after manual.effective")
-        known = {"carrier", "carrier_name", "line", "state", "effective", "expires", "version",
-                 "title", "term_months", "sample", "source", "currency"}  # fmt: skip
+        # ``ends`` is the last day in force, as plan-year filings state it (2026-12-31);
+        # ``expires`` the first day no longer in force. One date is kept: the first day out.
+        ends = date("ends", False)
+        if ends is not None:
+            if expires is not None:
+                self.bad(
+                    raw.line_of("ends"),
+                    "give manual.ends (last day in force) or manual.expires (first day out), "
+                    "not both",
+                )
+            elif ends < effective:
+                self.bad(raw.line_of("ends"), "manual.ends must be on or after manual.effective")
+            else:
+                expires = ends + dt.timedelta(days=1)
+        known = {"carrier", "carrier_name", "line", "state", "effective", "expires", "ends",
+                 "version", "title", "term_months", "sample", "source", "currency",
+                 "leap_birthday"}  # fmt: skip
         for key in raw:
             if key not in known:
                 self.bad(raw.line_of(key), f"unknown key manual.{key}; keys: {sorted(known)}")
+        leap = str(raw.get("leap_birthday", LEAP_BIRTHDAYS[0]))
+        if leap not in LEAP_BIRTHDAYS:
+            self.bad(
+                raw.line_of("leap_birthday"),
+                f"manual.leap_birthday must be one of {', '.join(LEAP_BIRTHDAYS)} (the day someone "
+                "born on 29 February has their birthday in other years)",
+            )
+            leap = LEAP_BIRTHDAYS[0]
         carrier = text("carrier")
         # Carrier, line and state name folders and URLs: plain lower-case words and a state code.
         for key, pattern, allowed in (
@@ -345,6 +374,7 @@ class _Loader:
             term_months=term,
             sample=raw.get("sample", False) is True,
             source=text("source", False),
+            leap_birthday=leap,
         )
 
     # ------------------------------------------------------------------ inputs
@@ -523,7 +553,9 @@ class _Loader:
                 self.bad(cline, f"coverage id {cid!r} must be a name (letters, digits, _)")
                 continue
             if isinstance(spec, Node):
-                self.only_keys(spec, {"label", "required", "options", "note"}, f"coverage {cid}")
+                self.only_keys(
+                    spec, {"label", "required", "options", "per", "note"}, f"coverage {cid}"
+                )
             else:
                 spec = Node()
             options: dict[str, FieldSpec] = {}
@@ -567,6 +599,9 @@ class _Loader:
             out[cid] = Coverage(
                 cid, str(spec.get("label", cid)), bool(spec.get("required", False)), options, cline
             )
+            if spec.get("per") is not None:
+                out[cid].per = str(spec["per"])
+                self.coverage_per_lines[cid] = spec.line_of("per")
             self.shapes["coverages"][cid] = ("record", rec)
         self.shapes[RISK]["coverages"] = ("record", "coverages")
         return out
@@ -590,7 +625,8 @@ class _Loader:
 
     def load_table(self, name: str, spec: Node) -> None:
         self.failed_tables.add(name)  # until it loads
-        known = {"file", "rows", "keys", "round", "beyond", "default", "sparse", "note", "label"}
+        known = {"file", "rows", "keys", "round", "beyond", "default", "sparse", "note", "label",
+                 "components", "not_offered"}  # fmt: skip
         for key in spec:
             if key not in known:
                 self.bad(
@@ -661,27 +697,46 @@ class _Loader:
                 self.bad(spec.line_of("round"), f"table {name}: {exc}")
         beyond = None
         if "beyond" in spec:
-            b = spec["beyond"]
-            if not isinstance(b, Node) or "every" not in b or "add" not in b:
-                self.bad(spec.line_of("beyond"), f"table {name}: beyond needs 'every' and 'add'")
-            else:
-                beyond = (str(b["every"]), str(b["add"]))
+            beyond = self.beyond(name, spec["beyond"], spec.line_of("beyond"))
         default = spec.get("default")
         table, problems = build_table(
             name, shown, spec.line, keys, header, rows, manifest=self.file,
             decimals=decimals, beyond=beyond,
             default=None if default is None else str(default),
             sparse=bool(spec.get("sparse", False)),
+            not_offered_reason=None if spec.get("not_offered") is None else str(spec["not_offered"]),
         )  # fmt: skip
         if decimals is not None and table is not None and table.interp is None:
             self.bad(
                 spec.line_of("round"), f"table {name}: 'round' only applies to interpolated tables"
             )
         self.problems.extend(problems)
+        if "components" in spec:
+            self.table_components[name] = (spec["components"], spec.line_of("components"))
         if table is not None:
             self.failed_tables.discard(name)
             self.tables[name] = table
             self.table_bindings[name] = bindings
+
+    def beyond(self, name: str, b: Any, line: int) -> tuple[str, str, str, str] | None:
+        """A table's rule past its last row: every, add or factor, and how steps count."""
+        kinds = [k for k in ("add", "factor") if isinstance(b, Node) and k in b]
+        if not isinstance(b, Node) or "every" not in b or len(kinds) != 1:
+            self.bad(line, f"table {name}: beyond needs 'every' and one of 'add' or 'factor'")
+            return None
+        self.only_keys(b, {"every", "add", "factor", "steps", "note"}, f"table {name} beyond")
+        kind = kinds[0]
+        # 'add' counted pro rata unless told: what a bare beyond always meant
+        steps = b.get("steps", "pro_rata" if kind == "add" else None)
+        if steps not in BEYOND_STEPS:
+            said = "needs" if steps is None else f"cannot say {steps!r}; it needs"
+            self.bad(
+                b.line_of("steps") if "steps" in b else line,
+                f"table {name}: beyond {said} 'steps:' {', '.join(BEYOND_STEPS)} (pro rata, "
+                "whole steps only, or a step begun counts whole)",
+            )
+            return None
+        return str(b["every"]), str(b[kind]), kind, str(steps)
 
     # ------------------------------------------------------------------ derived & rules
     def derived(self, raw: Any, line: int) -> list[Derived]:
@@ -809,6 +864,26 @@ class _Loader:
             assignments.append(Assignment(aname, source, method, rank_from, rank_to, fld, aline))
         return Unit(str(per), item, assignments)
 
+    def check_per_unit_coverages(self, coverages: dict[str, Coverage], unit: Unit | None) -> None:
+        """A coverage chosen item by item must be chosen on the items rated one by one."""
+        for cid, cov in coverages.items():
+            if cov.per is None:
+                continue
+            line = self.coverage_per_lines[cid]
+            if unit is None or cov.per != unit.source:
+                rated = "nothing is" if unit is None else f"rating.per is {unit.source}"
+                self.bad(
+                    line,
+                    f"coverage {cid}: per must name the list rated item by item ({rated}); "
+                    "each of its items may then choose the coverage",
+                )
+            elif "coverages" in self.shapes[unit.name]:
+                self.bad(
+                    line,
+                    f"coverage {cid}: the items of {unit.source} hold their own choice of "
+                    "coverages, so their field 'coverages' must be renamed",
+                )
+
     def unit_scope(self, unit: Unit | None) -> Scope:
         if unit is None:
             return self.scope()
@@ -907,7 +982,73 @@ class _Loader:
                     when_text, scope, comp.line, f"component {comp.id} when", Bool
                 )
             comp.steps = self.steps(steps_raw, scope, comp.id, unit, round_each, "rating")
+        self.check_shared_tables(components)
         return components
+
+    def check_shared_tables(self, components: list[Component]) -> None:
+        """Refuse a one-column table that a step applies alike to components it is not for.
+
+        A table with a single value column answers the same factor whatever the component, so a
+        step running over several components multiplies every one of them by it: right for a
+        territory factor, wrong for a table meant for hurricane alone. The table must say which
+        components it is for (``components: all`` or a list). A lookup whose keys differ by
+        component (they read ``coverage`` or ``option``) is per component already.
+        """
+        ids = {c.id for c in components}
+        declared: dict[str, set[str] | None] = {}
+        for name, (raw, line) in self.table_components.items():
+            if raw == "all":
+                declared[name] = None
+                continue
+            listed = _as_list(raw) if isinstance(raw, Seq | str) else []
+            unknown = [c for c in listed if c not in ids]
+            if not listed or unknown:
+                self.bad(
+                    line,
+                    f"table {name}: components must be 'all' or a list of component ids"
+                    + (f"; unknown {', '.join(unknown)}; components: {', '.join(sorted(ids))}"
+                       if unknown else ""),
+                )  # fmt: skip
+                continue
+            declared[name] = set(listed)
+        # (step id, table) -> keys -> the components whose step looks it up with those keys
+        uses: dict[tuple[str, str], dict[Any, list[str]]] = {}
+        lines: dict[str, int] = {}
+        for comp in components:
+            for st in comp.steps:
+                exprs = [] if st.operand is None else [st.operand]
+                exprs += [item.rate for g in st.groups for item in g.items]
+                for e in exprs:
+                    for node in walk(e):
+                        if isinstance(node, Lookup) and len(self.tables[node.table].columns) == 1:
+                            by_keys = uses.setdefault((st.id, node.table), {})
+                            by_keys.setdefault(node.keys, []).append(comp.id)
+                            lines[st.id] = st.line
+        for (sid, table), by_keys in uses.items():
+            same = [c for comps in by_keys.values() if len(comps) > 1 for c in comps]
+            if table not in declared:
+                if same:
+                    self.bad(
+                        lines[sid],
+                        f"step {sid}: table {table} (line {self.tables[table].line}) has one "
+                        f"value column, so this step applies the same factor to "
+                        f"{', '.join(same)}; if it is meant for every one of them say "
+                        f"'components: all' on the table (or list the components it is for), "
+                        "else give it a column per component or restrict the step with only:",
+                    )
+                continue
+            allowed = declared[table]
+            if allowed is None:
+                continue
+            used = [c for comps in by_keys.values() for c in comps]
+            outside = [c for c in used if c not in allowed]
+            if outside:
+                self.bad(
+                    lines[sid],
+                    f"step {sid}: table {table} is for {', '.join(sorted(allowed))} only "
+                    f"(its components:), but this step applies it to {', '.join(outside)}; "
+                    "restrict the step with only:",
+                )
 
     def steps(
         self,

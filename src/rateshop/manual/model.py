@@ -14,6 +14,9 @@ from rateshop.money import Rounding
 
 STEP_KINDS = ("start", "multiply", "add", "minimum", "maximum", "discount", "round")
 RISK = "risk"  # the record name of the risk itself, beside the item names of its lists
+# How a manual counts the birthday of someone born on 29 February in a non-leap year
+# (``manual.leap_birthday``); the first is the default.
+LEAP_BIRTHDAYS = ("february_28", "march_1")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class Identity:
     sample: bool
     source: str
     expires: dt.date | None = None
+    # the birthday of someone born on 29 February in a non-leap year: february_28 or march_1
+    leap_birthday: str = "february_28"
 
     @property
     def key(self) -> str:
@@ -46,6 +51,9 @@ class Coverage:
     required: bool
     options: dict[str, FieldSpec]
     line: int
+    # the list rated item by item (``vehicles``) whose items may each choose this coverage and
+    # its options, overriding the policy's choice; None: chosen for the whole policy only
+    per: str | None = None
 
 
 @dataclass

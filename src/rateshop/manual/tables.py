@@ -28,6 +28,7 @@ from rateshop.manual.types import BOOL, Bool, Num, Text, Type
 from rateshop.money import POW10, div_half_up
 
 MAX_GRID = 5_000_000
+NOT_OFFERED = "not offered"  # a value cell saying the filing offers no price there
 TRUE_WORDS = {"true": True, "yes": True, "y": True, "false": False, "no": False, "n": False}
 
 
@@ -84,8 +85,40 @@ class Interp:
     xs: list[int]
     decimals: int
     beyond_every: int | None = None  # at the key's scale
-    beyond_add: int | None = None  # at beyond_scale
+    beyond_add: int | None = None  # at beyond_scale: the amount added, or the factor's step
     beyond_scale: int = 0
+    # an irregular grid: each sub-table's own amounts (indices into xs), by its base position;
+    # None when every sub-table lists the same amounts
+    own: dict[int, tuple[int, ...]] | None = None
+    beyond_kind: str = "add"  # add: y_last + n * add | factor: y_last * (1 + n * factor)
+    beyond_steps: str = "pro_rata"  # n counts steps pro rata, whole steps, or steps begun
+
+    def beyond(self, y_last: Any, dx: Any, y_scale: int) -> tuple[Any, Any, int]:
+        """Past the last row by ``dx``: the value as ``num / den`` at a scale, before rounding.
+
+        Works on ints and on NumPy columns alike (``dx`` >= 0 where it is used), so the single
+        and the batch paths extrapolate by one formula.
+        """
+        every, step, s_step = self.beyond_every, self.beyond_add, self.beyond_scale
+        assert every is not None
+        assert step is not None
+        # n = steps_num / steps_den past the last row
+        if self.beyond_steps == "pro_rata":
+            steps_num, steps_den = dx, every
+        elif self.beyond_steps == "whole":
+            steps_num, steps_den = dx // every, 1
+        else:  # part: a step begun counts whole ("or part thereof")
+            steps_num, steps_den = -((-dx) // every), 1
+        if self.beyond_kind == "factor":
+            # y_last * (den * 10**s + num * factor) / (den * 10**s), held at y_scale + s
+            return (
+                y_last * (steps_den * POW10[s_step] + steps_num * step),
+                steps_den,
+                y_scale + s_step,
+            )
+        top = max(y_scale, s_step)
+        num = y_last * POW10[top - y_scale] * steps_den + steps_num * step * POW10[top - s_step]
+        return num, steps_den, top
 
 
 @dataclass
@@ -105,6 +138,9 @@ class Table:
     default: dict[str, int] | None
     sparse: bool
     row_lines: dict[tuple[int, ...], int]
+    # grid positions whose cell says "not offered", by column; and the decline reason to give
+    not_offered: dict[str, frozenset[int]] = field(default_factory=dict)
+    not_offered_reason: str | None = None
 
     # --- the TableInfo protocol used by the expression checker
     def key_names(self) -> tuple[str, ...]:
@@ -144,12 +180,55 @@ class Table:
         """Human text for the matched row, e.g. ``age 16-20, marital single``."""
         return ", ".join(f"{d.key} {d.labels[c]}" for d, c in zip(self.dims, codes, strict=True))
 
+    def row_at(self, pos: int) -> str:
+        """Where the row at grid position ``pos`` is, in words: its keys and its file line."""
+        codes = _unflatten(pos, self.strides)
+        keys = self.label(codes[: len(self.dims)]) or "the only row"
+        line = self.row_lines.get(tuple(codes))
+        return f"{keys} ({self.file}:{line})" if line is not None else keys
+
+    def offers(self, column: str, pos: int, x: int | None) -> bool:
+        """False when the filing offers no price where a risk landed: a cell written "not
+        offered", or an amount a shorter sub-table of an irregular grid does not reach.
+
+        ``pos`` is the grid position (for an interpolated table, its sub-table's first cell)
+        and ``x`` the amount. True also where there is simply no row: that is not a refusal.
+        """
+        blocked = self.not_offered.get(column, frozenset())
+        ip = self.interp
+        if ip is None or x is None:
+            return pos not in blocked
+        held = tuple(range(len(ip.xs))) if ip.own is None else ip.own.get(pos, ())
+        if not held:
+            return True
+        xs = [ip.xs[j] for j in held]
+        if x < xs[0]:
+            # below the table: no row; below a sub-table that starts later than others: refused
+            return x < ip.xs[0] or held[0] == 0
+        if x > xs[-1]:
+            return held[-1] == len(ip.xs) - 1
+        i = bisect.bisect_right(xs, x) - 1
+        near = [held[i]] if x == xs[i] else [held[i], held[i + 1]]
+        return not any(pos + j in blocked for j in near)
+
     def interpolate(self, column: str, base: int, x: int) -> int | None:
         """Interpolate ``column`` at amount ``x`` within the sub-grid starting at ``base``."""
         ip = self.interp
         assert ip is not None
         ys = self.grid[column]
         xs = ip.xs
+        if ip.own is not None:
+            # an irregular grid: this sub-table's own rows, past the table's last only if its
+            # own last row is the table's last
+            held = ip.own.get(base, ())
+            if not held:
+                return None
+            last = held[-1] == len(xs) - 1
+            ys = [ys[base + j] for j in held]
+            xs = [xs[j] for j in held]
+            if not last and x > xs[-1]:
+                return None
+            base = 0
         sy = self.scales[column]
         n = len(xs)
         i = bisect.bisect_right(xs, x) - 1
@@ -163,14 +242,9 @@ class Table:
                 return _rescale_div(y0, 1, sy, ip.decimals)
             if ip.beyond_every is None or ip.beyond_add is None:
                 return None
-            # y_last + (x - x_last) * add / every, exact then rounded once
-            add_scale = ip.beyond_scale
-            top = max(sy, add_scale)
-            num = (
-                y0 * POW10[top - sy] * ip.beyond_every
-                + (x - xs[-1]) * ip.beyond_add * POW10[top - add_scale]
-            )
-            return _rescale_div(num, ip.beyond_every, top, ip.decimals)
+            # exact, then rounded once
+            num, den, scale = ip.beyond(y0, x - xs[-1], sy)
+            return _rescale_div(num, den, scale, ip.decimals)
         y1 = ys[base + i + 1]
         if y1 is None:
             return None
@@ -219,10 +293,11 @@ def build_table(
     rows: list[CsvRow],
     *,
     decimals: int | None,
-    beyond: tuple[str, str] | None,
+    beyond: tuple[str, str, str, str] | None,
     default: str | None,
     sparse: bool,
     manifest: str | None = None,
+    not_offered_reason: str | None = None,
 ) -> tuple[Table | None, list[Problem]]:
     """Compile table rows into a grid, reporting every mistake with its file and row line.
 
@@ -261,12 +336,16 @@ def build_table(
     # values
     scales: dict[str, int] = {}
     parsed_values: list[dict[str, tuple[int, int] | None]] = []
+    refused: list[set[str]] = []  # per row, the columns whose cell says "not offered"
     for row in rows:
         vals: dict[str, tuple[int, int] | None] = {}
+        refused.append(set())
         for col in value_cols:
             cell = row.cells[col]
-            if cell == "":
+            if cell == "" or cell.lower() == NOT_OFFERED:
                 vals[col] = None
+                if cell:
+                    refused[-1].add(col)
                 continue
             try:
                 v, s = read_scaled(cell)
@@ -296,6 +375,7 @@ def build_table(
 
     interp: Interp | None = None
     xs_per_row: list[int] = []
+    held_by_group: dict[tuple[int, ...], tuple[int, ...]] = {}
     if interp_spec is not None:
         raw_xs: list[tuple[int, int]] = []
         for row in rows:
@@ -313,27 +393,30 @@ def build_table(
         by_group: dict[tuple[int, ...], list[tuple[int, int]]] = {}
         for rc, x, row in zip(row_codes, xs_per_row, rows, strict=True):
             by_group.setdefault(tuple(rc), []).append((x, row.line))
-        xs: list[int] | None = None
         for points in by_group.values():
             for (xa, _), (xb, lb) in itertools.pairwise(points):
                 if xb <= xa:
                     bad(lb, f"{interp_spec.name} must increase from row to row ({xb} after {xa})")
-            group_xs = [x for x, _ in points]
-            if xs is None:
-                xs = group_xs
-            elif group_xs != xs:
-                bad(points[0][1], f"every sub-table must have the same {interp_spec.name} rows")
         if problems:
             return None, problems
-        assert xs is not None
+        # Sub-tables may list different amounts (an irregular grid): the grid holds them all,
+        # and each sub-table interpolates between its own rows only.
+        xs = sorted({x for points in by_group.values() for x, _ in points})
         assert decimals is not None
         interp = Interp(interp_spec.name, xscale, xs, decimals)
+        if any(len(points) != len(xs) for points in by_group.values()):
+            interp.own = {}
+            at = {x: j for j, x in enumerate(xs)}
+            held_by_group = {
+                group: tuple(at[x] for x, _ in points) for group, points in by_group.items()
+            }
         if beyond is not None:
+            kind, steps = beyond[2], beyond[3]
             try:
                 every, every_scale = read_scaled(beyond[0])
                 add, add_scale = read_scaled(beyond[1])
             except ValueError:
-                bad_spec(line, "beyond: every and add must be numbers")
+                bad_spec(line, f"beyond: every and {kind} must be numbers")
                 return None, problems
             if every <= 0:
                 bad_spec(line, "beyond: every must be positive")
@@ -344,6 +427,8 @@ def build_table(
             interp.beyond_every = every * POW10[xscale - every_scale]
             interp.beyond_add = add
             interp.beyond_scale = add_scale
+            interp.beyond_kind = kind
+            interp.beyond_steps = steps
 
     # grid
     sizes = [len(d.labels) for d in dims] + ([len(interp.xs)] if interp else [])
@@ -358,7 +443,14 @@ def build_table(
         strides[i] = strides[i + 1] * sizes[i + 1]
     grid: dict[str, list[int | None]] = {c: [None] * total for c in value_cols}
     filled = [False] * total
+    unlisted: set[int] = set()  # cells of an irregular grid a sub-table does not list
+    if interp is not None and interp.own is not None:
+        for group, held in held_by_group.items():
+            base = sum(c * st for c, st in zip(group, strides, strict=False))
+            interp.own[base] = held
+            unlisted.update(base + j for j in range(len(interp.xs)) if j not in held)
     positions: list[tuple[int, dict[str, tuple[int, int] | None]]] = []
+    blocked: dict[str, set[int]] = {}
     row_lines: dict[tuple[int, ...], int] = {}
     for idx, (row, rc, vals) in enumerate(zip(rows, row_codes, parsed_values, strict=True)):
         full = [*rc]
@@ -372,6 +464,8 @@ def build_table(
         filled[pos] = True
         row_lines[tuple(full)] = row.line
         positions.append((pos, vals))
+        for col in refused[idx]:
+            blocked.setdefault(col, set()).add(pos)
     default_values: dict[str, int] | None = None
     if default is not None:
         try:
@@ -391,7 +485,9 @@ def build_table(
                 grid[col][pos] = parsed[0] * POW10[scales[col] - parsed[1]]
     if not sparse and default_values is None and problems == []:
         for pos, vals in positions:
-            empty = [col for col in value_cols if vals[col] is None]
+            empty = [
+                col for col in value_cols if vals[col] is None and pos not in blocked.get(col, ())
+            ]
             if empty:
                 first = next(
                     ln
@@ -405,7 +501,7 @@ def build_table(
                 break
     if not sparse and default_values is None and problems == []:
         for pos, ok in enumerate(filled):
-            if not ok:
+            if not ok and pos not in unlisted:
                 combo = _unflatten(pos, strides)
                 what = ", ".join(
                     f"{d.key} {d.labels[c]}" for d, c in zip(dims, combo, strict=False)
@@ -430,6 +526,8 @@ def build_table(
         default=default_values,
         sparse=sparse,
         row_lines=row_lines,
+        not_offered={col: frozenset(cells) for col, cells in blocked.items()},
+        not_offered_reason=not_offered_reason,
     )
     return table, problems
 

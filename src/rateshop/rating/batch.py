@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from rateshop.errors import RiskError
+from rateshop.errors import Ineligible, RiskError
 from rateshop.manual.expr import Expr, Lookup, Name, walk
 from rateshop.manual.types import Bool, Date, Num, Text, Type
 from rateshop.money import POW10
@@ -196,7 +196,7 @@ class _Runner:
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.vc = VCompiler(plan.manual.tables)
+        self.vc = VCompiler(plan.manual.tables, plan.manual.identity.leap_birthday)
         self.components = [
             (
                 comp,
@@ -206,6 +206,11 @@ class _Runner:
             for comp in plan.components
         ]
         self.policy = [self.vstep(cs) for cs in plan.policy_steps]
+        # whether a risk may land on a cell the filing does not offer (a decline, see _refusals)
+        self.may_refuse = any(
+            t.not_offered or (t.interp is not None and t.interp.own is not None)
+            for t in plan.manual.tables.values()
+        )
         self.fees = [
             (fee, self.vc.compile(m.amount), None if m.when is None else self.vc.compile(m.when))
             for fee, m in zip(plan.fees, plan.manual.fees, strict=True)
@@ -310,7 +315,7 @@ class _Runner:
             if cs.round_to is not None:
                 v = round_half_up_v(v, cs.mid_scale, cs.round_to, nonneg, in_place=True)
                 bound *= cs.round_mul
-                bound = bound // POW10[max(0, cs.mid_scale - cs.round_to)] + 1
+                bound = bound // cs.round_div + 1
             nested = self.take_missing()
             if nested is not None:
                 failed |= nested
@@ -380,6 +385,7 @@ class _Runner:
         premium: Any = np.zeros(n_risks, dtype=np.int64)
         for total in comp_totals.values():
             premium = premium + total
+        premium_before_policy = premium
         if self.policy:
             risks = book.risks
             after, failed = self.chain(self.policy, risks, n_risks, premium, None)
@@ -408,6 +414,12 @@ class _Runner:
             missing = self.take_missing()
             if missing is not None:
                 risk_failed |= missing
+        declined = book.declined
+        if self.may_refuse and risk_failed.any():
+            refused = _refusals(self.plan, book, risk_failed, premium_before_policy)
+            if refused:
+                declined = {**book.declined, **refused}
+                risk_failed[list(refused)] = False
         status = np.where(risk_failed, ERROR, QUOTE).astype(np.int8)
         errors = dict(book.errors)
         for i in np.nonzero(risk_failed)[0].tolist():
@@ -416,7 +428,7 @@ class _Runner:
                     i,
                     "this risk could not be rated: a table has no row for its values, or a division by zero",
                 )
-        for i in book.declined:
+        for i in declined:
             status[i] = DECLINE
         for i in book.errors:
             status[i] = ERROR
@@ -433,7 +445,7 @@ class _Runner:
             fees=fee_values,
             components=comp_totals,
             status=status,
-            declined=book.declined,
+            declined=declined,
             errors=errors,
         )
 
@@ -453,6 +465,56 @@ class _Runner:
             declined=dict(book.declined),
             errors=dict(book.errors),
         )
+
+
+def _refusals(plan: Plan, book: Book, failed: BoolArray, premium: Any) -> dict[int, list[str]]:
+    """The risks among ``failed`` that landed on a cover the filing does not offer, with the
+    reason the single path gives: each is rated again, unit by unit, by the plan's own code.
+
+    Such risks are rare, and rating them the single way gives the same first reason, in the
+    same order of units, components and steps, by construction.
+    """
+    out: dict[int, list[str]] = {}
+    starts = _starts(book.unit_risk, book.n_risks)
+    for i in np.nonzero(failed)[0].tolist():
+        if i in book.declined or i in book.errors:
+            continue
+        try:
+            for r in range(int(starts[i]), int(starts[i + 1])):
+                env = _row(book.units, r)
+                totals = [0] * len(plan.components)
+                rated = [False] * len(plan.components)
+                plan.code.unit(env, False, None, [], totals, rated, [], [])
+            if plan.code.policy is not None:
+                plan.code.policy(_row(book.risks, i), int(premium[i]))
+        except Ineligible as exc:
+            out[i] = exc.reasons
+        except RiskError:
+            continue
+    return out
+
+
+def _row(frame: Frame, r: int) -> dict[str, Any]:
+    """Row ``r`` of a frame as the flat record the single path rates."""
+    row: dict[str, Any] = {}
+    for key, col in frame.items():
+        if key == "__rows__":
+            continue
+        if isinstance(col, Cat):
+            row[key] = col.categories[int(col.codes[r])]
+        elif isinstance(col, np.ndarray):
+            value = col[r]
+            if col.dtype.kind == "M":
+                row[key] = value.astype("datetime64[D]").astype(object)
+            elif col.dtype.kind == "b":
+                row[key] = bool(value)
+            elif col.dtype.kind in "iu":
+                row[key] = int(value)
+            else:
+                row[key] = value
+        else:
+            row[key] = col
+    return row
 
 
 def _starts(unit_risk: IntArray, n_risks: int) -> IntArray:

@@ -84,6 +84,22 @@ def _missing(lookup: LookupFn) -> Callable[[Env], int]:
     return missing
 
 
+def _empty(lookup: LookupFn) -> Callable[[Env, int], int]:
+    """What a lookup gives when its row exists but the cell is empty: a decline where the cell
+    says "not offered", else the default, or an error naming the table, row, column and
+    component."""
+    default = lookup.default
+
+    def empty(env: Env, pos: int) -> int:
+        if not lookup.table.offers(lookup.column, pos, None):
+            raise lookup.refused(env)
+        if default is not None:
+            return default
+        raise lookup.empty_cell(env, pos)
+
+    return empty
+
+
 class _Writer:
     """Writes the steps of one generated function; lookup positions are memoised per function."""
 
@@ -190,7 +206,7 @@ class _Writer:
         if any(c is None for c in lookup.values):
             src.line(f"if {out} is None:")
             src.indent()
-            src.line(f"{out} = {src.bind(_missing(lookup), 'M')}(env)")
+            src.line(f"{out} = {src.bind(_empty(lookup), 'E')}(env, {pos})")
             src.dedent()
         return all(c is None or c >= 0 for c in cells)
 

@@ -402,11 +402,7 @@ class Library:
             if ident.effective <= as_of and (ident.expires is None or as_of < ident.expires):
                 chosen = entry
         if chosen is None:
-            have = ", ".join(e.identity.effective.isoformat() for e in group)
-            raise ManualNotFound(
-                f"no {line} manual of {carrier} in {state} is in force on {as_of.isoformat()}"
-                + (f"; versions start {have}" if have else "")
-            )
+            raise ManualNotFound(_not_in_force(group, carrier, line, state, as_of))
         return self.plan_of(chosen)
 
     def in_force(self, line: str, state: str, as_of: dt.date) -> list[Plan]:
@@ -421,6 +417,28 @@ class Library:
             except (ManualNotFound, ManualError):
                 continue
         return out
+
+
+def _not_in_force(group: list[Entry], carrier: str, line: str, state: str, as_of: dt.date) -> str:
+    """Why no version is in force on ``as_of``, in plain words.
+
+    When every version started before ``as_of`` and the last one has ended (a plan year over),
+    the answer is that the next rates are not filed yet, not that something is broken.
+    """
+    started = [e.identity for e in group if e.identity.effective <= as_of]
+    later = [e.identity for e in group if e.identity.effective > as_of]
+    if started and not later:
+        last = max(started, key=lambda ident: ident.effective)
+        if last.expires is not None:
+            ended = (last.expires - dt.timedelta(days=1)).isoformat()
+            return (
+                f"no {as_of.year} rates filed yet: {carrier}'s {line} rates in {state} "
+                f"ended {ended}"
+            )
+    have = ", ".join(e.identity.effective.isoformat() for e in group)
+    return f"no {line} manual of {carrier} in {state} is in force on {as_of.isoformat()}" + (
+        f"; versions start {have}" if have else ""
+    )
 
 
 def latest(plans: Iterable[Plan]) -> Plan:

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from rateshop.errors import ManualError, Problem
 from rateshop.manual.expr import Expr, Lookup, Name, Occurrence, not_vectorizable, walk
+from rateshop.manual.limits import MAX_RUNNING_DECIMALS
 from rateshop.manual.model import Component, DiscountGroup, Manual, Step
 from rateshop.money import MONEY_SCALE, POW10
 from rateshop.rating.codegen import PolicyFn, UnitFn, policy_function, unit_function
@@ -70,10 +71,11 @@ class CStep:
     def __post_init__(self) -> None:
         self.kind_code = STEP_CODES.index(self.step.kind)
         if self.round_to is not None:
+            # 10 ** k, not POW10: a long chain of factors may carry more decimals than it holds
             if self.round_to < self.mid_scale:
-                self.round_div = POW10[self.mid_scale - self.round_to]
+                self.round_div = 10 ** (self.mid_scale - self.round_to)
             else:
-                self.round_mul = POW10[self.round_to - self.mid_scale]
+                self.round_mul = 10 ** (self.round_to - self.mid_scale)
 
 
 STEP_CODES = ("start", "multiply", "add", "minimum", "maximum", "discount", "round")
@@ -162,8 +164,9 @@ def _names(exprs: list[Expr]) -> set[str]:
 class _PlanBuilder:
     def __init__(self, manual: Manual) -> None:
         self.manual = manual
-        self.nested = Compiler(manual.tables, flat=False)
-        self.flat = Compiler(manual.tables, flat=True)
+        leap = manual.identity.leap_birthday
+        self.nested = Compiler(manual.tables, flat=False, leap_birthday=leap)
+        self.flat = Compiler(manual.tables, flat=True, leap_birthday=leap)
         self.problems: list[Problem] = []
         self.step_exprs: list[Expr] = []
         self.policy_exprs: list[Expr] = []
@@ -182,9 +185,13 @@ class _PlanBuilder:
         sink.append(e)
         return self.flat.compile(e)
 
-    def chain(self, steps: list[Step], start: int, sink: list[Expr], where: str) -> list[CStep]:
+    def chain(
+        self, steps: list[Step], start: int, sink: list[Expr], where: str | None
+    ) -> list[CStep]:
+        """Compile a chain of steps: component ``where``'s, or the policy steps (None)."""
         out: list[CStep] = []
         scale = start
+        too_fine = False  # reported once per chain, at the first step past the limit
         for st in steps:
             when = (
                 None if st.when is None else self.flat_fn(st.when, st.line, f"step {st.id}", sink)
@@ -198,6 +205,8 @@ class _PlanBuilder:
                 if isinstance(st.operand, Lookup):
                     self.flat_fn(st.operand, st.line, f"step {st.id}", sink)
                     lookup = self.flat.lookup(st.operand)
+                    if len(self.manual.components) > 1:  # with one, naming it says nothing
+                        lookup.component = where
                     operand = lookup
                 else:
                     operand = self.flat_fn(st.operand, st.line, f"step {st.id}", sink)
@@ -219,11 +228,9 @@ class _PlanBuilder:
                 mid = scale
             round_to = None if st.rounding is None else st.rounding.decimals
             scale = mid if round_to is None else round_to
-            if scale > 30:
-                self.bad(
-                    st.line,
-                    f"step {st.id}: the running total would carry {scale} decimals; round it",
-                )
+            if scale > MAX_RUNNING_DECIMALS and not too_fine:
+                too_fine = True
+                self.bad(st.line, _too_fine(where, st, scale, out))
             out.append(
                 CStep(st, operand, lookup, when, groups, op_scale, in_scale, mid, scale,
                       round_to, align_total, align_operand)
@@ -274,7 +281,7 @@ class _PlanBuilder:
             when = None
             if comp.when is not None:
                 when = self.flat_fn(comp.when, comp.line, f"component {comp.id}", self.step_exprs)
-            steps = self.chain(comp.steps, 0, self.step_exprs, "rating")
+            steps = self.chain(comp.steps, 0, self.step_exprs, comp.id)
             final = steps[-1].out_scale if steps else 0
             if final > MONEY_SCALE:
                 last = steps[-1].step
@@ -287,7 +294,7 @@ class _PlanBuilder:
             components.append(
                 CComponent(comp.id, comp.label, comp.coverage, when, steps, final, to_money, comp)
             )
-        policy = self.chain(m.policy_steps, MONEY_SCALE, self.policy_exprs, "policy")
+        policy = self.chain(m.policy_steps, MONEY_SCALE, self.policy_exprs, None)
         if policy and policy[-1].out_scale > MONEY_SCALE:
             self.bad(
                 policy[-1].step.line, "policy steps end with more than cents; round at the end"
@@ -325,6 +332,23 @@ class _PlanBuilder:
         plan.unit_columns = sorted(_names(self.step_exprs))
         plan.risk_columns = sorted(_names(self.policy_exprs) - {"premium"})
         return plan
+
+
+def _too_fine(where: str | None, st: Step, scale: int, before: list[CStep]) -> str:
+    """Why a chain carries too many decimals at step ``st``, and where to round instead."""
+    whose = "the policy steps" if where is None else f"component {where}"
+    text = (
+        f"{whose}, step {st.id}: the running total would carry {scale} decimals, more than "
+        f"{MAX_RUNNING_DECIMALS}; round it"
+    )
+    # the latest earlier step that multiplies: rounding there (say to 3 or 4 decimals, as
+    # filings do) keeps every later step short
+    earlier = next(
+        (cs.step for cs in reversed(before) if cs.step.kind in ("multiply", "discount")), None
+    )
+    if earlier is not None:
+        return f"{text} at step {earlier.id} or before (round: 3 there, or round_each: 3)"
+    return text
 
 
 def compile_manual(manual: Manual) -> Plan:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rateshop.errors import FieldProblem, RiskError
+from rateshop.errors import FieldProblem, Ineligible, RiskError
 from rateshop.manual.inputs import validate
 from rateshop.manual.model import RISK
 from rateshop.rating.plan import Plan
@@ -41,12 +41,69 @@ def _flatten(record: Mapping[str, Any], prefix: str, out: Flat) -> None:
             out[prefix + key] = value
 
 
+# Where the validated risk keeps each rating unit's own choice of coverages (a list, so no
+# flattening or expression ever reads it; the units' records take it in ``_prepare``).
+UNIT_COVERAGES = "__unit_coverages__"
+
+
 def validate_risk(plan: Plan, risk: Mapping[str, Any]) -> dict[str, Any]:
     """Check the risk against the manual's inputs and coverages; return exact values."""
     top = plan.code.check(risk)
-    if top is not None:
-        return top
-    return _validate_fully(plan, risk)
+    if top is None:
+        top = _validate_fully(plan, risk)
+    if any(c.per is not None for c in plan.manual.coverages.values()):
+        _unit_coverages(plan, risk, top)
+    return top
+
+
+def _unit_coverages(plan: Plan, risk: Mapping[str, Any], top: dict[str, Any]) -> None:
+    """Each rating unit's own choice of the coverages chosen item by item (``per:``).
+
+    A vehicle may give ``coverages: {COMP: {deductible: 1000}, COLL: false}``; a coverage it does
+    not name follows the policy's choice, so risks without such choices rate as before.
+    """
+    manual = plan.manual
+    unit = manual.unit
+    assert unit is not None  # the loader allows per: only on the list rated item by item
+    own_covers = {cid: c for cid, c in manual.coverages.items() if c.per is not None}
+    allowed = ", ".join(own_covers)
+    problems: list[FieldProblem] = []
+    choices: list[dict[str, Any]] = []
+    raw_items = risk.get(unit.source) or []
+    for i, raw in enumerate(raw_items):
+        at = f"{unit.source}[{i}].coverages"
+        asked = raw.get("coverages") if isinstance(raw, Mapping) else None
+        own: dict[str, Any] = {}
+        choices.append(own)
+        if asked is None:
+            continue
+        if not isinstance(asked, Mapping):
+            problems.append(
+                FieldProblem(at, "must be an object of coverage id to options", allowed)
+            )
+            continue
+        for cid, value in asked.items():
+            cov = own_covers.get(cid)
+            if cov is None:
+                problems.append(
+                    FieldProblem(
+                        f"{at}.{cid}", f"is not chosen {unit.name} by {unit.name}", allowed
+                    )
+                )
+                continue
+            if value is None:
+                continue  # as the policy chose
+            if value is False:
+                if cov.required:
+                    problems.append(FieldProblem(f"{at}.{cid}", f"{cov.label} is required"))
+                own[cid] = unchosen_record(cov)
+                continue
+            chosen = validate(cov.options, {} if value is True else value, f"{at}.{cid}", problems)
+            chosen["chosen"] = True
+            own[cid] = chosen
+    if problems:
+        raise RiskError(problems)
+    top[UNIT_COVERAGES] = choices
 
 
 def _validate_fully(plan: Plan, risk: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,6 +180,13 @@ def _derive(plan: Plan, top: dict[str, Any]) -> None:
 def prepare(plan: Plan, risk: Mapping[str, Any]) -> Prepared:
     """Validate, derive and assign: the units of ``risk`` as flat records, or its declines."""
     top = validate_risk(plan, risk)
+    try:
+        return _prepare(plan, top)
+    except Ineligible as exc:  # a derived value or a rank read a cell the filing does not offer
+        return Prepared({}, [], [], exc.reasons)
+
+
+def _prepare(plan: Plan, top: dict[str, Any]) -> Prepared:
     _derive(plan, top)
     declined = [reason for reason, rule in plan.rules if rule(top)]
     flatten = plan.code.flatten
@@ -168,9 +232,13 @@ def prepare(plan: Plan, risk: Mapping[str, Any]) -> Prepared:
                 bound[i][a.name] = (pool_ranked[pos], True)
             else:
                 bound[i][a.name] = (pool_ranked[0], False)
+    own_covers: list[dict[str, Any]] = top.get(UNIT_COVERAGES) or [{} for _ in elements]
     for i, element in enumerate(elements):
         u: Flat = dict(flat)
         _flatten(element, f"{unit.name}.", u)
+        for cid, record in own_covers[i].items():  # this unit's own choice beats the policy's
+            for key, value in record.items():
+                u[f"coverages.{cid}.{key}"] = value
         assigned = True
         for name, (person, own) in bound[i].items():
             _flatten(person, f"{name}.", u)

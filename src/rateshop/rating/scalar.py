@@ -8,11 +8,12 @@ paths such as ``driver.age``, used by the rating steps). The same typed tree com
 from __future__ import annotations
 
 import bisect
+import calendar
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from rateshop.errors import FieldProblem, RiskError
+from rateshop.errors import FieldProblem, Ineligible, RiskError
 from rateshop.manual.expr import (
     Agg,
     Arith,
@@ -44,7 +45,19 @@ def scale_of(expr: Expr) -> int:
 
 
 def years_between(a: dt.date, b: dt.date) -> int:
-    """Whole years from ``a`` to ``b`` (an age on a birthday counts the new year)."""
+    """Whole years from ``a`` to ``b`` (an age on a birthday counts the new year).
+
+    Someone born on 29 February has their birthday on 28 February in other years: the common
+    convention (see :func:`years_between_march_1` for the other).
+    """
+    month, day = a.month, a.day
+    if month == 2 and day == 29 and not calendar.isleap(b.year):
+        day = 28
+    return b.year - a.year - ((b.month, b.day) < (month, day))
+
+
+def years_between_march_1(a: dt.date, b: dt.date) -> int:
+    """Whole years from ``a`` to ``b``, a 29 February birthday falling on 1 March in other years."""
     return b.year - a.year - ((b.month, b.day) < (a.month, a.day))
 
 
@@ -121,6 +134,7 @@ class LookupFn:
         ]
         self.simple = self.interp_index is None
         self.signature = f"{table.name}|{node.keys!r}"
+        self.component: str | None = None  # the component whose step reads it, for messages
 
     def locate(self, env: Env) -> tuple[int, Any, tuple[Any, ...]]:
         """Grid position (-1: no row), interpolation amount and the raw key values."""
@@ -152,8 +166,12 @@ class LookupFn:
             elif x is not None:
                 value = self.table.interpolate(self.column, pos, x)
         if value is None:
+            if pos >= 0 and not self.table.offers(self.column, pos, x):
+                raise self.refused(env)
             if self.default is not None:
                 return self.default
+            if pos >= 0 and self.simple:
+                raise self.empty_cell(env, pos)
             raise self.no_match(env)
         return value
 
@@ -181,6 +199,34 @@ class LookupFn:
         text = ", ".join(parts)
         return f"{text} (default)" if defaulted else text
 
+    def refused(self, env: Env) -> Ineligible:
+        """The risk landed on a cell the filing does not offer: a decline, with its reason."""
+        reason = self.table.not_offered_reason
+        if reason is None:
+            given = ", ".join(
+                f"{conv.key} {_show(fn(env), conv.expr)}"
+                for conv, fn in zip(self.keys, self.key_fns, strict=True)
+            )
+            reason = f"not offered: {self.table.name} for {given}"
+        return Ineligible([reason])
+
+    def empty_cell(self, env: Env, pos: int) -> NoMatch:
+        """The row exists but this column's cell is empty: say which table, row, column, component."""
+        for_whom = "" if self.component is None else f" for component {self.component}"
+        return NoMatch(
+            [
+                FieldProblem(
+                    self._field(),
+                    f"table {self.table.name}, row {self.table.row_at(pos)}: the {self.column} "
+                    f"cell is empty, so there is no factor{for_whom}",
+                    None,
+                )
+            ]
+        )
+
+    def _field(self) -> str:
+        return ", ".join(c.expr.key if isinstance(c.expr, Name) else c.key for c in self.keys)
+
     def no_match(self, env: Env) -> NoMatch:
         given = []
         allowed = []
@@ -191,12 +237,12 @@ class LookupFn:
             elif self.table.interp is not None:
                 xs = self.table.interp.xs
                 allowed.append(f"{conv.key}: from {xs[0]}")
-        field = ", ".join(c.expr.key if isinstance(c.expr, Name) else c.key for c in self.keys)
+        for_whom = "" if self.component is None else f" (component {self.component})"
         return NoMatch(
             [
                 FieldProblem(
-                    field,
-                    f"table {self.table.name} has no row for {', '.join(given)}",
+                    self._field(),
+                    f"table {self.table.name} has no row for {', '.join(given)}{for_whom}",
                     "; ".join(allowed),
                 )
             ]
@@ -252,9 +298,14 @@ class Occurrences:
 class Compiler:
     """Turns typed expressions into closures; ``flat`` picks the environment shape."""
 
-    def __init__(self, tables: dict[str, Table], flat: bool) -> None:
+    def __init__(
+        self, tables: dict[str, Table], flat: bool, leap_birthday: str = "february_28"
+    ) -> None:
         self.tables = tables
         self.flat = flat
+        self.date_funcs = dict(DATE_FUNCS)
+        if leap_birthday == "march_1":
+            self.date_funcs["years_between"] = years_between_march_1
 
     def lookup(self, node: Lookup) -> LookupFn:
         return LookupFn(node, self.tables[node.table], self.compile)
@@ -366,8 +417,8 @@ class Compiler:
         return lambda env: lf(env) >= rf(env)
 
     def func(self, e: Func) -> Fn:
-        if e.name in DATE_FUNCS:
-            fn = DATE_FUNCS[e.name]
+        if e.name in self.date_funcs:
+            fn = self.date_funcs[e.name]
             a, b = (self.compile(x) for x in e.args)
             return lambda env: fn(a(env), b(env))
         if e.name == "left":

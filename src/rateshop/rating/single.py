@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from rateshop.errors import Ineligible
 from rateshop.manual.types import Num, Type
 from rateshop.money import POW10, div_half_up, round_half_up, to_decimal
 from rateshop.rating.plan import MONEY_SCALE, Plan
@@ -51,10 +52,13 @@ def rate(plan: Plan, risk: Mapping[str, Any], *, trace: bool = True) -> Quote | 
     rated = [False] * len(components)
     units: list[tuple[str | None, list[Amount]]] = []
     rate_unit = plan.code.unit
-    for env, label in zip(prepared.units, prepared.unit_labels, strict=True):
-        amounts: list[Amount] = []
-        rate_unit(env, trace, label, discounts, totals, rated, amounts, segments)
-        units.append((label, amounts))
+    try:
+        for env, label in zip(prepared.units, prepared.unit_labels, strict=True):
+            amounts: list[Amount] = []
+            rate_unit(env, trace, label, discounts, totals, rated, amounts, segments)
+            units.append((label, amounts))
+    except Ineligible as exc:  # the risk landed on a cover the filing does not offer
+        return Decline(ref, exc.reasons)
     if len(units) == 1:
         # one unit: each component's premium is that unit's amount, the same immutable value
         rated_amounts = list(units[0][1])
@@ -66,7 +70,10 @@ def rate(plan: Plan, risk: Mapping[str, Any], *, trace: bool = True) -> Quote | 
     adjustments: list[Amount] = []
     if plan.code.policy is not None:
         before = premium
-        after, policy_trace = plan.code.policy(prepared.risk, premium)
+        try:
+            after, policy_trace = plan.code.policy(prepared.risk, premium)
+        except Ineligible as exc:
+            return Decline(ref, exc.reasons)
         steps = plan.policy_steps
         premium = after * POW10[MONEY_SCALE - steps[-1].out_scale]
         running = before

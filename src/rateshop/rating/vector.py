@@ -123,9 +123,10 @@ def round_half_up_v(
 ) -> Any:
     """Column version of :func:`rateshop.money.round_half_up`; ``nonneg`` skips sign handling,
     ``in_place`` lets it overwrite ``value`` (an int64 array the caller owns)."""
+    # 10 ** k, not POW10: a long chain of factors may carry more decimals than it holds
     if to_scale >= from_scale:
-        return safe_mul(value, POW10[to_scale - from_scale])
-    div = POW10[from_scale - to_scale]
+        return safe_mul(value, 10 ** (to_scale - from_scale))
+    div = 10 ** (from_scale - to_scale)
     half = div // 2
     if nonneg:
         if in_place and isinstance(value, np.ndarray) and value.dtype == np.int64:
@@ -145,9 +146,19 @@ def _date_parts(d: Any) -> tuple[Any, Any, Any]:
     return years, months, days
 
 
-def _years_between(a: Any, b: Any) -> Any:
+def _years_between_march_1(a: Any, b: Any) -> Any:
     ya, ma, da = _date_parts(a)
     yb, mb, db = _date_parts(b)
+    before = (mb < ma) | ((mb == ma) & (db < da))
+    return yb - ya - before.astype(np.int64)
+
+
+def _years_between(a: Any, b: Any) -> Any:
+    # A 29 February birthday falls on 28 February in non-leap years (the scalar rule).
+    ya, ma, da = _date_parts(a)
+    yb, mb, db = _date_parts(b)
+    leap = (yb % 4 == 0) & ((yb % 100 != 0) | (yb % 400 == 0))
+    da = np.where((ma == 2) & (da == 29) & ~leap, 28, da)
     before = (mb < ma) | ((mb == ma) & (db < da))
     return yb - ya - before.astype(np.int64)
 
@@ -199,6 +210,11 @@ class VLookup:
         self.keys = [KeyConv(table, k, e) for k, e in node.keys]
         self.key_fns = [compile_key(e) for _, e in node.keys]
         values = table.grid[node.column]
+        # rows landing on a cell the filing does not offer are declined, never defaulted: they
+        # are told apart (one by one, they are rare) only when such cells exist
+        self.may_refuse = bool(table.not_offered.get(node.column)) or (
+            table.interp is not None and table.interp.own is not None
+        )
         self.present = np.array([v is not None for v in values], dtype=bool)
         self.all_present = bool(self.present.all())
         self.values = np.array([0 if v is None else v for v in values], dtype=np.int64)
@@ -324,19 +340,46 @@ class VLookup:
         return pos, missing, x
 
     def __call__(self, frame: Frame, n: int) -> tuple[Any, Any]:
-        """Values and a mask of rows that found no row (and no default)."""
-        pos, missing, x = self.positions(frame, n)
+        """Values and a mask of rows that found no row (and no default), or a refused cell."""
+        pos, no_row, x = self.positions(frame, n)
+        missing = no_row
         if x is None:
             out = self.values[pos]
             if not self.all_present:
                 missing = missing | ~self.present[pos]
+        elif self.table.interp is not None and self.table.interp.own is not None:
+            out, miss = self._interpolate_irregular(pos, x, n)
+            missing = missing | miss
         else:
             out, miss = self._interpolate(pos, x)
             missing = missing | miss
         if self.default is not None and missing.any():
-            out = np.where(missing, self.default, out)
-            missing = np.zeros(n, dtype=bool)
+            refused = self._refused(missing & ~no_row, pos, x, n)
+            out = np.where(missing & ~refused, self.default, out)
+            missing = refused
         return out, missing
+
+    def _refused(self, rows: Any, pos: IntArray, x: Any, n: int) -> Any:
+        """Which of ``rows`` landed on a cell the filing does not offer."""
+        refused = np.zeros(n, dtype=bool)
+        if self.may_refuse:
+            for r in np.nonzero(rows)[0].tolist():
+                at = None if x is None else int(np.broadcast_to(x, (n,))[r])
+                refused[r] = not self.table.offers(self.column, int(pos[r]), at)
+        return refused
+
+    def _interpolate_irregular(self, base: IntArray, x: Any, n: int) -> tuple[Any, Any]:
+        """Sub-tables with amounts of their own: each row interpolated on its own (exact)."""
+        xs = np.broadcast_to(x, (n,))
+        found = [
+            self.table.interpolate(self.column, int(b), int(at))
+            for b, at in zip(base.tolist(), xs.tolist(), strict=True)
+        ]
+        missing = np.array([v is None for v in found], dtype=bool)
+        values = [0 if v is None else v for v in found]
+        if any(abs(v) >= 2**62 for v in values):
+            return np.array(values, dtype=object), missing
+        return np.array(values, dtype=np.int64), missing
 
     def _interpolate(self, base: IntArray, x: Any) -> tuple[Any, Any]:
         ip = self.table.interp
@@ -358,15 +401,11 @@ class VLookup:
         dx = np.where(last, 1, x1 - x0)
         num = np.where(last, y0, y0 * dx + (x - x0) * (y1 - y0))
         if ip.beyond_every is not None and ip.beyond_add is not None:
-            top = max(sy, ip.beyond_scale)
-            beyond_num = (
-                y0 * POW10[top - sy] * ip.beyond_every
-                + (x - xs[-1]) * ip.beyond_add * POW10[top - ip.beyond_scale]
-            )
             over = last & (x > xs[-1])
+            beyond_num, beyond_den, top = ip.beyond(y0, np.where(over, x - xs[-1], 0), sy)
             res_main = _rescale_div_v(num, dx, sy, d)
             res_beyond = _rescale_div_v(
-                np.where(over, beyond_num, 0), np.where(over, ip.beyond_every, 1), top, d
+                np.where(over, beyond_num, 0), np.where(over, beyond_den, 1), top, d
             )
             return np.where(over, res_beyond, res_main), missing
         missing |= last & (x > xs[-1])
@@ -382,8 +421,11 @@ def _rescale_div_v(num: Any, den: Any, scale: int, decimals: int) -> Any:
 class VCompiler:
     """Turns typed expressions into column functions over a :data:`Frame`."""
 
-    def __init__(self, tables: dict[str, Table]) -> None:
+    def __init__(self, tables: dict[str, Table], leap_birthday: str = "february_28") -> None:
         self.tables = tables
+        self.date_funcs = dict(VDATE_FUNCS)
+        if leap_birthday == "march_1":
+            self.date_funcs["years_between"] = _years_between_march_1
         self.cache: dict[tuple[str, int], Any] = {}  # grid positions per (lookup, frame) in a run
         self.missing: Any = None  # set by the executor: rows where a nested lookup found nothing
 
@@ -543,8 +585,8 @@ class VCompiler:
         return pick
 
     def func(self, e: Func) -> VFn:
-        if e.name in VDATE_FUNCS:
-            fn = VDATE_FUNCS[e.name]
+        if e.name in self.date_funcs:
+            fn = self.date_funcs[e.name]
             a, b = (self.compile(x) for x in e.args)
             return lambda f: fn(a(f), b(f))
         if e.name == "left":

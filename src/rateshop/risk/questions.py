@@ -213,6 +213,11 @@ class Vehicle(RiskPart):
     principal_driver: Int = Field(
         default=1, ge=1, le=6, description="The number (1, 2 …) of the driver who drives it most."
     )
+    coverages: VehicleCoverages | None = Field(
+        default=None,
+        description="Comprehensive and collision for this vehicle alone; what it leaves out "
+        "follows the policy's `coverages`.",
+    )
 
     def problems(self, at: str, on: dt.date, state: str, drivers: int) -> list[FieldProblem]:
         """What is wrong with the vehicle ``at`` of a policy from ``on`` in ``state``."""
@@ -249,6 +254,18 @@ class ComprehensiveOption(RiskPart):
 
 class CollisionOption(RiskPart):
     deductible: Annotated[Literal[250, 500, 1000], Exact] = 500
+
+
+class VehicleCoverages(RiskPart):
+    """Physical damage cover chosen for one vehicle: its options, ``false`` for none, or left
+    out (null) to follow the policy's choice. An old car often goes without collision."""
+
+    COMP: ComprehensiveOption | Literal[False] | None = Field(
+        default=None, description="Comprehensive for this vehicle."
+    )
+    COLL: CollisionOption | Literal[False] | None = Field(
+        default=None, description="Collision for this vehicle."
+    )
 
 
 class AutoCoverages(RiskPart):
