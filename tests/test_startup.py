@@ -43,7 +43,7 @@ def _get(url: str) -> Any:
 
 def _compare(url: str) -> Any:
     request = urllib.request.Request(
-        f"{url}/comparisons",
+        f"{url}/comparisons?worksheets=true",
         data=json.dumps(RISK).encode(),
         headers={"content-type": "application/json"},
         method="POST",
@@ -106,8 +106,14 @@ def _kept(cache: Path) -> set[str]:
 
 
 def _quotes(answer: dict[str, Any]) -> dict[str, Any]:
-    """Each carrier's quote (premium, amounts, worksheet, manual version), or its status."""
-    return {q["carrier"]: q.get("quote") or q["status"] for q in answer["quotes"]}
+    """Each carrier's quote (premium, amounts, worksheet, manual version), or its status; not the
+    link to its worksheet, which names the comparison."""
+    return {
+        q["carrier"]: {k: v for k, v in q["quote"].items() if k != "worksheet_url"}
+        if q.get("quote")
+        else q["status"]
+        for q in answer["quotes"]
+    }
 
 
 def test_serve_lists_the_market_and_compiles_only_what_a_comparison_rates(
