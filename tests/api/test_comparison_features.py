@@ -261,3 +261,10 @@ def test_household_problems_are_named_by_their_place_in_the_list(api: Client) ->
     found = problems(api.post("/households", {"risks": [example("home"), broken]}))
     assert set(found) == {"risks[1].drivers[1].gender"}
     assert set(problems(api.post("/households", {"risks": []}))) == {"risks"}
+
+
+def test_a_plan_year_after_the_last_filed_says_its_rates_are_not_filed_yet(api: Client) -> None:
+    risk = {**example("health"), "effective_date": "2027-02-01"}
+    assert problems(api.post("/comparisons", risk)) == {
+        "effective_date": ("no 2027 health rates are filed yet in TX", "2026-01-01 to 2026-12-31")
+    }

@@ -28,6 +28,7 @@ from rateshop.compare.service import (
 )
 from rateshop.compare.tips import Base, Tip, tips_from
 from rateshop.errors import FieldProblem, ManualNotFound, RiskError
+from rateshop.manual.model import Identity
 from rateshop.rating.plan import Plan
 from rateshop.rating.prepare import validate_risk
 from rateshop.store.records import StoredComparison
@@ -53,11 +54,31 @@ def carriers_for(rt: Runtime, risk: Mapping[str, Any]) -> tuple[Facts, list[Conn
         return facts, connectors
     plans = rt.library.in_force(line, state, effective)
     if not plans:
-        first = min(ident.effective for ident in written if ident.state == state)
-        problem = f"no {line} manual in {state} is in force on {effective.isoformat()}"
-        raise RiskError([FieldProblem("effective_date", problem, f"from {first.isoformat()}")])
+        raise RiskError([_nothing_in_force(written, line, state, effective)])
     _check_readable(plans, risk)
     return facts, connectors
+
+
+def _nothing_in_force(
+    written: list[Identity], line: str, state: str, effective: dt.date
+) -> FieldProblem:
+    """Why no carrier has a manual in force on the date, and the dates that have one.
+
+    After every version of the state has ended (a plan year over), the next year's rates are not
+    filed yet: the shopper is told that, and when the rates there are end.
+    """
+    here = [ident for ident in written if ident.state == state]
+    first = min(ident.effective for ident in here)
+    ends = [ident.expires for ident in here]
+    if all(end is not None for end in ends):
+        last = max(end for end in ends if end is not None) - dt.timedelta(days=1)
+        if effective > last:
+            problem = f"no {effective.year} {line} rates are filed yet in {state}"
+            return FieldProblem(
+                "effective_date", problem, f"{first.isoformat()} to {last.isoformat()}"
+            )
+    problem = f"no {line} manual in {state} is in force on {effective.isoformat()}"
+    return FieldProblem("effective_date", problem, f"from {first.isoformat()}")
 
 
 def _check_readable(plans: Iterable[Plan], risk: Mapping[str, Any]) -> None:
