@@ -24,8 +24,11 @@ def web(tmp_path: Path) -> Iterator[Server]:
     served.stop()
 
 
-async def _get(url: str) -> tuple[int, str, str, dict[str, str]]:
-    async with aiohttp.ClientSession() as session, session.get(url) as got:
+async def _get(url: str, accept: str = "text/html,*/*") -> tuple[int, str, str, dict[str, str]]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(url, headers={"accept": accept}) as got,
+    ):
         headers = {k.lower(): v for k, v in got.headers.items()}
         return got.status, got.content_type, await got.text(), headers
 
@@ -49,3 +52,6 @@ def test_a_store_failure_on_a_page_is_a_page_and_the_api_still_answers_json(
     status, kind, text, _ = run(_get(f"{web.url}/comparisons/{ref}"))
     assert (status, kind) == (503, "application/json")
     assert "10.1.2.3" not in text
+    # A page's script asking one of the pages' routes for data still gets JSON.
+    status, kind, _, _ = run(_get(f"{web.url}/c/{ref}", accept="*/*"))
+    assert (status, kind) == (503, "application/json")

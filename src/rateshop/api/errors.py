@@ -307,10 +307,18 @@ def answer_pages_with(app: FastAPI, page: PageAnswer) -> None:
 def _answer(
     request: Request, status: int, body: ErrorBody, headers: Mapping[str, str] | None = None
 ) -> Response:
-    """``respond``, or for a web page the page saying the same (one status table for both)."""
+    """``respond``, or for a web page opened by a browser the page saying the same (one status
+    table for both)."""
     page: PageAnswer | None = getattr(request.app.state, "error_page", None)
     route = request.scope.get("route")
-    if page is not None and route is not None and not getattr(route, "include_in_schema", True):
+    # A page's own scripts ask its routes for JSON: only a browser opening the page gets a page.
+    opened = "text/html" in request.headers.get("accept", "")
+    if (
+        page is not None
+        and opened
+        and route is not None
+        and not getattr(route, "include_in_schema", True)
+    ):
         answered = page(request, status, body)
         if status == 503:
             answered.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
