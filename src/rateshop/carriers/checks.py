@@ -9,15 +9,15 @@ not offered), coverages and fees that add up to the total. Otherwise the carrier
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeGuard
 
-from rateshop.carriers.reply import CarrierReply
+from rateshop.carriers.reply import CarrierReply, Summed
 from rateshop.compare.connectors import Offer
 from rateshop.compare.nearest import Substitution
 from rateshop.compare.outcomes import (
-    CoveredAmount,
     Failure,
     LiveDecline,
     LiveQuote,
@@ -30,43 +30,59 @@ from rateshop.rating.quote import Amount
 ABSURD_YEARLY = Decimal(1_000_000)
 
 
-def _problems(reply: CarrierReply, risk: Mapping[str, Any], currency: str) -> list[str]:
+def _problems(
+    reply: CarrierReply, summed: Summed, risk: Mapping[str, Any], currency: str
+) -> list[str]:
     problems = []
+    total = reply.total
     if reply.currency != currency:
         problems.append(f"quoted in {reply.currency or 'no currency'}, not {currency}")
-    if reply.total is None:
+    if total is None:
         problems.append("a quote without a total")
-    elif reply.total <= 0:
-        problems.append(f"a total of {reply.total} is not a price")
-    if reply.term_months is None or not 1 <= reply.term_months <= 36:
-        problems.append(f"a term of {reply.term_months} months")
-    elif reply.total is not None and reply.total * 12 / reply.term_months > ABSURD_YEARLY:
-        problems.append(f"a total of {reply.total} for {reply.term_months} months is absurd")
-    # One pass over the parts: each checked and added up.
-    parts = Decimal(0)
-    quoted = set(reply.not_offered)
-    for c in reply.coverages:
-        if c.premium < 0:
-            problems.append(f"coverage {c.code} has a negative premium {c.premium}")
-        parts += c.premium
-        quoted.add(c.code)
-    for code, amount in reply.fees:
-        if amount < 0:
-            problems.append(f"fee {code} is negative ({amount})")
-        parts += amount
-    if reply.total is not None and parts != reply.total:
-        problems.append(f"coverages and fees add up to {parts}, not the total {reply.total}")
+    elif total <= 0:
+        problems.append(f"a total of {total} is not a price")
+    term = reply.term_months
+    if term is None or not 1 <= term <= 36:
+        problems.append(f"a term of {term} months")
+    elif total is not None and total * 12 / term > ABSURD_YEARLY:
+        problems.append(f"a total of {total} for {term} months is absurd")
+    problems += summed.negative
+    if total is not None and summed.parts != total:
+        problems.append(f"coverages and fees add up to {summed.parts}, not the total {total}")
     asked = risk.get("coverages")
     if _is_mapping(asked):
-        missing = sorted(str(code) for code in asked if code not in quoted)
+        quoted = {c.code for c in reply.coverages}
+        missing = sorted(
+            str(code) for code in asked if code not in quoted and code not in reply.not_offered
+        )
         if missing:
             problems.append(f"coverages asked but not quoted: {', '.join(missing)}")
     return problems
 
 
+def summed(reply: CarrierReply) -> Summed:
+    """The reply's coverages and fees added up: as its reader did while reading, or now."""
+    if reply.summed is not None:
+        return reply.summed
+    premium, negative = Decimal(0), []
+    for c in reply.coverages:
+        if c.premium < 0:
+            negative.append(f"coverage {c.code} has a negative premium {c.premium}")
+        premium += c.premium
+    parts = premium
+    for code, amount in reply.fees:
+        if amount < 0:
+            negative.append(f"fee {code} is negative ({amount})")
+        parts += amount
+    return Summed(premium, parts, tuple(negative))
+
+
 def _is_mapping(value: Any) -> TypeGuard[Mapping[Any, Any]]:
     # A risk is made of dicts: the exact type check spares the ABC's slower one.
     return type(value) is dict or isinstance(value, Mapping)
+
+
+_ABSENT = object()
 
 
 def _same(asked: Any, quoted: str | None) -> bool:
@@ -87,12 +103,12 @@ def substitutions(reply: CarrierReply, risk: Mapping[str, Any]) -> tuple[Substit
         got = by_code.get(code)
         if got is None or not _is_mapping(options):
             continue
-        if "limit" in options and not _same(options["limit"], got.limit):
-            out.append(Substitution(f"coverages.{code}.limit", options["limit"], got.limit))
-        if "deductible" in options and not _same(options["deductible"], got.deductible):
-            out.append(
-                Substitution(f"coverages.{code}.deductible", options["deductible"], got.deductible)
-            )
+        limit = options.get("limit", _ABSENT)
+        if limit is not _ABSENT and not _same(limit, got.limit):
+            out.append(Substitution(f"coverages.{code}.limit", limit, got.limit))
+        deductible = options.get("deductible", _ABSENT)
+        if deductible is not _ABSENT and not _same(deductible, got.deductible):
+            out.append(Substitution(f"coverages.{code}.deductible", deductible, got.deductible))
     return tuple(out)
 
 
@@ -111,28 +127,30 @@ def outcome(
         return Offer(Referral(said or ("referred to an underwriter",), reply.quote_ref))
     if reply.status == "declined":
         return Offer(LiveDecline(carrier, said or ("declined",), reply.quote_ref))
-    problems = _problems(reply, risk, currency)
+    sums = summed(reply)
+    problems = _problems(reply, sums, risk, currency)
     if problems:
         return Offer(Failure("invalid_response", "; ".join(problems)))
     assert reply.total is not None
     assert reply.term_months is not None
     assert reply.currency is not None
-    premium = Decimal(0)
-    for c in reply.coverages:
-        premium += c.premium
     quote = LiveQuote(
         carrier=carrier,
         currency=reply.currency,
-        premium=premium,
+        premium=sums.premium,
         total=reply.total,
         term_months=reply.term_months,
-        coverages=tuple(
-            [CoveredAmount(c.code, c.premium, c.limit, c.deductible) for c in reply.coverages]
-        ),
-        fees=tuple([Amount(code, code.replace("_", " "), amount) for code, amount in reply.fees]),
+        coverages=reply.coverages,
+        fees=tuple([Amount(code, _label(code), amount) for code, amount in reply.fees]),
         quote_ref=reply.quote_ref,
         valid_until=reply.valid_until,
         bridge_url=reply.bridge_url,
         messages=said,
     )
     return Offer(quote, substitutions(reply, risk))
+
+
+@functools.lru_cache(maxsize=1024)
+def _label(code: str) -> str:
+    # A fee's label when the carrier gives none: its code in words (carriers have few fees).
+    return code.replace("_", " ")

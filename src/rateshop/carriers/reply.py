@@ -12,17 +12,26 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from rateshop.compare.outcomes import CoveredAmount
+
 ReplyStatus = Literal["quoted", "referred", "declined", "pending", "error"]
+
+# One coverage as the carrier quoted it (code, premium, limit, deductible): the very object a
+# checked quote then carries, so a reply's coverages are never copied.
+CoverageAmount = CoveredAmount
 
 
 @dataclass(frozen=True, slots=True)
-class CoverageAmount:
-    """One coverage as the carrier quoted it: its code, the limit or deductible, the premium."""
+class Summed:
+    """What a reader already added up while reading a quoted reply, so the checks need not again.
 
-    code: str
+    ``premium`` is the sum of the coverages' premiums, ``parts`` adds the fees; ``negative``
+    says each part below zero, in the words of the checks.
+    """
+
     premium: Decimal
-    limit: str | None = None
-    deductible: str | None = None
+    parts: Decimal
+    negative: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +42,8 @@ class CarrierReply:
     that should add up to it, the ``currency``, the ``term_months`` priced and the carrier's own
     ``quote_ref``; ``referred`` and ``declined`` carry ``messages``; ``pending`` carries the
     ``quote_ref`` to poll and ``retry_after`` seconds; ``error`` carries the carrier's ``messages``.
+    ``summed`` is the coverages' and fees' sums when the reader made them (otherwise the checks
+    add them up); it is derived, so it takes no part in comparing replies.
     """
 
     status: ReplyStatus
@@ -48,3 +59,4 @@ class CarrierReply:
     retry_after: float | None = None
     # Coverages asked that the carrier says it does not offer (so their absence is no fault).
     not_offered: tuple[str, ...] = ()
+    summed: Summed | None = field(default=None, compare=False, repr=False)

@@ -30,7 +30,8 @@ FAILURE_KINDS: tuple[FailureKind, ...] = get_args(FailureKind)
 Status = Literal["quoted", "declined", "referred", "pending", "failed"]
 
 
-@dataclass(frozen=True)
+# The live answer's types are slotted: a comparison makes dozens, each kept while others arrive.
+@dataclass(frozen=True, slots=True)
 class CoveredAmount:
     """One coverage as a live carrier quoted it: the cover actually quoted and its premium."""
 
@@ -48,7 +49,7 @@ class CoveredAmount:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveQuote(TermPrice):
     """A price from a carrier's own quoting service, checked before it counts.
 
@@ -113,7 +114,7 @@ class LiveQuote(TermPrice):
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveDecline:
     """A live carrier declines the risk, for these reasons."""
 
@@ -138,7 +139,7 @@ class LiveDecline:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Referral:
     """The carrier wants an underwriter to look before it prices the risk."""
 
@@ -151,7 +152,7 @@ class Referral:
         return {"messages": list(self.messages), "quote_ref": self.quote_ref}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pending:
     """The carrier has the request and answers later; ``quote_ref`` is what to poll."""
 
@@ -169,7 +170,7 @@ class Pending:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Failure:
     """No answer from the carrier, of one kind (see :data:`FailureKind`), and what went wrong."""
 

@@ -55,6 +55,10 @@ class ConnectorContext:
     health: HealthRecorder | None = None
 
 
+# The health outcome of each kind of answer but a failure.
+_OUTCOME = {"quote": "quoted", "decline": "declined", "referral": "referred"}
+
+
 class Watched:
     """A live carrier's connector with every call timed and counted in the carrier's health.
 
@@ -80,8 +84,7 @@ class Watched:
         if isinstance(got, Failure):
             self.health.record(self.carrier, "failed", took, got.kind)
         else:
-            outcome = {"quote": "quoted", "decline": "declined", "referral": "referred"}
-            self.health.record(self.carrier, outcome.get(got.kind, "pending"), took)
+            self.health.record(self.carrier, _OUTCOME.get(got.kind, "pending"), took)
         return offer
 
     async def aclose(self) -> None:

@@ -205,29 +205,21 @@ def request_facts(risk: Mapping[str, Any]) -> tuple[str, str, dt.date]:
 DEFAULT_DEADLINE = 10.0  # seconds a comparison waits for the slowest live carrier
 
 
-async def _ask(
-    conn: Connector,
-    risk: Mapping[str, Any],
-    facts: tuple[str, str, dt.date],
-    market: Market,
-    deadline: float,
-) -> Answer:
+def _blank(conn: Connector, market: Market) -> Answer:
+    """The answer of ``conn``'s carrier before it says anything: who it is, how it is asked."""
     info = market.get(conn.carrier)
-    answer = Answer(
-        carrier=conn.carrier,
-        carrier_name=info.name if info else conn.carrier,
-        rating=info.rating if info else "",
-        group=info.group if info else "",
-        connector=info.connector if info else "manual",
-    )
+    if info is None:
+        return Answer(conn.carrier, conn.carrier, "", "")
+    return Answer(conn.carrier, info.name, info.rating, info.group, connector=info.connector)
+
+
+async def _ask(
+    conn: Connector, risk: Mapping[str, Any], facts: tuple[str, str, dt.date], market: Market
+) -> Answer:
     line, state, effective = facts
+    answer = _blank(conn, market)
     try:
-        # A timer on this task rather than wait_for's task of its own: one task per carrier.
-        async with asyncio.timeout(deadline):
-            offer = await conn.quote_nearest(risk, line, state, effective)
-    except TimeoutError:
-        answer.error, answer.error_kind = f"no answer within {deadline:g} s", "timeout"
-        return answer
+        offer = await conn.quote_nearest(risk, line, state, effective)
     except RiskError as exc:
         answer.error, answer.error_kind = str(exc), "bad_input"
         return answer
@@ -265,7 +257,8 @@ async def stream(
 ) -> AsyncIterator[Answer]:
     """Each carrier's answer as soon as it arrives; the wait is the slowest, not the sum.
 
-    A carrier that has not answered within ``deadline`` seconds is failed with kind ``timeout``.
+    A carrier that has not answered within ``deadline`` seconds is failed with kind ``timeout``
+    at the deadline (its call is cancelled), whether or not its connector lets go at once.
     """
     facts = request_facts(risk)
     loop = asyncio.get_running_loop()
@@ -273,24 +266,44 @@ async def stream(
     # (asyncio.as_completed makes a queue, a callback and a coroutine per carrier instead.)
     finished: deque[asyncio.Task[Answer]] = deque()
     waking: list[asyncio.Future[None]] = []
+    # The answers of the carriers still asked at the deadline, by their task: reported then.
+    late: dict[asyncio.Task[Answer], Answer] = {}
 
-    def arrived(task: asyncio.Task[Answer]) -> None:
-        finished.append(task)
+    def wake() -> None:
         if waking and not waking[0].done():
             waking[0].set_result(None)
 
-    tasks = []
+    def arrived(task: asyncio.Task[Answer]) -> None:
+        if task not in late:
+            finished.append(task)
+            wake()
+
+    tasks: dict[asyncio.Task[Answer], Connector] = {}
     for conn in connectors:
-        task = loop.create_task(_ask(conn, risk, facts, market, deadline))
+        task = loop.create_task(_ask(conn, risk, facts, market))
         task.add_done_callback(arrived)
-        tasks.append(task)
+        tasks[task] = conn
+
+    def expire() -> None:
+        # One timer for the whole comparison rather than one per carrier.
+        for task, conn in tasks.items():
+            if not task.done():
+                late[task] = answer = _blank(conn, market)
+                answer.error, answer.error_kind = f"no answer within {deadline:g} s", "timeout"
+                finished.append(task)
+                task.cancel()
+        wake()
+
+    timer = loop.call_later(deadline, expire)
     try:
-        for _ in tasks:
+        for _ in range(len(tasks)):
             while not finished:
                 waking[:] = [loop.create_future()]
                 await waking[0]
-            yield finished.popleft().result()
+            task = finished.popleft()
+            yield late[task] if task in late else task.result()
     finally:
+        timer.cancel()
         for task in tasks:
             task.cancel()
 
