@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from rateshop.carriers.reply import CarrierReply, CoverageAmount, Summed
+from rateshop.compare.outcomes import covered
 
 if TYPE_CHECKING:
     from rateshop.carriers.mapping import AnswerSpec, ListSpec
@@ -151,23 +152,33 @@ def compile_reader(spec: AnswerSpec, source: str) -> Reader:
         if status == "quoted":
             premium, negative = _ZERO, []
             for item in _objects(found_covers, covers, "coverages"):
-                amount = _money(item.get(premium_at), "a coverage's premium")
-                cover = item.get(code_at)
-                cover = cover if type(cover) is str else str(cover)
-                if amount < 0:
+                get = item.get
+                raw = get(premium_at)
+                amount = _money(raw, "a coverage's premium") if type(raw) is not str else None
+                if amount is None:  # the usual case, a string, read here (_money's work, inline)
+                    try:
+                        amount = Decimal(raw)
+                    except InvalidOperation:
+                        amount = _money(raw, "a coverage's premium")  # raises, saying why
+                    if not amount.is_finite():
+                        _money(raw, "a coverage's premium")
+                cover, limit, deductible = get(code_at), get(limit_at), get(deductible_at)
+                if type(cover) is not str:
+                    cover = str(cover)
+                if limit is not None and type(limit) is not str:
+                    limit = str(limit)
+                if deductible is not None and type(deductible) is not str:
+                    deductible = str(deductible)
+                if amount < _ZERO:
                     negative.append(f"coverage {cover} has a negative premium {amount}")
                 premium += amount
-                coverages.append(
-                    CoverageAmount(
-                        cover, amount, _text(item.get(limit_at)), _text(item.get(deductible_at))
-                    )
-                )
+                coverages.append(covered(cover, amount, limit, deductible))
             parts = premium
             if fee_spec is not None:
                 for item in _objects(found_fees, fee_spec, "fees"):
                     fee = str(item.get(fee_at))
                     amount = _money(item.get(amount_at), "a fee")
-                    if amount < 0:
+                    if amount < _ZERO:
                         negative.append(f"fee {fee} is negative ({amount})")
                     parts += amount
                     fees.append((fee, amount))

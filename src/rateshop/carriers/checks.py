@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
 from rateshop.carriers.reply import CarrierReply, Summed
 from rateshop.compare.connectors import Offer
@@ -44,19 +44,18 @@ def _problems(
     term = reply.term_months
     if term is None or not 1 <= term <= 36:
         problems.append(f"a term of {term} months")
-    elif total is not None and total * 12 / term > ABSURD_YEARLY:
+    elif total is not None and total * 12 > ABSURD_YEARLY * term:
         problems.append(f"a total of {total} for {term} months is absurd")
     problems += summed.negative
     if total is not None and summed.parts != total:
         problems.append(f"coverages and fees add up to {summed.parts}, not the total {total}")
-    asked = risk.get("coverages")
-    if _is_mapping(asked):
+    asked = _asked(risk)
+    if asked:
         quoted = {c.code for c in reply.coverages}
-        missing = sorted(
-            str(code) for code in asked if code not in quoted and code not in reply.not_offered
-        )
+        not_offered = reply.not_offered
+        missing = [a.code for a in asked if a.code not in quoted and a.code not in not_offered]
         if missing:
-            problems.append(f"coverages asked but not quoted: {', '.join(missing)}")
+            problems.append(f"coverages asked but not quoted: {', '.join(sorted(missing))}")
     return problems
 
 
@@ -85,30 +84,64 @@ def _is_mapping(value: Any) -> TypeGuard[Mapping[Any, Any]]:
 _ABSENT = object()
 
 
-def _same(asked: Any, quoted: str | None) -> bool:
-    return quoted is None or str(asked) == quoted
+class _Asked(NamedTuple):
+    """One coverage of the risk as asked: its options, and the limit and deductible as text."""
+
+    code: str
+    options: Any
+    limit: Any  # as asked, or _ABSENT
+    limit_text: str
+    deductible: Any
+    deductible_text: str
+
+
+# A comparison asks every carrier about one risk: its coverages are read once for them all.
+_ASKED: dict[int, tuple[Mapping[str, Any], tuple[_Asked, ...]]] = {}
+
+
+def _asked(risk: Mapping[str, Any]) -> tuple[_Asked, ...]:
+    """The risk's coverages as asked (none when it has no object of them)."""
+    found = _ASKED.get(id(risk))
+    if found is not None and found[0] is risk:
+        return found[1]
+    coverages = risk.get("coverages")
+    asked: list[_Asked] = []
+    if _is_mapping(coverages):
+        for code, options in coverages.items():
+            limit = deductible = _ABSENT
+            if _is_mapping(options):
+                limit = options.get("limit", _ABSENT)
+                deductible = options.get("deductible", _ABSENT)
+            asked.append(_Asked(str(code), options, limit, str(limit), deductible, str(deductible)))
+    made = tuple(asked)
+    _ASKED[id(risk)] = (risk, made)  # the risk is held, so its id cannot be reused meanwhile
+    if len(_ASKED) > 64:
+        _ASKED.pop(next(iter(_ASKED)))
+    return made
 
 
 def substitutions(reply: CarrierReply, risk: Mapping[str, Any]) -> tuple[Substitution, ...]:
     """Each option asked that the carrier quoted differently, or a coverage it does not offer."""
-    asked = risk.get("coverages")
-    if not _is_mapping(asked):
+    asked = _asked(risk)
+    if not asked:
         return ()
     out: list[Substitution] = []
     by_code = {c.code: c for c in reply.coverages}
-    for code, options in asked.items():
-        if code in reply.not_offered:
-            out.append(Substitution(f"coverages.{code}", options, None))
+    not_offered = reply.not_offered
+    for a in asked:
+        if a.code in not_offered:
+            out.append(Substitution(f"coverages.{a.code}", a.options, None))
             continue
-        got = by_code.get(code)
-        if got is None or not _is_mapping(options):
+        got = by_code.get(a.code)
+        if got is None:
             continue
-        limit = options.get("limit", _ABSENT)
-        if limit is not _ABSENT and not _same(limit, got.limit):
-            out.append(Substitution(f"coverages.{code}.limit", limit, got.limit))
-        deductible = options.get("deductible", _ABSENT)
-        if deductible is not _ABSENT and not _same(deductible, got.deductible):
-            out.append(Substitution(f"coverages.{code}.deductible", deductible, got.deductible))
+        # An option the carrier does not say back is taken as quoted as asked.
+        quoted = got.limit
+        if a.limit is not _ABSENT and quoted is not None and quoted != a.limit_text:
+            out.append(Substitution(f"coverages.{a.code}.limit", a.limit, quoted))
+        quoted = got.deductible
+        if a.deductible is not _ABSENT and quoted is not None and quoted != a.deductible_text:
+            out.append(Substitution(f"coverages.{a.code}.deductible", a.deductible, quoted))
     return tuple(out)
 
 

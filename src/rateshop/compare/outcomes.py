@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any, Literal, get_args
 
 from rateshop.rating.quote import Amount, TermPrice
@@ -49,6 +50,29 @@ class CoveredAmount:
         }
 
 
+_new = object.__new__
+# The slots' own setters (each field of a slotted class is a descriptor on the class).
+_code, _premium, _limit, _deductible = (
+    getattr(CoveredAmount, name).__set__ for name in ("code", "premium", "limit", "deductible")
+)
+
+
+def covered(
+    code: str, premium: Decimal, limit: str | None, deductible: str | None
+) -> CoveredAmount:
+    """``CoveredAmount(code, premium, limit, deductible)``, the same object made at half the cost.
+
+    A live answer makes one per coverage, and the frozen dataclass's ``__init__`` calls
+    ``object.__setattr__`` for each field; the slots' own setters do the same work directly.
+    """
+    amount = _new(CoveredAmount)
+    _code(amount, code)
+    _premium(amount, premium)
+    _limit(amount, limit)
+    _deductible(amount, deductible)
+    return amount
+
+
 @dataclass(frozen=True, slots=True)
 class LiveQuote(TermPrice):
     """A price from a carrier's own quoting service, checked before it counts.
@@ -77,6 +101,12 @@ class LiveQuote(TermPrice):
     def manual(self) -> None:
         """No manual: a live carrier rated this itself."""
         return None
+
+    @property
+    def yearly(self) -> Fraction:
+        """The exact price of a year of cover (total x 12 / term), as one fraction made once."""
+        numerator, denominator = self.total.as_integer_ratio()
+        return Fraction(numerator * 12, denominator * self.term_months)
 
     @property
     def monthly(self) -> Decimal:
@@ -188,4 +218,5 @@ __all__ = [
     "Pending",
     "Referral",
     "Status",
+    "covered",
 ]

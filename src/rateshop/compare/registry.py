@@ -56,7 +56,7 @@ class ConnectorContext:
 
 
 # The health outcome of each kind of answer but a failure.
-_OUTCOME = {"quote": "quoted", "decline": "declined", "referral": "referred"}
+HEALTH_OUTCOME = {"quote": "quoted", "decline": "declined", "referral": "referred"}
 
 
 class Watched:
@@ -84,7 +84,7 @@ class Watched:
         if isinstance(got, Failure):
             self.health.record(self.carrier, "failed", took, got.kind)
         else:
-            self.health.record(self.carrier, _OUTCOME.get(got.kind, "pending"), took)
+            self.health.record(self.carrier, HEALTH_OUTCOME.get(got.kind, "pending"), took)
         return offer
 
     async def aclose(self) -> None:
@@ -159,7 +159,9 @@ class Registry:
             made = ManualConnector(carrier_id, self.library)
         else:
             made = self._make(entry)
-            if self.health is not None:
+            # A connector may time and count its calls itself (``records_health``), sparing
+            # every call a wrapper.
+            if self.health is not None and not getattr(made, "records_health", False):
                 made = Watched(made, self.health)
         self._made[carrier_id] = made
         return made
