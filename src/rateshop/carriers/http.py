@@ -256,6 +256,11 @@ class HttpConnector:
             found = self._limits[loop] = Limit(self.endpoint.concurrency)
         return found
 
+    def check_risk(self, risk: Mapping[str, Any]) -> None:
+        """Raise :class:`RiskError` when the carrier's request cannot carry ``risk`` (a value its
+        mapping has no code for, a fact it needs missing); asks the carrier nothing."""
+        self.wire.request(risk)
+
     async def quote_nearest(
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Offer:
