@@ -17,7 +17,6 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from rateshop.carriers.reply import CarrierReply, CoverageAmount, Summed
-from rateshop.compare.outcomes import covered
 
 if TYPE_CHECKING:
     from rateshop.carriers.mapping import AnswerSpec, ListSpec
@@ -172,7 +171,7 @@ def compile_reader(spec: AnswerSpec, source: str) -> Reader:
                 if amount < _ZERO:
                     negative.append(f"coverage {cover} has a negative premium {amount}")
                 premium += amount
-                coverages.append(covered(cover, amount, limit, deductible))
+                coverages.append(CoverageAmount(cover, amount, limit, deductible))
             parts = premium
             if fee_spec is not None:
                 for item in _objects(found_fees, fee_spec, "fees"):

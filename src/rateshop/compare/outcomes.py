@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 from rateshop.rating.quote import Amount, TermPrice
 
@@ -31,10 +31,13 @@ FAILURE_KINDS: tuple[FailureKind, ...] = get_args(FailureKind)
 Status = Literal["quoted", "declined", "referred", "pending", "failed"]
 
 
-# The live answer's types are slotted: a comparison makes dozens, each kept while others arrive.
-@dataclass(frozen=True, slots=True)
-class CoveredAmount:
-    """One coverage as a live carrier quoted it: the cover actually quoted and its premium."""
+class CoveredAmount(NamedTuple):
+    """One coverage as a live carrier quoted it: the cover actually quoted and its premium.
+
+    A small immutable record, made for each coverage of every live answer: as a named tuple it
+    is made at a fraction of a frozen dataclass's cost, and holding only text and amounts, the
+    garbage collector stops tracking it (a comparison keeps dozens while other carriers answer).
+    """
 
     code: str
     premium: Decimal
@@ -50,29 +53,8 @@ class CoveredAmount:
         }
 
 
-_new = object.__new__
-# The slots' own setters (each field of a slotted class is a descriptor on the class).
-_code, _premium, _limit, _deductible = (
-    getattr(CoveredAmount, name).__set__ for name in ("code", "premium", "limit", "deductible")
-)
-
-
-def covered(
-    code: str, premium: Decimal, limit: str | None, deductible: str | None
-) -> CoveredAmount:
-    """``CoveredAmount(code, premium, limit, deductible)``, the same object made at half the cost.
-
-    A live answer makes one per coverage, and the frozen dataclass's ``__init__`` calls
-    ``object.__setattr__`` for each field; the slots' own setters do the same work directly.
-    """
-    amount = _new(CoveredAmount)
-    _code(amount, code)
-    _premium(amount, premium)
-    _limit(amount, limit)
-    _deductible(amount, deductible)
-    return amount
-
-
+# The live answer's other types are slotted: a comparison makes dozens, each kept while others
+# arrive.
 @dataclass(frozen=True, slots=True)
 class LiveQuote(TermPrice):
     """A price from a carrier's own quoting service, checked before it counts.
@@ -218,5 +200,4 @@ __all__ = [
     "Pending",
     "Referral",
     "Status",
-    "covered",
 ]
