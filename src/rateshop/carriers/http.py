@@ -283,7 +283,11 @@ class HttpConnector:
             if not limit.take():
                 await limit.wait()
             try:
-                offer = await self._ask(request, risk, deadline)
+                sent = await self._send("POST", self.quote_url, deadline, body=request.body)
+                reply = self._read(sent, request)
+                if reply.status == "pending" and reply.quote_ref:
+                    reply = await self._poll(reply, sent, request, deadline)
+                offer = outcome(reply, self.carrier, risk)
             finally:
                 limit.give()
         except CarrierError as exc:
@@ -315,10 +319,12 @@ class HttpConnector:
             self.health.set_breaker(self.carrier, state)
             self._noted = state
 
-    async def _ask(self, request: Outgoing, risk: Mapping[str, Any], deadline: float) -> Offer:
+    async def _poll(
+        self, reply: CarrierReply, got: Response, request: Outgoing, deadline: float
+    ) -> CarrierReply:
+        """Ask again after a pending answer, with the carrier's ``Retry-After``, until it answers
+        or the deadline would pass (then pending, with its reference)."""
         loop = asyncio.get_running_loop()
-        got = await self._send("POST", self.quote_url, deadline, body=request.body)
-        reply = self._read(got, request)
         while reply.status == "pending" and reply.quote_ref:
             # Checked even when there is no time left to poll: the reference is kept and shown.
             poll = self.poll_url(reply.quote_ref)
@@ -329,7 +335,7 @@ class HttpConnector:
             # A poll only reads: asking again cannot make a second quote.
             got = await self._send("GET", poll, deadline)
             reply = self._read(got, request)
-        return outcome(reply, self.carrier, risk)
+        return reply
 
     def poll_url(self, quote_ref: str) -> str:
         """Where to ask after a pending quote: one plain path segment below the quote path.
