@@ -27,6 +27,7 @@ from typing import Any, Protocol, cast
 from urllib.parse import quote
 
 import orjson
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from rateshop.carriers import acord
 from rateshop.carriers import mapping as wire
@@ -114,6 +115,7 @@ class JsonWire:
 
     def __init__(self, carrier: str, mapping: wire.CarrierMapping) -> None:
         self.carrier, self.mapping = carrier, mapping
+        self._reader = mapping.reader  # compiled when the mapping loaded
 
     def request(self, risk: Mapping[str, Any]) -> Outgoing:
         # Carriers sharing a mapping send one comparison's risk alike: built once for all.
@@ -133,7 +135,7 @@ class JsonWire:
         except ValueError as exc:
             raise CarrierBadResponse(f"{self.carrier} sent malformed JSON: {exc}") from exc
         try:
-            return wire.parse(self.mapping, data)
+            return self._reader(data)
         except wire.AnswerError as exc:
             raise CarrierBadResponse(f"{self.carrier}: {exc}") from exc
 
@@ -241,13 +243,14 @@ class HttpConnector:
         self.health = health
         self._noted: str | None = None  # the breaker state the health recorder was last told
         self._limits: dict[asyncio.AbstractEventLoop, Limit] = {}
-        self._reading = {"Accept": codec.content_type}
-        self._sending = {**self._reading, "Content-Type": codec.content_type}
-        # Headers that never change are made once, the credential with them when it is fixed.
+        # Headers that never change are made once, the credential with them when it is fixed,
+        # and in the client's own kind of mapping, which it would otherwise copy them into.
         self._fixed = auth.fixed
-        if self._fixed:
-            self._reading = {**self._fixed, **self._reading}
-            self._sending = {**self._fixed, **self._sending}
+        reading = {**(self._fixed or {}), "Accept": codec.content_type}
+        self._reading = CIMultiDictProxy(CIMultiDict(reading))
+        self._sending = CIMultiDictProxy(
+            CIMultiDict({**reading, "Content-Type": codec.content_type})
+        )
 
     def _limit(self, loop: asyncio.AbstractEventLoop) -> Limit:
         found = self._limits.get(loop)
@@ -366,6 +369,7 @@ class HttpConnector:
 
         while True:
             # The headers that never change are made once; a call adds only what is its own.
+            headers: Mapping[str, str]
             if self._fixed is None:
                 headers = {**await self.auth.headers(deadline), **plain, **keyed}
             else:

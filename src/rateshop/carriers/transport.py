@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 from yarl import URL
@@ -40,9 +39,11 @@ def mapped(carrier: str, exc: BaseException) -> CarrierError:
     return CarrierError(f"{carrier}: {type(exc).__name__}: {exc}")
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
-    """What came back: the status, the headers (names looked up lower-case) and the body."""
+class Response(NamedTuple):
+    """What came back: the status, the headers (names looked up lower-case) and the body.
+
+    A named tuple: one is made for every carrier call.
+    """
 
     status: int
     headers: Mapping[str, str]
