@@ -25,7 +25,8 @@ rateshop's p99 to the bare fan-out's in the same run; how late the sandboxes' an
 side, with their ratio and the part of each spent collecting garbage.
 
 Run: ``python benchmarks/bench_live.py [--waves N] [--concurrency 5,50,200]``. Bounded: about
-``2 × waves × levels`` seconds plus start-up.
+``2 × waves × levels`` seconds plus start-up. ``--own N`` instead measures what rateshop's own code
+costs per carrier call, on a transport answering at once (no I/O), beside the same fan-out bare.
 """
 
 from __future__ import annotations
@@ -411,6 +412,82 @@ async def run(sandboxes: Sandboxes, waves: int, levels: list[int]) -> None:
         await registry.aclose()
 
 
+async def own_cost(comparisons: int) -> None:
+    """rateshop's own CPU per carrier call: its comparisons on a transport answering at once.
+
+    The same 20 carriers and answers as the load run, but no I/O: each request is answered with
+    the carrier's stored answer after yielding to the event loop once. Beside it, the same fan-out
+    without rateshop (20 coroutines yielding once, each answer parsed with orjson), so the
+    difference is what rateshop's own code costs per carrier call, hot (in the load run the same
+    code runs colder, its caches shared with the HTTP client's work, and costs more).
+    """
+    from rateshop.carriers.health import CarrierHealth
+    from rateshop.carriers.http import HttpConnector
+    from rateshop.carriers.mapping import build, load_mapping
+    from rateshop.carriers.transport import Response
+    from rateshop.compare.market import Market
+    from rateshop.compare.registry import Registry
+    from rateshop.compare.service import compare_async
+    from rateshop.config import Settings
+    from rateshop.rating.library import Library
+
+    risk = json.loads((ROOT / "examples" / "auto.json").read_text())
+    body = json.dumps(build(load_mapping(MAPPING), risk)).encode()
+    stored = [await sandbox_answer(i, body) for i in range(len(MANUALS))]
+    answers = {f"bench-{i:02d}": stored[i % len(MANUALS)] for i in range(CARRIERS)}
+    headers = {"content-type": "application/json"}
+
+    class AtOnce:
+        async def send(self, carrier: str, method: str, url: str, **_: Any) -> Response:
+            await asyncio.sleep(0)
+            return Response(200, headers, answers[carrier])
+
+        async def aclose(self) -> None:
+            return None
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(carrier_call_deadline=DEADLINE, breaker_failures=10_000)
+        # The catalog's URLs are never asked: the transport answers.
+        market = Market.load(ROOT / "market", catalog([1] * CARRIERS, Path(tmp)))
+        registry = Registry(Library(), market, settings, health=CarrierHealth())
+        connectors = registry.connectors("auto", "TX")
+        for conn in connectors:
+            assert isinstance(conn, HttpConnector)
+            conn.transport = AtOnce()  # type: ignore[assignment]
+
+        async def rateshop_ten() -> None:
+            await asyncio.gather(
+                *(compare_async(risk, connectors, market, DEADLINE) for _ in range(10))
+            )
+
+        async def bare_ten() -> None:
+            async def one(answer: bytes) -> None:
+                await asyncio.sleep(0)
+                orjson.loads(answer)
+
+            async def fan_out() -> None:
+                await asyncio.gather(*(one(a) for a in answers.values()))
+
+            await asyncio.gather(*(fan_out() for _ in range(10)))
+
+        spent: dict[str, list[float]] = {"rateshop": [], "bare": []}
+        for _ in range(5):
+            for name, ten in (("rateshop", rateshop_ten), ("bare", bare_ten)):
+                gc.collect()
+                cpu = time.process_time()
+                for _ in range(comparisons // 10):
+                    await ten()
+                spent[name].append((time.process_time() - cpu) / comparisons * 1e6)
+        await registry.aclose()
+    best = {name: min(times) for name, times in spent.items()}
+    print(
+        f"On a transport answering at once, {comparisons} comparisons x {CARRIERS} carriers, best "
+        f"of 5: rateshop {best['rateshop']:.0f} us per comparison, the bare fan-out "
+        f"{best['bare']:.0f} us; rateshop's own code "
+        f"{(best['rateshop'] - best['bare']) / CARRIERS:.1f} us per carrier call"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--waves", type=int, default=3, help="cycles per path and level (3)")
@@ -420,8 +497,18 @@ def main() -> None:
     parser.add_argument(
         "--sandbox-processes", type=int, default=2, help="processes serving the 20 carriers (2)"
     )
+    parser.add_argument(
+        "--own",
+        type=int,
+        metavar="N",
+        help="only measure rateshop's own CPU per carrier call, N comparisons on a transport "
+        "answering at once",
+    )
     parser.add_argument("--serve-sandboxes", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.own:
+        asyncio.run(own_cost(args.own))
+        return
     if args.serve_sandboxes:
         asyncio.run(serve_sandboxes([int(i) for i in args.serve_sandboxes.split(",")]))
         return

@@ -234,6 +234,9 @@ replies = st.builds(
     bridge_url=st.none() | _text,
     messages=st.lists(_text, max_size=3).map(tuple),
     retry_after=st.none() | st.floats(min_value=0, max_value=3600, allow_nan=False),
+    # What ACORD messages do not carry (a reply is a named tuple: every field is drawn unless set).
+    not_offered=st.just(()),
+    summed=st.none(),
 )
 
 

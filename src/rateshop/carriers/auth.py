@@ -21,7 +21,14 @@ from rateshop.errors import CarrierAuthError, CarrierBadResponse, CarrierUnavail
 
 
 class Auth(Protocol):
-    """What a request to the carrier must carry."""
+    """What a request to the carrier must carry.
+
+    ``fixed`` is the headers when they never change (nothing to fetch, nothing that expires), so
+    a connector makes its requests' headers once; None when :meth:`headers` must be asked.
+    """
+
+    @property
+    def fixed(self) -> Mapping[str, str] | None: ...
 
     async def headers(self, deadline: float) -> Mapping[str, str]:
         """The headers to send, fetching a credential first if needed (within ``deadline``)."""
@@ -34,6 +41,8 @@ class Auth(Protocol):
 
 class NoAuth:
     """A carrier that asks for nothing (a sandbox on loopback)."""
+
+    fixed: Mapping[str, str] | None = {}
 
     async def headers(self, deadline: float) -> Mapping[str, str]:
         return {}
@@ -49,6 +58,10 @@ class ApiKey:
     header: str
     key: str
 
+    @property
+    def fixed(self) -> Mapping[str, str] | None:
+        return {self.header: self.key}
+
     async def headers(self, deadline: float) -> Mapping[str, str]:
         return {self.header: self.key}
 
@@ -58,6 +71,8 @@ class ApiKey:
 
 class OAuth2:
     """OAuth2 client credentials, the bearer token cached and shared (see the module's docstring)."""
+
+    fixed: Mapping[str, str] | None = None  # a token expires: asked for each request
 
     def __init__(
         self, carrier: str, token_url: str, client_id: str, secret: str, transport: Transport

@@ -9,15 +9,15 @@ not offered), coverages and fees that add up to the total. Otherwise the carrier
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
-from rateshop.carriers.reply import CarrierReply
+from rateshop.carriers.reply import CarrierReply, Summed
 from rateshop.compare.connectors import Offer
 from rateshop.compare.nearest import Substitution
 from rateshop.compare.outcomes import (
-    CoveredAmount,
     Failure,
     LiveDecline,
     LiveQuote,
@@ -30,38 +30,50 @@ from rateshop.rating.quote import Amount
 ABSURD_YEARLY = Decimal(1_000_000)
 
 
-def _problems(reply: CarrierReply, risk: Mapping[str, Any], currency: str) -> list[str]:
+def _problems(
+    reply: CarrierReply, summed: Summed, risk: Mapping[str, Any], currency: str
+) -> list[str]:
     problems = []
+    total = reply.total
     if reply.currency != currency:
         problems.append(f"quoted in {reply.currency or 'no currency'}, not {currency}")
-    if reply.total is None:
+    if total is None:
         problems.append("a quote without a total")
-    elif reply.total <= 0:
-        problems.append(f"a total of {reply.total} is not a price")
-    if reply.term_months is None or not 1 <= reply.term_months <= 36:
-        problems.append(f"a term of {reply.term_months} months")
-    elif reply.total is not None and reply.total * 12 / reply.term_months > ABSURD_YEARLY:
-        problems.append(f"a total of {reply.total} for {reply.term_months} months is absurd")
-    # One pass over the parts: each checked and added up.
-    parts = Decimal(0)
-    quoted = set(reply.not_offered)
+    elif total <= 0:
+        problems.append(f"a total of {total} is not a price")
+    term = reply.term_months
+    if term is None or not 1 <= term <= 36:
+        problems.append(f"a term of {term} months")
+    elif total is not None and total * 12 > ABSURD_YEARLY * term:
+        problems.append(f"a total of {total} for {term} months is absurd")
+    problems += summed.negative
+    if total is not None and summed.parts != total:
+        problems.append(f"coverages and fees add up to {summed.parts}, not the total {total}")
+    asked = _asked(risk)
+    if asked:
+        quoted = {c.code for c in reply.coverages}
+        not_offered = reply.not_offered
+        missing = [a.code for a in asked if a.code not in quoted and a.code not in not_offered]
+        if missing:
+            problems.append(f"coverages asked but not quoted: {', '.join(sorted(missing))}")
+    return problems
+
+
+def summed(reply: CarrierReply) -> Summed:
+    """The reply's coverages and fees added up: as its reader did while reading, or now."""
+    if reply.summed is not None:
+        return reply.summed
+    premium, negative = Decimal(0), []
     for c in reply.coverages:
         if c.premium < 0:
-            problems.append(f"coverage {c.code} has a negative premium {c.premium}")
-        parts += c.premium
-        quoted.add(c.code)
+            negative.append(f"coverage {c.code} has a negative premium {c.premium}")
+        premium += c.premium
+    parts = premium
     for code, amount in reply.fees:
         if amount < 0:
-            problems.append(f"fee {code} is negative ({amount})")
+            negative.append(f"fee {code} is negative ({amount})")
         parts += amount
-    if reply.total is not None and parts != reply.total:
-        problems.append(f"coverages and fees add up to {parts}, not the total {reply.total}")
-    asked = risk.get("coverages")
-    if _is_mapping(asked):
-        missing = sorted(str(code) for code in asked if code not in quoted)
-        if missing:
-            problems.append(f"coverages asked but not quoted: {', '.join(missing)}")
-    return problems
+    return Summed(premium, parts, tuple(negative))
 
 
 def _is_mapping(value: Any) -> TypeGuard[Mapping[Any, Any]]:
@@ -69,30 +81,67 @@ def _is_mapping(value: Any) -> TypeGuard[Mapping[Any, Any]]:
     return type(value) is dict or isinstance(value, Mapping)
 
 
-def _same(asked: Any, quoted: str | None) -> bool:
-    return quoted is None or str(asked) == quoted
+_ABSENT = object()
+
+
+class _Asked(NamedTuple):
+    """One coverage of the risk as asked: its options, and the limit and deductible as text."""
+
+    code: str
+    options: Any
+    limit: Any  # as asked, or _ABSENT
+    limit_text: str
+    deductible: Any
+    deductible_text: str
+
+
+# A comparison asks every carrier about one risk: its coverages are read once for them all.
+_ASKED: dict[int, tuple[Mapping[str, Any], tuple[_Asked, ...]]] = {}
+
+
+def _asked(risk: Mapping[str, Any]) -> tuple[_Asked, ...]:
+    """The risk's coverages as asked (none when it has no object of them)."""
+    found = _ASKED.get(id(risk))
+    if found is not None and found[0] is risk:
+        return found[1]
+    coverages = risk.get("coverages")
+    asked: list[_Asked] = []
+    if _is_mapping(coverages):
+        for code, options in coverages.items():
+            limit = deductible = _ABSENT
+            if _is_mapping(options):
+                limit = options.get("limit", _ABSENT)
+                deductible = options.get("deductible", _ABSENT)
+            asked.append(_Asked(str(code), options, limit, str(limit), deductible, str(deductible)))
+    made = tuple(asked)
+    _ASKED[id(risk)] = (risk, made)  # the risk is held, so its id cannot be reused meanwhile
+    if len(_ASKED) > 64:
+        _ASKED.pop(next(iter(_ASKED)))
+    return made
 
 
 def substitutions(reply: CarrierReply, risk: Mapping[str, Any]) -> tuple[Substitution, ...]:
     """Each option asked that the carrier quoted differently, or a coverage it does not offer."""
-    asked = risk.get("coverages")
-    if not _is_mapping(asked):
+    asked = _asked(risk)
+    if not asked:
         return ()
     out: list[Substitution] = []
     by_code = {c.code: c for c in reply.coverages}
-    for code, options in asked.items():
-        if code in reply.not_offered:
-            out.append(Substitution(f"coverages.{code}", options, None))
+    not_offered = reply.not_offered
+    for a in asked:
+        if a.code in not_offered:
+            out.append(Substitution(f"coverages.{a.code}", a.options, None))
             continue
-        got = by_code.get(code)
-        if got is None or not _is_mapping(options):
+        got = by_code.get(a.code)
+        if got is None:
             continue
-        if "limit" in options and not _same(options["limit"], got.limit):
-            out.append(Substitution(f"coverages.{code}.limit", options["limit"], got.limit))
-        if "deductible" in options and not _same(options["deductible"], got.deductible):
-            out.append(
-                Substitution(f"coverages.{code}.deductible", options["deductible"], got.deductible)
-            )
+        # An option the carrier does not say back is taken as quoted as asked.
+        quoted = got.limit
+        if a.limit is not _ABSENT and quoted is not None and quoted != a.limit_text:
+            out.append(Substitution(f"coverages.{a.code}.limit", a.limit, quoted))
+        quoted = got.deductible
+        if a.deductible is not _ABSENT and quoted is not None and quoted != a.deductible_text:
+            out.append(Substitution(f"coverages.{a.code}.deductible", a.deductible, quoted))
     return tuple(out)
 
 
@@ -111,28 +160,30 @@ def outcome(
         return Offer(Referral(said or ("referred to an underwriter",), reply.quote_ref))
     if reply.status == "declined":
         return Offer(LiveDecline(carrier, said or ("declined",), reply.quote_ref))
-    problems = _problems(reply, risk, currency)
+    sums = summed(reply)
+    problems = _problems(reply, sums, risk, currency)
     if problems:
         return Offer(Failure("invalid_response", "; ".join(problems)))
     assert reply.total is not None
     assert reply.term_months is not None
     assert reply.currency is not None
-    premium = Decimal(0)
-    for c in reply.coverages:
-        premium += c.premium
     quote = LiveQuote(
         carrier=carrier,
         currency=reply.currency,
-        premium=premium,
+        premium=sums.premium,
         total=reply.total,
         term_months=reply.term_months,
-        coverages=tuple(
-            [CoveredAmount(c.code, c.premium, c.limit, c.deductible) for c in reply.coverages]
-        ),
-        fees=tuple([Amount(code, code.replace("_", " "), amount) for code, amount in reply.fees]),
+        coverages=reply.coverages,
+        fees=tuple([Amount(code, _label(code), amount) for code, amount in reply.fees]),
         quote_ref=reply.quote_ref,
         valid_until=reply.valid_until,
         bridge_url=reply.bridge_url,
         messages=said,
     )
     return Offer(quote, substitutions(reply, risk))
+
+
+@functools.lru_cache(maxsize=1024)
+def _label(code: str) -> str:
+    # A fee's label when the carrier gives none: its code in words (carriers have few fees).
+    return code.replace("_", " ")

@@ -14,8 +14,9 @@ The same calls feed Prometheus metrics, registered on a registry the application
 the process-wide default, so tests and several apps in one process do not clash);
 :func:`metrics_exposition` renders it for a ``/metrics`` route.
 
-Recording takes a lock for a few microseconds and never awaits, so it is safe from threads and
-from the event loop alike.
+Recording only checks the call and keeps it; calls are counted in batches, under a lock, when a
+reader asks (a snapshot, a scrape of the metrics) or every :data:`FLUSH_AT` calls. It never
+awaits, so it is safe from threads and from the event loop alike.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final, Literal, TypedDict, get_args
+from typing import Final, Literal, NoReturn, TypedDict, get_args
 
 from prometheus_client import CollectorRegistry, Gauge, Histogram
 from prometheus_client import Counter as PromCounter
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 __all__ = [
     "BreakerState",
@@ -61,6 +64,22 @@ LATENCY_BUCKETS: Final = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 2
 _BIN_FLOOR: Final = 1e-4
 _BIN_RATIO: Final = 1.01
 _LOG_RATIO: Final = math.log(_BIN_RATIO)
+
+
+# Calls kept before they are counted in a batch (every reader counts them first).
+FLUSH_AT: Final = 256
+
+_COUNTABLE: Final = frozenset(
+    [(o, None) for o in OUTCOMES if o != "failed"] + [("failed", k) for k in FAILURE_KINDS]
+)
+
+
+def _refuse(outcome: str, kind: str | None) -> NoReturn:
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}, expected one of {OUTCOMES}")
+    if (outcome == "failed") != (kind is not None):
+        raise ValueError("a failure kind is given for a failed call, and only for one")
+    raise ValueError(f"unknown failure kind {kind!r}, expected one of {FAILURE_KINDS}")
 
 
 def _bin(seconds: float) -> int:
@@ -105,6 +124,20 @@ class CarrierStats(TypedDict):
 class _Carrier:
     buckets: deque[_Bucket] = field(default_factory=deque)
     breaker: BreakerState = "closed"
+
+
+class _Flushing(Collector):
+    """No metric of its own: counts the health's pending calls when the registry is read."""
+
+    def __init__(self, health: CarrierHealth) -> None:
+        self.health = health
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> list[Metric]:
+        self.health.flush()
+        return []
 
 
 class _Metrics:
@@ -160,43 +193,72 @@ class CarrierHealth:
         self._clock = clock
         self._lock = threading.Lock()
         self._carriers: dict[str, _Carrier] = {}
+        # Calls recorded and not yet counted: (carrier, outcome, kind, seconds, when).
+        self._pending: list[tuple[str, str, str | None, float, float]] = []
         self.registry = registry if registry is not None else CollectorRegistry()
+        # Registered before the metrics, so a scrape flushes before it reads them.
+        self.registry.register(_Flushing(self))
         self._metrics = _Metrics(self.registry)
         self._labelled: dict[tuple[str, str], tuple[Histogram, PromCounter]] = {}
 
     def record(self, carrier: str, outcome: str, seconds: float, kind: str | None = None) -> None:
         """Count one call of ``carrier`` that ended in ``outcome`` after ``seconds``.
 
-        ``kind`` is the failure kind and is given exactly when ``outcome`` is ``failed``.
+        ``kind`` is the failure kind and is given exactly when ``outcome`` is ``failed``. The call
+        is checked here and kept with its time; it is counted in a batch (see :meth:`flush`).
         """
-        if outcome not in OUTCOMES:
-            raise ValueError(f"unknown outcome {outcome!r}, expected one of {OUTCOMES}")
-        if (outcome == "failed") != (kind is not None):
-            raise ValueError("a failure kind is given for a failed call, and only for one")
-        if kind is not None and kind not in FAILURE_KINDS:
-            raise ValueError(f"unknown failure kind {kind!r}, expected one of {FAILURE_KINDS}")
-        if not (math.isfinite(seconds) and seconds >= 0):
+        if (outcome, kind) not in _COUNTABLE:
+            _refuse(outcome, kind)
+        if not 0.0 <= seconds < math.inf:  # a NaN fails the comparison too
             raise ValueError(f"a call cannot take {seconds!r} seconds")
-        index = math.floor(self._clock() / self._bucket_seconds)
+        pending = self._pending
+        pending.append((carrier, outcome, kind, seconds, self._clock()))
+        if len(pending) >= FLUSH_AT:
+            self.flush()
+
+    def flush(self) -> None:
+        """Count the calls recorded since the last flush, in the window and the metrics.
+
+        Every reader (:meth:`snapshot`, a scrape of the registry) flushes first, so it sees every
+        call recorded; recording flushes itself every :data:`FLUSH_AT` calls, so the calls kept
+        stay few. Counting a batch at once spares each call a lock and a dozen metric updates.
+        """
         with self._lock:
-            state = self._carriers.setdefault(carrier, _Carrier())
-            buckets = state.buckets
-            if not buckets or buckets[-1].index < index:
-                buckets.append(_Bucket(index))
-                self._drop_old(buckets, index)
-            # A clock that stepped back lands in the newest bucket rather than rewriting history.
-            bucket = buckets[-1]
-            bucket.outcomes[outcome] += 1
-            if kind is not None:
-                bucket.failures[kind] += 1
-            bucket.latency_bins[_bin(seconds)] += 1
-            bucket.fastest = min(bucket.fastest, seconds)
-            bucket.slowest = max(bucket.slowest, seconds)
-        latency, counted = self._children(carrier, outcome)
-        latency.observe(seconds)
-        counted.inc()
-        if kind is not None:
-            self._metrics.failures.labels(carrier, kind).inc()
+            pending = self._pending
+            # Calls recorded meanwhile by other threads land after these and wait for the next.
+            batch = pending[: len(pending)]
+            del pending[: len(batch)]
+            if not batch:
+                return
+            carriers, per = self._carriers, self._bucket_seconds
+            counted: Counter[tuple[str, str]] = Counter()
+            failed: Counter[tuple[str, str]] = Counter()
+            for carrier, outcome, kind, seconds, now in batch:
+                state = carriers.get(carrier)
+                if state is None:
+                    state = carriers[carrier] = _Carrier()
+                buckets = state.buckets
+                index = math.floor(now / per)
+                if not buckets or buckets[-1].index < index:
+                    buckets.append(_Bucket(index))
+                    self._drop_old(buckets, index)
+                # A clock that stepped back lands in the newest bucket rather than rewriting history.
+                bucket = buckets[-1]
+                bucket.outcomes[outcome] += 1
+                if kind is not None:
+                    bucket.failures[kind] += 1
+                    failed[carrier, kind] += 1
+                bucket.latency_bins[_bin(seconds)] += 1
+                if seconds < bucket.fastest:
+                    bucket.fastest = seconds
+                if seconds > bucket.slowest:
+                    bucket.slowest = seconds
+                self._children(carrier, outcome)[0].observe(seconds)
+                counted[carrier, outcome] += 1
+            for (carrier, outcome), n in counted.items():
+                self._children(carrier, outcome)[1].inc(n)
+            for (carrier, kind), n in failed.items():
+                self._metrics.failures.labels(carrier, kind).inc(n)
 
     def _children(self, carrier: str, outcome: str) -> tuple[Histogram, PromCounter]:
         # Looking a labelled metric up takes a lock and a tuple of strings: kept per pair instead.
@@ -220,6 +282,7 @@ class CarrierHealth:
     def snapshot(self, now: float | None = None) -> dict[str, CarrierStats]:
         """Each carrier's health over the window ending at ``now`` (the clock's time by default)."""
         index = math.floor((self._clock() if now is None else now) / self._bucket_seconds)
+        self.flush()
         with self._lock:
             for state in self._carriers.values():
                 self._drop_old(state.buckets, index)

@@ -17,7 +17,9 @@ import datetime as dt
 import os
 import random
 import re
+import time
 import uuid
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import Any, Protocol, cast
 from urllib.parse import quote
 
 import orjson
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from rateshop.carriers import acord
 from rateshop.carriers import mapping as wire
@@ -42,7 +45,7 @@ from rateshop.carriers.transport import (
 from rateshop.compare.connectors import Offer
 from rateshop.compare.market import Carrier, Endpoint
 from rateshop.compare.outcomes import Failure, FailureKind
-from rateshop.compare.registry import ConnectorContext, HealthRecorder
+from rateshop.compare.registry import HEALTH_OUTCOME, ConnectorContext, HealthRecorder
 from rateshop.config import Settings, named_secret
 from rateshop.errors import (
     CarrierAuthError,
@@ -112,6 +115,7 @@ class JsonWire:
 
     def __init__(self, carrier: str, mapping: wire.CarrierMapping) -> None:
         self.carrier, self.mapping = carrier, mapping
+        self._reader = mapping.reader  # compiled when the mapping loaded
 
     def request(self, risk: Mapping[str, Any]) -> Outgoing:
         # Carriers sharing a mapping send one comparison's risk alike: built once for all.
@@ -131,7 +135,7 @@ class JsonWire:
         except ValueError as exc:
             raise CarrierBadResponse(f"{self.carrier} sent malformed JSON: {exc}") from exc
         try:
-            return wire.parse(self.mapping, data)
+            return self._reader(data)
         except wire.AnswerError as exc:
             raise CarrierBadResponse(f"{self.carrier}: {exc}") from exc
 
@@ -163,8 +167,53 @@ class AcordWire:
             ) from exc
 
 
+class Limit:
+    """At most ``size`` calls at once; the others wait their turn, first come first served.
+
+    A call that finds room takes it without awaiting anything (:meth:`take`), which is nearly
+    always, so the common case costs a counter rather than a semaphore's wait machinery.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    def take(self) -> bool:
+        """Take a place if one is free now (and nobody is waiting for one)."""
+        if self.free > 0 and not self._waiting:
+            self.free -= 1
+            return True
+        return False
+
+    async def wait(self) -> None:
+        """Wait for a place, handed over by :meth:`give`."""
+        turn = asyncio.get_running_loop().create_future()
+        self._waiting.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.give()  # handed a place while being cancelled: pass it on
+            raise
+
+    def give(self) -> None:
+        """Give a place back: to the first call still waiting, or to the free ones."""
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.free += 1
+
+
 class HttpConnector:
-    """One live carrier over HTTP (see the module's docstring)."""
+    """One live carrier over HTTP (see the module's docstring).
+
+    Given a health recorder, it times and counts each call there itself (a call the comparison
+    gives up on at its deadline counts as failed ``timeout``), and tells it its breaker's state.
+    """
+
+    records_health = True
 
     def __init__(
         self,
@@ -193,52 +242,92 @@ class HttpConnector:
         )
         self.health = health
         self._noted: str | None = None  # the breaker state the health recorder was last told
-        self._limits: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
-        self._reading = {"Accept": codec.content_type}
-        self._sending = {**self._reading, "Content-Type": codec.content_type}
+        self._limits: dict[asyncio.AbstractEventLoop, Limit] = {}
+        # Headers that never change are made once, the credential with them when it is fixed,
+        # and in the client's own kind of mapping, which it would otherwise copy them into.
+        self._fixed = auth.fixed
+        reading = {**(self._fixed or {}), "Accept": codec.content_type}
+        self._reading = CIMultiDictProxy(CIMultiDict(reading))
+        self._sending = CIMultiDictProxy(
+            CIMultiDict({**reading, "Content-Type": codec.content_type})
+        )
 
-    def _limit(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
+    def _limit(self, loop: asyncio.AbstractEventLoop) -> Limit:
         found = self._limits.get(loop)
         if found is None:
-            self._limits.clear()  # a semaphore of a finished loop is of no use
-            found = self._limits[loop] = asyncio.Semaphore(self.endpoint.concurrency)
+            self._limits.clear()  # the waiting calls of a finished loop are of no use
+            found = self._limits[loop] = Limit(self.endpoint.concurrency)
         return found
+
+    def check_risk(self, risk: Mapping[str, Any]) -> None:
+        """Raise :class:`RiskError` when the carrier's request cannot carry ``risk`` (a value its
+        mapping has no code for, a fact it needs missing); asks the carrier nothing."""
+        self.wire.request(risk)
 
     async def quote_nearest(
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Offer:
         """Ask the carrier; its answer checked, or a failure of its kind."""
         request = self.wire.request(risk)  # a value it has no code for: RiskError
-        if not self.breaker.allow():
+        breaker = self.breaker
+        if not breaker.allow():
             why = f"{self.carrier} failed repeatedly; not asked until its cool-down ends"
-            return Offer(Failure("unavailable", why))
-        self._note_breaker()
-        deadline = asyncio.get_running_loop().time() + self.call_deadline
+            offer = Offer(Failure("unavailable", why))
+            if self.health is not None:
+                self.health.record(self.carrier, "failed", 0.0, "unavailable")
+            return offer
+        if breaker.state != self._noted:
+            self._note_breaker()
+        started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.call_deadline
+        limit = self._limit(loop)
         try:
-            async with self._limit():
-                offer = await self._ask(request, risk, deadline)
+            if not limit.take():
+                await limit.wait()
+            try:
+                sent = await self._send("POST", self.quote_url, deadline, body=request.body)
+                reply = self._read(sent, request)
+                if reply.status == "pending" and reply.quote_ref:
+                    reply = await self._poll(reply, sent, request, deadline)
+                offer = outcome(reply, self.carrier, risk)
+            finally:
+                limit.give()
         except CarrierError as exc:
             offer = Offer(Failure(cast(FailureKind, exc.kind), str(exc)))
         except asyncio.CancelledError:
             self.breaker.record(False)  # the comparison's deadline came first
             self._note_breaker()
+            if self.health is not None:
+                took = time.perf_counter() - started
+                self.health.record(self.carrier, "failed", took, "timeout")
             raise
-        self.breaker.record(not isinstance(offer.answer, Failure))
-        self._note_breaker()
+        got = offer.answer
+        breaker.record(not isinstance(got, Failure))
+        if breaker.state != self._noted:
+            self._note_breaker()
+        if self.health is not None:
+            took = time.perf_counter() - started
+            if isinstance(got, Failure):
+                self.health.record(self.carrier, "failed", took, got.kind)
+            else:
+                self.health.record(self.carrier, HEALTH_OUTCOME.get(got.kind, "pending"), took)
         return offer
 
     def _note_breaker(self) -> None:
-        # Told on a change only: a call would otherwise pay for two metric updates saying nothing.
+        # Told on a change only (callers check first): a call would otherwise pay for two metric
+        # updates saying nothing.
         state = self.breaker.state
         if self.health is not None and state != self._noted:
             self.health.set_breaker(self.carrier, state)
             self._noted = state
 
-    async def _ask(self, request: Outgoing, risk: Mapping[str, Any], deadline: float) -> Offer:
+    async def _poll(
+        self, reply: CarrierReply, got: Response, request: Outgoing, deadline: float
+    ) -> CarrierReply:
+        """Ask again after a pending answer, with the carrier's ``Retry-After``, until it answers
+        or the deadline would pass (then pending, with its reference)."""
         loop = asyncio.get_running_loop()
-        got = await self._send("POST", self.quote_url, deadline, body=request.body)
-        reply = self._read(got, request)
         while reply.status == "pending" and reply.quote_ref:
             # Checked even when there is no time left to poll: the reference is kept and shown.
             poll = self.poll_url(reply.quote_ref)
@@ -249,7 +338,7 @@ class HttpConnector:
             # A poll only reads: asking again cannot make a second quote.
             got = await self._send("GET", poll, deadline)
             reply = self._read(got, request)
-        return outcome(reply, self.carrier, risk)
+        return reply
 
     def poll_url(self, quote_ref: str) -> str:
         """Where to ask after a pending quote: one plain path segment below the quote path.
@@ -279,9 +368,12 @@ class HttpConnector:
         resendable = method == "GET" or bool(keyed)
 
         while True:
-            credential = await self.auth.headers(deadline)
             # The headers that never change are made once; a call adds only what is its own.
-            headers = {**credential, **plain, **keyed} if credential or keyed else plain
+            headers: Mapping[str, str]
+            if self._fixed is None:
+                headers = {**await self.auth.headers(deadline), **plain, **keyed}
+            else:
+                headers = {**plain, **keyed} if keyed else plain
             try:
                 got = await self.transport.send(
                     self.carrier, method, url, timeout=deadline - loop.time(),

@@ -23,18 +23,18 @@ fields), ``not_offered``, ``valid_until``, ``bridge_url``, ``messages`` and ``re
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, cast
 
 import yaml
 
-from rateshop.carriers.reply import CarrierReply, CoverageAmount, ReplyStatus
+from rateshop.carriers.answer import AnswerError as AnswerError  # re-exported: part of this API
+from rateshop.carriers.answer import Reader, compile_reader
+from rateshop.carriers.reply import CarrierReply, ReplyStatus
 from rateshop.errors import FieldProblem, MappingError, Problem, RiskError
 
 STATUSES: tuple[ReplyStatus, ...] = ("quoted", "referred", "declined", "pending", "error")
@@ -125,12 +125,16 @@ class AnswerSpec:
 
 @dataclass(frozen=True)
 class CarrierMapping:
-    """A carrier's whole mapping: its request rules and its answer's places."""
+    """A carrier's whole mapping: its request rules, its answer's places and their reader."""
 
     source: str
     request: tuple[Rule, ...]
     answer: AnswerSpec
     problems: list[Problem] = field(default_factory=list)
+    reader: Reader = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reader", compile_reader(self.answer, self.source))
 
 
 class _Checker:
@@ -408,105 +412,10 @@ def build(mapping: CarrierMapping, risk: Mapping[str, Any]) -> dict[str, Any]:
 # --- reading an answer --------------------------------------------------------------------------
 
 
-class AnswerError(ValueError):
-    """The answer is not what the mapping says the carrier sends (what was wrong)."""
-
-
-def _money(value: Any, what: str) -> Decimal:
-    kind = type(value)
-    if kind is not str and (kind is bool or not isinstance(value, str | int | float)):
-        raise AnswerError(f"{what} is {value!r}, not an amount")
-    try:
-        # A float is read as the digits it prints as (0.1 is 0.1, not its binary expansion).
-        amount = Decimal(value if kind is str else str(value))
-    except InvalidOperation:
-        raise AnswerError(f"{what} is {value!r}, not an amount") from None
-    if not amount.is_finite():
-        raise AnswerError(f"{what} is {value!r}, not an amount")
-    return amount
-
-
-def _text(value: Any) -> str | None:
-    return value if value is None or type(value) is str else str(value)
-
-
-def _items(answer: Any, spec: ListSpec, what: str) -> list[Mapping[str, Any]]:
-    found = _get(answer, spec.at)
-    if found is None:
-        return []
-    if type(found) is not list or not all(map(_is_object, found)):
-        raise AnswerError(f"{what} at {spec.at} is not a list of objects")
-    return found
-
-
 def parse(mapping: CarrierMapping, answer: Any) -> CarrierReply:
     """The carrier's answer (parsed JSON) read into a :class:`CarrierReply`, not yet checked.
 
     Raises :class:`AnswerError` when a place the mapping names holds something of the wrong kind.
+    The mapping's reader was compiled when it loaded (see :mod:`rateshop.carriers.answer`).
     """
-    spec = mapping.answer
-    if not _is_object(answer):
-        raise AnswerError("the answer is not a JSON object")
-    code = _get(answer, spec.status)
-    status = spec.status_codes.get(str(code))
-    if status is None:
-        raise AnswerError(f"status {code!r} at {spec.status} is not one the mapping knows")
-
-    def at(name: str) -> Any:
-        path = spec.paths.get(name)
-        return None if path is None else _get(answer, path)
-
-    names = spec.coverages.names
-    code_at, premium_at = names["code"], names["premium"]
-    limit_at, deductible_at = names.get("limit", ""), names.get("deductible", "")
-    coverages = tuple(
-        [
-            CoverageAmount(
-                str(item.get(code_at)),
-                _money(item.get(premium_at), "a coverage's premium"),
-                _text(item.get(limit_at)),
-                _text(item.get(deductible_at)),
-            )
-            for item in (_items(answer, spec.coverages, "coverages") if status == "quoted" else ())
-        ]
-    )
-    fees: tuple[tuple[str, Decimal], ...] = ()
-    if spec.fees is not None and status == "quoted":
-        fee_at, amount_at = spec.fees.names["code"], spec.fees.names["amount"]
-        fees = tuple(
-            [
-                (str(i.get(fee_at)), _money(i.get(amount_at), "a fee"))
-                for i in _items(answer, spec.fees, "fees")
-            ]
-        )
-    messages: tuple[str, ...] = ()
-    if spec.messages is not None:
-        text_at = spec.messages.names["text"]
-        messages = tuple([str(i.get(text_at)) for i in _items(answer, spec.messages, "messages")])
-    total = at("total")
-    term = at("term_months")
-    if term is not None and (isinstance(term, bool) or not isinstance(term, int)):
-        raise AnswerError(f"term_months is {term!r}, not a whole number of months")
-    valid = at("valid_until")
-    try:
-        valid_until = None if valid is None else dt.date.fromisoformat(str(valid))
-    except ValueError:
-        raise AnswerError(f"valid_until is {valid!r}, not a date") from None
-    retry = at("retry_after")
-    not_offered = at("not_offered") or []
-    if not isinstance(not_offered, list):
-        raise AnswerError("not_offered is not a list of coverage codes")
-    return CarrierReply(
-        status=status,
-        quote_ref=_text(at("quote_ref")),
-        currency=_text(at("currency")),
-        total=None if total is None else _money(total, "the total"),
-        term_months=term,
-        coverages=coverages,
-        fees=fees,
-        valid_until=valid_until,
-        bridge_url=_text(at("bridge_url")),
-        messages=messages,
-        retry_after=None if retry is None else float(_money(retry, "retry_after")),
-        not_offered=tuple(str(c) for c in not_offered),
-    )
+    return mapping.reader(answer)

@@ -8,31 +8,42 @@ stays exact: amounts are :class:`~decimal.Decimal` as the carrier wrote them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
+
+from rateshop.compare.outcomes import CoveredAmount
 
 ReplyStatus = Literal["quoted", "referred", "declined", "pending", "error"]
 
+# One coverage as the carrier quoted it (code, premium, limit, deductible): the very object a
+# checked quote then carries, so a reply's coverages are never copied.
+CoverageAmount = CoveredAmount
+
 
 @dataclass(frozen=True, slots=True)
-class CoverageAmount:
-    """One coverage as the carrier quoted it: its code, the limit or deductible, the premium."""
+class Summed:
+    """What a reader already added up while reading a quoted reply, so the checks need not again.
 
-    code: str
+    ``premium`` is the sum of the coverages' premiums, ``parts`` adds the fees; ``negative``
+    says each part below zero, in the words of the checks.
+    """
+
     premium: Decimal
-    limit: str | None = None
-    deductible: str | None = None
+    parts: Decimal
+    negative: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class CarrierReply:
+class CarrierReply(NamedTuple):
     """One answer of a carrier's quoting service, as parsed from its wire format.
 
     ``status`` ``quoted`` carries ``total`` (the term premium with fees), ``coverages`` and ``fees``
     that should add up to it, the ``currency``, the ``term_months`` priced and the carrier's own
     ``quote_ref``; ``referred`` and ``declined`` carry ``messages``; ``pending`` carries the
     ``quote_ref`` to poll and ``retry_after`` seconds; ``error`` carries the carrier's ``messages``.
+    ``summed`` is the coverages' and fees' sums when the reader made them (otherwise the checks
+    add them up). An immutable record made for every answer, so a named tuple: it costs a
+    fraction of a frozen dataclass of as many fields.
     """
 
     status: ReplyStatus
@@ -44,7 +55,8 @@ class CarrierReply:
     fees: tuple[tuple[str, Decimal], ...] = ()
     valid_until: dt.date | None = None
     bridge_url: str | None = None
-    messages: tuple[str, ...] = field(default_factory=tuple)
+    messages: tuple[str, ...] = ()
     retry_after: float | None = None
     # Coverages asked that the carrier says it does not offer (so their absence is no fault).
     not_offered: tuple[str, ...] = ()
+    summed: Summed | None = None

@@ -10,9 +10,9 @@ connections per carrier host, and reads answers up to a size limit.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 from yarl import URL
@@ -39,9 +39,11 @@ def mapped(carrier: str, exc: BaseException) -> CarrierError:
     return CarrierError(f"{carrier}: {type(exc).__name__}: {exc}")
 
 
-@dataclass(frozen=True)
-class Response:
-    """What came back: the status, the headers (names looked up lower-case) and the body."""
+class Response(NamedTuple):
+    """What came back: the status, the headers (names looked up lower-case) and the body.
+
+    A named tuple: one is made for every carrier call.
+    """
 
     status: int
     headers: Mapping[str, str]
@@ -57,6 +59,7 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._urls: dict[str, URL] = {}
+        self._timeouts: dict[int, aiohttp.ClientTimeout] = {}
 
     def session(self) -> aiohttp.ClientSession:
         """The session of the running event loop (made on first use)."""
@@ -94,6 +97,14 @@ class Transport:
         """One request within ``timeout`` seconds; the answer read whole, up to the size limit."""
         if timeout <= 0:
             raise CarrierTimeout(f"{carrier}: no time left for the call")
+        # A timeout object per call costs as much as a small request's own bookkeeping: the calls
+        # starting within the same millisecond share one (rounded up to the millisecond).
+        millis = math.ceil(timeout * 1000)
+        limit = self._timeouts.get(millis)
+        if limit is None:
+            if len(self._timeouts) >= 4096:
+                self._timeouts.clear()
+            limit = self._timeouts[millis] = aiohttp.ClientTimeout(total=millis / 1000)
         # A try rather than a context manager: this runs for every carrier of every comparison.
         try:
             async with self.session().request(
@@ -102,7 +113,7 @@ class Transport:
                 headers=headers,
                 json=json,
                 data=data,
-                timeout=aiohttp.ClientTimeout(total=timeout),
+                timeout=limit,
                 allow_redirects=False,
             ) as response:
                 declared = response.content_length

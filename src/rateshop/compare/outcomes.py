@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal, get_args
+from fractions import Fraction
+from typing import Any, Literal, NamedTuple, get_args
 
 from rateshop.rating.quote import Amount, TermPrice
 
@@ -30,9 +31,13 @@ FAILURE_KINDS: tuple[FailureKind, ...] = get_args(FailureKind)
 Status = Literal["quoted", "declined", "referred", "pending", "failed"]
 
 
-@dataclass(frozen=True)
-class CoveredAmount:
-    """One coverage as a live carrier quoted it: the cover actually quoted and its premium."""
+class CoveredAmount(NamedTuple):
+    """One coverage as a live carrier quoted it: the cover actually quoted and its premium.
+
+    A small immutable record, made for each coverage of every live answer: as a named tuple it
+    is made at a fraction of a frozen dataclass's cost, and holding only text and amounts, the
+    garbage collector stops tracking it (a comparison keeps dozens while other carriers answer).
+    """
 
     code: str
     premium: Decimal
@@ -48,7 +53,9 @@ class CoveredAmount:
         }
 
 
-@dataclass(frozen=True)
+# The live answer's other types are slotted: a comparison makes dozens, each kept while others
+# arrive.
+@dataclass(frozen=True, slots=True)
 class LiveQuote(TermPrice):
     """A price from a carrier's own quoting service, checked before it counts.
 
@@ -76,6 +83,12 @@ class LiveQuote(TermPrice):
     def manual(self) -> None:
         """No manual: a live carrier rated this itself."""
         return None
+
+    @property
+    def yearly(self) -> Fraction:
+        """The exact price of a year of cover (total x 12 / term), as one fraction made once."""
+        numerator, denominator = self.total.as_integer_ratio()
+        return Fraction(numerator * 12, denominator * self.term_months)
 
     @property
     def monthly(self) -> Decimal:
@@ -113,7 +126,7 @@ class LiveQuote(TermPrice):
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveDecline:
     """A live carrier declines the risk, for these reasons."""
 
@@ -138,7 +151,7 @@ class LiveDecline:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Referral:
     """The carrier wants an underwriter to look before it prices the risk."""
 
@@ -151,7 +164,7 @@ class Referral:
         return {"messages": list(self.messages), "quote_ref": self.quote_ref}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pending:
     """The carrier has the request and answers later; ``quote_ref`` is what to poll."""
 
@@ -169,7 +182,7 @@ class Pending:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Failure:
     """No answer from the carrier, of one kind (see :data:`FailureKind`), and what went wrong."""
 

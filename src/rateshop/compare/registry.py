@@ -55,6 +55,10 @@ class ConnectorContext:
     health: HealthRecorder | None = None
 
 
+# The health outcome of each kind of answer but a failure.
+HEALTH_OUTCOME = {"quote": "quoted", "decline": "declined", "referral": "referred"}
+
+
 class Watched:
     """A live carrier's connector with every call timed and counted in the carrier's health.
 
@@ -80,8 +84,7 @@ class Watched:
         if isinstance(got, Failure):
             self.health.record(self.carrier, "failed", took, got.kind)
         else:
-            outcome = {"quote": "quoted", "decline": "declined", "referral": "referred"}
-            self.health.record(self.carrier, outcome.get(got.kind, "pending"), took)
+            self.health.record(self.carrier, HEALTH_OUTCOME.get(got.kind, "pending"), took)
         return offer
 
     async def aclose(self) -> None:
@@ -161,7 +164,9 @@ class Registry:
             made = ManualConnector(carrier_id, self.library, worksheets=self.worksheets)
         else:
             made = self._make(entry)
-            if self.health is not None:
+            # A connector may time and count its calls itself (``records_health``), sparing
+            # every call a wrapper.
+            if self.health is not None and not getattr(made, "records_health", False):
                 made = Watched(made, self.health)
         self._made[carrier_id] = made
         return made

@@ -205,29 +205,21 @@ def request_facts(risk: Mapping[str, Any]) -> tuple[str, str, dt.date]:
 DEFAULT_DEADLINE = 10.0  # seconds a comparison waits for the slowest live carrier
 
 
-async def _ask(
-    conn: Connector,
-    risk: Mapping[str, Any],
-    facts: tuple[str, str, dt.date],
-    market: Market,
-    deadline: float,
-) -> Answer:
+def _blank(conn: Connector, market: Market) -> Answer:
+    """The answer of ``conn``'s carrier before it says anything: who it is, how it is asked."""
     info = market.get(conn.carrier)
-    answer = Answer(
-        carrier=conn.carrier,
-        carrier_name=info.name if info else conn.carrier,
-        rating=info.rating if info else "",
-        group=info.group if info else "",
-        connector=info.connector if info else "manual",
-    )
+    if info is None:
+        return Answer(conn.carrier, conn.carrier, "", "")
+    return Answer(conn.carrier, info.name, info.rating, info.group, connector=info.connector)
+
+
+async def _ask(
+    conn: Connector, risk: Mapping[str, Any], facts: tuple[str, str, dt.date], market: Market
+) -> Answer:
     line, state, effective = facts
+    answer = _blank(conn, market)
     try:
-        # A timer on this task rather than wait_for's task of its own: one task per carrier.
-        async with asyncio.timeout(deadline):
-            offer = await conn.quote_nearest(risk, line, state, effective)
-    except TimeoutError:
-        answer.error, answer.error_kind = f"no answer within {deadline:g} s", "timeout"
-        return answer
+        offer = await conn.quote_nearest(risk, line, state, effective)
     except RiskError as exc:
         answer.error, answer.error_kind = str(exc), "bad_input"
         return answer
@@ -257,6 +249,75 @@ def settle(answer: Answer, offer: Offer) -> None:
         answer.error, answer.error_kind = got.message, got.kind
 
 
+class _Asking:
+    """Every connector asked at once for one risk, each in a task; one timer for the deadline.
+
+    At the deadline every carrier still asked is failed ``timeout`` and its call cancelled,
+    whether or not its connector lets go at once. ``wake`` is called as answers arrive: for
+    each one when a stream waits for it, or once all are in when the whole comparison waits.
+    """
+
+    def __init__(
+        self,
+        risk: Mapping[str, Any],
+        connectors: Sequence[Connector],
+        market: Market,
+        deadline: float,
+        facts: tuple[str, str, dt.date],
+    ) -> None:
+        self.loop = loop = asyncio.get_running_loop()
+        self.market, self.deadline = market, deadline
+        # Finished tasks queue here as they end (asyncio.as_completed would make a queue, a
+        # callback and a coroutine per carrier instead).
+        self.finished: deque[asyncio.Task[Answer]] = deque()
+        # The answers of the carriers still asked at the deadline, by their task.
+        self.late: dict[asyncio.Task[Answer], Answer] = {}
+        self.waiting: asyncio.Future[None] | None = None
+        self.wake_each = True
+        self.tasks: dict[asyncio.Task[Answer], Connector] = {}
+        for conn in connectors:
+            task = loop.create_task(_ask(conn, risk, facts, market))
+            task.add_done_callback(self._arrived)
+            self.tasks[task] = conn
+        self.timer = loop.call_later(deadline, self._expire)
+
+    def _arrived(self, task: asyncio.Task[Answer]) -> None:
+        if task not in self.late:
+            self.finished.append(task)
+            if self.wake_each or len(self.finished) == len(self.tasks):
+                self._wake()
+
+    def _wake(self) -> None:
+        if self.waiting is not None and not self.waiting.done():
+            self.waiting.set_result(None)
+
+    def _expire(self) -> None:
+        for task, conn in self.tasks.items():
+            if not task.done():
+                self.late[task] = answer = _blank(conn, self.market)
+                answer.error = f"no answer within {self.deadline:g} s"
+                answer.error_kind = "timeout"
+                self.finished.append(task)
+                task.cancel()
+        self._wake()
+
+    async def wait(self, count: int) -> None:
+        """Until at least ``count`` carriers are accounted for."""
+        while len(self.finished) < count:
+            self.waiting = self.loop.create_future()
+            await self.waiting
+
+    def answer(self, task: asyncio.Task[Answer]) -> Answer:
+        """A finished task's answer (a late one's: timed out)."""
+        return self.late[task] if task in self.late else task.result()
+
+    def close(self) -> None:
+        """Stop the timer and every call still running."""
+        self.timer.cancel()
+        for task in self.tasks:
+            task.cancel()
+
+
 async def stream(
     risk: Mapping[str, Any],
     connectors: Sequence[Connector],
@@ -265,34 +326,24 @@ async def stream(
 ) -> AsyncIterator[Answer]:
     """Each carrier's answer as soon as it arrives; the wait is the slowest, not the sum.
 
-    A carrier that has not answered within ``deadline`` seconds is failed with kind ``timeout``.
+    A carrier that has not answered within ``deadline`` seconds is failed with kind ``timeout``
+    at the deadline (its call is cancelled), whether or not its connector lets go at once.
     """
-    facts = request_facts(risk)
-    loop = asyncio.get_running_loop()
-    # Finished tasks queue here as they end; one future wakes the reader when it waits for one.
-    # (asyncio.as_completed makes a queue, a callback and a coroutine per carrier instead.)
-    finished: deque[asyncio.Task[Answer]] = deque()
-    waking: list[asyncio.Future[None]] = []
-
-    def arrived(task: asyncio.Task[Answer]) -> None:
-        finished.append(task)
-        if waking and not waking[0].done():
-            waking[0].set_result(None)
-
-    tasks = []
-    for conn in connectors:
-        task = loop.create_task(_ask(conn, risk, facts, market, deadline))
-        task.add_done_callback(arrived)
-        tasks.append(task)
+    asking = _Asking(risk, connectors, market, deadline, request_facts(risk))
     try:
-        for _ in tasks:
-            while not finished:
-                waking[:] = [loop.create_future()]
-                await waking[0]
-            yield finished.popleft().result()
+        for _ in range(len(asking.tasks)):
+            await asking.wait(1)
+            yield asking.answer(asking.finished.popleft())
     finally:
-        for task in tasks:
-            task.cancel()
+        asking.close()
+
+
+def _cheapest_first(answer: Answer) -> tuple[float, Fraction, str]:
+    # The yearly price as a float first: converting is monotonic, so floats that differ order
+    # exactly as the prices do, and only equal floats fall back to comparing the exact prices
+    # (a float compares many times faster than a fraction).
+    yearly = annual(answer)
+    return float(yearly), yearly, answer.carrier
 
 
 def collect(facts: tuple[str, str, dt.date], answers: Sequence[Answer]) -> Comparison:
@@ -305,7 +356,7 @@ def collect(facts: tuple[str, str, dt.date], answers: Sequence[Answer]) -> Compa
             result.declines.append(answer)
         else:
             result.errors.append(answer)
-    result.quotes.sort(key=lambda a: (annual(a), a.carrier))
+    result.quotes.sort(key=_cheapest_first)
     result.declines.sort(key=lambda a: a.carrier)
     result.errors.sort(key=lambda a: a.carrier)
     return result
@@ -317,9 +368,18 @@ async def compare_async(
     market: Market,
     deadline: float = DEFAULT_DEADLINE,
 ) -> Comparison:
-    """Ask every connector for ``risk`` concurrently and rank the answers."""
-    answers = [a async for a in stream(risk, connectors, market, deadline)]
-    return collect(request_facts(risk), answers)
+    """Ask every connector for ``risk`` concurrently and rank the answers.
+
+    The same asking as :func:`stream`, woken once when every carrier is accounted for.
+    """
+    facts = request_facts(risk)
+    asking = _Asking(risk, connectors, market, deadline, facts)
+    asking.wake_each = False
+    try:
+        await asking.wait(len(asking.tasks))
+        return collect(facts, [asking.answer(task) for task in asking.finished])
+    finally:
+        asking.close()
 
 
 def compare(

@@ -319,6 +319,8 @@ class TermPrice:
     compare on the same exact yearly figure.
     """
 
+    __slots__ = ()  # so a slotted subclass (a live quote) keeps no per-instance dict
+
     total: Decimal
     term_months: int
 

@@ -40,22 +40,21 @@ def carriers_for(rt: Runtime, risk: Mapping[str, Any]) -> tuple[Facts, list[Conn
     """The request's line, state and date, and the carriers to ask.
 
     Raises :class:`RiskError` when no carrier could answer: none writes the line in the state,
-    none has a manual in force on the date, or every one finds the risk malformed (a value the
-    question set allows but no carrier offers). A risk some carrier can read goes ahead; the others
-    answer with an error in the comparison.
+    none has a manual in force on the date (and no live carrier writes it), or every one finds
+    the risk malformed (a value the question set allows but no carrier offers). A live carrier
+    reads the risk itself: it counts as reading it unless its connector can tell, without asking
+    the carrier, that its request cannot carry the risk. A risk some carrier can read goes ahead;
+    the others answer with an error in the comparison.
     """
     facts = request_facts(risk)
     line, state, effective = facts
     connectors = rt.registry.asked(line, state)
-    written = [e.identity for e in rt.library.entries() if e.identity.line == line]
-    if any(rt.registry.is_live(c.carrier) for c in connectors):
-        # A live carrier reads the risk itself and answers for itself; the manuals still fit it
-        # where they can, and a carrier that cannot read it says so in its own answer.
-        return facts, connectors
+    live = [c for c in connectors if rt.registry.is_live(c.carrier)]
     plans = rt.library.in_force(line, state, effective)
-    if not plans:
+    if not plans and not live:
+        written = [e.identity for e in rt.library.entries() if e.identity.line == line]
         raise RiskError([_nothing_in_force(written, line, state, effective)])
-    _check_readable(plans, risk)
+    _check_readable(plans, live, risk)
     return facts, connectors
 
 
@@ -81,13 +80,25 @@ def _nothing_in_force(
     return FieldProblem("effective_date", problem, f"from {first.isoformat()}")
 
 
-def _check_readable(plans: Iterable[Plan], risk: Mapping[str, Any]) -> None:
+def _check_readable(
+    plans: Iterable[Plan], live: Iterable[Connector], risk: Mapping[str, Any]
+) -> None:
     # The first carrier that reads the risk ends the check, so a good risk costs one validation.
     # Options a carrier does not offer are read as the nearest it does, as the comparison will.
     problems: dict[FieldProblem, None] = {}
     for plan in plans:
         try:
             validate_risk(plan, fit(plan.manual, risk).risk)
+        except RiskError as exc:
+            problems.update(dict.fromkeys(exc.problems))
+        else:
+            return
+    for conn in live:
+        check = getattr(conn, "check_risk", None)
+        if check is None:
+            return  # it cannot say before it is asked: it may read the risk
+        try:
+            check(risk)
         except RiskError as exc:
             problems.update(dict.fromkeys(exc.problems))
         else:
