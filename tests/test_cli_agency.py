@@ -54,3 +54,10 @@ def test_an_agency_its_admin_and_a_renewal_run(database: str) -> None:
     assert "0 policies checked, 0 flagged" in ran.output
     wrong = cli.invoke(app, ["agency", "renewals", "--threshold", "five"])
     assert wrong.exit_code == 2
+
+
+def test_the_command_line_s_renewal_window_is_the_service_s() -> None:
+    from rateshop import agency_cli
+    from rateshop.services.agency import renewals
+
+    assert agency_cli.DEFAULT_DAYS == renewals.DEFAULT_DAYS

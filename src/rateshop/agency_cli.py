@@ -11,15 +11,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import select
 
 from rateshop.config import settings
 from rateshop.errors import RateshopError
-from rateshop.services.agency import Desk
-from rateshop.services.agency.renewals import DEFAULT_DAYS, check_renewals
-from rateshop.store import upgrade
-from rateshop.store.accounts import UserRow
-from rateshop.store.database import connect
+
+# The store and the agency's services are imported by the commands themselves: every other
+# command of the command line (``rateshop quote`` …) starts without them.
+
+# Days before expiry a policy is up for renewal (rateshop.services.agency.renewals.DEFAULT_DAYS;
+# a test holds the two together).
+DEFAULT_DAYS = 45
 
 agency_app = typer.Typer(help="Agencies, their members, and renewals.", no_args_is_help=True)
 console = Console(soft_wrap=True)
@@ -44,6 +45,10 @@ def create(
     licence: Annotated[str, typer.Option(help="The agency's licence number.")],
 ) -> None:
     """Create an agency in RATESHOP_DATABASE_URL."""
+    from rateshop.services.agency import Desk
+    from rateshop.store import upgrade
+    from rateshop.store.database import connect
+
     config = settings()
     upgrade(config.database_url)
     engine = connect(config.database_url)
@@ -67,6 +72,13 @@ def member(
     ] = "agent",
 ) -> None:
     """Make a user an agent or admin of an agency."""
+    from sqlalchemy import select
+
+    from rateshop.services.agency import Desk
+    from rateshop.store import upgrade
+    from rateshop.store.accounts import UserRow
+    from rateshop.store.database import connect
+
     config = settings()
     upgrade(config.database_url)
     engine = connect(config.database_url)
@@ -104,6 +116,8 @@ def renewals(
     agency's renewal list. Exits 0 when every policy was checked, 1 when some could not be.
     """
     from rateshop.api.runtime import Runtime
+    from rateshop.services.agency import Desk
+    from rateshop.services.agency.renewals import check_renewals
 
     try:
         share = Decimal(threshold) / 100
