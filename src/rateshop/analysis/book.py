@@ -1,0 +1,515 @@
+"""A book of business as a flat table: its columns, a synthetic generator, and risks from rows.
+
+One row is one auto policy with up to two drivers and two vehicles, in columns an analyst can
+fill from a policy system (``d1_birth_date``, ``v2_garaging_zip``, ``bi_limit``…). Incidents are
+one text column per driver, ``kind:YYYY-MM-DD`` items separated by ``;``. An empty coverage
+column means the coverage is not chosen.
+
+The generator draws the columns jointly, as a real book is shaped: young drivers are mostly single,
+have more incidents and older cars; married drivers usually share the policy with a spouse of a
+similar age, and parents of teenagers add them; newer vehicles carry physical damage cover and
+higher symbols; homeowners buy higher limits. ZIPs are real ZIPs of the state (the ``zipcodes``
+package), weighted towards the metro ZIPs the market's territory tables name. The same seed gives
+the same book, chunk by chunk, whatever the chunk size of the reader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import zipcodes
+
+from rateshop.rating.plan import Plan
+
+__all__ = [
+    "BOOK_SCHEMA",
+    "ROWS_PER_GROUP",
+    "BadRow",
+    "Chunk",
+    "generate_book",
+    "generate_chunk",
+    "read_chunks",
+    "risks_of",
+    "state_zips",
+    "territory_zips",
+    "write_book",
+]
+
+ROWS_PER_GROUP = 32_768  # rows per Parquet row group: the unit of work of every engine
+
+INCIDENT_KINDS = (
+    "minor_speeding", "other_minor", "major_speeding", "at_fault_accident",
+    "not_at_fault_accident", "comprehensive_claim", "major_violation", "dwi",
+)  # fmt: skip
+INCIDENT_SHARES = (0.38, 0.12, 0.07, 0.20, 0.12, 0.08, 0.02, 0.01)
+
+_DRIVER_FIELDS = [
+    ("birth_date", pa.date32()),
+    ("gender", pa.string()),
+    ("marital_status", pa.string()),
+    ("licensed_date", pa.date32()),
+    ("licence_status", pa.string()),
+    ("good_student", pa.bool_()),
+    ("defensive_driving", pa.bool_()),
+    ("incidents", pa.string()),
+]
+_VEHICLE_FIELDS = [
+    ("model_year", pa.int32()),
+    ("symbol", pa.int32()),
+    ("use", pa.string()),
+    ("annual_miles", pa.int32()),
+    ("garaging_zip", pa.string()),
+]
+# coverage column -> (coverage code, option name); values are the option as text or a number
+COVERAGE_COLUMNS = {
+    "bi_limit": ("BI", "limit"),
+    "pd_limit": ("PD", "limit"),
+    "um_limit": ("UM", "limit"),
+    "med_limit": ("MED", "limit"),
+    "pip_limit": ("PIP", "limit"),
+    "comp_deductible": ("COMP", "deductible"),
+    "coll_deductible": ("COLL", "deductible"),
+}
+
+BOOK_SCHEMA = pa.schema(
+    [
+        ("policy_id", pa.int64()),
+        ("line", pa.string()),
+        ("state", pa.string()),
+        ("effective_date", pa.date32()),
+        ("payment_plan", pa.string()),
+        ("paperless", pa.bool_()),
+        ("homeowner", pa.bool_()),
+        ("multi_policy", pa.bool_()),
+        ("prior_insurance_months", pa.int32()),
+        *[(f"d{i}_{name}", t) for i in (1, 2) for name, t in _DRIVER_FIELDS],
+        *[(f"v{i}_{name}", t) for i in (1, 2) for name, t in _VEHICLE_FIELDS],
+        ("bi_limit", pa.string()),
+        ("pd_limit", pa.int32()),
+        ("um_limit", pa.string()),
+        ("med_limit", pa.int32()),
+        ("pip_limit", pa.int32()),
+        ("comp_deductible", pa.int32()),
+        ("coll_deductible", pa.int32()),
+    ]
+)
+
+IntArray = npt.NDArray[np.int64]
+
+
+# ---------------------------------------------------------------------------------- ZIP codes
+def state_zips(state: str) -> list[str]:
+    """The delivery ZIPs of ``state`` (no PO boxes or single-firm ZIPs), sorted."""
+    return sorted(
+        z["zip_code"]
+        for z in zipcodes.filter_by(state=state.upper())
+        if z["zip_code_type"] == "STANDARD" and z["active"]
+    )
+
+
+def territory_zips(plans: Sequence[Plan]) -> set[str]:
+    """The ZIPs that the plans' territory tables name one by one (metro ZIPs, in practice)."""
+    out: set[str] = set()
+    for plan in plans:
+        for table in plan.manual.tables.values():
+            for key, dim in zip(table.keys, table.dims, strict=False):
+                if key.name == "zip":
+                    out.update(dim.labels)
+    return out
+
+
+# --------------------------------------------------------------------------------- generation
+@dataclass(frozen=True)
+class BookSpec:
+    """What a synthetic book is drawn from."""
+
+    state: str
+    zips: Sequence[str]
+    zip_weights: Sequence[float]
+    effective: dt.date
+    seed: int
+    bad_share: float = 0.0  # share of rows spoiled on purpose (unknown ZIP, impossible age)
+
+
+def _ages(rng: np.random.Generator, n: int) -> IntArray:
+    ages = np.arange(16, 91)
+    weight = np.select(
+        [ages < 20, ages < 25, ages < 65, ages < 80],
+        [0.9, 1.3, 1.8 - (ages - 25) * 0.005, 1.2],
+        0.45,
+    )
+    return rng.choice(ages, n, p=weight / weight.sum()).astype(np.int64)
+
+
+def _days(d: dt.date) -> int:
+    return (d - dt.date(1970, 1, 1)).days
+
+
+def _incidents(rng: np.random.Generator, ages: IntArray, male: Any, eff: int) -> list[str | None]:
+    rate = 0.22 * np.select(
+        [ages < 21, ages < 25, ages < 30, ages < 65], [2.2, 1.6, 1.2, 1.0], 0.9
+    ) * np.where(male, 1.15, 1.0)
+    counts = rng.poisson(rate)
+    kinds = rng.choice(len(INCIDENT_KINDS), counts.sum(), p=INCIDENT_SHARES)
+    ago = rng.integers(1, 60 * 30, counts.sum())
+    out: list[str | None] = []
+    k = 0
+    for c in counts.tolist():
+        items = []
+        for _ in range(c):
+            when = dt.date(1970, 1, 1) + dt.timedelta(days=eff - int(ago[k]))
+            items.append(f"{INCIDENT_KINDS[kinds[k]]}:{when.isoformat()}")
+            k += 1
+        out.append(";".join(items) if items else "")
+    return out
+
+
+def _pick(rng: np.random.Generator, options: Sequence[Any], shares: Any, n: int) -> Any:
+    """One of ``options`` per row; ``shares`` is one distribution or one per row (n × k)."""
+    shares = np.asarray(shares, dtype=np.float64)
+    if shares.ndim == 1:
+        return np.asarray(options, dtype=object)[rng.choice(len(options), n, p=shares)]
+    cum = np.cumsum(shares / shares.sum(axis=1, keepdims=True), axis=1)
+    idx = (rng.random(n)[:, None] > cum).sum(axis=1)
+    return np.asarray(options, dtype=object)[np.minimum(idx, len(options) - 1)]
+
+
+def _driver(
+    rng: np.random.Generator, ages: IntArray, married: Any, eff: int, present: Any
+) -> dict[str, Any]:
+    n = len(ages)
+    gender = _pick(rng, ["male", "female", "nonbinary"], [0.49, 0.50, 0.01], n)
+    status = np.where(
+        married,
+        "married",
+        np.where((ages >= 70) & (rng.random(n) < 0.3), "widowed",
+                 np.where((ages >= 35) & (rng.random(n) < 0.25), "divorced", "single")),
+    )  # fmt: skip
+    birth = eff - ages * 365 - rng.integers(0, 365, n) - ages // 4
+    licence_age = np.minimum(16 + rng.geometric(0.55, n) - 1, ages)
+    licensed = np.minimum(birth + licence_age * 365 + rng.integers(0, 200, n), eff - 1)
+    u = rng.random(n)
+    licence = np.where(
+        (ages < 17) & (u < 0.15), "permit",
+        np.where(u > 0.995, "suspended", np.where(u > 0.993, "none", "valid")),
+    )  # fmt: skip
+    return {
+        "birth_date": birth,
+        "gender": gender,
+        "marital_status": status,
+        "licensed_date": licensed,
+        "licence_status": licence,
+        "good_student": (ages < 25) & (rng.random(n) < 0.3),
+        "defensive_driving": rng.random(n) < np.where(ages >= 65, 0.2, 0.06),
+        "incidents": _incidents(rng, ages, gender == "male", eff),
+        "__present__": present,
+    }
+
+
+def _vehicle(
+    rng: np.random.Generator, ages: IntArray, eff_year: int, zips: Any, present: Any
+) -> dict[str, Any]:
+    n = len(ages)
+    mean_age = np.where(ages < 25, 11.0, 7.5)
+    vehicle_age = np.minimum(rng.gamma(2.0, mean_age / 2.0), 34).astype(np.int64)
+    symbol = np.clip(np.rint(rng.normal(15 - 0.45 * vehicle_age, 4.0)), 1, 27).astype(np.int64)
+    use = _pick(rng, ["pleasure", "commute", "business"], [0.35, 0.61, 0.04], n)
+    mean_miles = np.select([use == "commute", use == "business"], [13_000, 21_000], 7_000)
+    miles = np.clip(rng.normal(mean_miles, mean_miles * 0.35), 500, 60_000) // 100 * 100
+    return {
+        "model_year": np.maximum(eff_year - vehicle_age, 1981),
+        "symbol": symbol,
+        "use": use,
+        "annual_miles": miles.astype(np.int64),
+        "garaging_zip": zips,
+        "__present__": present,
+        "__age__": vehicle_age,
+    }
+
+
+def generate_chunk(spec: BookSpec, index: int, rows: int, first_id: int) -> pa.Table:
+    """Rows ``first_id`` … of the book, drawn from a generator seeded by (seed, chunk index)."""
+    rng = np.random.default_rng([spec.seed, index])
+    n = rows
+    eff_date = spec.effective
+    eff = _days(eff_date)
+    age1 = _ages(rng, n)
+    p_married = np.select([age1 < 22, age1 < 30, age1 < 65], [0.03, 0.35, 0.62], 0.55)
+    married = rng.random(n) < p_married
+    teen = ~married & (age1 >= 38) & (age1 <= 58) & (rng.random(n) < 0.3)
+    teen |= married & (age1 >= 40) & (age1 <= 55) & (rng.random(n) < 0.25)
+    has2 = married | teen
+    age2 = np.where(
+        teen & ~married,
+        rng.integers(16, 20, n),
+        np.clip(np.rint(age1 + rng.normal(-1.5, 3.0, n)), 18, 90).astype(np.int64),
+    )
+    d1 = _driver(rng, age1, married, eff, np.ones(n, dtype=bool))
+    d2 = _driver(rng, age2, married & ~(teen & ~married), eff, has2)
+    zips = np.asarray(spec.zips, dtype=object)
+    weights = np.asarray(spec.zip_weights, dtype=np.float64)
+    zip_of = zips[rng.choice(len(zips), n, p=weights / weights.sum())]
+    two_cars = np.where(has2, rng.random(n) < 0.75, rng.random(n) < 0.12)
+    v1 = _vehicle(rng, age1, eff_date.year, zip_of, np.ones(n, dtype=bool))
+    v2 = _vehicle(rng, np.where(teen, age2, age1), eff_date.year, zip_of, two_cars)
+    older = age1 >= 30
+    homeowner = rng.random(n) < np.select([age1 < 25, age1 < 30], [0.08, 0.35], 0.68)
+    # homeowners and older drivers buy higher limits
+    up = np.where(homeowner, 1.0, 0.0) + np.where(older, 0.5, 0.0)
+    bi_shares = np.stack(
+        [0.45 - 0.15 * up, 0.27 + 0.0 * up, 0.22 + 0.1 * up, 0.06 + 0.05 * up], axis=1
+    )
+    bi = _pick(rng, ["30/60", "50/100", "100/300", "250/500"], bi_shares, n)
+    pd_limit = np.select([bi == "30/60", bi == "50/100"], [25, 50], 100)
+    full_cover = rng.random(n) < np.where(v1["__age__"] < 10, 0.9, 0.35)
+    comp_ded = _pick(rng, [100, 250, 500, 1000], [0.03, 0.2, 0.57, 0.2], n)
+    coll_ded = np.where(comp_ded == 100, 250, comp_ded)
+    prior_cap = np.clip((age1 - 17) * 12, 0, 120)
+    prior = np.where(
+        rng.random(n) < 0.12, 0, (rng.random(n) * (prior_cap + 1)).astype(np.int64)
+    )
+    columns: dict[str, Any] = {
+        "policy_id": np.arange(first_id, first_id + n, dtype=np.int64),
+        "line": np.full(n, "auto", dtype=object),
+        "state": np.full(n, spec.state.upper(), dtype=object),
+        "effective_date": np.full(n, eff),
+        "payment_plan": _pick(rng, ["installments", "paid_in_full", "eft"], [0.55, 0.2, 0.25], n),
+        "paperless": rng.random(n) < 0.5,
+        "homeowner": homeowner,
+        "multi_policy": homeowner & (rng.random(n) < 0.5),
+        "prior_insurance_months": prior,
+        "bi_limit": bi,
+        "pd_limit": pd_limit,
+        "um_limit": np.where(rng.random(n) < 0.45, bi, None),
+        "med_limit": np.where(
+            rng.random(n) < 0.3, _pick(rng, [1000, 2000, 5000, 10000], [0.3, 0.3, 0.3, 0.1], n), None
+        ),
+        "pip_limit": np.where(
+            rng.random(n) < 0.5, _pick(rng, [2500, 5000, 10000], [0.6, 0.3, 0.1], n), None
+        ),
+        "comp_deductible": np.where(full_cover, comp_ded, None),
+        "coll_deductible": np.where(full_cover, coll_ded, None),
+    }
+    for prefix, fields, part in (("d1", _DRIVER_FIELDS, d1), ("d2", _DRIVER_FIELDS, d2)):
+        for name, _ in fields:
+            columns[f"{prefix}_{name}"] = _masked(part[name], part["__present__"])
+    for prefix, part in (("v1", v1), ("v2", v2)):
+        for name, _ in _VEHICLE_FIELDS:
+            columns[f"{prefix}_{name}"] = _masked(part[name], part["__present__"])
+    if spec.bad_share > 0:
+        _spoil(rng, columns, spec.bad_share, eff)
+    return pa.table(
+        {f.name: _arrow(columns[f.name], f.type) for f in BOOK_SCHEMA}, schema=BOOK_SCHEMA
+    )
+
+
+def _masked(values: Any, present: Any) -> Any:
+    out = np.asarray(values, dtype=object).copy()
+    out[~np.asarray(present, dtype=bool)] = None
+    return out
+
+
+def _spoil(rng: np.random.Generator, columns: dict[str, Any], share: float, eff: int) -> None:
+    """Spoil some rows as real books are spoiled: an unknown ZIP, or a driver born next year."""
+    n = len(columns["policy_id"])
+    bad = np.nonzero(rng.random(n) < share)[0]
+    for k, i in enumerate(bad.tolist()):
+        if k % 2 == 0:
+            columns["v1_garaging_zip"][i] = "00000"
+        else:
+            columns["d1_birth_date"][i] = eff + 365
+
+
+def _arrow(values: Any, t: pa.DataType) -> pa.Array:
+    if pa.types.is_date32(t):
+        vals = np.asarray(values, dtype=object)
+        days = pa.array([None if v is None else int(v) for v in vals], type=pa.int32())
+        return days.cast(pa.date32())
+    return pa.array(np.asarray(values, dtype=object).tolist(), type=t)
+
+
+def generate_book(
+    spec: BookSpec, rows: int, chunk: int = ROWS_PER_GROUP
+) -> Iterator[pa.Table]:
+    """The book as tables of ``chunk`` rows (the last may be shorter)."""
+    for index, first in enumerate(range(0, rows, chunk)):
+        yield generate_chunk(spec, index, min(chunk, rows - first), first + 1)
+
+
+def write_book(
+    tables: Iterator[pa.Table], out: Path, progress: Callable[[int], None] | None = None
+) -> int:
+    """Write tables as one Parquet file, one row group per table; return the rows written."""
+    total = 0
+    with pq.ParquetWriter(out, BOOK_SCHEMA, compression="zstd") as writer:
+        for table in tables:
+            writer.write_table(table, row_group_size=table.num_rows)
+            total += table.num_rows
+            if progress is not None:
+                progress(table.num_rows)
+    return total
+
+
+# ------------------------------------------------------------------------------------ reading
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive rows of a book: ``first`` is the row number (0-based) of its first row."""
+
+    index: int
+    first: int
+    table: pa.Table
+
+
+def book_rows(path: Path) -> int | None:
+    """The number of rows of a Parquet book (None for CSV: unknown until read)."""
+    if path.suffix.lower() == ".parquet":
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    return None
+
+
+def read_chunks(path: Path, rows: int = ROWS_PER_GROUP) -> Iterator[Chunk]:
+    """Stream a book: Parquet one row group at a time, CSV in blocks of about ``rows`` rows.
+
+    The whole book is never in memory; a CSV's column types are those of the book's schema.
+    """
+    first = 0
+    if path.suffix.lower() == ".parquet":
+        source = pq.ParquetFile(path)
+        names = [n for n in BOOK_SCHEMA.names if n in source.schema_arrow.names]
+        for index in range(source.num_row_groups):
+            table = source.read_row_group(index, columns=names)
+            yield Chunk(index, first, table)
+            first += table.num_rows
+        return
+    options = pacsv.ConvertOptions(
+        column_types={f.name: f.type for f in BOOK_SCHEMA}, strings_can_be_null=True
+    )
+    reader = pacsv.open_csv(
+        path, read_options=pacsv.ReadOptions(block_size=1 << 22), convert_options=options
+    )
+    pending: list[pa.RecordBatch] = []
+    size = 0
+    index = 0
+    for batch in reader:
+        pending.append(batch)
+        size += batch.num_rows
+        if size >= rows:
+            table = pa.Table.from_batches(pending)
+            yield Chunk(index, first, table)
+            first, index, pending, size = first + table.num_rows, index + 1, [], 0
+    if pending:
+        yield Chunk(index, first, pa.Table.from_batches(pending))
+
+
+# ------------------------------------------------------------------------------ rows to risks
+@dataclass(frozen=True)
+class BadRow:
+    """A row that is no risk at all: why, in words."""
+
+    reason: str
+
+
+def _incident_list(text: str | None) -> list[dict[str, Any]]:
+    if not text:
+        return []
+    out = []
+    for item in text.split(";"):
+        kind, _, when = item.partition(":")
+        out.append({"kind": kind.strip(), "date": when.strip()})
+    return out
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def risks_of(table: pa.Table, known_zips: set[str]) -> list[dict[str, Any] | BadRow]:
+    """Each row as a JSON risk the manuals read, or why it cannot be one.
+
+    Checks here are those no manual makes: a ZIP that is not a ZIP of the book's state, a driver
+    not yet born or past any plausible age on the effective date, a row with no driver or vehicle.
+    Everything else (limits, eligibility) is each carrier's own business.
+    """
+    out: list[dict[str, Any] | BadRow] = []
+    for row in table.to_pylist():
+        try:
+            out.append(_risk(row, known_zips))
+        except _Bad as exc:
+            out.append(BadRow(str(exc)))
+    return out
+
+
+class _Bad(Exception):
+    pass
+
+
+def _risk(row: dict[str, Any], known_zips: set[str]) -> dict[str, Any]:
+    eff = row.get("effective_date")
+    if not isinstance(eff, dt.date):
+        raise _Bad("no effective date")
+    drivers = []
+    for i in (1, 2):
+        birth = row.get(f"d{i}_birth_date")
+        if birth is None:
+            continue
+        age = (eff - birth).days / 365.25
+        if not 0 <= age <= 110:
+            raise _Bad(f"driver {i}: impossible age on {eff.isoformat()} (born {birth.isoformat()})")
+        drivers.append(
+            {
+                "birth_date": birth.isoformat(),
+                "gender": row.get(f"d{i}_gender"),
+                "marital_status": row.get(f"d{i}_marital_status"),
+                "licensed_date": _iso(row.get(f"d{i}_licensed_date")),
+                "licence_status": row.get(f"d{i}_licence_status") or "valid",
+                "good_student": bool(row.get(f"d{i}_good_student")),
+                "defensive_driving": bool(row.get(f"d{i}_defensive_driving")),
+                "incidents": _incident_list(row.get(f"d{i}_incidents")),
+            }
+        )
+    vehicles = []
+    for i in (1, 2):
+        year = row.get(f"v{i}_model_year")
+        if year is None:
+            continue
+        zip_code = row.get(f"v{i}_garaging_zip")
+        if zip_code not in known_zips:
+            raise _Bad(f"vehicle {i}: ZIP {zip_code!r} is not a ZIP of {row.get('state')}")
+        vehicles.append(
+            {
+                "model_year": year,
+                "symbol": row.get(f"v{i}_symbol"),
+                "use": row.get(f"v{i}_use"),
+                "annual_miles": row.get(f"v{i}_annual_miles"),
+                "garaging_zip": zip_code,
+            }
+        )
+    if not drivers or not vehicles:
+        raise _Bad("a policy needs at least one driver and one vehicle")
+    coverages: dict[str, Any] = {}
+    for column, (code, option) in COVERAGE_COLUMNS.items():
+        value = row.get(column)
+        if value is not None and value != "":
+            coverages[code] = {option: value}
+    return {
+        "line": row.get("line") or "auto",
+        "state": row.get("state"),
+        "effective_date": eff.isoformat(),
+        "payment_plan": row.get("payment_plan") or "installments",
+        "paperless": bool(row.get("paperless")),
+        "homeowner": bool(row.get("homeowner")),
+        "multi_policy": bool(row.get("multi_policy")),
+        "prior_insurance_months": row.get("prior_insurance_months") or 0,
+        "drivers": drivers,
+        "vehicles": vehicles,
+        "coverages": coverages,
+    }
