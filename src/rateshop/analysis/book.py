@@ -28,11 +28,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import zipcodes
 
+from rateshop.errors import RiskError
 from rateshop.rating.plan import Plan
 
 __all__ = [
     "BOOK_SCHEMA",
+    "CHUNK_ROWS",
     "ROWS_PER_GROUP",
+    "conform",
     "BadRow",
     "Chunk",
     "generate_book",
@@ -44,7 +47,10 @@ __all__ = [
     "write_book",
 ]
 
-ROWS_PER_GROUP = 32_768  # rows per Parquet row group: the unit of work of every engine
+ROWS_PER_GROUP = 65_536  # rows per Parquet row group the generator writes
+# rows per unit of work: a few seconds of rating against a market, so every core has work and
+# a chunk in flight holds little memory
+CHUNK_ROWS = 8_192
 
 INCIDENT_KINDS = (
     "minor_speeding", "other_minor", "major_speeding", "at_fault_accident",
@@ -169,7 +175,7 @@ def _incidents(rng: np.random.Generator, ages: IntArray, male: Any, eff: int) ->
             when = dt.date(1970, 1, 1) + dt.timedelta(days=eff - int(ago[k]))
             items.append(f"{INCIDENT_KINDS[kinds[k]]}:{when.isoformat()}")
             k += 1
-        out.append(";".join(items) if items else "")
+        out.append(";".join(items) if items else None)
     return out
 
 
@@ -360,6 +366,25 @@ def write_book(
 
 
 # ------------------------------------------------------------------------------------ reading
+REQUIRED = ("policy_id", "state", "effective_date", "d1_birth_date", "v1_model_year", "bi_limit")
+
+
+def conform(table: pa.Table) -> pa.Table:
+    """``table`` in the book's schema: its columns cast to the book's types (dates from
+    timestamps, say, as a pandas frame brings them), absent optional columns as nulls."""
+    missing = [name for name in REQUIRED if name not in table.column_names]
+    if missing:
+        raise RiskError(f"the book has no column {', '.join(missing)}")
+    columns = []
+    for f in BOOK_SCHEMA:
+        if f.name in table.column_names:
+            col = table.column(f.name)
+            columns.append(col if col.type == f.type else col.cast(f.type))
+        else:
+            columns.append(pa.nulls(table.num_rows, type=f.type))
+    return pa.table(columns, schema=BOOK_SCHEMA)
+
+
 @dataclass(frozen=True)
 class Chunk:
     """Consecutive rows of a book: ``first`` is the row number (0-based) of its first row."""
@@ -376,8 +401,9 @@ def book_rows(path: Path) -> int | None:
     return None
 
 
-def read_chunks(path: Path, rows: int = ROWS_PER_GROUP) -> Iterator[Chunk]:
-    """Stream a book: Parquet one row group at a time, CSV in blocks of about ``rows`` rows.
+def read_chunks(path: Path, rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
+    """Stream a book in chunks of at most ``rows`` rows (CSV: about ``rows``): Parquet one row
+    group at a time, CSV block by block.
 
     The whole book is never in memory; a CSV's column types are those of the book's schema.
     """
@@ -385,10 +411,15 @@ def read_chunks(path: Path, rows: int = ROWS_PER_GROUP) -> Iterator[Chunk]:
     if path.suffix.lower() == ".parquet":
         source = pq.ParquetFile(path)
         names = [n for n in BOOK_SCHEMA.names if n in source.schema_arrow.names]
-        for index in range(source.num_row_groups):
-            table = source.read_row_group(index, columns=names)
-            yield Chunk(index, first, table)
-            first += table.num_rows
+        index = 0
+        for group in range(source.num_row_groups):
+            table = conform(source.read_row_group(group, columns=names))
+            # a large row group is cut in pieces so that every worker has work
+            for lo in range(0, table.num_rows, rows):
+                piece = table.slice(lo, rows)
+                yield Chunk(index, first, piece)
+                first += piece.num_rows
+                index += 1
         return
     options = pacsv.ConvertOptions(
         column_types={f.name: f.type for f in BOOK_SCHEMA}, strings_can_be_null=True
@@ -403,11 +434,11 @@ def read_chunks(path: Path, rows: int = ROWS_PER_GROUP) -> Iterator[Chunk]:
         pending.append(batch)
         size += batch.num_rows
         if size >= rows:
-            table = pa.Table.from_batches(pending)
+            table = conform(pa.Table.from_batches(pending))
             yield Chunk(index, first, table)
             first, index, pending, size = first + table.num_rows, index + 1, [], 0
     if pending:
-        yield Chunk(index, first, pa.Table.from_batches(pending))
+        yield Chunk(index, first, conform(pa.Table.from_batches(pending)))
 
 
 # ------------------------------------------------------------------------------ rows to risks

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from rateshop.analysis import charts
-from rateshop.analysis.book import ROWS_PER_GROUP, read_chunks, state_zips
+from rateshop.analysis.book import read_chunks, state_zips
 from rateshop.analysis.engines import Context, Outcome, local_engine, rate_chunks
 from rateshop.analysis.report import page
 from rateshop.analysis.segments import SEGMENTS, segment_order
@@ -172,7 +172,7 @@ def impact(
             if progress is not None:
                 progress(n)
 
-        rate_chunks(engine, read_chunks(book, ROWS_PER_GROUP), done)
+        rate_chunks(engine, read_chunks(book), done)
     if error_tables:
         pa.concat_tables(error_tables).to_pandas().to_csv(errors_path, index=False)
     else:

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from rateshop.analysis.book import ROWS_PER_GROUP, Chunk, read_chunks, state_zips
+from rateshop.analysis.book import CHUNK_ROWS, Chunk, conform, read_chunks, state_zips
 from rateshop.analysis.engines import (
     Context,
     EngineName,
@@ -113,7 +113,7 @@ def analyze(
             if progress is not None:
                 progress(n)
 
-        rate_chunks(ready, read_chunks(book, ROWS_PER_GROUP), done)
+        rate_chunks(ready, read_chunks(book), done)
     summary = combine(summaries) if summaries else None
     report_path = out / "report.html"
     if summary is not None:
@@ -136,12 +136,14 @@ def analyze_table(
     book: pa.Table | pd.DataFrame, plans: Sequence[Plan], state: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rate a book held in memory, in this process: the result rows and the error rows."""
-    table = book if isinstance(book, pa.Table) else pa.Table.from_pandas(book, preserve_index=False)
+    table = conform(
+        book if isinstance(book, pa.Table) else pa.Table.from_pandas(book, preserve_index=False)
+    )
     context = Context(tuple(plans), frozenset(state_zips(state)), state.upper())
     results, errors = [], []
-    for first in range(0, max(table.num_rows, 1), ROWS_PER_GROUP):
-        part = table.slice(first, ROWS_PER_GROUP)
-        outcome = work(context, Chunk(first // ROWS_PER_GROUP, first, part))
+    for first in range(0, max(table.num_rows, 1), CHUNK_ROWS):
+        part = table.slice(first, CHUNK_ROWS)
+        outcome = work(context, Chunk(first // CHUNK_ROWS, first, part))
         results.append(outcome.rated.results)
         errors.append(outcome.rated.errors)
     return (
