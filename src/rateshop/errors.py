@@ -8,6 +8,7 @@ Every error rateshop raises on purpose derives from :class:`RateshopError`::
     ├── RiskError            the risk given to rating is wrong; carries each field, problem and what is allowed
     ├── ManualNotFound       no manual version applies to the carrier/line/state/date asked for
     ├── StoreError           the store could not do what was asked (see rateshop.store.errors)
+    ├── BookError            a book of business cannot be analysed as asked (a missing column, no carrier)
     └── CarrierError         a carrier could not give an answer (live connectors; ``kind`` names it)
         ├── CarrierTimeout   it did not answer before the deadline             (timeout)
         ├── CarrierBadResponse  it answered with something we cannot read      (invalid_response)
@@ -87,6 +88,13 @@ class Ineligible(RateshopError):
     def __init__(self, reasons: Sequence[str]) -> None:
         self.reasons = list(reasons)
         super().__init__("; ".join(self.reasons))
+
+
+class BookError(RateshopError):
+    """A book of business cannot be analysed as asked: a column missing, no rows, no carrier.
+
+    Bad rows are not errors: they are reported, with their row numbers, in the run's errors file.
+    """
 
 
 class CarrierError(RateshopError):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rateshop.analysis.book import BookSpec, generate_book, state_zips, write_book
+from rateshop.analysis.book import BookSpec, delivery_zips, generate_book, write_book
 from rateshop.analysis.market import market_plans
 from rateshop.rating.library import Library
 from rateshop.rating.plan import Plan
@@ -29,7 +29,7 @@ def tx_auto(library: Library) -> list[Plan]:
 
 
 def spec(seed: int = 5, bad_share: float = 0.01) -> BookSpec:
-    zips = state_zips("TX")
+    zips = delivery_zips("TX")
     return BookSpec("TX", zips, [1.0] * len(zips), AS_OF, seed, bad_share)
 
 

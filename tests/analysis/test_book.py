@@ -11,10 +11,10 @@ import pyarrow.parquet as pq
 from rateshop.analysis.book import (
     BadRow,
     BookSpec,
+    delivery_zips,
     generate_chunk,
     read_chunks,
     risks_of,
-    state_zips,
 )
 
 
@@ -41,12 +41,12 @@ def test_joint_distributions_are_plausible(book_spec: Callable[..., BookSpec]) -
     vehicle_age = 2026 - df["v1_model_year"]
     full = df["comp_deductible"].notna()
     assert full[vehicle_age < 5].mean() > full[vehicle_age > 12].mean()
-    assert set(df["v1_garaging_zip"]) <= set(state_zips("TX"))
+    assert set(df["v1_garaging_zip"]) <= set(delivery_zips("TX"))
 
 
 def test_rows_become_risks_and_bad_rows_say_why(book_spec: Callable[..., BookSpec]) -> None:
     table = generate_chunk(book_spec(bad_share=0.05), 0, 400, 1)
-    risks = risks_of(table, set(state_zips("TX")))
+    risks = risks_of(table, set(delivery_zips("TX")))
     bad = [r for r in risks if isinstance(r, BadRow)]
     assert bad
     assert all("ZIP" in b.reason or "impossible age" in b.reason for b in bad)

@@ -76,11 +76,11 @@ def test_rank_one_is_the_cheapest_like_for_like_quote(local_run: Analysis) -> No
 def test_results_are_the_single_path_answers(
     local_run: Analysis, book: Path, tx_auto: list[Plan]
 ) -> None:
-    from rateshop.analysis.book import read_chunks, risks_of, state_zips
+    from rateshop.analysis.book import delivery_zips, read_chunks, risks_of
 
     results = pq.read_table(local_run.results).to_pandas()
     table = next(read_chunks(book, rows=60)).table
-    risks = risks_of(table, set(state_zips("TX")))
+    risks = risks_of(table, set(delivery_zips("TX")))
     plans = {p.manual.identity.carrier: p for p in tx_auto}
     checked = 0
     for r in results[results["row"] < 60].itertuples():

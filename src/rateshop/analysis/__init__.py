@@ -7,11 +7,11 @@ but the command line. Every command is also a function on Arrow tables or pandas
 from rateshop.analysis.book import (
     BOOK_SCHEMA,
     BookSpec,
+    delivery_zips,
     generate_book,
     generate_chunk,
     read_chunks,
     risks_of,
-    state_zips,
     territory_zips,
     write_book,
 )
@@ -29,6 +29,7 @@ __all__ = [
     "analyze",
     "analyze_table",
     "combine",
+    "delivery_zips",
     "generate_book",
     "generate_chunk",
     "impact",
@@ -36,7 +37,6 @@ __all__ = [
     "market_plans",
     "read_chunks",
     "risks_of",
-    "state_zips",
     "summarise",
     "territory_zips",
     "write_book",

@@ -28,21 +28,21 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import zipcodes
 
-from rateshop.errors import RiskError
+from rateshop.errors import BookError
 from rateshop.rating.plan import Plan
 
 __all__ = [
     "BOOK_SCHEMA",
     "CHUNK_ROWS",
     "ROWS_PER_GROUP",
-    "conform",
     "BadRow",
     "Chunk",
+    "conform",
+    "delivery_zips",
     "generate_book",
     "generate_chunk",
     "read_chunks",
     "risks_of",
-    "state_zips",
     "territory_zips",
     "write_book",
 ]
@@ -113,11 +113,12 @@ IntArray = npt.NDArray[np.int64]
 
 
 # ---------------------------------------------------------------------------------- ZIP codes
-def state_zips(state: str) -> list[str]:
-    """The delivery ZIPs of ``state`` (no PO boxes or single-firm ZIPs), sorted."""
+def delivery_zips(state: str) -> list[str]:
+    """The street-delivery ZIPs of ``state`` (no PO boxes or single-firm ZIPs), sorted: where
+    cars are garaged."""
     return sorted(
         z["zip_code"]
-        for z in zipcodes.filter_by(state=state.upper())
+        for z in zipcodes.filter_by(state=state.upper())  # type: ignore[no-untyped-call]
         if z["zip_code_type"] == "STANDARD" and z["active"]
     )
 
@@ -161,9 +162,11 @@ def _days(d: dt.date) -> int:
 
 
 def _incidents(rng: np.random.Generator, ages: IntArray, male: Any, eff: int) -> list[str | None]:
-    rate = 0.22 * np.select(
-        [ages < 21, ages < 25, ages < 30, ages < 65], [2.2, 1.6, 1.2, 1.0], 0.9
-    ) * np.where(male, 1.15, 1.0)
+    rate = (
+        0.22
+        * np.select([ages < 21, ages < 25, ages < 30, ages < 65], [2.2, 1.6, 1.2, 1.0], 0.9)
+        * np.where(male, 1.15, 1.0)
+    )
     counts = rng.poisson(rate)
     kinds = rng.choice(len(INCIDENT_KINDS), counts.sum(), p=INCIDENT_SHARES)
     ago = rng.integers(1, 60 * 30, counts.sum())
@@ -280,9 +283,7 @@ def generate_chunk(spec: BookSpec, index: int, rows: int, first_id: int) -> pa.T
     comp_ded = _pick(rng, [100, 250, 500, 1000], [0.03, 0.2, 0.57, 0.2], n)
     coll_ded = np.where(comp_ded == 100, 250, comp_ded)
     prior_cap = np.clip((age1 - 17) * 12, 0, 120)
-    prior = np.where(
-        rng.random(n) < 0.12, 0, (rng.random(n) * (prior_cap + 1)).astype(np.int64)
-    )
+    prior = np.where(rng.random(n) < 0.12, 0, (rng.random(n) * (prior_cap + 1)).astype(np.int64))
     columns: dict[str, Any] = {
         "policy_id": np.arange(first_id, first_id + n, dtype=np.int64),
         "line": np.full(n, "auto", dtype=object),
@@ -295,15 +296,15 @@ def generate_chunk(spec: BookSpec, index: int, rows: int, first_id: int) -> pa.T
         "prior_insurance_months": prior,
         "bi_limit": bi,
         "pd_limit": pd_limit,
-        "um_limit": np.where(rng.random(n) < 0.45, bi, None),
-        "med_limit": np.where(
-            rng.random(n) < 0.3, _pick(rng, [1000, 2000, 5000, 10000], [0.3, 0.3, 0.3, 0.1], n), None
+        "um_limit": _masked(bi, rng.random(n) < 0.45),
+        "med_limit": _masked(
+            _pick(rng, [1000, 2000, 5000, 10000], [0.3, 0.3, 0.3, 0.1], n), rng.random(n) < 0.3
         ),
-        "pip_limit": np.where(
-            rng.random(n) < 0.5, _pick(rng, [2500, 5000, 10000], [0.6, 0.3, 0.1], n), None
+        "pip_limit": _masked(
+            _pick(rng, [2500, 5000, 10000], [0.6, 0.3, 0.1], n), rng.random(n) < 0.5
         ),
-        "comp_deductible": np.where(full_cover, comp_ded, None),
-        "coll_deductible": np.where(full_cover, coll_ded, None),
+        "comp_deductible": _masked(comp_ded, full_cover),
+        "coll_deductible": _masked(coll_ded, full_cover),
     }
     for prefix, fields, part in (("d1", _DRIVER_FIELDS, d1), ("d2", _DRIVER_FIELDS, d2)):
         for name, _ in fields:
@@ -343,9 +344,7 @@ def _arrow(values: Any, t: pa.DataType) -> pa.Array:
     return pa.array(np.asarray(values, dtype=object).tolist(), type=t)
 
 
-def generate_book(
-    spec: BookSpec, rows: int, chunk: int = ROWS_PER_GROUP
-) -> Iterator[pa.Table]:
+def generate_book(spec: BookSpec, rows: int, chunk: int = ROWS_PER_GROUP) -> Iterator[pa.Table]:
     """The book as tables of ``chunk`` rows (the last may be shorter)."""
     for index, first in enumerate(range(0, rows, chunk)):
         yield generate_chunk(spec, index, min(chunk, rows - first), first + 1)
@@ -374,7 +373,7 @@ def conform(table: pa.Table) -> pa.Table:
     timestamps, say, as a pandas frame brings them), absent optional columns as nulls."""
     missing = [name for name in REQUIRED if name not in table.column_names]
     if missing:
-        raise RiskError(f"the book has no column {', '.join(missing)}")
+        raise BookError(f"the book has no column {', '.join(missing)}")
     columns = []
     for f in BOOK_SCHEMA:
         if f.name in table.column_names:
@@ -494,7 +493,9 @@ def _risk(row: dict[str, Any], known_zips: set[str]) -> dict[str, Any]:
             continue
         age = (eff - birth).days / 365.25
         if not 0 <= age <= 110:
-            raise _Bad(f"driver {i}: impossible age on {eff.isoformat()} (born {birth.isoformat()})")
+            raise _Bad(
+                f"driver {i}: impossible age on {eff.isoformat()} (born {birth.isoformat()})"
+            )
         drivers.append(
             {
                 "birth_date": birth.isoformat(),

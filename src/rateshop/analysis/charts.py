@@ -101,9 +101,7 @@ def bars(
         )
         tx = x + w + 4 if v >= 0 else x - 4
         body.append(_text(tx, y + 14, fmt.format(v), "start" if v >= 0 else "end"))
-    body.append(
-        f'<line x1="{zero:.1f}" y1="0" x2="{zero:.1f}" y2="{height}" stroke="#999"/>'
-    )
+    body.append(f'<line x1="{zero:.1f}" y1="0" x2="{zero:.1f}" y2="{height}" stroke="#999"/>')
     return _svg(_LABEL_W + _PLOT_W + 70, height, body, title)
 
 

@@ -24,8 +24,8 @@ from rich.text import Text
 from rateshop.analysis.book import (
     BookSpec,
     book_rows,
+    delivery_zips,
     generate_book,
-    state_zips,
     territory_zips,
     write_book,
 )
@@ -96,7 +96,7 @@ def book_generate(
     if line != "auto":
         _fail("only auto books can be generated so far")
         raise typer.Exit(2)
-    zips = state_zips(state)
+    zips = delivery_zips(state)
     if not zips:
         _fail(f"no ZIP codes known for state {state!r}")
         raise typer.Exit(2)
@@ -170,9 +170,9 @@ def impact_command(
     old_manual: Annotated[Path, typer.Argument(help="The manual in force now.", exists=True)],
     new_manual: Annotated[Path, typer.Argument(help="The proposed manual.", exists=True)],
     book: Annotated[Path, typer.Argument(help="The book: Parquet or CSV.", exists=True)],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the results and the report.")] = Path(
-        "impact"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the results and the report.")
+    ] = Path("impact"),
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Processes (default: every core).")
     ] = None,

@@ -149,13 +149,13 @@ class _DaskEngine(AbstractContextManager["_Dask"]):
         from distributed import Client, LocalCluster
 
         if self.scheduler:
-            client = self.stack.enter_context(Client(self.scheduler))
+            client = self.stack.enter_context(Client(self.scheduler))  # type: ignore[no-untyped-call]
         else:
             with dask.config.set(
                 {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 65536}
             ):
                 cluster = self.stack.enter_context(
-                    LocalCluster(
+                    LocalCluster(  # type: ignore[no-untyped-call]
                         n_workers=self.workers or os.cpu_count() or 1,
                         threads_per_worker=1,
                         processes=True,
@@ -163,7 +163,7 @@ class _DaskEngine(AbstractContextManager["_Dask"]):
                         dashboard_address=None,
                     )
                 )
-            client = self.stack.enter_context(Client(cluster))
+            client = self.stack.enter_context(Client(cluster))  # type: ignore[no-untyped-call]
         # one copy of the plans on every worker; tasks name it, they do not carry it
         context = client.scatter(self.context, broadcast=True)
         return _Dask(client, context)
@@ -198,4 +198,3 @@ def rate_chunks(
     while pending:
         handle, n = pending.popleft()
         on_done(engine.result(handle), n)
-

@@ -19,12 +19,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from rateshop.analysis import charts
-from rateshop.analysis.book import read_chunks, state_zips
+from rateshop.analysis.book import read_chunks
 from rateshop.analysis.engines import Context, Outcome, local_engine, rate_chunks
 from rateshop.analysis.report import page
 from rateshop.analysis.segments import SEGMENTS, segment_order
-from rateshop.errors import RiskError
+from rateshop.errors import BookError
 from rateshop.rating.plan import Plan
+from rateshop.risk.places import zips_of
 
 __all__ = ["BUCKETS", "IMPACT_SCHEMA", "Impact", "Overall", "impact", "impact_rows"]
 
@@ -145,9 +146,9 @@ def impact(
     """Rate ``book`` with both manuals; write ``impact.parquet``, ``errors.csv`` and
     ``impact.html`` into ``out``."""
     if old.manual.identity.version == new.manual.identity.version:
-        raise RiskError("the two manuals have the same version: nothing to compare")
+        raise BookError("the two manuals have the same version: nothing to compare")
     out.mkdir(parents=True, exist_ok=True)
-    context = Context((old, new), frozenset(state_zips(state)), state.upper())
+    context = Context((old, new), frozenset(zips_of(state)), state.upper())
     results_path, errors_path = out / "impact.parquet", out / "errors.csv"
     bucket_parts: list[pd.DataFrame] = []
     seg_parts: list[pd.DataFrame] = []
@@ -210,7 +211,9 @@ def _report(
         for b, r in buckets.iterrows()
     )
     segs = segs.copy()
-    segs["change"] = np.where(segs["old"] > 0, segs["new"] / segs["old"].where(segs["old"] > 0, 1) - 1, 0.0)
+    segs["change"] = np.where(
+        segs["old"] > 0, segs["new"] / segs["old"].where(segs["old"] > 0, 1) - 1, 0.0
+    )
     sections = [
         f"<p>{escape(oi.carrier_name)} {escape(oi.line)} {escape(oi.state)}: manual "
         f"{escape(oi.version)} → {escape(ni.version)}, on a book of {rows:,} policies; "
@@ -230,7 +233,9 @@ def _report(
     for dim, label in SEGMENTS.items():
         sub = segs[(segs["dimension"] == dim) & (segs["policies"] >= MIN_POLICIES)]
         sub = sub.set_index("segment")
-        order = segment_order(dim, [str(s) for s in sub.sort_values("policies", ascending=False).index[:12]])
+        order = segment_order(
+            dim, [str(s) for s in sub.sort_values("policies", ascending=False).index[:12]]
+        )
         sections.append(f"<h3>{escape(label)}</h3>")
         sections.append(
             charts.bars(
@@ -247,7 +252,7 @@ def _report(
         for r in worst.head(12).itertuples()
     )
     sections.append(
-        "<h2>Most affected segments</h2><p class=\"note\">Furthest from the overall change.</p>"
+        '<h2>Most affected segments</h2><p class="note">Furthest from the overall change.</p>'
         f"<table><tr><th>Segment</th><th>Policies</th><th>Rate change</th></tr>{rows_html}</table>"
     )
     return page(f"Rate-change impact: {oi.carrier_name} {oi.version} → {ni.version}", sections)

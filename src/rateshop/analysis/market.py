@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from rateshop.analysis.book import CHUNK_ROWS, Chunk, conform, read_chunks, state_zips
+from rateshop.analysis.book import CHUNK_ROWS, Chunk, conform, read_chunks
 from rateshop.analysis.engines import (
     Context,
     EngineName,
@@ -29,9 +29,10 @@ from rateshop.analysis.engines import (
 from rateshop.analysis.rate import ERRORS_SCHEMA, RESULT_SCHEMA
 from rateshop.analysis.report import market_report
 from rateshop.analysis.summary import Summary, combine
-from rateshop.errors import RiskError
+from rateshop.errors import BookError
 from rateshop.rating.library import Library
 from rateshop.rating.plan import Plan
+from rateshop.risk.places import zips_of
 
 __all__ = ["Analysis", "analyze", "analyze_table", "book_state", "market_plans"]
 
@@ -58,7 +59,7 @@ def market_plans(
         wanted = set(carriers)
         unknown = wanted - {p.manual.identity.carrier for p in plans}
         if unknown:
-            raise RiskError(
+            raise BookError(
                 f"no {line} manual in force in {state} on {as_of.isoformat()} for: "
                 + ", ".join(sorted(unknown))
             )
@@ -71,7 +72,7 @@ def book_state(path: Path) -> str:
     for chunk in read_chunks(path, rows=1):
         if chunk.table.num_rows:
             return str(chunk.table.column("state")[0].as_py())
-    raise RiskError(f"{path.name}: the book has no rows")
+    raise BookError(f"{path.name}: the book has no rows")
 
 
 def analyze(
@@ -89,7 +90,7 @@ def analyze(
     """Rate every row of ``book`` with every plan; write ``results.parquet``, ``errors.csv`` and
     ``report.html`` into ``out``. Bad rows go to the errors file; they never stop the run."""
     out.mkdir(parents=True, exist_ok=True)
-    context = Context(tuple(plans), frozenset(state_zips(state)), state.upper())
+    context = Context(tuple(plans), frozenset(zips_of(state)), state.upper())
     results_path, errors_path = out / "results.parquet", out / "errors.csv"
     summaries: list[Summary] = []
     counts = {"rows": 0, "errors": 0}
@@ -139,7 +140,7 @@ def analyze_table(
     table = conform(
         book if isinstance(book, pa.Table) else pa.Table.from_pandas(book, preserve_index=False)
     )
-    context = Context(tuple(plans), frozenset(state_zips(state)), state.upper())
+    context = Context(tuple(plans), frozenset(zips_of(state)), state.upper())
     results, errors = [], []
     for first in range(0, max(table.num_rows, 1), CHUNK_ROWS):
         part = table.slice(first, CHUNK_ROWS)

@@ -88,7 +88,7 @@ def rate_chunk(
     good = [i for i in range(n) if i not in bad]
     good_risks: list[Mapping[str, Any]] = [risks[i] for i in good]  # type: ignore[misc]
     segments = segment_columns(table, known_zips)
-    err_rows: list[int] = [i for i in sorted(bad)]
+    err_rows: list[int] = sorted(bad)
     err_carrier: list[str | None] = [None] * len(err_rows)
     err_reason: list[str] = [bad[i] for i in err_rows]
     cols: dict[str, list[Any]] = {name: [] for name in RESULT_SCHEMA.names}
@@ -182,4 +182,3 @@ def _ranks(n: int, outs: list[dict[str, list[Any]]]) -> list[list[int | None]]:
     for k in range(len(outs)):
         ranks[k] = [int(r) if q else None for r, q in zip(rank_of[k], quoted[k], strict=True)]
     return ranks
-

@@ -181,9 +181,7 @@ def _heatmaps(rel: pd.DataFrame, carriers: pd.DataFrame, names: list[str]) -> st
         segs = [s for s in _segments(carriers, dim) if s in table.index]
         values = [
             [
-                None
-                if c not in table.columns or pd.isna(table.at[s, c])
-                else float(table.at[s, c])
+                None if c not in table.columns or pd.isna(table.at[s, c]) else float(table.at[s, c])
                 for c in names
             ]
             for s in segs
@@ -196,7 +194,9 @@ def _heatmaps(rel: pd.DataFrame, carriers: pd.DataFrame, names: list[str]) -> st
 def _out_of_line(rel: pd.DataFrame) -> str:
     sub = rel[rel["quote"] >= MIN_QUOTES].copy()
     sub["distance"] = sub["relativity"].map(lambda v: abs(math.log(v)) if v > 0 else 0.0)
-    top = sub.sort_values(["distance", "dimension", "segment", "carrier"], ascending=[False, True, True, True]).head(15)
+    top = sub.sort_values(
+        ["distance", "dimension", "segment", "carrier"], ascending=[False, True, True, True]
+    ).head(15)
     body = "".join(
         f"<tr><td>{escape(SEGMENTS.get(r.dimension, r.dimension))}: {escape(str(r.segment))}</td>"
         f"<td>{escape(r.carrier)}</td><td>{_money(r.mean)}</td><td>{_money(r.market)}</td>"
@@ -208,7 +208,5 @@ def _out_of_line(rel: pd.DataFrame) -> str:
         "<h2>Most out-of-line segments</h2>"
         '<p class="note">Where one carrier strays furthest from its usual position in the '
         "market.</p><table><tr><th>Segment</th><th>Carrier</th><th>Its mean</th>"
-        "<th>Market mean</th><th>Relativity</th><th></th><th>Quotes</th></tr>"
-        + body
-        + "</table>"
+        "<th>Market mean</th><th>Relativity</th><th></th><th>Quotes</th></tr>" + body + "</table>"
     )

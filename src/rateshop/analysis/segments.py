@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import zipcodes
 
-__all__ = ["SEGMENTS", "segment_order", "segment_columns"]
+from rateshop.risk.places import place
+
+__all__ = ["SEGMENTS", "segment_columns", "segment_order"]
 
 SEGMENTS = {
     "age_band": "First driver's age",
@@ -25,7 +26,14 @@ SEGMENTS = {
     "cover": "Cover bought",
 }
 
-_AGE_EDGES = [(16, "16-20"), (21, "21-24"), (25, "25-34"), (35, "35-49"), (50, "50-64"), (65, "65+")]
+_AGE_EDGES = [
+    (16, "16-20"),
+    (21, "21-24"),
+    (25, "25-34"),
+    (35, "35-49"),
+    (50, "50-64"),
+    (65, "65+"),
+]
 _VEHICLE_EDGES = [(0, "0-3 yrs"), (4, "4-7 yrs"), (8, "8-12 yrs"), (13, "13+ yrs")]
 _ORDERS = {
     "age_band": [label for _, label in _AGE_EDGES],
@@ -41,11 +49,9 @@ def segment_order(dimension: str, labels: list[str]) -> list[str]:
 
 
 @cache
-def _county_of(state: str) -> dict[str, str]:
-    return {
-        z["zip_code"]: str(z.get("county") or "unknown").removesuffix(" County")
-        for z in zipcodes.filter_by(state=state)
-    }
+def _county(zip_code: str) -> str | None:
+    found = place(zip_code)
+    return None if found is None else found.county.removesuffix(" County")
 
 
 def _band(values: Any, edges: list[tuple[int, str]]) -> list[str | None]:
@@ -65,19 +71,14 @@ def segment_columns(table: pa.Table, known_zips: set[str]) -> dict[str, list[str
     """Each segment's label for each row of ``table`` (None where the row cannot say)."""
     eff = table.column("effective_date").to_pylist()
     birth = table.column("d1_birth_date").to_pylist()
-    ages = [
-        None if e is None or b is None else _age(b, e) for e, b in zip(eff, birth, strict=True)
-    ]
+    ages = [None if e is None or b is None else _age(b, e) for e, b in zip(eff, birth, strict=True)]
     years = table.column("v1_model_year").to_pylist()
     vehicle_ages = [
-        None if e is None or y is None else max(0, e.year - y) for e, y in zip(eff, years, strict=True)
+        None if e is None or y is None else max(0, e.year - y)
+        for e, y in zip(eff, years, strict=True)
     ]
-    states = table.column("state").to_pylist()
     zips = table.column("v1_garaging_zip").to_pylist()
-    counties = [
-        _county_of(str(s)).get(z) if z in known_zips else None
-        for s, z in zip(states, zips, strict=True)
-    ]
+    counties = [_county(z) if z in known_zips else None for z in zips]
     records = []
     for row in zip(
         table.column("d1_incidents").to_pylist(),

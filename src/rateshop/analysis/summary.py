@@ -64,9 +64,9 @@ def aggregate(results: pa.Table | pd.DataFrame) -> Summary:
         carriers.append(g.reset_index().assign(dimension=dim))
         seg_of_row = key.reindex(per_row.index).fillna("unknown")
         r = pd.DataFrame({"segment": seg_of_row, "ratio": ratio, "cv": cv, "risks": 1})
-        rows.append(r.groupby("segment")[["risks", "ratio", "cv"]].sum().reset_index().assign(
-            dimension=dim
-        ))
+        rows.append(
+            r.groupby("segment")[["risks", "ratio", "cv"]].sum().reset_index().assign(dimension=dim)
+        )
     return Summary(pd.concat(carriers, ignore_index=True), pd.concat(rows, ignore_index=True))
 
 
