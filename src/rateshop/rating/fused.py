@@ -19,13 +19,19 @@ integer column. The answers are the batch path's to the cent either way; the pro
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import os
 import re
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numba
 import numpy as np
 
+from rateshop.config import settings
 from rateshop.money import POW10
 from rateshop.rating.batch import (
     LIMIT,
@@ -37,6 +43,7 @@ from rateshop.rating.batch import (
     _VStep,
     book_from_risks,
 )
+from rateshop.rating.cache import default_dir
 from rateshop.rating.plan import Plan
 from rateshop.rating.vector import Frame, magnitude
 
@@ -49,17 +56,67 @@ _KERNELS: dict[str, Callable[..., Any]] = {}
 
 
 def _kernel(text: str) -> Callable[..., Any]:
-    """Compile a generated kernel once per distinct text (identical chains share one).
+    """The compiled kernel of a generated text, compiled once per distinct text.
 
-    The text is the builder's own: identifiers it made and integer literals of the plan.
+    With the plan cache on, the text is kept as a module named by its hash in a folder beside
+    the compiled manuals, and numba keeps its machine code there too, so the next process loads
+    it instead of compiling again (seconds for a large plan). Like the plan cache, that folder
+    must belong to the service alone. The text is the builder's own: identifiers it made and
+    integer literals of the plan.
     """
     fn = _KERNELS.get(text)
     if fn is None:
-        namespace: dict[str, Any] = {"int64": np.int64, "uint64": np.uint64}
-        exec(compile(text, "<fused kernel>", "exec"), namespace)
-        fn = numba.njit(nogil=True, boundscheck=False)(namespace["kernel"])
+        fn = _from_disk(text) or _compile(text)
         _KERNELS[text] = fn
     return fn
+
+
+_HEADER = "from numpy import int64, uint64\n"
+
+
+def _compile(text: str) -> Callable[..., Any]:
+    namespace: dict[str, Any] = {}
+    exec(compile(_HEADER + text, "<fused kernel>", "exec"), namespace)
+    kernel: Callable[..., Any] = numba.njit(nogil=True, boundscheck=False)(namespace["kernel"])
+    return kernel
+
+
+def _kernel_dir() -> Path | None:
+    conf = settings()
+    if not conf.plan_cache_enabled:
+        return None
+    return (conf.plan_cache or default_dir()).parent / "kernels"
+
+
+def _from_disk(text: str) -> Callable[..., Any] | None:
+    folder = _kernel_dir()
+    if folder is None:
+        return None
+    source = (
+        _HEADER
+        + "from numba import njit\n\n\n"
+        + text.replace(
+            "def kernel(", "@njit(cache=True, nogil=True, boundscheck=False)\ndef kernel(", 1
+        )
+    )
+    name = "fused_" + hashlib.sha256(source.encode()).hexdigest()[:40]
+    path = folder / f"{name}.py"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not path.is_file() or path.read_text(encoding="utf-8") != source:
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(source, encoding="utf-8")
+            os.replace(tmp, path)
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        # numba's cache finds the kernel's globals through the module's name
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    except OSError:  # a cache that cannot be written costs compile time, nothing more
+        return None
+    return module.kernel  # type: ignore[no-any-return]
 
 
 class _Args:
@@ -100,6 +157,11 @@ class _Args:
 _LOCALS = re.compile(r"\b(v|x|a|b|bad|miss)\b")
 
 
+def _suffixed(line: str, chain: int) -> str:
+    """A chain's line with its own local variables (``v`` → ``v3`` for chain 3)."""
+    return _LOCALS.sub(lambda m: f"{m.group(1)}{chain}", line)
+
+
 def _source(names: list[str], chains: list[list[str]]) -> str:
     """One loop over rows computing every chain of a plan side by side.
 
@@ -108,9 +170,14 @@ def _source(names: list[str], chains: list[list[str]]) -> str:
     """
     lines = [f"def kernel(n, out, failed, T, {', '.join(names)}):", "    for i in range(n):"]
     for c, body in enumerate(chains):
-        lines += [f"        v{c} = 0", f"        x{c} = 0", f"        a{c} = 0", f"        b{c} = 0"]
+        lines += [
+            f"        v{c} = 0",
+            f"        x{c} = 0",
+            f"        a{c} = 0",
+            f"        b{c} = 0",
+        ]
         lines += [f"        bad{c} = False", f"        miss{c} = False"]
-        lines += ["        " + _LOCALS.sub(lambda m, c=c: f"{m.group(1)}{c}", ln) for ln in body]
+        lines += ["        " + _suffixed(ln, c) for ln in body]
         lines += [f"        out[{c}, i] = v{c}", f"        failed[{c}, i] = bad{c}"]
     return "\n".join(lines) + "\n"
 
@@ -206,7 +273,6 @@ class _FusedRunner(_Runner):
                 mask = np.broadcast_to(self.eval(vs.when, frame, live), (n,))
             reach = live if mask is None else live & mask
             applies = None if mask is None else kp.arg(np.ascontiguousarray(mask, bool), "w")
-            operand: str | None = None
             op_bound = 0
             op_nonneg = True
             pre: Any = None
@@ -221,18 +287,17 @@ class _FusedRunner(_Runner):
                 op_nonneg = lk.nonneg
                 # an unsigned index: positions are never negative, so no wrap-around check
                 lines.append(f"x = T[uint64({off} + {p}[i])]")
-                # the common case, every key matched a row, needs no check in the loop
-                if missing.any() or not lk.all_present:
-                    m = kp.arg(np.ascontiguousarray(missing, bool), "m")
-                    lines.append(f"miss = {m}[i]")
-                    if not lk.all_present:
-                        present = kp.arg(lk.present, "q")
-                        lines.append(f"miss = miss or not {present}[{p}[i]]")
-                    if lk.default is not None:
-                        lines += ["if miss:", f"    x = {int(lk.default)}", "    miss = False"]
-                    cond = "miss" if applies is None else f"miss and {applies}[i]"
-                    lines += [f"if {cond}:", "    bad = True"]
-                operand = "x"
+                # the check is written whether or not this frame has a row without a match, so
+                # one plan compiles to one kernel whatever the book
+                m = kp.arg(np.ascontiguousarray(missing, bool), "m")
+                lines.append(f"miss = {m}[i]")
+                if not lk.all_present:
+                    present = kp.arg(lk.present, "q")
+                    lines.append(f"miss = miss or not {present}[uint64({p}[i])]")
+                if lk.default is not None:
+                    lines += ["if miss:", f"    x = {int(lk.default)}", "    miss = False"]
+                cond = "miss" if applies is None else f"miss and {applies}[i]"
+                lines += [f"if {cond}:", "    bad = True"]
             elif vs.lookup is not None:
                 pre, missing = vs.lookup(frame, n)
                 failed |= missing & reach
@@ -249,7 +314,6 @@ class _FusedRunner(_Runner):
                 op_nonneg = not pre.size or bool(pre.min() >= 0)
                 name = kp.arg(np.ascontiguousarray(pre), "o")
                 lines.append(f"x = {name}[i]")
-                operand = "x"
             nested = self.take_missing()
             if nested is not None:
                 failed |= nested
@@ -273,7 +337,9 @@ class _FusedRunner(_Runner):
                 nonneg = nonneg and op_nonneg
             elif kind in ("add", "minimum", "maximum"):
                 if bound * cs.align_total >= LIMIT or op_bound * cs.align_operand >= LIMIT:
-                    FALLBACKS["a sum may leave int64"] = FALLBACKS.get("a sum may leave int64", 0) + 1
+                    FALLBACKS["a sum may leave int64"] = (
+                        FALLBACKS.get("a sum may leave int64", 0) + 1
+                    )
                     return None
                 lines.append(f"a = v * {cs.align_total}")
                 lines.append(f"b = x * {cs.align_operand}")
@@ -291,7 +357,9 @@ class _FusedRunner(_Runner):
                 bound *= cs.round_mul
                 bound = bound // POW10[max(0, cs.mid_scale - cs.round_to)] + 1
             if bound >= LIMIT:
-                FALLBACKS["a value may leave int64"] = FALLBACKS.get("a value may leave int64", 0) + 1
+                FALLBACKS["a value may leave int64"] = (
+                    FALLBACKS.get("a value may leave int64", 0) + 1
+                )
                 return None
         return lines, failed
 
