@@ -36,6 +36,7 @@ __all__ = [
     "CHUNK_ROWS",
     "ROWS_PER_GROUP",
     "BadRow",
+    "BookSpec",
     "Chunk",
     "conform",
     "delivery_zips",
