@@ -22,7 +22,13 @@ from typing import Any
 
 import psutil
 
-from rateshop.analysis.book import BookSpec, delivery_zips, generate_book, territory_zips, write_book
+from rateshop.analysis.book import (
+    BookSpec,
+    delivery_zips,
+    generate_book,
+    territory_zips,
+    write_book,
+)
 from rateshop.analysis.impact import impact
 from rateshop.analysis.market import analyze, market_plans
 from rateshop.rating.library import Library
