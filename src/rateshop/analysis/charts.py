@@ -125,12 +125,12 @@ def heatmap(
     fmt: str = "{:.2f}",
 ) -> str:
     """A grid of cells coloured by value around ``centre`` (None = no value, grey)."""
-    cell_w, cell_h, top = 96, 24, 40
+    cell_w, cell_h, top = 124, 24, 40
     width = _LABEL_W + cell_w * len(col_labels) + 10
     height = top + cell_h * len(row_labels) + 6
     body: list[str] = []
     for c, label in enumerate(col_labels):
-        body.append(_text(_LABEL_W + c * cell_w + cell_w / 2, top - 8, label[:15], "middle"))
+        body.append(_text(_LABEL_W + c * cell_w + cell_w / 2, top - 8, label[:19], "middle"))
     for r, label in enumerate(row_labels):
         y = top + r * cell_h
         body.append(_text(_LABEL_W - 6, y + 16, label, "end"))

@@ -21,7 +21,8 @@ from rateshop.rating.plan import Plan
 __all__ = ["MIN_QUOTES", "market_report", "page", "relativities"]
 
 MIN_QUOTES = 30  # a segment × carrier cell with fewer quotes says too little to be shown
-TOP_SEGMENTS = 12  # of a dimension with many segments (counties), the largest are shown
+TOP_SEGMENTS = 12
+PER_DIMENSION = 4  # rows of one dimension in the out-of-line table  # of a dimension with many segments (counties), the largest are shown
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#222;padding:0 1rem}
@@ -194,9 +195,11 @@ def _heatmaps(rel: pd.DataFrame, carriers: pd.DataFrame, names: list[str]) -> st
 def _out_of_line(rel: pd.DataFrame) -> str:
     sub = rel[rel["quote"] >= MIN_QUOTES].copy()
     sub["distance"] = sub["relativity"].map(lambda v: abs(math.log(v)) if v > 0 else 0.0)
-    top = sub.sort_values(
+    ranked = sub.sort_values(
         ["distance", "dimension", "segment", "carrier"], ascending=[False, True, True, True]
-    ).head(15)
+    )
+    # a few per dimension, so that many small counties do not hide the other dimensions
+    top = ranked.groupby("dimension", sort=False).head(PER_DIMENSION).head(15)
     body = "".join(
         f"<tr><td>{escape(SEGMENTS.get(r.dimension, r.dimension))}: {escape(str(r.segment))}</td>"
         f"<td>{escape(r.carrier)}</td><td>{_money(r.mean)}</td><td>{_money(r.market)}</td>"
