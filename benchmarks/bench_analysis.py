@@ -35,6 +35,7 @@ from rateshop.rating.library import Library
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 12, 1)
+PORTS = (18250, 18299)  # the local Dask cluster's scheduler, workers and nannies
 
 
 class PeakMemory:
@@ -105,7 +106,7 @@ def main() -> None:
                         work / f"dask{n}",
                         n,
                         lambda out, n=n: analyze(
-                            book, out, plans, state="TX", engine="dask", workers=n
+                            book, out, plans, state="TX", engine="dask", workers=n, ports=PORTS
                         ),
                     )
                 )

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from rateshop.analysis.impact import BUCKETS, Impact, impact
+from rateshop.analysis.impact import BUCKETS, Impact, impact, impact_table
 from rateshop.rating.library import Library
 
 
@@ -53,3 +53,11 @@ def test_the_report_shows_the_distribution_and_segments(run: Impact) -> None:
     assert "Distribution of changes" in html
     assert "Most affected segments" in html
     assert "<script" not in html
+
+
+def test_impact_table_takes_a_frame(book: Path, library: Library, run: Impact) -> None:
+    old, new = library.versions("pinnacle-national", "auto", "TX")
+    frame = pq.read_table(book).slice(0, 300).to_pandas()
+    got = impact_table(frame, old, new, "TX")
+    stored = pq.read_table(run.results).to_pandas()
+    pd.testing.assert_frame_equal(got, stored[stored["row"] < 300].reset_index(drop=True))

@@ -10,13 +10,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from rateshop.analysis.engines import port_kwargs
 from rateshop.analysis.market import Analysis, analyze, analyze_table
 from rateshop.compare.nearest import fit
 from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Quote
 from rateshop.rating.single import rate
 
-# Dask's local cluster starts processes: once for the whole module.
+# Dask's local cluster starts processes: once for the whole module, on ports of its own.
+PORTS = (18230, 18249)
 distributed = pytest.importorskip("distributed")
 
 
@@ -32,6 +34,7 @@ def cluster() -> Iterator[str]:
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
+            **port_kwargs(PORTS),
         ) as local,
     ):
         yield local.scheduler_address

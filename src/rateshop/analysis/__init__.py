@@ -15,7 +15,7 @@ from rateshop.analysis.book import (
     territory_zips,
     write_book,
 )
-from rateshop.analysis.impact import Impact, impact, impact_rows
+from rateshop.analysis.impact import Impact, impact, impact_rows, impact_table
 from rateshop.analysis.market import Analysis, analyze, analyze_table, market_plans
 from rateshop.analysis.summary import Summary, aggregate, combine, summarise
 
@@ -34,6 +34,7 @@ __all__ = [
     "generate_chunk",
     "impact",
     "impact_rows",
+    "impact_table",
     "market_plans",
     "read_chunks",
     "risks_of",

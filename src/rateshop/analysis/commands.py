@@ -136,6 +136,12 @@ def analyze_command(
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Processes (default: every core).")
     ] = None,
+    ports: Annotated[
+        str | None,
+        typer.Option(
+            "--ports", help="FIRST:LAST ports a local Dask cluster may use (default: any)."
+        ),
+    ] = None,
     line: Annotated[str, typer.Option("--line")] = "auto",
 ) -> None:
     """Rate every risk of a book against every carrier writing it; write Parquet results, an
@@ -143,6 +149,13 @@ def analyze_command(
     if engine not in ("local", "dask"):
         _fail("--engine is local or dask")
         raise typer.Exit(2)
+    port_range = None
+    if ports:
+        first, _, last = ports.partition(":")
+        if not (first.isdigit() and last.isdigit() and int(first) + 2 < int(last)):
+            _fail("--ports is FIRST:LAST, e.g. 18200:18299")
+            raise typer.Exit(2)
+        port_range = (int(first), int(last))
     try:
         state = book_state(book)
         plans = market_plans(
@@ -157,7 +170,7 @@ def analyze_command(
     with _progress(f"rating × {len(plans)} carriers", book_rows(book)) as advance:
         done = analyze(
             book, out, plans, state=state, engine=engine,  # type: ignore[arg-type]
-            scheduler=scheduler, workers=workers, progress=advance,
+            scheduler=scheduler, workers=workers, ports=port_range, progress=advance,
             title=f"{line.title()} market in {state}: {book.name}",
         )  # fmt: skip
     console.print(

@@ -26,7 +26,16 @@ from rateshop.analysis.rate import Rated, rate_chunk
 from rateshop.analysis.summary import Summary, aggregate
 from rateshop.rating.plan import Plan
 
-__all__ = ["Context", "Engine", "Outcome", "dask_engine", "local_engine", "rate_chunks"]
+__all__ = [
+    "Context",
+    "Engine",
+    "EngineName",
+    "Outcome",
+    "dask_engine",
+    "local_engine",
+    "port_kwargs",
+    "rate_chunks",
+]
 
 EngineName = Literal["local", "dask"]
 
@@ -137,11 +146,28 @@ class _Dask:
         return out
 
 
+def port_kwargs(ports: tuple[int, int] | None) -> dict[str, Any]:
+    """LocalCluster arguments keeping the scheduler, workers and nannies within ``ports``
+    (first, last): the scheduler on the first, the rest shared by workers and nannies."""
+    if ports is None:
+        return {"scheduler_port": 0}
+    lo, hi = ports
+    mid = (lo + 1 + hi) // 2
+    return {"scheduler_port": lo, "worker_port": f"{lo + 1}:{mid}", "port": f"{mid + 1}:{hi}"}
+
+
 class _DaskEngine(AbstractContextManager["_Dask"]):
-    def __init__(self, context: Context, scheduler: str | None, workers: int | None) -> None:
+    def __init__(
+        self,
+        context: Context,
+        scheduler: str | None,
+        workers: int | None,
+        ports: tuple[int, int] | None,
+    ) -> None:
         self.context = context
         self.scheduler = scheduler
         self.workers = workers
+        self.ports = ports
         self.stack = ExitStack()
 
     def __enter__(self) -> _Dask:
@@ -161,6 +187,7 @@ class _DaskEngine(AbstractContextManager["_Dask"]):
                         processes=True,
                         host="127.0.0.1",
                         dashboard_address=None,
+                        **port_kwargs(self.ports),
                     )
                 )
             client = self.stack.enter_context(Client(cluster))  # type: ignore[no-untyped-call]
@@ -173,10 +200,14 @@ class _DaskEngine(AbstractContextManager["_Dask"]):
 
 
 def dask_engine(
-    context: Context, scheduler: str | None = None, workers: int | None = None
+    context: Context,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    ports: tuple[int, int] | None = None,
 ) -> _DaskEngine:
-    """A Dask cluster: the one at ``scheduler``, or a local one of ``workers`` processes."""
-    return _DaskEngine(context, scheduler, workers)
+    """A Dask cluster: the one at ``scheduler``, or a local one of ``workers`` processes on
+    127.0.0.1 (within ``ports``, first and last, when given; any free ports otherwise)."""
+    return _DaskEngine(context, scheduler, workers, ports)
 
 
 # ------------------------------------------------------------------------------------ driving

@@ -19,15 +19,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from rateshop.analysis import charts
-from rateshop.analysis.book import read_chunks
-from rateshop.analysis.engines import Context, Outcome, local_engine, rate_chunks
+from rateshop.analysis.book import CHUNK_ROWS, Chunk, conform, read_chunks
+from rateshop.analysis.engines import Context, Outcome, local_engine, rate_chunks, work
 from rateshop.analysis.report import page
 from rateshop.analysis.segments import SEGMENTS, segment_order
 from rateshop.errors import BookError
 from rateshop.rating.plan import Plan
 from rateshop.risk.places import zips_of
 
-__all__ = ["BUCKETS", "IMPACT_SCHEMA", "Impact", "Overall", "impact", "impact_rows"]
+__all__ = [
+    "BUCKETS",
+    "IMPACT_SCHEMA",
+    "Impact",
+    "Overall",
+    "impact",
+    "impact_rows",
+    "impact_table",
+]
 
 # (label, lower bound in %, inclusive?) — read top-down: the first bucket whose bound is met
 BUCKETS = (
@@ -194,6 +202,22 @@ def impact(
     report = out / "impact.html"
     report.write_text(_report(old, new, overall, buckets, segments, rows["n"]), encoding="utf-8")
     return Impact(results_path, errors_path, report, rows["n"], overall, buckets, segments)
+
+
+def impact_table(book: pa.Table | pd.DataFrame, old: Plan, new: Plan, state: str) -> pd.DataFrame:
+    """Per-policy impact of a book held in memory, rated in this process."""
+    table = conform(
+        book if isinstance(book, pa.Table) else pa.Table.from_pandas(book, preserve_index=False)
+    )
+    context = Context((old, new), frozenset(zips_of(state)), state.upper())
+    parts = []
+    for first in range(0, max(table.num_rows, 1), CHUNK_ROWS):
+        chunk = Chunk(first // CHUNK_ROWS, first, table.slice(first, CHUNK_ROWS))
+        rated = work(context, chunk).rated
+        parts.append(
+            impact_rows(rated.results, old.manual.identity.version, new.manual.identity.version)
+        )
+    return pa.concat_tables(parts).to_pandas()
 
 
 MIN_POLICIES = 30

@@ -84,18 +84,21 @@ def analyze(
     engine: EngineName = "local",
     scheduler: str | None = None,
     workers: int | None = None,
+    ports: tuple[int, int] | None = None,
     progress: Callable[[int], None] | None = None,
     title: str = "Market analysis",
 ) -> Analysis:
     """Rate every row of ``book`` with every plan; write ``results.parquet``, ``errors.csv`` and
-    ``report.html`` into ``out``. Bad rows go to the errors file; they never stop the run."""
+    ``report.html`` into ``out``. Bad rows go to the errors file; they never stop the run.
+
+    ``ports`` (first, last) keeps a local Dask cluster within a range of ports."""
     out.mkdir(parents=True, exist_ok=True)
     context = Context(tuple(plans), frozenset(zips_of(state)), state.upper())
     results_path, errors_path = out / "results.parquet", out / "errors.csv"
     summaries: list[Summary] = []
     counts = {"rows": 0, "errors": 0}
     runner = (
-        dask_engine(context, scheduler, workers)
+        dask_engine(context, scheduler, workers, ports)
         if engine == "dask"
         else local_engine(context, workers)
     )
