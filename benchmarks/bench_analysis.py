@@ -22,15 +22,15 @@ from typing import Any
 
 import psutil
 
-from rateshop.analysis.book import (
+from rateshop.analysis.impact import impact
+from rateshop.analysis.market import analyze, market_plans
+from rateshop.analysis.synthetic import (
     BookSpec,
     delivery_zips,
     generate_book,
     territory_zips,
     write_book,
 )
-from rateshop.analysis.impact import impact
-from rateshop.analysis.market import analyze, market_plans
 from rateshop.rating.library import Library
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rateshop.analysis.book import BookSpec, delivery_zips, generate_book, write_book
 from rateshop.analysis.market import market_plans
+from rateshop.analysis.synthetic import BookSpec, delivery_zips, generate_book, write_book
 from rateshop.rating.library import Library
 from rateshop.rating.plan import Plan
 

@@ -8,14 +8,8 @@ from pathlib import Path
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from rateshop.analysis.book import (
-    BadRow,
-    BookSpec,
-    delivery_zips,
-    generate_chunk,
-    read_chunks,
-    risks_of,
-)
+from rateshop.analysis.book import BadRow, read_chunks, risks_of
+from rateshop.analysis.synthetic import BookSpec, delivery_zips, generate_chunk
 
 
 def test_the_same_seed_gives_the_same_book(book_spec: Callable[..., BookSpec]) -> None:

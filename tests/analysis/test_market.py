@@ -79,7 +79,8 @@ def test_rank_one_is_the_cheapest_like_for_like_quote(local_run: Analysis) -> No
 def test_results_are_the_single_path_answers(
     local_run: Analysis, book: Path, tx_auto: list[Plan]
 ) -> None:
-    from rateshop.analysis.book import delivery_zips, read_chunks, risks_of
+    from rateshop.analysis.book import read_chunks, risks_of
+    from rateshop.analysis.synthetic import delivery_zips
 
     results = pq.read_table(local_run.results).to_pandas()
     table = next(read_chunks(book, rows=60)).table

@@ -4,20 +4,18 @@ An outer room of the house: it reads risks, manuals, rating and comparison, and 
 but the command line. Every command is also a function on Arrow tables or pandas frames.
 """
 
-from rateshop.analysis.book import (
-    BOOK_SCHEMA,
+from rateshop.analysis.book import BOOK_SCHEMA, read_chunks, risks_of
+from rateshop.analysis.impact import Impact, impact, impact_rows, impact_table
+from rateshop.analysis.market import Analysis, analyze, analyze_table, market_plans
+from rateshop.analysis.summary import Summary, aggregate, combine, summarise
+from rateshop.analysis.synthetic import (
     BookSpec,
     delivery_zips,
     generate_book,
     generate_chunk,
-    read_chunks,
-    risks_of,
     territory_zips,
     write_book,
 )
-from rateshop.analysis.impact import Impact, impact, impact_rows, impact_table
-from rateshop.analysis.market import Analysis, analyze, analyze_table, market_plans
-from rateshop.analysis.summary import Summary, aggregate, combine, summarise
 
 __all__ = [
     "BOOK_SCHEMA",

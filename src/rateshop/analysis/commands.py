@@ -21,16 +21,16 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from rateshop.analysis.book import (
+from rateshop.analysis.book import book_rows
+from rateshop.analysis.impact import impact
+from rateshop.analysis.market import analyze, book_state, market_plans
+from rateshop.analysis.synthetic import (
     BookSpec,
-    book_rows,
     delivery_zips,
     generate_book,
     territory_zips,
     write_book,
 )
-from rateshop.analysis.impact import impact
-from rateshop.analysis.market import analyze, book_state, market_plans
 from rateshop.config import settings
 from rateshop.errors import ManualError, RateshopError
 from rateshop.rating.library import Library, load_plan
