@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rateshop.agency_cli import register as register_agency_commands
+from rateshop.analysis_cli import register as register_analysis_commands
 from rateshop.carriers.cli import register as register_carrier_commands
 from rateshop.compare.connectors import Connector
 from rateshop.compare.default import market_registry
@@ -46,6 +47,7 @@ manual_app = typer.Typer(help="Work with rate manuals.", no_args_is_help=True)
 app.add_typer(manual_app, name="manual")
 register_carrier_commands(app)
 register_agency_commands(app)
+register_analysis_commands(app)
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)

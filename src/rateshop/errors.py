@@ -12,6 +12,7 @@ class below and checks it has a status)::
     │   └── NoMatch            a table has no row for the risk's keys      (rating.scalar)
     ├── ManualNotFound         no manual version applies to the carrier/line/state/date asked
     ├── WorksheetUnavailable   a stored quote's worksheet cannot be made again exactly
+    ├── BookError              a book of business cannot be analysed as asked (a missing column)
     ├── Ineligible             for callers who treat a decline as exceptional (with its reasons)
     ├── CarrierError           a carrier could not give an answer (``kind`` names it)
     │   ├── CarrierTimeout       it did not answer before the deadline           (timeout)
@@ -116,6 +117,13 @@ class Ineligible(RateshopError):
     def __init__(self, reasons: Sequence[str]) -> None:
         self.reasons = list(reasons)
         super().__init__("; ".join(self.reasons))
+
+
+class BookError(RateshopError):
+    """A book of business cannot be analysed as asked: a column missing, no rows, no carrier.
+
+    Bad rows are not errors: they are reported, with their row numbers, in the run's errors file.
+    """
 
 
 class CarrierError(RateshopError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ from hypothesis import strategies as st
 
 from rateshop.errors import RiskError
 from rateshop.manual.loader import find_manuals
-from rateshop.rating.batch import rate_many
+from rateshop.rating.batch import BatchResult, rate_many
+from rateshop.rating.fused import FALLBACKS, rate_many_fused
 from rateshop.rating.library import load_plan
 from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Decline
@@ -44,8 +46,10 @@ def single_answer(plan: Plan, risk: dict[str, Any]) -> tuple[Any, ...]:
     return ("quote", int(answer.premium.scaleb(2)), int(answer.total.scaleb(2)), comps)
 
 
-def batch_answers(plan: Plan, risks: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    result = rate_many(plan, risks)
+def batch_answers(
+    plan: Plan, risks: list[dict[str, Any]], rate_fn: Callable[..., BatchResult] = rate_many
+) -> list[tuple[Any, ...]]:
+    result = rate_fn(plan, risks)
     out: list[tuple[Any, ...]] = []
     for i in range(len(risks)):
         status = result.status_of(i)
@@ -82,6 +86,32 @@ def test_batch_equals_single(folder: Path) -> None:
         assert batch_answers(plan, risks) == expected
 
     check()
+
+
+@pytest.mark.parametrize("folder", MANUALS, ids=[str(m.relative_to(ROOT)) for m in MANUALS])
+def test_fused_equals_single(folder: Path) -> None:
+    """The fused kernel path gives the single-risk answers too (each plan compiles one kernel,
+    kept on disk by the plan cache, so the examples are fewer than the column-wise test's)."""
+    plan = plan_for(folder)
+    before = dict(FALLBACKS)
+
+    @settings(
+        max_examples=10,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(st.lists(risk_strategy(plan.manual), min_size=1, max_size=8))
+    def check(risks: list[dict[str, Any]]) -> None:
+        expected = [single_answer(plan, r) for r in risks]
+        assert batch_answers(plan, risks, rate_many_fused) == expected
+
+    check()
+    cases = [c.risk for c in plan.manual.tests]
+    if cases:
+        expected = [single_answer(plan, r) for r in cases]
+        assert batch_answers(plan, cases, rate_many_fused) == expected
+    # no shipped manual needs the column-wise fallback
+    assert before == FALLBACKS
 
 
 WITH_CASES = [m for m in MANUALS if (m / "tests.yaml").is_file()]

@@ -1,0 +1,385 @@
+"""A fused, compiled kernel per coverage chain: the batch path's answers in one loop over rows.
+
+The column-wise path (:mod:`rateshop.rating.batch`) runs each step of a coverage as separate
+whole-array passes: gather the factor, multiply, add half, divide. Here the steps of one
+coverage become one generated loop, compiled by numba, that for each row gathers every factor
+from its table, multiplies, and rounds half-up after each step, in int64 with the plan's scales.
+The rounding divisors are literals in the generated code, so the compiler turns each division
+into a multiplication.
+
+What stays column-wise, computed before the loop exactly as the batch path computes it: the
+grid position of each table lookup (key matching is shared by the coverages reading one table),
+step conditions, discount factors, interpolated lookups and any other operand expression.
+
+A chain falls back to the column-wise path, explicitly and per coverage, when a value could
+leave int64 (the batch path switches to Python integers there) or an operand is not a plain
+integer column. The answers are the batch path's to the cent either way; the property test
+``tests/rating/test_batch_equals_single.py`` holds both paths to the single-risk answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numba
+import numpy as np
+
+from rateshop.config import settings
+from rateshop.money import POW10
+from rateshop.rating.batch import (
+    LIMIT,
+    BatchResult,
+    Book,
+    _chunks,
+    _concat,
+    _Runner,
+    _VStep,
+    book_from_risks,
+)
+from rateshop.rating.cache import default_dir
+from rateshop.rating.plan import Plan
+from rateshop.rating.vector import Frame, magnitude
+
+__all__ = ["FALLBACKS", "rate_book_fused", "rate_many_fused"]
+
+# Chains that ran column-wise, by reason: read by tests and benchmarks, never by rating.
+FALLBACKS: dict[str, int] = {}
+
+_KERNELS: dict[str, Callable[..., Any]] = {}
+
+
+def _kernel(text: str) -> Callable[..., Any]:
+    """The compiled kernel of a generated text, compiled once per distinct text.
+
+    With the plan cache on, the text is kept as a module named by its hash in a folder beside
+    the compiled manuals, and numba keeps its machine code there too, so the next process loads
+    it instead of compiling again (seconds for a large plan). Like the plan cache, that folder
+    must belong to the service alone. The text is the builder's own: identifiers it made and
+    integer literals of the plan.
+    """
+    fn = _KERNELS.get(text)
+    if fn is None:
+        fn = _from_disk(text) or _compile(text)
+        _KERNELS[text] = fn
+    return fn
+
+
+_HEADER = "from numpy import int64, uint64\n"
+
+
+def _compile(text: str) -> Callable[..., Any]:
+    namespace: dict[str, Any] = {}
+    exec(compile(_HEADER + text, "<fused kernel>", "exec"), namespace)
+    kernel: Callable[..., Any] = numba.njit(nogil=True, boundscheck=False)(namespace["kernel"])
+    return kernel
+
+
+def _kernel_dir() -> Path | None:
+    conf = settings()
+    if not conf.plan_cache_enabled:
+        return None
+    return (conf.plan_cache or default_dir()).parent / "kernels"
+
+
+def _from_disk(text: str) -> Callable[..., Any] | None:
+    folder = _kernel_dir()
+    if folder is None:
+        return None
+    source = (
+        _HEADER
+        + "from numba import njit\n\n\n"
+        + text.replace(
+            "def kernel(", "@njit(cache=True, nogil=True, boundscheck=False)\ndef kernel(", 1
+        )
+    )
+    name = "fused_" + hashlib.sha256(source.encode()).hexdigest()[:40]
+    path = folder / f"{name}.py"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not path.is_file() or path.read_text(encoding="utf-8") != source:
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(source, encoding="utf-8")
+            os.replace(tmp, path)
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        # numba's cache finds the kernel's globals through the module's name
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    except OSError:  # a cache that cannot be written costs compile time, nothing more
+        return None
+    return module.kernel  # type: ignore[no-any-return]
+
+
+class _Args:
+    """The arrays a plan's kernel reads, each passed once under a name of the builder's own."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.names: list[str] = []
+        self.seen: dict[int, str] = {}
+        self.tables: list[Any] = []
+        self.offsets: dict[int, int] = {}
+        self.size = 0
+
+    def table(self, values: Any) -> int:
+        """Where ``values`` (a table's column) starts in the one array of every table."""
+        known = self.offsets.get(id(values))
+        if known is not None:
+            return known
+        self.offsets[id(values)] = offset = self.size
+        self.tables.append(values)
+        self.size += len(values)
+        return offset
+
+    def flat_tables(self) -> Any:
+        return np.concatenate(self.tables) if self.tables else np.zeros(1, dtype=np.int64)
+
+    def arg(self, value: Any, prefix: str) -> str:
+        known = self.seen.get(id(value))
+        if known is not None:
+            return known
+        name = f"{prefix}{len(self.values)}"
+        self.values.append(value)
+        self.names.append(name)
+        self.seen[id(value)] = name
+        return name
+
+
+_LOCALS = re.compile(r"\b(v|x|a|b|bad|miss)\b")
+
+
+def _suffixed(line: str, chain: int) -> str:
+    """A chain's line with its own local variables (``v`` → ``v3`` for chain 3)."""
+    return _LOCALS.sub(lambda m: f"{m.group(1)}{chain}", line)
+
+
+def _source(names: list[str], chains: list[list[str]]) -> str:
+    """One loop over rows computing every chain of a plan side by side.
+
+    The chains of a row are independent, so the processor overlaps their multiplications and
+    divisions; a table's grid position is loaded once for all the coverages that read it.
+    """
+    lines = [f"def kernel(n, out, failed, T, {', '.join(names)}):", "    for i in range(n):"]
+    for c, body in enumerate(chains):
+        lines += [
+            f"        v{c} = 0",
+            f"        x{c} = 0",
+            f"        a{c} = 0",
+            f"        b{c} = 0",
+        ]
+        lines += [f"        bad{c} = False", f"        miss{c} = False"]
+        lines += ["        " + _suffixed(ln, c) for ln in body]
+        lines += [f"        out[{c}, i] = v{c}", f"        failed[{c}, i] = bad{c}"]
+    return "\n".join(lines) + "\n"
+
+
+def _round(v: str, div: int, nonneg: bool) -> list[str]:
+    """Half away from zero, exactly as ``round_half_up_v``; ``div`` is a literal.
+
+    A value known to be >= 0 is divided as unsigned, which compiles to a multiply and a shift
+    with no sign fix-up.
+    """
+    half = div // 2
+    if nonneg:
+        return [f"{v} = int64(uint64({v} + {half}) // uint64({div}))"]
+    return [
+        f"if {v} >= 0:",
+        f"    {v} = ({v} + {half}) // {div}",
+        "else:",
+        f"    {v} = -((-{v} + {half}) // {div})",
+    ]
+
+
+class _FusedRunner(_Runner):
+    """The batch runner, with the coverage chains of a frame run by one fused kernel."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__(plan)
+        self.fused: dict[int, tuple[Any, Any]] = {}
+
+    def run_frame(self, book: Book) -> BatchResult:
+        self.fused = {}
+        try:
+            if len(book.errors) + len(book.declined) < book.n_risks and len(book.unit_risk):
+                self.fuse(book)
+            return super().run_frame(book)
+        finally:
+            self.fused = {}
+
+    def fuse(self, book: Book) -> None:
+        """Run every component chain that the kernel can take, all in one loop over units.
+
+        Each component's rows and condition are those :meth:`run_frame` computes; the answers
+        wait in ``fused`` for its call of :meth:`chain`.
+        """
+        units = book.units
+        n = len(book.unit_risk)
+        args = _Args()
+        chains: list[tuple[int, list[str], Any, Any]] = []
+        for comp, when, steps in self.components:
+            mask: Any = np.ones(n, dtype=bool)
+            if comp.coverage is not None:
+                mask = np.asarray(units[f"coverages.{comp.coverage}.chosen"], dtype=bool)
+            if when is not None:
+                mask = mask & np.broadcast_to(self.eval(when, units, mask), (n,))
+            # run_frame evaluates the condition again and counts its failed rows then
+            self.take_missing()
+            built = self.build(steps, units, n, mask, args)
+            if built is not None:
+                chains.append((id(steps), built[0], built[1], mask))
+        if not chains:
+            return
+        kernel = _kernel(_source(args.names, [body for _, body, _, _ in chains]))
+        out = np.empty((len(chains), n), dtype=np.int64)
+        failed = np.zeros((len(chains), n), dtype=np.bool_)
+        kernel(n, out, failed, args.flat_tables(), *args.values)
+        for k, (key, _, pre_failed, mask) in enumerate(chains):
+            self.fused[key] = (out[k], pre_failed | (failed[k] & mask))
+
+    def chain(
+        self, steps: list[_VStep], frame: Frame, n: int, start: Any, live: Any
+    ) -> tuple[Any, Any]:
+        done = self.fused.pop(id(steps), None)
+        if done is None:
+            return super().chain(steps, frame, n, start, live)
+        values, failed = done
+        # the component's own condition, counted as the column-wise chain counts it
+        nested = self.take_missing()
+        return values, failed if nested is None else failed | nested
+
+    def build(
+        self, steps: list[_VStep], frame: Frame, n: int, live: Any, kp: _Args
+    ) -> tuple[list[str], Any] | None:
+        """One chain's lines in the kernel (its arrays added to ``kp``) and the rows already
+        known to fail; None, with the reason counted, to run it column-wise."""
+        failed = np.zeros(n, dtype=bool)
+        lines: list[str] = []
+        bound = 0
+        nonneg = True  # whether every value so far is known to be >= 0
+        for vs in steps:
+            cs = vs.cs
+            kind = cs.step.kind
+            mask: Any = None
+            if vs.when is not None:
+                mask = np.broadcast_to(self.eval(vs.when, frame, live), (n,))
+            reach = live if mask is None else live & mask
+            applies = None if mask is None else kp.arg(np.ascontiguousarray(mask, bool), "w")
+            op_bound = 0
+            op_nonneg = True
+            pre: Any = None
+            if kind == "discount":
+                pre = self.discount(vs, frame, n, reach)
+            elif vs.lookup is not None and vs.lookup.table.interp is None:
+                lk = vs.lookup
+                pos, missing, _ = lk.positions(frame, n)
+                p = kp.arg(np.ascontiguousarray(pos, np.int64), "p")
+                off = kp.table(lk.values)
+                op_bound = lk.max_abs
+                op_nonneg = lk.nonneg
+                # an unsigned index: positions are never negative, so no wrap-around check
+                lines.append(f"x = T[uint64({off} + {p}[i])]")
+                # the check is written whether or not this frame has a row without a match, so
+                # one plan compiles to one kernel whatever the book
+                m = kp.arg(np.ascontiguousarray(missing, bool), "m")
+                lines.append(f"miss = {m}[i]")
+                if not lk.all_present:
+                    present = kp.arg(lk.present, "q")
+                    lines.append(f"miss = miss or not {present}[uint64({p}[i])]")
+                if lk.default is not None:
+                    lines += ["if miss:", f"    x = {int(lk.default)}", "    miss = False"]
+                cond = "miss" if applies is None else f"miss and {applies}[i]"
+                lines += [f"if {cond}:", "    bad = True"]
+            elif vs.lookup is not None:
+                pre, missing = vs.lookup(frame, n)
+                failed |= missing & reach
+            elif vs.operand is not None:
+                pre = np.broadcast_to(self.eval(vs.operand, frame, reach), (n,))
+            if pre is not None:
+                if not isinstance(pre, np.ndarray) or pre.dtype != np.int64:
+                    FALLBACKS["operand is not an int64 column"] = (
+                        FALLBACKS.get("operand is not an int64 column", 0) + 1
+                    )
+                    self.take_missing()
+                    return None
+                op_bound = magnitude(pre)
+                op_nonneg = not pre.size or bool(pre.min() >= 0)
+                name = kp.arg(np.ascontiguousarray(pre), "o")
+                lines.append(f"x = {name}[i]")
+            nested = self.take_missing()
+            if nested is not None:
+                failed |= nested
+            # the bounds the batch path keeps: past int64, it computes with Python ints
+            if kind == "start":
+                bound = op_bound
+                nonneg = op_nonneg
+                lines.append("v = x" if applies is None else f"v = x if {applies}[i] else 0")
+            elif kind in ("multiply", "discount"):
+                if applies is not None:
+                    lines.append(f"if not {applies}[i]:")
+                    lines.append(f"    x = {cs.align_total}")
+                    op_bound = max(op_bound, cs.align_total)
+                if bound * op_bound >= LIMIT:
+                    FALLBACKS["a product may leave int64"] = (
+                        FALLBACKS.get("a product may leave int64", 0) + 1
+                    )
+                    return None
+                lines.append("v = v * x")
+                bound *= op_bound
+                nonneg = nonneg and op_nonneg
+            elif kind in ("add", "minimum", "maximum"):
+                if bound * cs.align_total >= LIMIT or op_bound * cs.align_operand >= LIMIT:
+                    FALLBACKS["a sum may leave int64"] = (
+                        FALLBACKS.get("a sum may leave int64", 0) + 1
+                    )
+                    return None
+                lines.append(f"a = v * {cs.align_total}")
+                lines.append(f"b = x * {cs.align_operand}")
+                new = {"add": "a + b", "minimum": "max(a, b)", "maximum": "min(a, b)"}[kind]
+                lines.append(
+                    f"v = {new}" if applies is None else f"v = ({new}) if {applies}[i] else a"
+                )
+                bound = bound * cs.align_total + op_bound * cs.align_operand
+                nonneg = nonneg and (op_nonneg or kind == "minimum")
+            if cs.round_to is not None:
+                if cs.round_to < cs.mid_scale:
+                    lines += _round("v", POW10[cs.mid_scale - cs.round_to], nonneg)
+                elif cs.round_mul != 1:
+                    lines.append(f"v = v * {cs.round_mul}")
+                bound *= cs.round_mul
+                bound = bound // POW10[max(0, cs.mid_scale - cs.round_to)] + 1
+            if bound >= LIMIT:
+                FALLBACKS["a value may leave int64"] = (
+                    FALLBACKS.get("a value may leave int64", 0) + 1
+                )
+                return None
+        return lines, failed
+
+
+_RUNNERS: dict[int, _FusedRunner] = {}
+
+
+def rate_book_fused(plan: Plan, book: Book, chunk: int = 1 << 20) -> BatchResult:
+    """:func:`rateshop.rating.batch.rate_book` with each coverage's steps in one compiled loop.
+
+    The chunk is larger than the column-wise path's: the fused loop streams each column once,
+    so it gains nothing from cache-sized passes and a larger chunk spreads the per-call cost.
+    """
+    runner = _RUNNERS.get(id(plan))
+    if runner is None or runner.plan is not plan:
+        runner = _FusedRunner(plan)
+        _RUNNERS[id(plan)] = runner
+    return _concat([runner.run(part) for part in _chunks(book, chunk)])
+
+
+def rate_many_fused(plan: Plan, risks: list[dict[str, Any]]) -> BatchResult:
+    """Prepare and rate a list of JSON risks through the fused path."""
+    return rate_book_fused(plan, book_from_risks(plan, risks))
