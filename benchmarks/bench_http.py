@@ -13,7 +13,8 @@ process id. The rate limits are set out of the way (the load comes from one addr
 Targets (issue 10), for the lean answer: auto >= 300 comparisons/s per worker and p99 <= 50 ms on
 one worker; the ratio to echo is reported (the long-run goal stays 0.5).
 
-Run: ``python benchmarks/bench_http.py [--requests N] [--postgres URL]``. Loopback only.
+Run: ``python benchmarks/bench_http.py [--requests N] [--postgres URL] [--lines auto,life]
+[--workers 1,2]``. Loopback only.
 """
 
 from __future__ import annotations
@@ -197,10 +198,16 @@ def row(db: str, workers: int, what: str, f: Figures, extra: str = "") -> str:
     )
 
 
-def measure(db: str, url: str, requests: int, risks: dict[str, Any]) -> None:
-    for workers in (1, 2):
+def measure(
+    db: str,
+    url: str,
+    requests: int,
+    risks: dict[str, Any],
+    workers_list: tuple[int, ...] = (1, 2),
+) -> None:
+    for workers in workers_list:
         with served(workers, url) as base:
-            for line in LINES:
+            for line in risks:
                 echo = asyncio.run(load(base, "/echo", risks[line], requests))
                 stored = asyncio.run(load(base, "/comparisons", risks[line], requests))
                 print(row(db, workers, f"echo {line}", echo), flush=True)
@@ -215,13 +222,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000, help="per endpoint and line")
     parser.add_argument("--postgres", help="a loopback PostgreSQL URL to measure too")
+    parser.add_argument(
+        "--lines", default=",".join(LINES), help="lines to measure (comma-separated)"
+    )
+    parser.add_argument("--workers", default="1,2", help="worker counts (comma-separated)")
     args = parser.parse_args()
-    risks = {line: json.loads((ROOT / "examples" / f"{line}.json").read_text()) for line in LINES}
+    lines = [line for line in args.lines.split(",") if line]
+    workers = tuple(int(w) for w in args.workers.split(","))
+    risks = {line: json.loads((ROOT / "examples" / f"{line}.json").read_text()) for line in lines}
     with tempfile.TemporaryDirectory() as tmp:
-        measure("sqlite", f"sqlite:///{tmp}/bench.db", args.requests, risks)
+        measure("sqlite", f"sqlite:///{tmp}/bench.db", args.requests, risks, workers)
     if args.postgres:
         with postgres_schema(args.postgres) as url:
-            measure("postgresql", url, args.requests, risks)
+            measure("postgresql", url, args.requests, risks, workers)
 
 
 if __name__ == "__main__":
