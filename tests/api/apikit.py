@@ -74,13 +74,33 @@ def example(name: str) -> dict[str, Any]:
     return data
 
 
+def _bind_test_port(sock: socket.socket) -> None:
+    """Bind ``sock`` on loopback: any free port, or the first free one of ``RATESHOP_TEST_PORTS``.
+
+    ``RATESHOP_TEST_PORTS=18400-18499`` keeps test servers inside a range given to the tests
+    (on a machine where others' servers share the loopback ports).
+    """
+    given = os.environ.get("RATESHOP_TEST_PORTS")
+    if not given:
+        sock.bind(("127.0.0.1", 0))
+        return
+    low, _, high = given.partition("-")
+    for port in range(int(low), int(high or low) + 1):
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return
+    raise RuntimeError(f"no free port in RATESHOP_TEST_PORTS={given}")
+
+
 class Server:
     """uvicorn serving ``app`` from a thread of the test process, on a free loopback port."""
 
     def __init__(self, app: FastAPI) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        _bind_test_port(self.sock)
         host, port = self.sock.getsockname()
         self.url = f"http://{host}:{port}"
         config = uvicorn.Config(app, log_level="warning", lifespan="on")

@@ -340,3 +340,57 @@ def test_a_worksheet_line_that_took_a_default_says_so_in_words(client: Client) -
         in page
     )
     assert "[?]" not in page
+
+
+# --- why this price: a summary in dollars first, the full worksheet folded below --------------
+
+
+def _summaries(page_html: str) -> dict[str, tuple[list[Decimal], Decimal, Decimal]]:
+    """Each card's summary: the amounts of its lines, the price a year it states, the card's."""
+    tree = html.fromstring(page_html)
+    out = {}
+    for card in tree.cssselect("#cards > li.card"):
+        found = card.cssselect(".why .summary-lines")
+        if not found:
+            continue
+        rows = found[0].cssselect("tr:not(.sum) td.amount")
+        lines = [_amount(td.text_content().replace("+", "").replace("−", "-")) for td in rows]
+        stated = _amount(found[0].cssselect("tr.sum td.amount")[0].text_content())
+        out[card.get("data-carrier")] = (lines, stated, Decimal(card.get("data-price")))
+    return out
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_summary_adds_up_to_the_price_a_year(client: Client, name: str) -> None:
+    ref = client.post("/comparisons", example(name)).json["ref"]
+    stored = client.get(f"/comparisons/{ref}").json
+    summaries = _summaries(client.get(f"/c/{ref}").text)
+    # Every quote priced from a manual explains itself.
+    assert set(summaries) == {a["carrier"] for a in stored["quotes"]}
+    for carrier, (lines, stated, price) in summaries.items():
+        assert sum(lines) == stated == price, carrier
+        assert 2 <= len(lines) <= 6, carrier  # starting price, up to three facts, others, fees
+
+
+def test_why_this_price_opens_with_dollars_a_year_and_folds_the_worksheet(
+    page: Page, web: Server
+) -> None:
+    made = Client(web.url).post("/comparisons", example("auto_young_driver"))
+    page.goto(f"{web.url}/c/{made.json['ref']}")
+    card = page.locator("#cards > li.card[data-carrier='harborview']")
+    card.get_by_text("Why this price").click()
+    summary = card.locator(".price-summary")
+    expect(summary).to_be_visible()
+    record = summary.locator("tr.effect", has_text="Driving record")
+    expect(record).to_contain_text("points 3")
+    expect(record.locator("td")).to_have_text(re.compile(r"^\+\$\d{1,3}(,\d{3})*\.\d\d$"))
+    # The trace is there for agents, folded: its tables are not shown until asked for.
+    expect(card.locator("table.worksheet").first).to_be_hidden()
+    card.get_by_text("The full worksheet, step by step").click()
+    expect(card.locator("table.worksheet").first).to_be_visible()
+    amounts = [
+        _amount(t.replace("+", "").replace("−", "-"))
+        for t in summary.locator("tr:not(.sum) td.amount").all_text_contents()
+    ]
+    assert sum(amounts) == _amount(summary.locator("tr.sum td.amount").inner_text())
+    shot(page, "why-this-price")

@@ -30,7 +30,14 @@ def money(value: Any, cents: bool = True) -> str:
     return f"${amount.quantize(Decimal('0.01'), rounding='ROUND_HALF_UP'):,}"
 
 
+def signed_money(value: Any) -> str:
+    """An amount that moves a price: ``+$142.00`` or ``−$30.00`` (a minus sign, not a hyphen)."""
+    amount = Decimal(str(value))
+    return f"{'−' if amount < 0 else '+'}{money(abs(amount))}"
+
+
 templates.env.filters["money"] = money
+templates.env.filters["signed_money"] = signed_money
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 
 

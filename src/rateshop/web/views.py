@@ -12,6 +12,7 @@ from typing import Any
 
 from rateshop.compare.market import rating_rank
 from rateshop.compare.ranking import Standing, order
+from rateshop.rating.summary import PriceSummary, summarise
 from rateshop.store.records import StoredComparison
 
 KIND_WORDS = {
@@ -72,6 +73,8 @@ class Card:
     adjustments: list[tuple[str, Decimal]] = field(default_factory=list)
     details: list[tuple[str, str]] = field(default_factory=list)
     worksheet: list[WorksheetPart] = field(default_factory=list)
+    # What moved this price most, in dollars a year, from the worksheet (None: no worksheet).
+    summary: PriceSummary | None = None
     # A live carrier's quote: its own reference, how long it holds, where to continue with it.
     live: bool = False
     quote_ref: str = ""
@@ -200,6 +203,7 @@ def card(answer: Mapping[str, Any]) -> Card:
         details=[(d["label"], str(d["value"])) for d in quote.get("details", [])],
         substitutions=_substitutions(answer),
         worksheet=_worksheet(quote.get("worksheet") or []),
+        summary=summarise(quote),
         live=quote.get("source") == "live",
         quote_ref=str(quote.get("quote_ref") or ""),
         valid_until=str(quote.get("valid_until") or ""),
