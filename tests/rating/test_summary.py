@@ -51,7 +51,7 @@ def test_a_speeding_ticket_is_a_fact_with_its_dollars_a_year() -> None:
     assert summary is not None
     record = next(e for e in summary.effects if e.step == "points")
     assert record.label == "Driving record"
-    assert record.facts == ("points 3",)
+    assert record.facts == ("driving-record points 3",)
     assert record.per_year > 0
     # Three points on the only driver: the largest surcharges are the driver's age and record.
     assert [e.step for e in summary.top][:2] == ["driver_class", "points"]
@@ -77,3 +77,17 @@ def test_keys_in_words() -> None:
     assert plain_key("coverage=BI, limit=50/100") == "limit 50/100"
     assert plain_key("roof_type=wood_shake") == "roof type wood shake"
     assert plain_key("driver age 41 (40-49)") == "driver age 41 (40-49)"
+
+
+def test_a_key_the_manual_labels_keeps_its_words_beside_one_it_does_not() -> None:
+    assert plain_key("driver age 41 (40-49), marital_status=married") == (
+        "driver age 41 (40-49), marital status married"
+    )
+
+
+def test_a_manuals_key_labels_are_the_worksheets_words() -> None:
+    risk = json.loads((ROOT / "examples" / "auto_young_driver.json").read_text())
+    answer = next(a for a in rateshop.compare(risk).quotes if a.carrier == "harborview")
+    keys = {r["step"]: r["key"] for r in answer.quote.to_dict()["worksheet"]}
+    assert keys["driver_class"] == "driver age 18, marital status single, gender male"
+    assert keys["points"] == "driving-record points 3"

@@ -37,7 +37,7 @@ POLICY = "policy"
 # Steps whose factor or amount a shopper's answers chose, when they looked something up.
 _FACT_KINDS = frozenset({"multiply", "add", "discount"})
 # "age=41 [40-49]": a key, its value and the band it fell in, as the engine writes them.
-_KEY = re.compile(r"(?P<key>[A-Za-z_][\w.]*)=(?P<value>[^,\[]*?)(?: \[(?P<band>[^\]]*)\])?(?=, |$)")
+_KEY = re.compile(r"(?P<key>[A-Za-z_][\w.]*)=(?P<value>[^\[]*?)(?: \[(?P<band>[^\]]*)\])?")
 
 Row = Mapping[str, Any]
 
@@ -90,11 +90,12 @@ def plain_key(text: str) -> str:
     The ``coverage`` key is left out (the step's coverage is not a fact about the shopper), and
     text that is not in the engine's ``key=value`` form (a manual's own labels) is kept.
     """
-    found = list(_KEY.finditer(text))
-    if not found:
-        return text
     words = []
-    for match in found:
+    for part in text.split(", "):
+        match = _KEY.fullmatch(part)
+        if match is None:
+            words.append(part)  # the manual's own words
+            continue
         key = match["key"].rsplit(".", 1)[-1]
         if key != "coverage":
             words.append(f"{key} {match['value'].strip()}".replace("_", " "))
