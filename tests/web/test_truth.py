@@ -394,3 +394,40 @@ def test_why_this_price_opens_with_dollars_a_year_and_folds_the_worksheet(
     ]
     assert sum(amounts) == _amount(summary.locator("tr.sum td.amount").inner_text())
     shot(page, "why-this-price")
+
+
+# --- tips as ideas; declines beside the quotes, with what would turn them round -----------------
+
+
+def test_each_idea_once_with_its_range_and_what_will_happen_anyway_as_information(
+    client: Client,
+) -> None:
+    ref = client.post("/comparisons", example("auto")).json["ref"]
+    tree = html.fromstring(client.get(f"/c/{ref}").text)
+    ideas = [" ".join(li.text_content().split()) for li in tree.cssselect(".tips li")]
+    heads = [li.cssselect("strong")[0].text_content() for li in tree.cssselect(".tips li")]
+    assert len(heads) == len(set(heads)), heads
+    paying = next(i for i in ideas if i.startswith("Paying the whole term up front"))
+    assert re.search(r"save \$[\d,]+\.\d\d to \$[\d,]+\.\d\d a year \(", paying), paying
+    collision = next(i for i in ideas if "collision deductible" in i)
+    assert "you pay up to $500 more of each collision claim yourself" in collision
+    bundle = next(i for i in ideas if i.startswith("Bundling"))
+    assert "that policy's own price comes on top" in bundle
+    # The ticket ageing off is no way to save today: it is told as information.
+    assert not any("stops counting" in i for i in ideas)
+    coming = " ".join(tree.cssselect(".coming")[0].text_content().split())
+    assert "Your minor speeding of 2025-09-14 stops counting on 2028-09-14" in coming
+    # Declines sit with the quotes: before the ideas on the page.
+    order = [
+        e.get("id") for e in tree.iter() if e.get("id") in ("cards", "declines-title", "tips-title")
+    ]
+    assert order == ["cards", "declines-title", "tips-title"]
+
+
+def test_a_decline_a_changed_answer_turns_round_says_so(page: Page, web: Server) -> None:
+    made = Client(web.url).post("/comparisons", example("life"))
+    page.goto(f"{web.url}/c/{made.json['ref']}")
+    lakeshore = page.locator(".declines li", has_text="Lakeshore")
+    expect(lakeshore).to_contain_text(
+        re.compile(r"would quote a face amount of \$1,000,000: \$[\d,]+\.\d\d a year")
+    )

@@ -15,6 +15,7 @@ from rateshop.api.catalog import service as catalog
 from rateshop.api.comparisons import consent, service
 from rateshop.api.comparisons.schemas import ContactRequest
 from rateshop.api.runtime import Keys, Runtime, RuntimeDep
+from rateshop.compare.tips import ideas, would_quote
 from rateshop.risk import places
 from rateshop.risk.problems import read_risk
 from rateshop.risk.questions import LINES, STATE_PATTERN, ZIP_PATTERN, Risk
@@ -27,8 +28,8 @@ from rateshop.web.pages import CSRF_HEADER, check_csrf, render
 from rateshop.web.questions import FORMS, LINE_NAMES
 
 router = APIRouter(include_in_schema=False)
-# Tips are priced for this many of the cheapest quotes.
-TIPS_FOR = 3
+# Tips are priced for this many of the cheapest quotes, each idea's range across them.
+TIPS_FOR = 5
 # The owner key of a comparison made in this browser: HTTP-only (no script reads it), sent only to
 # that comparison's pages (its path) and only from this site (SameSite=Strict).
 OWNER_COOKIE = "rateshop_owner"
@@ -193,6 +194,18 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
     if isinstance(stored, HTMLResponse):
         return stored
     view = views.results(stored)
+    declined = [
+        (a.body["carrier"], a.body.get("carrier_name") or a.body["carrier"])
+        for a in stored.of_kind("decline")
+    ]
+    turned = await would_quote(
+        stored.line,
+        stored.state,
+        declined,
+        stored.risk,
+        rt.registry.connectors(stored.line, stored.state),
+        rt.settings.compare_deadline,
+    )
     contacted = {c.carrier for c in stored.contacts}
     just = request.query_params.get("contacted", "")
     carrier = rt.market.get(just) if just in contacted else None
@@ -202,7 +215,8 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
         owner=OWNER_COOKIE in request.cookies,
         view=view,
         line_name=LINE_NAMES.get(view.line, view.line),
-        tips=await service.tips_for(rt, stored, TIPS_FOR),
+        ideas=ideas(await service.tips_for(rt, stored, TIPS_FOR)),
+        would_quote={w.carrier_name: w for w in turned},
         contacted=contacted,
         just_contacted=carrier.name if carrier else None,
         links={c.carrier: info.link for c in view.cards if (info := rt.market.get(c.carrier))},
