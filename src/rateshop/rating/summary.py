@@ -84,6 +84,18 @@ class PriceSummary:
         ]
 
 
+# How the engine marks a lookup that took its table's default, and how people are told it.
+DEFAULTED = " (default)"
+DEFAULT_WORDS = " (not listed: the table's default for the rest of the state)"
+
+
+def key_text(key: str) -> str:
+    """A worksheet key as a reader is shown it: a default said in words, never ``[?]``."""
+    if key.endswith(DEFAULTED):
+        return key.removesuffix(DEFAULTED).replace(" [?]", "") + DEFAULT_WORDS
+    return key
+
+
 def plain_key(text: str) -> str:
     """A worksheet key in words: ``age=41 [40-49], marital_status=married`` → ``age 41, marital status married``.
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from rateshop.compare.market import rating_rank
 from rateshop.compare.ranking import Standing, order
-from rateshop.rating.summary import PriceSummary, summarise
+from rateshop.rating.summary import PriceSummary, key_text, summarise
 from rateshop.store.records import StoredComparison
 
 KIND_WORDS = {
@@ -118,11 +118,6 @@ class Results:
         return data.replace("<", "\\u003c")
 
 
-# How the engine marks a lookup that took its table's default, and how a page says it.
-DEFAULTED = " (default)"
-DEFAULT_WORDS = " (not listed: the table's default for the rest of the state)"
-
-
 def _worksheet(rows: Iterable[Mapping[str, Any]]) -> list[WorksheetPart]:
     parts: dict[tuple[str, str], WorksheetPart] = {}
     for row in rows:
@@ -133,10 +128,7 @@ def _worksheet(rows: Iterable[Mapping[str, Any]]) -> list[WorksheetPart]:
         value = row.get("value")
         word = KIND_WORDS.get(kind, kind)
         operation = f"{word} {value}" if value not in (None, "") else word
-        key = str(row.get("key") or "")
-        if key.endswith(DEFAULTED):
-            # No row for these keys: the table's declared default applied, said in words.
-            key = key.removesuffix(DEFAULTED).replace(" [?]", "") + DEFAULT_WORDS
+        key = key_text(str(row.get("key") or ""))
         source = str(row.get("source") or "")
         looked_up = f"{source}: {key}" if key else source
         part.rows.append(
