@@ -431,3 +431,60 @@ def test_a_decline_a_changed_answer_turns_round_says_so(page: Page, web: Server)
     expect(lakeshore).to_contain_text(
         re.compile(r"would quote a face amount of \$1,000,000: \$[\d,]+\.\d\d a year")
     )
+
+
+# --- the flow: the browser's Back between steps, no lost click, edit my answers ----------------
+
+
+def _heading(page: Page, title: str) -> Any:
+    return page.get_by_role("heading", name=re.compile(f": {title}$"))
+
+
+def test_the_browsers_back_and_forward_move_between_the_form_steps(page: Page) -> None:
+    start(page, "Car insurance", "TX")
+    page.get_by_label("Months of continuous").fill("84")
+    next_step(page, "Drivers")
+    items(page, "drivers").nth(0).get_by_label("Date of birth").fill("1981-04-17")
+    page.go_back()
+    expect(_heading(page, "Your policy")).to_be_visible()
+    expect(page.get_by_label("Months of continuous")).to_have_value("84")
+    page.go_forward()
+    expect(_heading(page, "Drivers")).to_be_visible()
+    expect(items(page, "drivers").nth(0).get_by_label("Date of birth")).to_have_value("1981-04-17")
+    # The form's own Back button is the same move: one browser Back after it leaves the form.
+    page.get_by_role("button", name="Back").click()
+    expect(_heading(page, "Your policy")).to_be_visible()
+    assert page.url.endswith("#step-1")
+
+
+def test_a_next_click_is_not_lost_when_a_message_goes_as_the_field_is_left(page: Page) -> None:
+    start(page, "Car insurance", "TX")
+    months = page.get_by_label("Months of continuous")
+    months.fill("")
+    page.get_by_role("button", name="Next").click()
+    expect(months).to_have_attribute("aria-invalid", "true")
+    # Corrected, and Next pressed at once: the press leaves the field, whose message would go and
+    # move the button from under the pointer before the release. It stays where it was pressed.
+    months.fill("84")
+    button = page.get_by_role("button", name="Next")
+    pressed_at = button.bounding_box()
+    button.dispatch_event("pointerdown")
+    months.evaluate("el => el.dispatchEvent(new Event('change', { bubbles: true }))")
+    assert button.bounding_box() == pressed_at
+    button.dispatch_event("pointerup")
+    button.click()
+    expect(_heading(page, "Drivers")).to_be_visible()
+
+
+def test_edit_my_answers_from_the_results_opens_the_form_filled_in(page: Page, web: Server) -> None:
+    made = Client(web.url).post("/comparisons", example("auto"))
+    page.goto(f"{web.url}/c/{made.json['ref']}")
+    page.get_by_role("link", name="Edit my answers").click()
+    page.locator("#quote-form[data-ready]").wait_for()
+    expect(_heading(page, "Your policy")).to_be_visible()
+    expect(page.get_by_label("Months of continuous")).to_have_value("84")
+    next_step(page, "Drivers")
+    driver = items(page, "drivers").nth(1)
+    expect(driver.get_by_label("Date of birth")).to_have_value("1983-09-30")
+    next_step(page, "Vehicles")
+    expect(items(page, "vehicles").nth(1).get_by_label("Miles a year")).to_have_value("23000")

@@ -70,7 +70,26 @@ def quote_form(
     state: Annotated[str, Query(min_length=2, max_length=2)] = "",
 ) -> HTMLResponse:
     """The multi-step form of ``line`` in ``state``."""
-    state = state.upper()
+    return _form(request, rt, line, state.upper())
+
+
+@router.get("/c/{ref}/edit", response_class=HTMLResponse)
+def edit_answers(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
+    """The form of a stored comparison with its answers filled in, to change and quote again."""
+    stored = _stored(request, rt, ref)
+    if isinstance(stored, HTMLResponse):
+        return stored
+    answers = views.form_answers(stored.risk)
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    if answers.get("effective_date", "") < tomorrow:
+        answers["effective_date"] = tomorrow  # cover cannot start in the past
+    return _form(request, rt, stored.line, stored.state, answers)
+
+
+def _form(
+    request: Request, rt: Runtime, line: str, state: str, answers: dict[str, str] | None = None
+) -> HTMLResponse:
+    """The form page; ``answers`` (form field → value) fill it in over any kept in the browser."""
     if line not in LINES or state not in rt.states:
         return not_found(request, f"We do not quote {line!r} in {state or 'that state'!r}.")
     rules = rt.states[state]
@@ -99,6 +118,7 @@ def quote_form(
         today=today.isoformat(),
         tomorrow=(today + dt.timedelta(days=1)).isoformat(),
         minimum=rules.auto_minimum,
+        answers=answers,
     )
 
 

@@ -372,3 +372,26 @@ def to_csv(view: Results) -> str:
     for name, message in view.errors:
         writer.writerow(["", name, "", "", "error", "", "", "", "", "", "", message])
     return out.getvalue()
+
+
+def form_answers(risk: Mapping[str, Any]) -> dict[str, str]:
+    """A stored risk as the quote form names its fields: ``drivers[0].incidents[1].date`` → text.
+
+    The form keeps every answer as text (``true``/``false`` for yes and no), as the browser does.
+    """
+    out: dict[str, str] = {}
+
+    def walk(value: Any, name: str) -> None:
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                walk(inner, f"{name}.{key}" if name else str(key))
+        elif isinstance(value, list):
+            for i, inner in enumerate(value):
+                walk(inner, f"{name}[{i}]")
+        elif isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif value is not None:
+            out[name] = str(value)
+
+    walk({k: v for k, v in risk.items() if k not in ("line", "state")}, "")
+    return out

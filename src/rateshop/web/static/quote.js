@@ -233,9 +233,20 @@
     return first;
   }
 
+  // While a step's button is held down, a field left by that press changes no message: a message
+  // appearing or going would move the button from under the pointer and the click would be lost.
+  // The button's own check shows every message of the step a moment later.
+  let pressing = false;
+  form.addEventListener("pointerdown", (event) => {
+    if (event.target.closest(".next, .back, button[type=submit]")) pressing = true;
+  });
+  ["pointerup", "pointercancel"].forEach((type) => document.addEventListener(type, () => {
+    setTimeout(() => { pressing = false; }, 0); // after the click the release makes
+  }));
+
   form.addEventListener("change", (event) => {
     const el = event.target;
-    if (!el.name) return;
+    if (!el.name || pressing) return;
     const holder = el.closest(".field");
     clearMessages(holder);
     if (!el.checkValidity()) show(holder, el.validationMessage);
@@ -256,7 +267,7 @@
       towns.set(zip, await reply.json());
     }
     const place = towns.get(zip);
-    if (input.value !== zip) return; // typed on meanwhile
+    if (input.value !== zip || pressing) return; // typed on meanwhile, or a step's button is held
     const holder = input.closest(".field");
     if (place.problem) {
       line.textContent = "";
@@ -315,7 +326,20 @@
 
   // --- steps -------------------------------------------------------------------------------------
 
-  function go(index) {
+  // Each step is an entry of the browser's history: its Back button moves between the steps.
+  window.addEventListener("popstate", (event) => {
+    const step = event.state && Number.isInteger(event.state.step) ? event.state.step : 0;
+    clearMessages(form);
+    announce("");
+    go(Math.min(step, steps.length - 1), false);
+    steps[current].querySelector("h2").focus();
+  });
+
+  function go(index, remember = true) {
+    if (remember && index !== current) {
+      const depth = ((history.state && history.state.depth) || 0) + 1;
+      history.pushState({ step: index, depth }, "", `#step-${index + 1}`);
+    }
     current = index;
     steps.forEach((step, i) => { step.hidden = i !== index; });
     tabs.forEach((tab, i) => {
@@ -333,7 +357,12 @@
         steps[current].querySelector("h2").focus();
       }
     } else if (event.target.closest(".back")) {
-      go(current - 1);
+      if (history.state && history.state.depth > 0) {
+        history.back(); // the step before is this page's own history entry: popstate shows it
+        return;
+      }
+      go(current - 1, false);
+      history.replaceState({ step: current, depth: 0 }, "", `#step-${current + 1}`);
       steps[current].querySelector("h2").focus();
     }
   });
@@ -458,13 +487,18 @@
   });
   let saved = null;
   try { saved = JSON.parse(localStorage.getItem(storeKey) || "null"); } catch (e) { saved = null; }
+  if (form.dataset.answers) {
+    // "Edit my answers" from a results page: that comparison's answers, from the first step.
+    saved = { values: JSON.parse(form.dataset.answers), step: 0 };
+  }
   if (saved && saved.values) {
     restore({ ...saved.values, ...early });
-    go(Math.min(Number(saved.step) || 0, steps.length - 1));
+    go(Math.min(Number(saved.step) || 0, steps.length - 1), false);
   } else {
     restore({ effective_date: form.dataset.today, ...early });
-    go(0);
+    go(0, false);
   }
+  history.replaceState({ step: current, depth: 0 }, "", `#step-${current + 1}`);
   form.querySelectorAll("input[data-zip]").forEach((input) => { if (input.value) showTown(input); });
   form.dataset.ready = "true";
 })();
