@@ -91,3 +91,9 @@ def test_a_manuals_key_labels_are_the_worksheets_words() -> None:
     keys = {r["step"]: r["key"] for r in answer.quote.to_dict()["worksheet"]}
     assert keys["driver_class"] == "driver age 18, marital status single, gender male"
     assert keys["points"] == "driving-record points 3"
+
+
+def test_a_key_that_took_its_tables_default_says_so_in_words() -> None:
+    assert plain_key("zip=75001 [?] (default)") == (
+        "zip 75001 (not listed: the table's default for the rest of the state)"
+    )

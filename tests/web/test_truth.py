@@ -416,7 +416,9 @@ def test_each_idea_once_with_its_range_and_what_will_happen_anyway_as_informatio
     # The ticket ageing off is no way to save today: it is told as information.
     assert not any("stops counting" in i for i in ideas)
     coming = " ".join(tree.cssselect(".coming")[0].text_content().split())
-    assert "Your minor speeding of 2025-09-14 stops counting on 2028-09-14" in coming
+    assert (
+        "Your minor speeding of September 14, 2025 stops counting on September 14, 2028" in coming
+    )
     # Declines sit with the quotes: before the ideas on the page.
     order = [
         e.get("id") for e in tree.iter() if e.get("id") in ("cards", "declines-title", "tips-title")
@@ -488,3 +490,70 @@ def test_edit_my_answers_from_the_results_opens_the_form_filled_in(page: Page, w
     expect(driver.get_by_label("Date of birth")).to_have_value("1983-09-30")
     next_step(page, "Vehicles")
     expect(items(page, "vehicles").nth(1).get_by_label("Miles a year")).to_have_value("23000")
+
+
+# --- the results page: cheapest first on screen, a tray that stays, a chart that fits -----------
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (375, 667)])
+def test_the_cheapest_quote_is_above_the_fold_and_the_tray_stays_on_screen(
+    browser: Any, web: Server, width: int, height: int
+) -> None:
+    made = Client(web.url).post("/comparisons", example("auto"))
+    context = browser.new_context(base_url=web.url, viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(f"/c/{made.json['ref']}")
+        first = page.locator("#cards > li.card").first
+        price = first.locator(".price")
+        box = price.bounding_box()
+        assert box is not None
+        assert box["y"] + box["height"] <= height, "the cheapest price is below the fold"
+        tray_at = page.locator(".tray").bounding_box()
+        assert tray_at is not None
+        assert box["y"] + box["height"] <= tray_at["y"], "the tray hides the cheapest price"
+        # The chart comes after the quotes.
+        chart = page.locator(".chart-panel").bounding_box()
+        assert chart is not None
+        assert chart["y"] > box["y"]
+        # The compare tray is on screen at the top of the list and half way down it.
+        tray = page.locator(".tray")
+        for scroll in (0, 1500):
+            page.evaluate(f"window.scrollTo(0, {scroll})")
+            at = tray.bounding_box()
+            assert at is not None
+            assert at["y"] >= 0, scroll
+            assert at["y"] + at["height"] <= height + 1, scroll
+        first.get_by_label("Compare").check()
+        expect(tray).to_contain_text("1 picked")
+        shot(page, f"results-fold-{width}")
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_charts_labels_fit_and_money_has_separators(
+    browser: Any, web: Server
+) -> None:
+    made = Client(web.url).post("/comparisons", example("auto"))
+    context = browser.new_context(base_url=web.url, viewport={"width": 375, "height": 667})
+    page = context.new_page()
+    try:
+        page.goto(f"/c/{made.json['ref']}")
+        page.locator(".chart-panel").scroll_into_view_if_needed()
+        fit = page.evaluate(
+            """() => {
+              const chart = Chart.getChart('price-chart');
+              const y = chart.scales.y;
+              return { axis: y.width, canvas: chart.width,
+                       labels: chart.data.labels.map((l) => [].concat(l)) };
+            }"""
+        )
+        assert fit["axis"] < fit["canvas"] / 2, fit
+        assert all(len(line) <= 14 or " " not in line for lab in fit["labels"] for line in lab)
+        text = page.locator("main").inner_text()
+        assert not re.search(r"\$\d{4,}", text), "money without thousands separators"
+        assert re.search(r"cover from [A-Z][a-z]+ \d{1,2}, \d{4}", text)
+        assert not re.search(r"\b20\d\d-\d\d-\d\d\b", text), "a date in another format"
+        shot(page, "results-chart-phone")
+    finally:
+        context.close()

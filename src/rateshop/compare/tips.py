@@ -36,6 +36,11 @@ COUNTED = {
 }
 
 
+def day_words(day: dt.date) -> str:
+    """A date as shoppers read it everywhere rateshop writes one: ``September 14, 2028``."""
+    return f"{day:%B} {day.day}, {day.year}"
+
+
 def _changed(risk: Risk, **fields: Any) -> Risk:
     out = copy.deepcopy(risk)
     out.update(fields)
@@ -137,11 +142,11 @@ def record_ages_off(risk: Risk) -> tuple[str, Risk] | None:
                 and (latest is None or ages_off > latest)
             ):
                 latest = ages_off
-                what = f"your {str(incident['kind']).replace('_', ' ')} of {when.isoformat()}"
+                what = f"your {str(incident['kind']).replace('_', ' ')} of {day_words(when)}"
     if latest is None:
         return None
     return (
-        f"{what} stops counting on {latest.isoformat()}: the price should drop then",
+        f"{what} stops counting on {day_words(latest)}: the price should drop then",
         _changed(risk, effective_date=latest.isoformat()),
     )
 
@@ -201,8 +206,8 @@ def _record_ages_off(risk: Risk) -> list[tuple[str, Risk]]:
     made = record_ages_off(risk)
     if made is None:
         return []
-    on = made[1]["effective_date"]
-    return [(f"a policy starting on {on}, when your record has aged off", made[1])]
+    on = dt.date.fromisoformat(str(made[1]["effective_date"]))
+    return [(f"a policy starting on {day_words(on)}, when your record has aged off", made[1])]
 
 
 # Changed answers that can turn a decline into a quote, nearest first, per line: what the

@@ -103,7 +103,7 @@ def plain_key(text: str) -> str:
     text that is not in the engine's ``key=value`` form (a manual's own labels) is kept.
     """
     words = []
-    for part in text.split(", "):
+    for part in key_text(text).split(", "):
         match = _KEY.fullmatch(part)
         if match is None:
             words.append(part)  # the manual's own words

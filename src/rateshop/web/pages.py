@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import secrets
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from rateshop.compare.tips import day_words
 from rateshop.web.errors import CsrfRejected
 
 HERE = Path(__file__).parent
@@ -36,7 +39,22 @@ def signed_money(value: Any) -> str:
     return f"{'−' if amount < 0 else '+'}{money(abs(amount))}"
 
 
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(T[0-9:.+-Z]*)?")
+
+
+def day(value: Any) -> str:
+    """An ISO date (or date-time: its day) as :func:`day_words` writes it; other text as it is."""
+    text = str(value or "")
+    if not ISO_DAY.fullmatch(text):
+        return text
+    try:
+        return day_words(dt.date.fromisoformat(text[:10]))
+    except ValueError:
+        return text
+
+
 templates.env.filters["money"] = money
+templates.env.filters["day"] = day
 templates.env.filters["signed_money"] = signed_money
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 

@@ -118,6 +118,13 @@ class Results:
         return data.replace("<", "\\u003c")
 
 
+def _grouped(number: object) -> str:
+    """A worksheet number with thousands separators and every decimal it has: ``2,436.000``."""
+    if number in (None, ""):
+        return ""
+    return f"{Decimal(str(number)):,}"
+
+
 def _worksheet(rows: Iterable[Mapping[str, Any]]) -> list[WorksheetPart]:
     parts: dict[tuple[str, str], WorksheetPart] = {}
     for row in rows:
@@ -127,7 +134,7 @@ def _worksheet(rows: Iterable[Mapping[str, Any]]) -> list[WorksheetPart]:
         kind = str(row.get("kind", ""))
         value = row.get("value")
         word = KIND_WORDS.get(kind, kind)
-        operation = f"{word} {value}" if value not in (None, "") else word
+        operation = f"{word} {_grouped(value)}" if value not in (None, "") else word
         key = key_text(str(row.get("key") or ""))
         source = str(row.get("source") or "")
         looked_up = f"{source}: {key}" if key else source
@@ -136,7 +143,7 @@ def _worksheet(rows: Iterable[Mapping[str, Any]]) -> list[WorksheetPart]:
                 label=str(row.get("label") or row.get("step") or ""),
                 looked_up=looked_up,
                 operation=operation,
-                total=str(row.get("total") or ""),
+                total=_grouped(row.get("total")),
                 applied=bool(row.get("applied", True)),
                 note=str(row.get("note") or ""),
             )

@@ -391,7 +391,8 @@
     name.textContent = answer.carrier_name;
     li.appendChild(name);
     let text;
-    if (answer.quote) text = ` $${answer.quote.monthly} a month ($${answer.quote.per_year} a year)`;
+    const money = (value) => `$${Number(value).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+    if (answer.quote) text = ` ${money(answer.quote.monthly)} a month (${money(answer.quote.per_year)} a year)`;
     else if (answer.decline) text = ` declined: ${answer.decline.reasons.join("; ")}`;
     else if (answer.referral) text = ` referred to an underwriter: ${answer.referral.messages.join("; ")}`;
     else if (answer.pending) text = ` will answer later (reference ${answer.pending.quote_ref})`;
