@@ -186,9 +186,13 @@ def test_no_engine_message_reaches_the_results_page_or_its_download(
     download = client.get(f"/c/{ref}/csv")
     assert "could not price these answers" in download.text
     assert not ENGINE_WORDS.search(download.text)
-    # Agents and programs still read the carrier's own text through the API.
+    # The API's message is in words too; the engine's own text is the error's detail, for agents.
     kept = client.get(f"/comparisons/{ref}").json["errors"][0]["error"]
-    assert kept == {"kind": "bad_input", "message": ENGINE_TEXT}
+    assert kept == {
+        "kind": "bad_input",
+        "message": "could not price these answers",
+        "detail": ENGINE_TEXT,
+    }
 
 
 def test_the_shoppers_stream_carries_words_not_the_engines_text() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from rateshop.compare.market import rating_rank
 from rateshop.compare.ranking import Standing, order
+from rateshop.compare.service import failure_words
 from rateshop.rating.summary import PriceSummary, key_text, summarise
 from rateshop.store.records import StoredComparison
 
@@ -210,25 +211,8 @@ def card(answer: Mapping[str, Any]) -> Card:
     )
 
 
-# Why a carrier gave no price, by the kind of its failure: all a shopper is told. The carrier's or
-# the engine's own text (a table name, a key, an expression) stays in the stored answer, for agents.
-FAILURE_WORDS = {
-    "timeout": "did not answer in time",
-    "auth": "could not be reached just now",
-    "rate_limited": "is busy just now",
-    "invalid_response": "answered with a price we could not check",
-    "carrier_error": "could not give a price just now",
-    "unavailable": "is unavailable just now",
-    "bad_input": "could not price these answers",
-}
-NO_ANSWER = "did not answer"
 # What the page says when a comparison breaks off after it started.
 BROKEN_OFF = "We could not finish the comparison. Please try again in a moment."
-
-
-def failure_words(kind: object) -> str:
-    """A failed answer's kind in a shopper's words (never the carrier's or the engine's text)."""
-    return FAILURE_WORDS.get(str(kind), NO_ANSWER)
 
 
 def no_price(answer: Mapping[str, Any]) -> str:
