@@ -561,3 +561,59 @@ def test_on_a_phone_the_charts_labels_fit_and_money_has_separators(
         shot(page, "results-chart-phone")
     finally:
         context.close()
+
+
+# --- facts shoppers do not know: a VIN read offline, a symbol looked up, each fact's source ------
+
+RAV4_VIN = "2T3P1RFV1NW123456"  # a 2022 Toyota, its check digit right
+
+
+def test_a_vin_is_read_offline_and_a_blank_symbol_is_looked_up(client: Client) -> None:
+    said = client.get(f"/quote/vin/{RAV4_VIN}", params={"effective": "2026-12-01"}).json
+    assert said == {"vin": RAV4_VIN, "year": 2022, "maker": "Toyota", "problem": None}
+    wrong = client.get("/quote/vin/2T3P1RFV2NW123456").json
+    assert wrong["problem"].startswith("is not a valid VIN: its check digit")
+    risk = example("auto")
+    risk["vehicles"][0]["vin"] = RAV4_VIN
+    del risk["vehicles"][0]["symbol"]
+    del risk["vehicles"][0]["make"]
+    made = client.post("/comparisons", risk)
+    assert made.status == 201, made.text
+    page = " ".join(
+        html.fromstring(client.get(f"/c/{made.json['ref']}").text).text_content().split()
+    )
+    # Each card's worksheet says which facts were not asked, and where they came from.
+    assert "Not asked: vehicle 1 make Toyota, looked up for you" in page
+    assert "vehicle 1 symbol 12, looked up for you" in page
+    assert "symbol: symbol=12" in page or "vehicle symbol 12" in page
+    # A VIN of another year or maker than the answers is stopped at those fields.
+    risk["vehicles"][0]["model_year"] = 2019
+    risk["vehicles"][0]["make"] = "Honda"
+    found = {e["field"]: e["problem"] for e in client.post("/quote/check", risk).json["errors"]}
+    assert found["vehicles[0].model_year"] == "the VIN is of a 2022 vehicle"
+    assert found["vehicles[0].make"] == "the VIN is of a Toyota"
+
+
+def test_in_the_form_a_vin_fills_the_year_and_make_and_a_bad_one_is_told(page: Page) -> None:
+    start(page, "Car insurance", "TX")
+    page.get_by_label("Months of continuous").fill("84")
+    next_step(page, "Drivers")
+    driver = items(page, "drivers").nth(0)
+    driver.get_by_label("Date of birth").fill("1981-04-17")
+    driver.get_by_label("Gender").select_option("male")
+    driver.get_by_label("Marital status").select_option("married")
+    driver.get_by_label("Date first licensed").fill("1997-06-02")
+    next_step(page, "Vehicles")
+    vehicle = items(page, "vehicles").nth(0)
+    vehicle.get_by_label("VIN (optional)").fill("2T3P1RFV2NW123456")
+    expect(_error_of(page, "VIN (optional)", vehicle)).to_contain_text("check digit")
+    vehicle.get_by_label("VIN (optional)").fill(RAV4_VIN)
+    expect(vehicle.locator(".town").first).to_have_text("2022 Toyota")
+    expect(vehicle.get_by_label("Model year")).to_have_value("2022")
+    expect(vehicle.get_by_label("Make (optional)")).to_have_value("Toyota")
+    vehicle.get_by_label("Model (optional)").fill("RAV4")
+    vehicle.get_by_label("Main use").select_option("commute")
+    vehicle.get_by_label("Miles a year").fill("12000")
+    vehicle.get_by_label("ZIP code").fill("78745")
+    # No symbol given: it is looked up, and the step goes on.
+    next_step(page, "Coverage")

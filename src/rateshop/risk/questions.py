@@ -33,7 +33,7 @@ from pydantic_core import PydanticCustomError
 
 from rateshop.errors import FieldProblem, RiskError
 from rateshop.risk import consistency as check
-from rateshop.risk import licences, places
+from rateshop.risk import licences, places, vehicles
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 ZIP_PATTERN = r"^[0-9]{5}$"
@@ -121,11 +121,20 @@ class RiskPart(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
 
+Source = Literal["asked", "looked up", "estimated"]
+
+
 class RiskBase(RiskPart):
     """What every risk says besides its rating facts: the state and the effective date."""
 
     state: StateCode
     effective_date: Date = Field(description="The date cover starts; picks manual versions.")
+    sources: dict[Annotated[str, StringConstraints(max_length=80)], Source] | None = Field(
+        default=None,
+        max_length=40,
+        description="Where each fact not asked came from (`vehicles[0].symbol`: `looked up`); "
+        "rateshop sets it for what it looks up or estimates, and the worksheet shows it.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> RiskBase:
@@ -203,9 +212,21 @@ class Driver(RiskPart):
 
 class Vehicle(RiskPart):
     model_year: Int = Field(ge=1981, le=2027)
-    make: Text | None = Field(default=None, description="Shown, not rated.")
-    model: Text | None = Field(default=None, description="Shown, not rated.")
-    symbol: Int = Field(ge=1, le=27, description="The vehicle rating symbol.")
+    vin: Text | None = Field(
+        default=None,
+        description="The vehicle identification number: checked (its check digit) and read "
+        "offline for the model year and maker, which must agree with those given.",
+        examples=["1HGCM82633A004352"],
+    )
+    make: Text | None = Field(default=None, description="Finds the rating symbol; else shown.")
+    model: Text | None = Field(default=None, description="Finds the rating symbol; else shown.")
+    symbol: Int | None = Field(
+        default=None,
+        ge=1,
+        le=27,
+        description="The vehicle rating symbol; when left out, looked up by model year, make and "
+        "model in the shipped vehicle table (sample data), and the risk's `sources` says so.",
+    )
     use: Literal["pleasure", "commute", "business"]
     annual_miles: Int = Field(ge=0, le=100_000)
     garaging_zip: Zip
@@ -224,7 +245,42 @@ class Vehicle(RiskPart):
             problem = f"{self.model_year} is not yet sold on the effective date"
             allowed = f"{on.year + 1} at the latest"
             problems.append(FieldProblem(f"{at}.model_year", problem, allowed))
+        maker = None
+        if self.vin is not None:
+            read = vehicles.decode(self.vin, on)
+            if isinstance(read, FieldProblem):
+                problems.append(FieldProblem(f"{at}.vin", read.problem, read.allowed))
+            else:
+                maker = read.maker
+                problems += _agrees_with_vin(at, read, self.model_year, self.make)
+        if self.symbol is None and self.found_symbol(maker) is None:
+            which = " ".join(str(p) for p in (self.model_year, self.make or maker, self.model) if p)
+            problems.append(
+                FieldProblem(
+                    f"{at}.symbol",
+                    f"is needed: we could not find a {which} in our vehicle table",
+                    "the rating symbol on your current policy (1 to 27), or a listed make and model",
+                )
+            )
         return problems
+
+    def found_symbol(self, maker: str | None = None) -> int | None:
+        """The rating symbol of this year, make (or the VIN's maker) and model in the table."""
+        return vehicles.symbol_for(self.model_year, self.make or maker, self.model)
+
+
+def _agrees_with_vin(
+    at: str, read: vehicles.VinFacts, year: int, make: str | None
+) -> list[FieldProblem]:
+    """The model year and make given, against what the VIN says."""
+    problems = []
+    if read.years and year not in read.years:
+        problems.append(
+            FieldProblem(f"{at}.model_year", f"the VIN is of a {read.year} vehicle", str(read.year))
+        )
+    if make and read.maker and not vehicles.same_maker(read.maker, make):
+        problems.append(FieldProblem(f"{at}.make", f"the VIN is of a {read.maker}", read.maker))
+    return problems
 
 
 class SplitLimitOption(RiskPart):
@@ -284,6 +340,29 @@ class AutoRisk(RiskBase):
         for i, v in enumerate(self.vehicles):
             problems += v.problems(f"vehicles[{i}]", on, state, count)
         return problems
+
+    def facts(self) -> dict[str, Any]:
+        """The risk's facts, with each vehicle's symbol and make looked up where left out.
+
+        What was looked up is listed in ``sources`` (``vehicles[0].symbol``: ``looked up``).
+        """
+        out = super().facts()
+        sources: dict[str, str] = dict(self.sources or {})
+        for i, (vehicle, data) in enumerate(zip(self.vehicles, out["vehicles"], strict=True)):
+            maker = None
+            if vehicle.vin is not None:
+                read = vehicles.decode(vehicle.vin, self.effective_date)
+                maker = read.maker if isinstance(read, vehicles.VinFacts) else None
+                data["vin"] = vehicle.vin.strip().upper()
+            if vehicle.make is None and maker is not None:
+                data["make"] = maker
+                sources[f"vehicles[{i}].make"] = vehicles.LOOKED_UP
+            if vehicle.symbol is None:
+                data["symbol"] = vehicle.found_symbol(maker)
+                sources[f"vehicles[{i}].symbol"] = vehicles.LOOKED_UP
+        if sources:
+            out["sources"] = sources
+        return out
 
 
 # --- home -------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from rateshop.api.comparisons import consent, service
 from rateshop.api.comparisons.schemas import ContactRequest
 from rateshop.api.runtime import Keys, Runtime, RuntimeDep
 from rateshop.compare.tips import ideas, would_quote
-from rateshop.risk import places
+from rateshop.risk import places, vehicles
 from rateshop.risk.problems import read_risk
 from rateshop.risk.questions import LINES, STATE_PATTERN, ZIP_PATTERN, Risk
 from rateshop.store.errors import CarrierNotInComparison, ComparisonNotFound, OwnerKeyRejected
@@ -133,6 +133,18 @@ def _option_words(coverage: str, value: str | int) -> str:
     if coverage == "PD":
         return f"${text},000"
     return f"${int(text):,}"
+
+
+@router.get("/quote/vin/{vin}")
+def vin_facts(
+    vin: Annotated[str, Path(max_length=17)],
+    effective: Annotated[dt.date | None, Query()] = None,
+) -> dict[str, Any]:
+    """What a VIN says, read offline: its model year and maker, or its problem in words."""
+    read = vehicles.decode(vin, effective or dt.date.today())
+    if isinstance(read, vehicles.VinFacts):
+        return {"vin": read.vin, "year": read.year, "maker": read.maker, "problem": None}
+    return {"vin": vin, "year": None, "maker": None, "problem": read.problem}
 
 
 @router.get("/quote/zip/{zip_code}")

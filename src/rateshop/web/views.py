@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -106,6 +107,8 @@ class Results:
     errors: list[tuple[str, str]]
     groups: list[str]
     ratings: list[str]
+    # Facts rateshop looked up or estimated for the shopper: (fact, value, source) in words.
+    sources: list[tuple[str, str, str]] = field(default_factory=list)
 
     def chart(self) -> str:
         """The price chart's data as JSON: carriers cheapest first, price per year."""
@@ -312,7 +315,33 @@ def results(stored: StoredComparison) -> Results:
         errors=errors,
         groups=sorted({c.group for c in cards if c.group}),
         ratings=sorted({c.rating for c in cards if c.rating}, key=rating_rank),
+        sources=fact_sources(stored.risk),
     )
+
+
+# Where a fact came from, in words, by what the risk's ``sources`` says.
+SOURCE_WORDS = {
+    "looked up": "looked up for you (the shipped sample vehicle table, or the VIN)",
+    "estimated": "estimated for you: change it in your answers if you know better",
+}
+
+
+def fact_sources(risk: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Each fact of ``risk`` that was not asked: its name and value in words, and its source."""
+    out = []
+    for path, source in (risk.get("sources") or {}).items():
+        node: Any = risk
+        for part in re.findall(r"[^.\[\]]+", str(path)):
+            node = node[int(part)] if part.isdigit() and isinstance(node, list) else node.get(part)
+            if node is None:
+                break
+        if node is None:
+            continue
+        words = re.sub(r"(\w+)s\[(\d+)\]", lambda m: f"{m[1]} {int(m[2]) + 1}", str(path))
+        out.append(
+            (words.replace(".", " ").replace("_", " "), str(node), SOURCE_WORDS.get(source, source))
+        )
+    return out
 
 
 def pick(cards: Sequence[Card], carriers: Sequence[str]) -> list[Card]:

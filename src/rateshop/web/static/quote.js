@@ -281,7 +281,32 @@
 
   form.addEventListener("input", (event) => {
     if (event.target.matches("input[data-zip]")) showTown(event.target);
+    if (event.target.matches("input[data-vin]")) showVin(event.target);
   });
+
+  // --- a VIN read offline: its year and maker shown, and filled in where not yet answered --------
+
+  async function showVin(input) {
+    const holder = input.closest(".field");
+    const line = holder.querySelector(".town");
+    const vin = input.value.trim().toUpperCase();
+    if (vin.length !== 17) { line.textContent = ""; return; }
+    const on = form.querySelector("[name=effective_date]").value;
+    const reply = await fetch(`/quote/vin/${encodeURIComponent(vin)}${on ? `?effective=${on}` : ""}`);
+    if (!reply.ok || input.value.trim().toUpperCase() !== vin || pressing) return;
+    const read = await reply.json();
+    clearMessages(holder);
+    if (read.problem) { line.textContent = ""; show(holder, `${read.problem.charAt(0).toUpperCase()}${read.problem.slice(1)}.`); return; }
+    line.textContent = [read.year, read.maker].filter(Boolean).join(" ");
+    const item = input.closest("[data-item]");
+    const fill = (name, value) => {
+      const el = item.querySelector(`[name$=".${name}"]`);
+      if (el && !el.value && value) { el.value = String(value); el.dispatchEvent(new Event("change", { bubbles: true })); }
+    };
+    fill("model_year", read.year);
+    fill("make", read.maker);
+    save();
+  }
 
   function announce(text) {
     summary.hidden = !text;
