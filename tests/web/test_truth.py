@@ -584,7 +584,7 @@ def test_a_vin_is_read_offline_and_a_blank_symbol_is_looked_up(client: Client) -
     )
     # Each card's worksheet says which facts were not asked, and where they came from.
     assert "Not asked: vehicle 1 make Toyota, looked up for you" in page
-    assert "vehicle 1 symbol 12, looked up for you" in page
+    assert "vehicle 1 rating symbol 12, looked up for you" in page
     assert "symbol: symbol=12" in page or "vehicle symbol 12" in page
     # A VIN of another year or maker than the answers is stopped at those fields.
     risk["vehicles"][0]["model_year"] = 2019
@@ -617,3 +617,33 @@ def test_in_the_form_a_vin_fills_the_year_and_make_and_a_bad_one_is_told(page: P
     vehicle.get_by_label("ZIP code").fill("78745")
     # No symbol given: it is looked up, and the step goes on.
     next_step(page, "Coverage")
+
+
+def test_a_homes_protection_coast_and_rebuild_cost_come_from_its_zip_and_size(page: Page) -> None:
+    start(page, "Home, renters or condo insurance", "TX")
+    page.get_by_label("What do you want to insure?").select_option("HO3")
+    page.get_by_label("ZIP code").fill("78745")
+    page.get_by_label("Walls").select_option("frame")
+    page.get_by_label("Year built").fill("2004")
+    page.get_by_label("Year the roof was put on").fill("2016")
+    page.get_by_label("Living area (square feet)").fill("2200")
+    page.get_by_label("Build quality").select_option("standard")
+    next_step(page, "Cover")
+    # No rebuild cost, no protection class, no distance to the coast: all found for the shopper.
+    page.get_by_label("Value of your belongings ($)").fill("160000")
+    next_step(page, "History and discounts")
+    page.get_by_role("button", name="Get my quotes").click()
+    page.wait_for_url(re.compile(r"/c/[A-Za-z0-9_-]+$"), timeout=30_000)
+    card = page.locator("#cards > li.card").first
+    card.get_by_text("Why this price").click()
+    said = card.locator(".sources")
+    expect(said).to_contain_text("fire protection class 3, looked up for you")
+    expect(said).to_contain_text("miles to the coast 148.8, looked up for you")
+    # 2,200 square feet of standard wood frame in Texas, at the sample costs: $314,000.
+    expect(said).to_contain_text(
+        "cost to rebuild $314,000, estimated for you: change it in your answers"
+    )
+    page.get_by_role("link", name="Edit my answers").click()
+    page.locator("#quote-form[data-ready]").wait_for()
+    next_step(page, "Cover")
+    expect(page.get_by_label("Cost to rebuild the home ($)")).to_have_value("314000")

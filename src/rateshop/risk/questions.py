@@ -33,7 +33,7 @@ from pydantic_core import PydanticCustomError
 
 from rateshop.errors import FieldProblem, RiskError
 from rateshop.risk import consistency as check
-from rateshop.risk import licences, places, vehicles
+from rateshop.risk import homes, licences, places, vehicles
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 ZIP_PATTERN = r"^[0-9]{5}$"
@@ -122,6 +122,8 @@ class RiskPart(BaseModel):
 
 
 Source = Literal["asked", "looked up", "estimated"]
+# Where a fact came from when the shopper did not give it, as ``sources`` and the worksheet say.
+LOOKED_UP, ESTIMATED = "looked up", "estimated"
 
 
 class RiskBase(RiskPart):
@@ -356,10 +358,10 @@ class AutoRisk(RiskBase):
                 data["vin"] = vehicle.vin.strip().upper()
             if vehicle.make is None and maker is not None:
                 data["make"] = maker
-                sources[f"vehicles[{i}].make"] = vehicles.LOOKED_UP
+                sources[f"vehicles[{i}].make"] = LOOKED_UP
             if vehicle.symbol is None:
                 data["symbol"] = vehicle.found_symbol(maker)
-                sources[f"vehicles[{i}].symbol"] = vehicles.LOOKED_UP
+                sources[f"vehicles[{i}].symbol"] = LOOKED_UP
         if sources:
             out["sources"] = sources
         return out
@@ -383,12 +385,33 @@ class HomeRisk(RiskBase):
     year_built: Int = Field(ge=1800, le=2027)
     roof_year: Int = Field(default=0, ge=0, le=2027, description="0 = unknown or not applicable.")
     roof_type: Literal["asphalt", "metal", "tile", "slate", "wood_shake", "flat"] = "asphalt"
-    protection_class: Int = Field(ge=1, le=10)
-    distance_to_coast_miles: Decimal = Field(
-        default=Decimal("50.0"), ge=0, le=5000, decimal_places=1
+    protection_class: Int | None = Field(
+        default=None,
+        ge=1,
+        le=10,
+        description="Fire protection class; when left out, looked up by the ZIP code's county "
+        "(shipped sample table).",
+    )
+    distance_to_coast_miles: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=5000,
+        decimal_places=1,
+        description="When left out, measured from the ZIP code's centre to the nearest point of "
+        "a shipped sample coastline.",
+    )
+    square_feet: Int | None = Field(
+        default=None, ge=200, le=30_000, description="Living area; estimates `coverage_a`."
+    )
+    quality: Literal["economy", "standard", "custom", "premium"] = Field(
+        default="standard", description="Build quality; estimates `coverage_a`."
     )
     coverage_a: Int = Field(
-        default=0, ge=0, le=50_000_000, description="Dwelling amount (0 for HO4)."
+        default=0,
+        ge=0,
+        le=50_000_000,
+        description="Dwelling amount (0 for HO4); for HO3, estimated from `square_feet`, "
+        "`construction` and `quality` when left out (an estimate the shopper may change).",
     )
     coverage_c: Int = Field(ge=0, le=50_000_000, description="Personal property amount.")
     liability_limit: Annotated[Literal[100000, 300000, 500000], Exact] = 300000
@@ -423,7 +446,38 @@ class HomeRisk(RiskBase):
             problem = f"{self.roof_year} is not between the year built and the effective date"
             allowed = f"{self.year_built} to {on.year + 1}, or 0 if unknown"
             problems.append(FieldProblem("roof_year", problem, allowed))
+        left_out = "coverage_a" not in self.model_fields_set
+        if self.form == "HO3" and left_out and self.square_feet is None:
+            problem = "is needed for a home: the cost to rebuild it"
+            allowed = "an amount, or the living area in square feet to estimate it"
+            problems.append(FieldProblem("coverage_a", problem, allowed))
+        if self.protection_class is None and homes.protection_class(self.zip) is None:
+            problems.append(
+                FieldProblem("protection_class", "is needed for this ZIP code", "1 to 10")
+            )
         return problems
+
+    def facts(self) -> dict[str, Any]:
+        """The risk's facts, with what was left out looked up or estimated, and ``sources`` saying so."""
+        out = super().facts()
+        sources: dict[str, str] = dict(self.sources or {})
+        if self.protection_class is None:
+            out["protection_class"] = homes.protection_class(self.zip)
+            sources["protection_class"] = LOOKED_UP
+        if self.distance_to_coast_miles is None:
+            miles = homes.coast_miles(self.zip)
+            if miles is not None:
+                out["distance_to_coast_miles"] = float(miles)
+                sources["distance_to_coast_miles"] = LOOKED_UP
+        fields = self.model_fields_set
+        if self.form == "HO3" and "coverage_a" not in fields and self.square_feet is not None:
+            out["coverage_a"] = homes.rebuild_cost(
+                self.square_feet, self.construction, self.quality, self.state
+            )
+            sources["coverage_a"] = ESTIMATED
+        if sources:
+            out["sources"] = sources
+        return out
 
 
 # --- life and health --------------------------------------------------------------------------

@@ -22,8 +22,6 @@ from rateshop.errors import FieldProblem
 VIN_PATTERN = r"^[A-HJ-NPR-Z0-9]{17}$"
 _VIN = re.compile(VIN_PATTERN)
 TABLE = Path(__file__).with_name("vehicles_sample.csv")
-# Where a fact of a risk came from, as the worksheet tells it.
-ASKED, LOOKED_UP, ESTIMATED = "asked", "looked up", "estimated"
 
 
 @dataclass(frozen=True)

@@ -326,6 +326,17 @@ SOURCE_WORDS = {
 }
 
 
+# The facts rateshop finds for a shopper, in words, and how their values are written.
+FACT_WORDS = {
+    "symbol": "rating symbol",
+    "make": "make",
+    "protection_class": "fire protection class",
+    "distance_to_coast_miles": "miles to the coast",
+    "coverage_a": "cost to rebuild",
+}
+DOLLAR_FACTS = frozenset({"coverage_a"})
+
+
 def fact_sources(risk: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """Each fact of ``risk`` that was not asked: its name and value in words, and its source."""
     out = []
@@ -337,10 +348,13 @@ def fact_sources(risk: Mapping[str, Any]) -> list[tuple[str, str, str]]:
                 break
         if node is None:
             continue
-        words = re.sub(r"(\w+)s\[(\d+)\]", lambda m: f"{m[1]} {int(m[2]) + 1}", str(path))
-        out.append(
-            (words.replace(".", " ").replace("_", " "), str(node), SOURCE_WORDS.get(source, source))
+        *where, name = str(path).split(".")
+        unit = " ".join(
+            re.sub(r"(\w+)s\[(\d+)\]", lambda m: f"{m[1]} {int(m[2]) + 1}", w) for w in where
         )
+        what = " ".join(p for p in (unit, FACT_WORDS.get(name, name.replace("_", " "))) if p)
+        value = f"${int(node):,}" if name in DOLLAR_FACTS else str(node)
+        out.append((what, value, SOURCE_WORDS.get(source, source)))
     return out
 
 
