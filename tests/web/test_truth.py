@@ -647,3 +647,38 @@ def test_a_homes_protection_coast_and_rebuild_cost_come_from_its_zip_and_size(pa
     page.locator("#quote-form[data-ready]").wait_for()
     next_step(page, "Cover")
     expect(page.get_by_label("Cost to rebuild the home ($)")).to_have_value("314000")
+
+
+def test_a_family_of_four_sees_its_price_after_the_premium_tax_credit(page: Page) -> None:
+    start(page, "Health insurance", "TX")
+    page.get_by_label("ZIP code").fill("78745")
+    people = [("self", "1982-03-10"), ("spouse", "1984-08-22"), ("child", "2013-06-05")]
+    people.append(("child", "2016-01-19"))
+    for i, (who, born) in enumerate(people):
+        if i:
+            page.get_by_role("button", name="Add person").click()
+        member = items(page, "members").nth(i)
+        member.get_by_label("Who", exact=True).select_option(who)
+        member.get_by_label("Date of birth").fill(born)
+    page.get_by_label("Household income for the year ($)").fill("65000")
+    next_step(page, "Plan")
+    page.get_by_label("Metal tier").select_option("silver")
+    page.get_by_role("button", name="Get my quotes").click()
+    page.wait_for_url(re.compile(r"/c/[A-Za-z0-9_-]+$"), timeout=30_000)
+    panel = page.locator(".credit")
+    expect(panel).to_contain_text(
+        re.compile(r"\$[\d,]+\.\d\d a year \(\$[\d,]+\.\d\d a month\) off")
+    )
+    panel.get_by_text("How it is worked out").click()
+    expect(panel).to_contain_text("Household of 4 with $65,000 income: 202.18% of the 2025")
+    expect(panel).to_contain_text("6.68% of your income, $4,342.00 a year")
+    expect(panel).to_contain_text("IRS Rev. Proc. 2025-25")
+    first = page.locator("#cards > li.card").first
+    after = first.locator(".after-credit")
+    expect(after).to_contain_text("a month after your premium tax credit")
+    full = _amount(first.get_attribute("data-price") or "")
+    said = re.search(r"\$([\d,]+\.\d\d) a year, full price \$([\d,]+\.\d\d)", after.inner_text())
+    assert said is not None
+    assert _amount(said[2]) == full
+    assert _amount(said[1]) < full
+    shot(page, "health-tax-credit")

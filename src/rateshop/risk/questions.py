@@ -512,11 +512,28 @@ class HealthRisk(RiskBase):
     zip: Zip = Field(description="The rating area comes from it.")
     metal_tier: Literal["catastrophic", "bronze", "silver", "gold", "platinum"]
     members: list[Member] = Field(min_length=1, max_length=10)
+    household_income: Int | None = Field(
+        default=None,
+        ge=0,
+        le=10_000_000,
+        description="The tax household's expected income for the year ($): with it each plan is "
+        "also priced after the premium tax credit. Not rated.",
+    )
+    household_size: Int | None = Field(
+        default=None,
+        ge=1,
+        le=20,
+        description="People in the tax household (default: the members). Not rated.",
+    )
 
     def problems(self) -> list[FieldProblem]:
         problems = places.in_state("zip", self.zip, self.state)
         for i, m in enumerate(self.members):
             problems += check.born(f"members[{i}].birth_date", m.birth_date, self.effective_date)
+        if self.household_size is not None and self.household_size < len(self.members):
+            problem = f"is smaller than the {len(self.members)} people on the plan"
+            allowed = f"{len(self.members)} or more"
+            problems.append(FieldProblem("household_size", problem, allowed))
         return problems + household("members", [m.relationship for m in self.members])
 
 

@@ -15,6 +15,7 @@ from rateshop.api.catalog import service as catalog
 from rateshop.api.comparisons import consent, service
 from rateshop.api.comparisons.schemas import ContactRequest
 from rateshop.api.runtime import Keys, Runtime, RuntimeDep
+from rateshop.compare.subsidy import household_credit
 from rateshop.compare.tips import ideas, would_quote
 from rateshop.risk import places, vehicles
 from rateshop.risk.problems import read_risk
@@ -238,6 +239,12 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
         rt.registry.connectors(stored.line, stored.state),
         rt.settings.compare_deadline,
     )
+    tax_credit = await household_credit(
+        stored.state,
+        stored.risk,
+        rt.registry.connectors(stored.line, stored.state),
+        rt.settings.compare_deadline,
+    )
     contacted = {c.carrier for c in stored.contacts}
     just = request.query_params.get("contacted", "")
     carrier = rt.market.get(just) if just in contacted else None
@@ -249,6 +256,8 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
         line_name=LINE_NAMES.get(view.line, view.line),
         ideas=ideas(await service.tips_for(rt, stored, TIPS_FOR)),
         would_quote={w.carrier_name: w for w in turned},
+        credit=tax_credit,
+        carrier_names={c.carrier: c.name for c in view.cards},
         contacted=contacted,
         just_contacted=carrier.name if carrier else None,
         links={c.carrier: info.link for c in view.cards if (info := rt.market.get(c.carrier))},

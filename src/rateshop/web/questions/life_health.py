@@ -102,7 +102,31 @@ HEALTH = (
         "household",
         "Your household",
         "Everyone on the plan. At most three children under 21 are charged.",
-        (Field("zip", "ZIP code", "zip", help="It picks your rating area."), MEMBERS),
+        (
+            Field("zip", "ZIP code", "zip", help="It picks your rating area."),
+            MEMBERS,
+            Field(
+                "household_income",
+                "Household income for the year ($)",
+                "int",
+                minimum=0,
+                maximum=10000000,
+                step="100",
+                required=False,
+                help="Your expected income for the year, as on your tax return: it works out your"
+                " premium tax credit. Leave it blank to see full prices only.",
+            ),
+            Field(
+                "household_size",
+                "People in your tax household",
+                "int",
+                minimum=1,
+                maximum=20,
+                required=False,
+                help="You, your spouse and your dependants, insured here or not."
+                " Blank: the people on the plan.",
+            ),
+        ),
     ),
     Step(
         "plan",
