@@ -682,3 +682,24 @@ def test_a_family_of_four_sees_its_price_after_the_premium_tax_credit(page: Page
     assert _amount(said[2]) == full
     assert _amount(said[1]) < full
     shot(page, "health-tax-credit")
+
+
+def test_life_health_answers_put_each_carrier_in_its_own_class_said_with_the_quote(
+    page: Page,
+) -> None:
+    start(page, "Term life insurance", "TX")
+    page.get_by_label("Date of birth").fill("1991-03-14")
+    page.get_by_label("Sex at birth").select_option("male")
+    page.get_by_label("Height (inches)").fill("70")
+    page.get_by_label("Weight (pounds)").fill("190")
+    next_step(page, "Cover")
+    page.get_by_label("Amount paid on death ($)").fill("1000000")
+    page.get_by_label("Term", exact=True).select_option("20")
+    page.get_by_role("button", name="Get my quotes").click()
+    page.wait_for_url(re.compile(r"/c/[A-Za-z0-9_-]+$"), timeout=30_000)
+    card = page.locator("#cards > li.card[data-carrier='meridian-life']")
+    card.get_by_text("Why this price").click()
+    details = card.locator(".details")
+    expect(details).to_contain_text("Underwriting class")
+    expect(details).to_contain_text("preferred")
+    expect(details).to_contain_text("body mass index over 26.0")

@@ -490,13 +490,38 @@ class LifeRisk(RiskBase):
     birth_date: Date
     sex: Literal["male", "female"]
     tobacco: Bool = False
-    health_class: Literal["preferred_plus", "preferred", "standard_plus", "standard"] = "standard"
+    health_class: Literal["preferred_plus", "preferred", "standard_plus", "standard"] = Field(
+        default="standard",
+        description="The class chosen; with a height given, each carrier places the applicant "
+        "in its own class from the health answers instead, by its manual's criteria.",
+    )
+    height_in: Int = Field(default=0, ge=0, le=100, description="Height in inches (0: not given).")
+    weight_lb: Int = Field(default=0, ge=0, le=1000, description="Weight in pounds.")
+    tobacco_years_since: Int = Field(
+        default=99, ge=0, le=99, description="Whole years since tobacco or nicotine was last used."
+    )
+    bp_treated: Bool = Field(default=False, description="Treated for high blood pressure.")
+    cholesterol_treated: Bool = Field(default=False, description="Treated for high cholesterol.")
+    family_history: Bool = Field(
+        default=False,
+        description="A parent or sibling died of heart disease or cancer before 60.",
+    )
+    moving_violations_3y: Int = Field(default=0, ge=0, le=20, description="In the last 3 years.")
+    dui_5y: Bool = Field(default=False, description="A DUI in the last 5 years.")
     face_amount: Int = Field(ge=100_000, le=5_000_000)
     term_years: Annotated[Literal[10, 15, 20, 30], Exact]
     payment_mode: Literal["annual", "monthly"] = "annual"
 
     def problems(self) -> list[FieldProblem]:
-        return check.born("birth_date", self.birth_date, self.effective_date)
+        problems = check.born("birth_date", self.birth_date, self.effective_date)
+        if self.height_in and not 48 <= self.height_in <= 96:
+            problems.append(FieldProblem("height_in", "is not a grown-up's height", "48 to 96"))
+        if self.height_in and not 70 <= self.weight_lb <= 700:
+            problems.append(FieldProblem("weight_lb", "is needed with a height", "70 to 700"))
+        if self.tobacco and self.tobacco_years_since > 0 and self.height_in:
+            problem = "says tobacco was last used years ago, but tobacco is answered yes"
+            problems.append(FieldProblem("tobacco_years_since", problem, "0 for a current user"))
+        return problems
 
 
 class Member(RiskPart):
