@@ -30,8 +30,8 @@ LIFE = (
                     ("standard_plus", "Good (standard plus)"),
                     ("standard", "Average (standard)"),
                 ),
-                required=False,
-                help="Only if you skip the health questions below: with them, each insurer"
+                default="standard",
+                help="Used only if you skip the health questions below: with them, each insurer"
                 " places you in its own class, by its own rules, and says why.",
             ),
             Field("height_in", "Height (inches)", "int", minimum=48, maximum=96, required=False),
