@@ -16,7 +16,7 @@ from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.market import Market
 from rateshop.compare.replay import replay, requote
 from rateshop.compare.service import compare
-from rateshop.compare.tips import ideas, tips, would_quote
+from rateshop.compare.tips import ideas, other_policy, tips, would_quote
 from rateshop.errors import ManualNotFound
 from rateshop.rating.library import Library
 from rateshop.rating.quote import Quote
@@ -150,3 +150,14 @@ def test_a_decline_a_larger_face_amount_turns_into_a_quote_says_so() -> None:
     again = compare({**risk, "face_amount": 1_000_000}, own, MARKET)
     assert again.quotes[0].quote is not None
     assert again.quotes[0].quote.per_year == lakeshore.price_per_year
+
+
+def test_a_bundles_other_policy_is_priced_as_a_stated_example() -> None:
+    risk = example("auto")
+    home = connectors("home", "TX")
+    got = asyncio.run(other_policy("TX", risk, [c.carrier for c in home], home))
+    assert got is not None
+    assert got.text == "a renters policy for $30,000 of belongings at ZIP code 78745"
+    assert got.per_year
+    assert all(price > 0 for price in got.per_year.values())
+    assert asyncio.run(other_policy("TX", example("home"), ["lone-star"], home)) is None

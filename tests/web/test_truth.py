@@ -417,6 +417,12 @@ def test_each_idea_once_with_its_range_and_what_will_happen_anyway_as_informatio
     assert "you pay up to $500 more of each collision claim yourself" in collision
     bundle = next(i for i in ideas if i.startswith("Bundling"))
     assert "that policy's own price comes on top" in bundle
+    # What the other policy costs: a renters policy rated as an example, with what it assumes.
+    assert re.search(
+        r"The other policy, for example a renters policy for \$30,000 of belongings at ZIP code "
+        r"78745, costs \$[\d,]+\.\d\d a year with Pinnacle National",
+        bundle,
+    ), bundle
     # The ticket ageing off is no way to save today: it is told as information.
     assert not any("stops counting" in i for i in ideas)
     coming = " ".join(tree.cssselect(".coming")[0].text_content().split())

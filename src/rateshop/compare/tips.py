@@ -19,8 +19,9 @@ from typing import Any
 from rateshop.compare.connectors import Connector
 from rateshop.compare.outcomes import LiveQuote
 from rateshop.compare.service import DEFAULT_DEADLINE, Comparison, annual
-from rateshop.errors import RateshopError
+from rateshop.errors import RateshopError, RiskError
 from rateshop.rating.quote import Quote, cents
+from rateshop.risk.problems import read_risk
 
 Risk = dict[str, Any]
 # A variant: from the risk, a description and the changed risk, or None when it does not apply.
@@ -258,6 +259,68 @@ async def would_quote(
 
     found = await asyncio.gather(*(first(c, n) for c, n in declined if c in by_carrier))
     return [w for w in found if w is not None]
+
+
+# What the other policy of a bundle costs, for an auto shopper whose home facts are not asked: a
+# renters policy for this many dollars of belongings, kept at the first vehicle's ZIP code.
+RENTERS_BELONGINGS = 30_000
+
+
+@dataclass(frozen=True)
+class OtherPolicy:
+    """What a bundle's other policy costs at each carrier, for the example it describes."""
+
+    text: str
+    per_year: dict[str, Decimal]
+
+
+async def other_policy(
+    state: str,
+    risk: Mapping[str, Any],
+    carriers: Sequence[str],
+    home_connectors: Sequence[Connector],
+    deadline: float = DEFAULT_DEADLINE,
+) -> OtherPolicy | None:
+    """The price a year, bundled, of a renters policy at each of ``carriers`` for an auto risk.
+
+    A real rating of an example policy (its belongings and ZIP code said with it), so a bundle
+    tip shows what the second policy costs beside what the bundle saves; None for other lines.
+    """
+    vehicles = risk.get("vehicles") or []
+    if risk.get("line") != "auto" or not vehicles or not vehicles[0].get("garaging_zip"):
+        return None
+    zip_code = str(vehicles[0]["garaging_zip"])
+    example = {
+        "line": "home",
+        "state": state,
+        "effective_date": str(risk["effective_date"]),
+        "form": "HO4",
+        "zip": zip_code,
+        "year_built": 2000,
+        "coverage_c": RENTERS_BELONGINGS,
+        "multi_policy": True,
+    }
+    try:
+        renters = read_risk(example)
+    except RiskError:
+        return None
+    on = dt.date.fromisoformat(str(risk["effective_date"]))
+    by_carrier = {c.carrier: c for c in home_connectors if c.may_requote}
+
+    async def price(carrier: str) -> tuple[str, Decimal] | None:
+        try:
+            got = await asyncio.wait_for(
+                by_carrier[carrier].quote_nearest(renters, "home", state, on), deadline
+            )
+        except (RateshopError, TimeoutError):
+            return None
+        if isinstance(got.answer, Quote | LiveQuote):
+            return carrier, got.answer.per_year
+        return None
+
+    found = await asyncio.gather(*(price(c) for c in carriers if c in by_carrier))
+    text = f"a renters policy for ${RENTERS_BELONGINGS:,} of belongings at ZIP code {zip_code}"
+    return OtherPolicy(text, dict(p for p in found if p is not None))
 
 
 VARIANTS: dict[str, list[Variant]] = {

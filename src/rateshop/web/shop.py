@@ -16,7 +16,7 @@ from rateshop.api.comparisons import consent, service
 from rateshop.api.comparisons.schemas import ContactRequest
 from rateshop.api.runtime import Keys, Runtime, RuntimeDep
 from rateshop.compare.subsidy import household_credit
-from rateshop.compare.tips import ideas, would_quote
+from rateshop.compare.tips import ideas, other_policy, would_quote
 from rateshop.risk import places, vehicles
 from rateshop.risk.problems import read_risk
 from rateshop.risk.questions import LINES, STATE_PATTERN, ZIP_PATTERN, Risk
@@ -239,6 +239,17 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
         rt.registry.connectors(stored.line, stored.state),
         rt.settings.compare_deadline,
     )
+    found_ideas = ideas(await service.tips_for(rt, stored, TIPS_FOR))
+    bundling = next((i for i in found_ideas if i.text.startswith("bundling")), None)
+    other = None
+    if bundling is not None and stored.line == "auto":
+        other = await other_policy(
+            stored.state,
+            stored.risk,
+            [t.carrier for t in bundling.tips],
+            rt.registry.connectors("home", stored.state),
+            rt.settings.compare_deadline,
+        )
     tax_credit = await household_credit(
         stored.state,
         stored.risk,
@@ -254,7 +265,8 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
         owner=OWNER_COOKIE in request.cookies,
         view=view,
         line_name=LINE_NAMES.get(view.line, view.line),
-        ideas=ideas(await service.tips_for(rt, stored, TIPS_FOR)),
+        ideas=found_ideas,
+        other_policy=other,
         would_quote={w.carrier_name: w for w in turned},
         credit=tax_credit,
         carrier_names={c.carrier: c.name for c in view.cards},
