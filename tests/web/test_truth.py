@@ -592,6 +592,18 @@ def test_a_vin_is_read_offline_and_a_blank_symbol_is_looked_up(client: Client) -
     assert "Not asked: vehicle 1 make Toyota, looked up for you" in page
     assert "vehicle 1 rating symbol 12, looked up for you" in page
     assert "symbol: symbol=12" in page or "vehicle symbol 12" in page
+    # The full worksheet keeps each fact's source too, for agents and regulators.
+    tree = html.fromstring(client.get(f"/c/{made.json['ref']}").text)
+    inputs = tree.cssselect("#cards > li.card")[0].cssselect("table.inputs")[0]
+    rows = [
+        " · ".join(c.text_content().strip() for c in r.cssselect("th, td"))
+        for r in inputs.cssselect("tbody tr")
+    ]
+    assert (
+        rows[0]
+        == "vehicle 1 make · Toyota · looked up for you (the shipped sample vehicle table, or the VIN)"
+    )
+    assert rows[-1] == "Every other fact ·  · asked: as you answered"
     # A VIN of another year or maker than the answers is stopped at those fields.
     risk["vehicles"][0]["model_year"] = 2019
     risk["vehicles"][0]["make"] = "Honda"
