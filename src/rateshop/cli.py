@@ -26,7 +26,7 @@ from rateshop.compare.outcomes import LiveQuote
 from rateshop.compare.ranking import Ranking, admits, present
 from rateshop.compare.registry import Registry
 from rateshop.compare.service import Answer, Comparison, collect, request_facts, stream
-from rateshop.compare.tips import Tip, tips_async
+from rateshop.compare.tips import Tip, ideas, tips_async
 from rateshop.config import settings
 from rateshop.errors import ManualError, ManualNotFound, RiskError
 from rateshop.manual.loader import display_path, find_manuals
@@ -36,6 +36,7 @@ from rateshop.rating.library import Library, load_plan
 from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Decline, Quote
 from rateshop.rating.single import rate as rate_risk
+from rateshop.rating.summary import key_text, summarise
 from rateshop.risk.problems import read_risk
 from rateshop.risk.questions import LINES
 
@@ -234,13 +235,15 @@ def show_answer(answer: Quote | Decline) -> None:
             col, justify="right" if col in ("Factor or amount", "Running total") else "left"
         )
     for ln in answer.worksheet.lines:
-        source = ln.source if not ln.key else f"{ln.source}: {ln.key}"
+        source = ln.source if not ln.key else f"{ln.source}: {key_text(ln.key)}"
         if ln.note:
             source = f"{source} ({ln.note})" if source else ln.note
-        value = "" if ln.value is None else str(ln.value)
-        if not ln.applied:
-            value = f"[dim]{value} not applied[/dim]"
-        sheet.add_row(ln.unit or "", ln.component, ln.label, source, value, str(ln.total))
+        shown = "" if ln.value is None else str(ln.value)
+        operand = Text(shown) if ln.applied else Text(f"{shown} not applied", style="dim")
+        # Text, not markup: a key's band ("[40-49]") is the manual's words, never a style.
+        sheet.add_row(
+            ln.unit or "", ln.component, Text(ln.label), Text(source), operand, str(ln.total)
+        )
     console.print(sheet)
     summary = Table(title="Premium", show_header=False)
     summary.add_column("item")
@@ -260,6 +263,16 @@ def show_answer(answer: Quote | Decline) -> None:
     for _, label, value in answer.details:
         summary.add_row(label, value)
     console.print(summary)
+    moved = summarise(answer.to_dict())
+    if moved is not None:
+        said = Table(title="What moved the price most, a year", show_header=False)
+        said.add_column("what")
+        said.add_column("amount", justify="right")
+        for i, (what, amount) in enumerate(moved.parts):
+            # the starting price, then what each fact, the other answers and the fees add
+            said.add_row(Text(what), f"{amount:,}" if i == 0 else f"{amount:+,}")
+        said.add_row(Text("Price a year", style="bold"), Text(f"{moved.per_year:,}", style="bold"))
+        console.print(said)
 
 
 def _cover(substitutions: tuple[Substitution, ...]) -> str:
@@ -412,11 +425,18 @@ def quote(
         console.print(said.append("; ".join(a.decline.reasons)), highlight=False)
     for a in result.errors:
         console.print(f"{a.carrier_name}: {_no_price(a)}", highlight=False, markup=False)
-    if found:
+    grouped = ideas(found)
+    if any(i.actionable for i in grouped):
         console.print("[bold]Ways to pay less[/bold] (each a real re-quote by the carrier):")
-        for t in found[:6]:
-            tip = f"  • {t.carrier_name}: save ${t.saving_per_year:,} a year by {t.text}"
-            console.print(tip, highlight=False, markup=False)
+    for idea in grouped:
+        low, high = f"${idea.low:,}", f"${idea.high:,}"
+        saves = low if low == high else f"{low} to {high}"
+        who = ", ".join(t.carrier_name for t in idea.tips)
+        if idea.actionable:
+            line = f"  • {idea.text}: save {saves} a year ({who})"
+        else:
+            line = f"Good to know: {idea.text}, by {saves} a year ({who})."
+        console.print(line, highlight=False, markup=False)
 
 
 @app.command("serve")

@@ -73,13 +73,21 @@ def rescale(value: int, from_scale: int, to_scale: int) -> int:
     return round_half_up(value, from_scale, to_scale)
 
 
+# Below this, ``scaleb`` cannot round: the value has fewer digits than any context keeps (28 by
+# default). A running total of a long chain of unrounded factors may have many more.
+_CONTEXT_SAFE = 10**27
+
+
 def to_decimal(value: int, scale: int) -> Decimal:
-    """The exact Decimal of a scaled integer."""
-    return Decimal(value).scaleb(-scale)
+    """The exact Decimal of a scaled integer, however many digits it has."""
+    if -_CONTEXT_SAFE < value < _CONTEXT_SAFE:
+        return Decimal(value).scaleb(-scale)
+    # Built from its digits: no context rounds a Decimal made from a tuple.
+    digits = tuple(int(d) for d in str(abs(value)))
+    return Decimal((int(value < 0), digits, -scale))
 
 
-# Digits written without Decimal: well below any context's precision (28 by default), which
-# to_decimal rounds to.
+# Digits written without Decimal: well below any context's precision.
 _PLAIN_DIGITS = 18
 
 

@@ -74,8 +74,17 @@ def example(name: str) -> dict[str, Any]:
     return data
 
 
-def _bound(ports: range) -> socket.socket:
-    """A loopback socket bound to the first free port of ``ports`` (port 0: one the system picks)."""
+def _bound(ports: range | None) -> socket.socket:
+    """A loopback socket bound to the first free port of ``ports``; without them, of
+    ``RATESHOP_TEST_PORTS`` (``18400-18499``: test servers kept inside a range given to the tests,
+    on a machine where others' servers share the loopback ports), else one the system picks."""
+    if ports is None:
+        given = os.environ.get("RATESHOP_TEST_PORTS")
+        if given:
+            low, _, high = given.partition("-")
+            ports = range(int(low), int(high or low) + 1)
+        else:
+            ports = range(0, 1)
     for port in ports:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -93,7 +102,7 @@ class Server:
     first free one of ``ports`` when given)."""
 
     def __init__(self, app: FastAPI, ports: range | None = None) -> None:
-        self.sock = _bound(ports or range(0, 1))
+        self.sock = _bound(ports)
         host, port = self.sock.getsockname()
         self.url = f"http://{host}:{port}"
         config = uvicorn.Config(app, log_level="warning", lifespan="on")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as dt
 import json
@@ -15,7 +16,7 @@ from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.market import Market
 from rateshop.compare.replay import replay, requote
 from rateshop.compare.service import compare
-from rateshop.compare.tips import tips
+from rateshop.compare.tips import ideas, other_policy, tips, would_quote
 from rateshop.errors import ManualNotFound
 from rateshop.rating.library import Library
 from rateshop.rating.quote import Quote
@@ -114,3 +115,49 @@ def test_household_finds_a_bundle_that_beats_two_cheapest_carriers() -> None:
         if line_a == "auto" and line_h == "home" and not ba and not bh
     )
     assert result.best_total == best[0]
+
+
+def test_tips_are_ideas_with_their_range_across_carriers() -> None:
+    risk = example("auto")
+    conns = connectors("auto", "TX")
+    found = tips(compare(risk, conns, MARKET), risk, conns, top=5)
+    grouped = ideas(found)
+    texts = [i.text for i in grouped]
+    assert len(texts) == len(set(texts)) < len(found)  # one idea, several carriers
+    for idea in grouped:
+        assert {t.text for t in idea.tips} == {idea.text}
+        assert idea.low <= idea.high
+    deductible = next(i for i in grouped if "collision deductible" in i.text)
+    assert "you pay up to $500 more of each collision claim yourself" in deductible.text
+    # The speeding ticket ageing off is information after every idea the shopper can act on.
+    ageing = [i for i in grouped if "stops counting" in i.text]
+    assert ageing
+    assert all(not i.actionable for i in ageing)
+    assert grouped[-1].text == ageing[-1].text
+    assert all(i.actionable for i in grouped[: -len(ageing)])
+
+
+def test_a_decline_a_larger_face_amount_turns_into_a_quote_says_so() -> None:
+    risk = example("life")
+    conns = connectors("life", "TX")
+    result = compare(risk, conns, MARKET)
+    declined = [(a.carrier, a.carrier_name) for a in result.declines]
+    assert "lakeshore-life" in dict(declined)
+    turned = asyncio.run(would_quote("life", "TX", declined, risk, conns))
+    lakeshore = next(w for w in turned if w.carrier == "lakeshore-life")
+    assert lakeshore.text == "a face amount of $1,000,000"
+    own = [c for c in conns if c.carrier == "lakeshore-life"]
+    again = compare({**risk, "face_amount": 1_000_000}, own, MARKET)
+    assert again.quotes[0].quote is not None
+    assert again.quotes[0].quote.per_year == lakeshore.price_per_year
+
+
+def test_a_bundles_other_policy_is_priced_as_a_stated_example() -> None:
+    risk = example("auto")
+    home = connectors("home", "TX")
+    got = asyncio.run(other_policy("TX", risk, [c.carrier for c in home], home))
+    assert got is not None
+    assert got.text == "a renters policy for $30,000 of belongings at ZIP code 78745"
+    assert got.per_year
+    assert all(price > 0 for price in got.per_year.values())
+    assert asyncio.run(other_policy("TX", example("home"), ["lone-star"], home)) is None

@@ -76,7 +76,8 @@ def test_save_then_get_round_trips_to_the_cent(store: Store, auto: Compared) -> 
     assert error.manual_hash is None
     assert error.body["error"] == {
         "kind": "timeout",
-        "message": "ghost-mutual did not answer within 3.0 s",
+        "message": "did not answer in time",
+        "detail": "ghost-mutual did not answer within 3.0 s",
     }
 
 

@@ -42,3 +42,37 @@ def test_rate_checks_a_question_set_risk_as_quote_does(tmp_path: Path) -> None:
     assert "vehicles[0].garaging_zip: '7874' is not in the expected form (allowed: 5 digits)" in (
         result.output
     )
+
+
+def test_the_readmes_rate_examples_show_what_they_promise() -> None:
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    quoted = "rateshop rate manuals/pinnacle-direct examples/auto.json"
+    declined = "rateshop rate manuals/harborview examples/auto.json"
+    assert quoted in readme
+    assert declined in readme
+    args = ["rate", str(root / "manuals" / "pinnacle-direct"), str(root / "examples" / "auto.json")]
+    shown = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    for promised in ("Worksheet", "What moved the price most", "Premium", "Total for 6 months"):
+        assert promised in shown.output
+    assert "[?]" not in shown.output
+    args[1] = str(root / "manuals" / "harborview")
+    shown = CliRunner().invoke(app, args)
+    assert "Declined:" in shown.output
+    assert "20,000 miles" in shown.output
+
+
+def test_a_worksheet_line_that_took_a_default_is_said_in_words(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    risk = json.loads((root / "examples" / "auto.json").read_text())
+    for vehicle in risk["vehicles"]:
+        vehicle["garaging_zip"] = "75001"
+        vehicle["annual_miles"] = 12000
+    path = tmp_path / "risk.json"
+    path.write_text(json.dumps(risk))
+    args = ["rate", str(root / "manuals" / "harborview"), str(path)]
+    shown = CliRunner().invoke(app, args, env={"COLUMNS": "250"})
+    assert shown.exit_code == 0, shown.output
+    assert "[?]" not in shown.output
+    assert "not listed: the table's default for the rest of the state" in shown.output

@@ -126,7 +126,17 @@ class CarrierErrorOut(Out):
         description="`timeout`, `auth`, `rate_limited`, `invalid_response`, `carrier_error`, "
         "`unavailable`, or `bad_input` (the carrier cannot read the risk)."
     )
-    message: str
+    message: str = Field(
+        description="The kind in a shopper's words, e.g. `could not price these answers`; never "
+        "an engine's or a carrier's own text.",
+        examples=["did not answer in time"],
+    )
+    detail: str | None = Field(
+        default=None,
+        description="The carrier's or the rating engine's own words (a table, a key, an HTTP "
+        "status), for agents and support; never shown on a shopper's page.",
+        examples=["no answer within 6 s"],
+    )
 
 
 class ReferralOut(Out):

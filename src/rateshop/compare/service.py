@@ -96,8 +96,32 @@ class Answer:
         if self.pending is not None:
             out["pending"] = self.pending.to_dict()
         if self.error is not None:
-            out["error"] = {"kind": self.error_kind, "message": self.error}
+            out["error"] = {
+                "kind": self.error_kind,
+                "message": failure_words(self.error_kind),
+                "detail": self.error,
+            }
         return out
+
+
+# Why a carrier gave no price, by the kind of its failure: all an answer's message says. The
+# carrier's or the engine's own text (a table name, a key, an expression) is the error's
+# ``detail``, for agents and support; no shopper's page shows it.
+FAILURE_WORDS = {
+    "timeout": "did not answer in time",
+    "auth": "could not be reached just now",
+    "rate_limited": "is busy just now",
+    "invalid_response": "answered with a price we could not check",
+    "carrier_error": "could not give a price just now",
+    "unavailable": "is unavailable just now",
+    "bad_input": "could not price these answers",
+}
+NO_ANSWER = "did not answer"
+
+
+def failure_words(kind: object) -> str:
+    """A failed answer's kind in a shopper's words (never the carrier's or the engine's text)."""
+    return FAILURE_WORDS.get(str(kind), NO_ANSWER)
 
 
 @dataclass

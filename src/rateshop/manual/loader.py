@@ -642,19 +642,26 @@ class _Loader:
         bindings: dict[str, tuple[str, int]] = {}
         for kname, kspec in keys_raw.items():
             kline = keys_raw.line_of(kname)
-            match, binding = "exact", kspec
+            match, binding, label = "exact", kspec, None
             if isinstance(kspec, Node):
                 modes = [m for m in ("exact", "band", "interpolate") if m in kspec]
-                if len(modes) != 1:
-                    self.bad(kline, f"table {name} key {kname}: say one of exact/band/interpolate")
+                extra = set(kspec) - {"exact", "band", "interpolate", "label"}
+                if len(modes) != 1 or extra:
+                    self.bad(
+                        kline, f"table {name} key {kname}: say one of exact/band/interpolate"
+                        ", and optionally label"
+                    )  # fmt: skip
                     continue
                 match, binding = modes[0], kspec[modes[0]]
+                label = None if kspec.get("label") is None else str(kspec["label"])
             if binding is not None and not isinstance(binding, str | int | Decimal):
                 self.bad(kline, f"table {name} key {kname}: {_not_an_expression(binding)}")
                 continue
             if binding is not None:
                 bindings[kname] = (str(binding), kline)
-            keys.append(KeySpec(kname, match, None if binding is None else str(binding), kline))
+            keys.append(
+                KeySpec(kname, match, None if binding is None else str(binding), kline, label)
+            )
         file = spec.get("file")
         header: list[str]
         rows: list[CsvRow]

@@ -40,6 +40,8 @@ class KeySpec:
     match: str  # exact | band | interpolate
     binding: str | None
     line: int
+    # Plain words for the key in a worksheet ("driver age"); None: the key's name.
+    label: str | None = None
 
 
 @dataclass

@@ -87,6 +87,8 @@ class KeyConv:
 
     def __init__(self, table: Table, key: str, expr: Expr) -> None:
         self.key = key
+        # the manual's words for the key in a worksheet, when it gives them
+        self.label = next((k.label for k in table.keys if k.name == key), None)
         self.expr = expr
         self.dim: Dim | None = table.dim_for(key)
         target = (
@@ -193,9 +195,14 @@ class LookupFn:
                         conv.dim.text_code(converted) if conv.by_text else conv.dim.code(converted)
                     )
                 label = conv.dim.labels[code] if code >= 0 else "?"
-            parts.append(
-                f"{conv.key}={shown}" if label == shown else f"{conv.key}={shown} [{label}]"
-            )
+            if conv.label is not None:
+                # the manual's words: "driver age 41 (40-49)"; no band shown when none matched
+                band = "" if label in (shown, "?") else f" ({label})"
+                parts.append(f"{conv.label} {shown}{band}")
+            else:
+                parts.append(
+                    f"{conv.key}={shown}" if label == shown else f"{conv.key}={shown} [{label}]"
+                )
         text = ", ".join(parts)
         return f"{text} (default)" if defaulted else text
 

@@ -33,7 +33,7 @@ from pydantic_core import PydanticCustomError
 
 from rateshop.errors import FieldProblem, RiskError
 from rateshop.risk import consistency as check
-from rateshop.risk import licences, places
+from rateshop.risk import homes, licences, places, vehicles
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 ZIP_PATTERN = r"^[0-9]{5}$"
@@ -121,11 +121,22 @@ class RiskPart(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
 
+Source = Literal["asked", "looked up", "estimated"]
+# Where a fact came from when the shopper did not give it, as ``sources`` and the worksheet say.
+LOOKED_UP, ESTIMATED = "looked up", "estimated"
+
+
 class RiskBase(RiskPart):
     """What every risk says besides its rating facts: the state and the effective date."""
 
     state: StateCode
     effective_date: Date = Field(description="The date cover starts; picks manual versions.")
+    sources: dict[Annotated[str, StringConstraints(max_length=80)], Source] | None = Field(
+        default=None,
+        max_length=40,
+        description="Where each fact not asked came from (`vehicles[0].symbol`: `looked up`); "
+        "rateshop sets it for what it looks up or estimates, and the worksheet shows it.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> RiskBase:
@@ -203,9 +214,21 @@ class Driver(RiskPart):
 
 class Vehicle(RiskPart):
     model_year: Int = Field(ge=1981, le=2027)
-    make: Text | None = Field(default=None, description="Shown, not rated.")
-    model: Text | None = Field(default=None, description="Shown, not rated.")
-    symbol: Int = Field(ge=1, le=27, description="The vehicle rating symbol.")
+    vin: Text | None = Field(
+        default=None,
+        description="The vehicle identification number: checked (its check digit) and read "
+        "offline for the model year and maker, which must agree with those given.",
+        examples=["1HGCM82633A004352"],
+    )
+    make: Text | None = Field(default=None, description="Finds the rating symbol; else shown.")
+    model: Text | None = Field(default=None, description="Finds the rating symbol; else shown.")
+    symbol: Int | None = Field(
+        default=None,
+        ge=1,
+        le=27,
+        description="The vehicle rating symbol; when left out, looked up by model year, make and "
+        "model in the shipped vehicle table (sample data), and the risk's `sources` says so.",
+    )
     use: Literal["pleasure", "commute", "business"]
     annual_miles: Int = Field(ge=0, le=100_000)
     garaging_zip: Zip
@@ -229,7 +252,42 @@ class Vehicle(RiskPart):
             problem = f"{self.model_year} is not yet sold on the effective date"
             allowed = f"{on.year + 1} at the latest"
             problems.append(FieldProblem(f"{at}.model_year", problem, allowed))
+        maker = None
+        if self.vin is not None:
+            read = vehicles.decode(self.vin, on)
+            if isinstance(read, FieldProblem):
+                problems.append(FieldProblem(f"{at}.vin", read.problem, read.allowed))
+            else:
+                maker = read.maker
+                problems += _agrees_with_vin(at, read, self.model_year, self.make)
+        if self.symbol is None and self.found_symbol(maker) is None:
+            which = " ".join(str(p) for p in (self.model_year, self.make or maker, self.model) if p)
+            problems.append(
+                FieldProblem(
+                    f"{at}.symbol",
+                    f"is needed: we could not find a {which} in our vehicle table",
+                    "the rating symbol on your current policy (1 to 27), or a listed make and model",
+                )
+            )
         return problems
+
+    def found_symbol(self, maker: str | None = None) -> int | None:
+        """The rating symbol of this year, make (or the VIN's maker) and model in the table."""
+        return vehicles.symbol_for(self.model_year, self.make or maker, self.model)
+
+
+def _agrees_with_vin(
+    at: str, read: vehicles.VinFacts, year: int, make: str | None
+) -> list[FieldProblem]:
+    """The model year and make given, against what the VIN says."""
+    problems = []
+    if read.years and year not in read.years:
+        problems.append(
+            FieldProblem(f"{at}.model_year", f"the VIN is of a {read.year} vehicle", str(read.year))
+        )
+    if make and read.maker and not vehicles.same_maker(read.maker, make):
+        problems.append(FieldProblem(f"{at}.make", f"the VIN is of a {read.maker}", read.maker))
+    return problems
 
 
 class SplitLimitOption(RiskPart):
@@ -302,6 +360,29 @@ class AutoRisk(RiskBase):
             problems += v.problems(f"vehicles[{i}]", on, state, count)
         return problems
 
+    def facts(self) -> dict[str, Any]:
+        """The risk's facts, with each vehicle's symbol and make looked up where left out.
+
+        What was looked up is listed in ``sources`` (``vehicles[0].symbol``: ``looked up``).
+        """
+        out = super().facts()
+        sources: dict[str, str] = dict(self.sources or {})
+        for i, (vehicle, data) in enumerate(zip(self.vehicles, out["vehicles"], strict=True)):
+            maker = None
+            if vehicle.vin is not None:
+                read = vehicles.decode(vehicle.vin, self.effective_date)
+                maker = read.maker if isinstance(read, vehicles.VinFacts) else None
+                data["vin"] = vehicle.vin.strip().upper()
+            if vehicle.make is None and maker is not None:
+                data["make"] = maker
+                sources[f"vehicles[{i}].make"] = LOOKED_UP
+            if vehicle.symbol is None:
+                data["symbol"] = vehicle.found_symbol(maker)
+                sources[f"vehicles[{i}].symbol"] = LOOKED_UP
+        if sources:
+            out["sources"] = sources
+        return out
+
 
 # --- home -------------------------------------------------------------------------------------
 
@@ -321,12 +402,33 @@ class HomeRisk(RiskBase):
     year_built: Int = Field(ge=1800, le=2027)
     roof_year: Int = Field(default=0, ge=0, le=2027, description="0 = unknown or not applicable.")
     roof_type: Literal["asphalt", "metal", "tile", "slate", "wood_shake", "flat"] = "asphalt"
-    protection_class: Int = Field(ge=1, le=10)
-    distance_to_coast_miles: Decimal = Field(
-        default=Decimal("50.0"), ge=0, le=5000, decimal_places=1
+    protection_class: Int | None = Field(
+        default=None,
+        ge=1,
+        le=10,
+        description="Fire protection class; when left out, looked up by the ZIP code's county "
+        "(shipped sample table).",
+    )
+    distance_to_coast_miles: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=5000,
+        decimal_places=1,
+        description="When left out, measured from the ZIP code's centre to the nearest point of "
+        "a shipped sample coastline.",
+    )
+    square_feet: Int | None = Field(
+        default=None, ge=200, le=30_000, description="Living area; estimates `coverage_a`."
+    )
+    quality: Literal["economy", "standard", "custom", "premium"] = Field(
+        default="standard", description="Build quality; estimates `coverage_a`."
     )
     coverage_a: Int = Field(
-        default=0, ge=0, le=50_000_000, description="Dwelling amount (0 for HO4)."
+        default=0,
+        ge=0,
+        le=50_000_000,
+        description="Dwelling amount (0 for HO4); for HO3, estimated from `square_feet`, "
+        "`construction` and `quality` when left out (an estimate the shopper may change).",
     )
     coverage_c: Int = Field(ge=0, le=50_000_000, description="Personal property amount.")
     liability_limit: Annotated[Literal[100000, 300000, 500000], Exact] = 300000
@@ -361,7 +463,38 @@ class HomeRisk(RiskBase):
             problem = f"{self.roof_year} is not between the year built and the effective date"
             allowed = f"{self.year_built} to {on.year + 1}, or 0 if unknown"
             problems.append(FieldProblem("roof_year", problem, allowed))
+        left_out = "coverage_a" not in self.model_fields_set
+        if self.form == "HO3" and left_out and self.square_feet is None:
+            problem = "is needed for a home: the cost to rebuild it"
+            allowed = "an amount, or the living area in square feet to estimate it"
+            problems.append(FieldProblem("coverage_a", problem, allowed))
+        if self.protection_class is None and homes.protection_class(self.zip) is None:
+            problems.append(
+                FieldProblem("protection_class", "is needed for this ZIP code", "1 to 10")
+            )
         return problems
+
+    def facts(self) -> dict[str, Any]:
+        """The risk's facts, with what was left out looked up or estimated, and ``sources`` saying so."""
+        out = super().facts()
+        sources: dict[str, str] = dict(self.sources or {})
+        if self.protection_class is None:
+            out["protection_class"] = homes.protection_class(self.zip)
+            sources["protection_class"] = LOOKED_UP
+        if self.distance_to_coast_miles is None:
+            miles = homes.coast_miles(self.zip)
+            if miles is not None:
+                out["distance_to_coast_miles"] = float(miles)
+                sources["distance_to_coast_miles"] = LOOKED_UP
+        fields = self.model_fields_set
+        if self.form == "HO3" and "coverage_a" not in fields and self.square_feet is not None:
+            out["coverage_a"] = homes.rebuild_cost(
+                self.square_feet, self.construction, self.quality, self.state
+            )
+            sources["coverage_a"] = ESTIMATED
+        if sources:
+            out["sources"] = sources
+        return out
 
 
 # --- life and health --------------------------------------------------------------------------
@@ -374,13 +507,38 @@ class LifeRisk(RiskBase):
     birth_date: Date
     sex: Literal["male", "female"]
     tobacco: Bool = False
-    health_class: Literal["preferred_plus", "preferred", "standard_plus", "standard"] = "standard"
+    health_class: Literal["preferred_plus", "preferred", "standard_plus", "standard"] = Field(
+        default="standard",
+        description="The class chosen; with a height given, each carrier places the applicant "
+        "in its own class from the health answers instead, by its manual's criteria.",
+    )
+    height_in: Int = Field(default=0, ge=0, le=100, description="Height in inches (0: not given).")
+    weight_lb: Int = Field(default=0, ge=0, le=1000, description="Weight in pounds.")
+    tobacco_years_since: Int = Field(
+        default=99, ge=0, le=99, description="Whole years since tobacco or nicotine was last used."
+    )
+    bp_treated: Bool = Field(default=False, description="Treated for high blood pressure.")
+    cholesterol_treated: Bool = Field(default=False, description="Treated for high cholesterol.")
+    family_history: Bool = Field(
+        default=False,
+        description="A parent or sibling died of heart disease or cancer before 60.",
+    )
+    moving_violations_3y: Int = Field(default=0, ge=0, le=20, description="In the last 3 years.")
+    dui_5y: Bool = Field(default=False, description="A DUI in the last 5 years.")
     face_amount: Int = Field(ge=100_000, le=5_000_000)
     term_years: Annotated[Literal[10, 15, 20, 30], Exact]
     payment_mode: Literal["annual", "monthly"] = "annual"
 
     def problems(self) -> list[FieldProblem]:
-        return check.born("birth_date", self.birth_date, self.effective_date)
+        problems = check.born("birth_date", self.birth_date, self.effective_date)
+        if self.height_in and not 48 <= self.height_in <= 96:
+            problems.append(FieldProblem("height_in", "is not a grown-up's height", "48 to 96"))
+        if self.height_in and not 70 <= self.weight_lb <= 700:
+            problems.append(FieldProblem("weight_lb", "is needed with a height", "70 to 700"))
+        if self.tobacco and self.tobacco_years_since > 0 and self.height_in:
+            problem = "says tobacco was last used years ago, but tobacco is answered yes"
+            problems.append(FieldProblem("tobacco_years_since", problem, "0 for a current user"))
+        return problems
 
 
 class Member(RiskPart):
@@ -396,11 +554,28 @@ class HealthRisk(RiskBase):
     zip: Zip = Field(description="The rating area comes from it.")
     metal_tier: Literal["catastrophic", "bronze", "silver", "gold", "platinum"]
     members: list[Member] = Field(min_length=1, max_length=10)
+    household_income: Int | None = Field(
+        default=None,
+        ge=0,
+        le=10_000_000,
+        description="The tax household's expected income for the year ($): with it each plan is "
+        "also priced after the premium tax credit. Not rated.",
+    )
+    household_size: Int | None = Field(
+        default=None,
+        ge=1,
+        le=20,
+        description="People in the tax household (default: the members). Not rated.",
+    )
 
     def problems(self) -> list[FieldProblem]:
         problems = places.in_state("zip", self.zip, self.state)
         for i, m in enumerate(self.members):
             problems += check.born(f"members[{i}].birth_date", m.birth_date, self.effective_date)
+        if self.household_size is not None and self.household_size < len(self.members):
+            problem = f"is smaller than the {len(self.members)} people on the plan"
+            allowed = f"{len(self.members)} or more"
+            problems.append(FieldProblem("household_size", problem, allowed))
         return problems + household("members", [m.relationship for m in self.members])
 
 

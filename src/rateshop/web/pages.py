@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import secrets
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from rateshop.api.errors import ErrorBody
+from rateshop.compare.tips import day_words
 from rateshop.web.errors import CsrfRejected
 
 HERE = Path(__file__).parent
@@ -31,7 +34,29 @@ def money(value: Any, cents: bool = True) -> str:
     return f"${amount.quantize(Decimal('0.01'), rounding='ROUND_HALF_UP'):,}"
 
 
+def signed_money(value: Any) -> str:
+    """An amount that moves a price: ``+$142.00`` or ``−$30.00`` (a minus sign, not a hyphen)."""
+    amount = Decimal(str(value))
+    return f"{'−' if amount < 0 else '+'}{money(abs(amount))}"
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(T[0-9:.+-Z]*)?")
+
+
+def day(value: Any) -> str:
+    """An ISO date (or date-time: its day) as :func:`day_words` writes it; other text as it is."""
+    text = str(value or "")
+    if not ISO_DAY.fullmatch(text):
+        return text
+    try:
+        return day_words(dt.date.fromisoformat(text[:10]))
+    except ValueError:
+        return text
+
+
 templates.env.filters["money"] = money
+templates.env.filters["day"] = day
+templates.env.filters["signed_money"] = signed_money
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 
 

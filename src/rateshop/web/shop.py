@@ -15,7 +15,9 @@ from rateshop.api.catalog import service as catalog
 from rateshop.api.comparisons import consent, service
 from rateshop.api.comparisons.schemas import ContactRequest
 from rateshop.api.runtime import Keys, Runtime, RuntimeDep
-from rateshop.risk import places
+from rateshop.compare.subsidy import household_credit
+from rateshop.compare.tips import ideas, other_policy, would_quote
+from rateshop.risk import places, vehicles
 from rateshop.risk.problems import read_risk
 from rateshop.risk.questions import LINES, STATE_PATTERN, ZIP_PATTERN, Risk
 from rateshop.store.errors import CarrierNotInComparison, ComparisonNotFound, OwnerKeyRejected
@@ -27,8 +29,8 @@ from rateshop.web.pages import CSRF_HEADER, check_csrf, render
 from rateshop.web.questions import FORMS, LINE_NAMES
 
 router = APIRouter(include_in_schema=False)
-# Tips are priced for this many of the cheapest quotes.
-TIPS_FOR = 3
+# Tips are priced for this many of the cheapest quotes, each idea's range across them.
+TIPS_FOR = 5
 # The owner key of a comparison made in this browser: HTTP-only (no script reads it), sent only to
 # that comparison's pages (its path) and only from this site (SameSite=Strict).
 OWNER_COOKIE = "rateshop_owner"
@@ -69,7 +71,26 @@ def quote_form(
     state: Annotated[str, Query(min_length=2, max_length=2)] = "",
 ) -> HTMLResponse:
     """The multi-step form of ``line`` in ``state``."""
-    state = state.upper()
+    return _form(request, rt, line, state.upper())
+
+
+@router.get("/c/{ref}/edit", response_class=HTMLResponse)
+def edit_answers(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
+    """The form of a stored comparison with its answers filled in, to change and quote again."""
+    stored = _stored(request, rt, ref)
+    if isinstance(stored, HTMLResponse):
+        return stored
+    answers = views.form_answers(stored.risk)
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    if answers.get("effective_date", "") < tomorrow:
+        answers["effective_date"] = tomorrow  # cover cannot start in the past
+    return _form(request, rt, stored.line, stored.state, answers)
+
+
+def _form(
+    request: Request, rt: Runtime, line: str, state: str, answers: dict[str, str] | None = None
+) -> HTMLResponse:
+    """The form page; ``answers`` (form field → value) fill it in over any kept in the browser."""
     if line not in LINES or state not in rt.states:
         return not_found(request, f"We do not quote {line!r} in {state or 'that state'!r}.")
     rules = rt.states[state]
@@ -98,6 +119,7 @@ def quote_form(
         today=today.isoformat(),
         tomorrow=(today + dt.timedelta(days=1)).isoformat(),
         minimum=rules.auto_minimum,
+        answers=answers,
     )
 
 
@@ -112,6 +134,18 @@ def _option_words(coverage: str, value: str | int) -> str:
     if coverage == "PD":
         return f"${text},000"
     return f"${int(text):,}"
+
+
+@router.get("/quote/vin/{vin}")
+def vin_facts(
+    vin: Annotated[str, Path(max_length=17)],
+    effective: Annotated[dt.date | None, Query()] = None,
+) -> dict[str, Any]:
+    """What a VIN says, read offline: its model year and maker, or its problem in words."""
+    read = vehicles.decode(vin, effective or dt.date.today())
+    if isinstance(read, vehicles.VinFacts):
+        return {"vin": read.vin, "year": read.year, "maker": read.maker, "problem": None}
+    return {"vin": vin, "year": None, "maker": None, "problem": read.problem}
 
 
 @router.get("/quote/zip/{zip_code}")
@@ -193,6 +227,35 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
     if isinstance(stored, HTMLResponse):
         return stored
     view = await run_in_threadpool(views.results, stored, rt.library)
+    declined = [
+        (a.body["carrier"], a.body.get("carrier_name") or a.body["carrier"])
+        for a in stored.of_kind("decline")
+    ]
+    turned = await would_quote(
+        stored.line,
+        stored.state,
+        declined,
+        stored.risk,
+        rt.registry.connectors(stored.line, stored.state),
+        rt.settings.compare_deadline,
+    )
+    found_ideas = ideas(await service.tips_for(rt, stored, TIPS_FOR))
+    bundling = next((i for i in found_ideas if i.text.startswith("bundling")), None)
+    other = None
+    if bundling is not None and stored.line == "auto":
+        other = await other_policy(
+            stored.state,
+            stored.risk,
+            [t.carrier for t in bundling.tips],
+            rt.registry.connectors("home", stored.state),
+            rt.settings.compare_deadline,
+        )
+    tax_credit = await household_credit(
+        stored.state,
+        stored.risk,
+        rt.registry.connectors(stored.line, stored.state),
+        rt.settings.compare_deadline,
+    )
     contacted = {c.carrier for c in stored.contacts}
     just = request.query_params.get("contacted", "")
     carrier = rt.market.get(just) if just in contacted else None
@@ -202,7 +265,11 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
         owner=OWNER_COOKIE in request.cookies,
         view=view,
         line_name=LINE_NAMES.get(view.line, view.line),
-        tips=await service.tips_for(rt, stored, TIPS_FOR),
+        ideas=found_ideas,
+        other_policy=other,
+        would_quote={w.carrier_name: w for w in turned},
+        credit=tax_credit,
+        carrier_names={c.carrier: c.name for c in view.cards},
         contacted=contacted,
         just_contacted=carrier.name if carrier else None,
         links={c.carrier: info.link for c in view.cards if (info := rt.market.get(c.carrier))},

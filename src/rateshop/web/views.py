@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,8 +14,10 @@ from typing import Any
 from rateshop.compare.market import rating_rank
 from rateshop.compare.ranking import Standing, order
 from rateshop.compare.replay import worksheet_of
+from rateshop.compare.service import failure_words
 from rateshop.errors import WorksheetUnavailable
 from rateshop.rating.library import Library
+from rateshop.rating.summary import PriceSummary, key_text, summarise
 from rateshop.store.records import StoredComparison
 
 KIND_WORDS = {
@@ -75,6 +78,8 @@ class Card:
     adjustments: list[tuple[str, Decimal]] = field(default_factory=list)
     details: list[tuple[str, str]] = field(default_factory=list)
     worksheet: list[WorksheetPart] = field(default_factory=list)
+    # What moved this price most, in dollars a year, from the worksheet (None: no worksheet).
+    summary: PriceSummary | None = None
     # A live carrier's quote: its own reference, how long it holds, where to continue with it.
     live: bool = False
     quote_ref: str = ""
@@ -105,6 +110,8 @@ class Results:
     errors: list[tuple[str, str]]
     groups: list[str]
     ratings: list[str]
+    # Facts rateshop looked up or estimated for the shopper: (fact, value, source) in words.
+    sources: list[tuple[str, str, str]] = field(default_factory=list)
 
     def chart(self) -> str:
         """The price chart's data as JSON: carriers cheapest first, price per year."""
@@ -118,9 +125,11 @@ class Results:
         return data.replace("<", "\\u003c")
 
 
-# How the engine marks a lookup that took its table's default, and how a page says it.
-DEFAULTED = " (default)"
-DEFAULT_WORDS = " (not listed: the table's default for the rest of the state)"
+def _grouped(number: object) -> str:
+    """A worksheet number with thousands separators and every decimal it has: ``2,436.000``."""
+    if number in (None, ""):
+        return ""
+    return f"{Decimal(str(number)):,}"
 
 
 def _worksheet(rows: Iterable[Mapping[str, Any]]) -> list[WorksheetPart]:
@@ -132,11 +141,8 @@ def _worksheet(rows: Iterable[Mapping[str, Any]]) -> list[WorksheetPart]:
         kind = str(row.get("kind", ""))
         value = row.get("value")
         word = KIND_WORDS.get(kind, kind)
-        operation = f"{word} {value}" if value not in (None, "") else word
-        key = str(row.get("key") or "")
-        if key.endswith(DEFAULTED):
-            # No row for these keys: the table's declared default applied, said in words.
-            key = key.removesuffix(DEFAULTED).replace(" [?]", "") + DEFAULT_WORDS
+        operation = f"{word} {_grouped(value)}" if value not in (None, "") else word
+        key = key_text(str(row.get("key") or ""))
         source = str(row.get("source") or "")
         looked_up = f"{source}: {key}" if key else source
         part.rows.append(
@@ -144,7 +150,7 @@ def _worksheet(rows: Iterable[Mapping[str, Any]]) -> list[WorksheetPart]:
                 label=str(row.get("label") or row.get("step") or ""),
                 looked_up=looked_up,
                 operation=operation,
-                total=str(row.get("total") or ""),
+                total=_grouped(row.get("total")),
                 applied=bool(row.get("applied", True)),
                 note=str(row.get("note") or ""),
             )
@@ -203,6 +209,7 @@ def card(answer: Mapping[str, Any]) -> Card:
         details=[(d["label"], str(d["value"])) for d in quote.get("details", [])],
         substitutions=_substitutions(answer),
         worksheet=_worksheet(quote.get("worksheet") or []),
+        summary=summarise(quote),
         live=quote.get("source") == "live",
         quote_ref=str(quote.get("quote_ref") or ""),
         valid_until=str(quote.get("valid_until") or ""),
@@ -210,25 +217,8 @@ def card(answer: Mapping[str, Any]) -> Card:
     )
 
 
-# Why a carrier gave no price, by the kind of its failure: all a shopper is told. The carrier's or
-# the engine's own text (a table name, a key, an expression) stays in the stored answer, for agents.
-FAILURE_WORDS = {
-    "timeout": "did not answer in time",
-    "auth": "could not be reached just now",
-    "rate_limited": "is busy just now",
-    "invalid_response": "answered with a price we could not check",
-    "carrier_error": "could not give a price just now",
-    "unavailable": "is unavailable just now",
-    "bad_input": "could not price these answers",
-}
-NO_ANSWER = "did not answer"
 # What the page says when a comparison breaks off after it started.
 BROKEN_OFF = "We could not finish the comparison. Please try again in a moment."
-
-
-def failure_words(kind: object) -> str:
-    """A failed answer's kind in a shopper's words (never the carrier's or the engine's text)."""
-    return FAILURE_WORDS.get(str(kind), NO_ANSWER)
 
 
 def no_price(answer: Mapping[str, Any]) -> str:
@@ -344,7 +334,47 @@ def results(stored: StoredComparison, library: Library) -> Results:
         errors=errors,
         groups=sorted({c.group for c in cards if c.group}),
         ratings=sorted({c.rating for c in cards if c.rating}, key=rating_rank),
+        sources=fact_sources(stored.risk),
     )
+
+
+# Where a fact came from, in words, by what the risk's ``sources`` says.
+SOURCE_WORDS = {
+    "looked up": "looked up for you (the shipped sample vehicle table, or the VIN)",
+    "estimated": "estimated for you: change it in your answers if you know better",
+}
+
+
+# The facts rateshop finds for a shopper, in words, and how their values are written.
+FACT_WORDS = {
+    "symbol": "rating symbol",
+    "make": "make",
+    "protection_class": "fire protection class",
+    "distance_to_coast_miles": "miles to the coast",
+    "coverage_a": "cost to rebuild",
+}
+DOLLAR_FACTS = frozenset({"coverage_a"})
+
+
+def fact_sources(risk: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Each fact of ``risk`` that was not asked: its name and value in words, and its source."""
+    out = []
+    for path, source in (risk.get("sources") or {}).items():
+        node: Any = risk
+        for part in re.findall(r"[^.\[\]]+", str(path)):
+            node = node[int(part)] if part.isdigit() and isinstance(node, list) else node.get(part)
+            if node is None:
+                break
+        if node is None:
+            continue
+        *where, name = str(path).split(".")
+        unit = " ".join(
+            re.sub(r"(\w+)s\[(\d+)\]", lambda m: f"{m[1]} {int(m[2]) + 1}", w) for w in where
+        )
+        what = " ".join(p for p in (unit, FACT_WORDS.get(name, name.replace("_", " "))) if p)
+        value = f"${int(node):,}" if name in DOLLAR_FACTS else str(node)
+        out.append((what, value, SOURCE_WORDS.get(source, source)))
+    return out
 
 
 def pick(cards: Sequence[Card], carriers: Sequence[str]) -> list[Card]:
@@ -395,3 +425,26 @@ def to_csv(view: Results) -> str:
     for name, message in view.errors:
         writer.writerow(["", name, "", "", "error", "", "", "", "", "", "", message])
     return out.getvalue()
+
+
+def form_answers(risk: Mapping[str, Any]) -> dict[str, str]:
+    """A stored risk as the quote form names its fields: ``drivers[0].incidents[1].date`` → text.
+
+    The form keeps every answer as text (``true``/``false`` for yes and no), as the browser does.
+    """
+    out: dict[str, str] = {}
+
+    def walk(value: Any, name: str) -> None:
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                walk(inner, f"{name}.{key}" if name else str(key))
+        elif isinstance(value, list):
+            for i, inner in enumerate(value):
+                walk(inner, f"{name}[{i}]")
+        elif isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif value is not None:
+            out[name] = str(value)
+
+    walk({k: v for k, v in risk.items() if k not in ("line", "state")}, "")
+    return out

@@ -151,6 +151,14 @@ VEHICLES = Group(
     "Vehicles",
     "Vehicle",
     (
+        Field(
+            "vin",
+            "VIN",
+            "vin",
+            required=False,
+            placeholder="1HGCM82633A004352",
+            help="17 characters, on the dashboard or your papers: we read the year and maker from it.",
+        ),
         Field("model_year", "Model year", "int", minimum=1981, maximum=2027),
         Field("make", "Make", "text", required=False, placeholder="Toyota"),
         Field("model", "Model", "text", required=False, placeholder="RAV4"),
@@ -158,9 +166,11 @@ VEHICLES = Group(
             "symbol",
             "Vehicle rating symbol",
             "int",
+            required=False,
             minimum=1,
             maximum=27,
-            help="1 (cheap to repair) to 27 (costly); printed on your current policy.",
+            help="Leave it blank: we look it up from the year, make and model."
+            " Or copy it from your current policy (1 cheap to repair, 27 costly).",
         ),
         Field(
             "use",

@@ -86,7 +86,9 @@ HOME = (
                 "int",
                 minimum=1,
                 maximum=10,
-                help="1 (next to a fire station, with hydrants) to 10 (no fire protection).",
+                required=False,
+                help="Leave it blank: we look it up from your ZIP code."
+                " 1 (next to a fire station, with hydrants) to 10 (no fire protection).",
             ),
             Field(
                 "distance_to_coast_miles",
@@ -94,6 +96,30 @@ HOME = (
                 "decimal",
                 step="0.1",
                 minimum=0,
+                required=False,
+                help="Leave it blank: we measure it from your ZIP code.",
+            ),
+            Field(
+                "square_feet",
+                "Living area (square feet)",
+                "int",
+                minimum=200,
+                maximum=30000,
+                step="50",
+                required=False,
+                help="With the walls and build quality, it estimates the cost to rebuild.",
+            ),
+            Field(
+                "quality",
+                "Build quality",
+                "select",
+                options=(
+                    ("economy", "Economy (basic materials)"),
+                    ("standard", "Standard"),
+                    ("custom", "Custom (better materials and finish)"),
+                    ("premium", "Premium (high-end, architect-designed)"),
+                ),
+                default="standard",
                 required=False,
             ),
         ),
@@ -109,7 +135,10 @@ HOME = (
                 "int",
                 minimum=0,
                 step="1000",
-                help="Dwelling cover (Coverage A): what rebuilding would cost, not the market price. 0 for renters.",
+                required=False,
+                help="Dwelling cover (Coverage A): what rebuilding would cost, not the market price."
+                " Leave it blank to use our estimate from the living area (shown with your quotes,"
+                " to change here). 0 for renters.",
             ),
             Field(
                 "coverage_c",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["date", "int", "decimal", "text", "zip", "select", "bool"]
+Kind = Literal["date", "int", "decimal", "text", "zip", "vin", "select", "bool"]
 
 
 @dataclass(frozen=True)

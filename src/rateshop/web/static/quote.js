@@ -233,9 +233,20 @@
     return first;
   }
 
+  // While a step's button is held down, a field left by that press changes no message: a message
+  // appearing or going would move the button from under the pointer and the click would be lost.
+  // The button's own check shows every message of the step a moment later.
+  let pressing = false;
+  form.addEventListener("pointerdown", (event) => {
+    if (event.target.closest(".next, .back, button[type=submit]")) pressing = true;
+  });
+  ["pointerup", "pointercancel"].forEach((type) => document.addEventListener(type, () => {
+    setTimeout(() => { pressing = false; }, 0); // after the click the release makes
+  }));
+
   form.addEventListener("change", (event) => {
     const el = event.target;
-    if (!el.name) return;
+    if (!el.name || pressing) return;
     const holder = el.closest(".field");
     clearMessages(holder);
     if (!el.checkValidity()) show(holder, el.validationMessage);
@@ -256,7 +267,7 @@
       towns.set(zip, await reply.json());
     }
     const place = towns.get(zip);
-    if (input.value !== zip) return; // typed on meanwhile
+    if (input.value !== zip || pressing) return; // typed on meanwhile, or a step's button is held
     const holder = input.closest(".field");
     if (place.problem) {
       line.textContent = "";
@@ -270,7 +281,32 @@
 
   form.addEventListener("input", (event) => {
     if (event.target.matches("input[data-zip]")) showTown(event.target);
+    if (event.target.matches("input[data-vin]")) showVin(event.target);
   });
+
+  // --- a VIN read offline: its year and maker shown, and filled in where not yet answered --------
+
+  async function showVin(input) {
+    const holder = input.closest(".field");
+    const line = holder.querySelector(".town");
+    const vin = input.value.trim().toUpperCase();
+    if (vin.length !== 17) { line.textContent = ""; return; }
+    const on = form.querySelector("[name=effective_date]").value;
+    const reply = await fetch(`/quote/vin/${encodeURIComponent(vin)}${on ? `?effective=${on}` : ""}`);
+    if (!reply.ok || input.value.trim().toUpperCase() !== vin || pressing) return;
+    const read = await reply.json();
+    clearMessages(holder);
+    if (read.problem) { line.textContent = ""; show(holder, `${read.problem.charAt(0).toUpperCase()}${read.problem.slice(1)}.`); return; }
+    line.textContent = [read.year, read.maker].filter(Boolean).join(" ");
+    const item = input.closest("[data-item]");
+    const fill = (name, value) => {
+      const el = item.querySelector(`[name$=".${name}"]`);
+      if (el && !el.value && value) { el.value = String(value); el.dispatchEvent(new Event("change", { bubbles: true })); }
+    };
+    fill("model_year", read.year);
+    fill("make", read.maker);
+    save();
+  }
 
   function announce(text) {
     summary.hidden = !text;
@@ -315,7 +351,20 @@
 
   // --- steps -------------------------------------------------------------------------------------
 
-  function go(index) {
+  // Each step is an entry of the browser's history: its Back button moves between the steps.
+  window.addEventListener("popstate", (event) => {
+    const step = event.state && Number.isInteger(event.state.step) ? event.state.step : 0;
+    clearMessages(form);
+    announce("");
+    go(Math.min(step, steps.length - 1), false);
+    steps[current].querySelector("h2").focus();
+  });
+
+  function go(index, remember = true) {
+    if (remember && index !== current) {
+      const depth = ((history.state && history.state.depth) || 0) + 1;
+      history.pushState({ step: index, depth }, "", `#step-${index + 1}`);
+    }
     current = index;
     steps.forEach((step, i) => { step.hidden = i !== index; });
     tabs.forEach((tab, i) => {
@@ -333,7 +382,12 @@
         steps[current].querySelector("h2").focus();
       }
     } else if (event.target.closest(".back")) {
-      go(current - 1);
+      if (history.state && history.state.depth > 0) {
+        history.back(); // the step before is this page's own history entry: popstate shows it
+        return;
+      }
+      go(current - 1, false);
+      history.replaceState({ step: current, depth: 0 }, "", `#step-${current + 1}`);
       steps[current].querySelector("h2").focus();
     }
   });
@@ -362,7 +416,8 @@
     name.textContent = answer.carrier_name;
     li.appendChild(name);
     let text;
-    if (answer.quote) text = ` $${answer.quote.monthly} a month ($${answer.quote.per_year} a year)`;
+    const money = (value) => `$${Number(value).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+    if (answer.quote) text = ` ${money(answer.quote.monthly)} a month (${money(answer.quote.per_year)} a year)`;
     else if (answer.decline) text = ` declined: ${answer.decline.reasons.join("; ")}`;
     else if (answer.referral) text = ` referred to an underwriter: ${answer.referral.messages.join("; ")}`;
     else if (answer.pending) text = ` will answer later (reference ${answer.pending.quote_ref})`;
@@ -458,13 +513,18 @@
   });
   let saved = null;
   try { saved = JSON.parse(localStorage.getItem(storeKey) || "null"); } catch (e) { saved = null; }
+  if (form.dataset.answers) {
+    // "Edit my answers" from a results page: that comparison's answers, from the first step.
+    saved = { values: JSON.parse(form.dataset.answers), step: 0 };
+  }
   if (saved && saved.values) {
     restore({ ...saved.values, ...early });
-    go(Math.min(Number(saved.step) || 0, steps.length - 1));
+    go(Math.min(Number(saved.step) || 0, steps.length - 1), false);
   } else {
     restore({ effective_date: form.dataset.today, ...early });
-    go(0);
+    go(0, false);
   }
+  history.replaceState({ step: current, depth: 0 }, "", `#step-${current + 1}`);
   form.querySelectorAll("input[data-zip]").forEach((input) => { if (input.value) showTown(input); });
   form.dataset.ready = "true";
 })();

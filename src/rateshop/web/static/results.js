@@ -7,12 +7,32 @@
     const data = JSON.parse(document.getElementById("chart-data").textContent);
     const canvas = document.getElementById("price-chart");
     let chart = null;
+    const dollars = (value) => `$${Number(value).toLocaleString("en-US", { maximumFractionDigits: 0 })}`;
+    // On a narrow screen a carrier's name goes on lines of its own words, so the bars keep room.
+    const narrow = () => canvas.parentElement.clientWidth < 560;
+    const wrap = (name) => {
+      if (!narrow()) return name;
+      const lines = [];
+      name.split(" ").forEach((word) => {
+        const last = lines.length - 1;
+        if (last >= 0 && `${lines[last]} ${word}`.length <= 14) lines[last] += ` ${word}`;
+        else lines.push(word);
+      });
+      return lines;
+    };
     if (window.Chart && canvas) {
-      canvas.parentElement.style.height = `${Math.max(160, 40 * data.labels.length + 60)}px`;
+      canvas.parentElement.style.height = `${Math.max(160, (narrow() ? 56 : 40) * data.labels.length + 60)}px`;
       chart = new window.Chart(canvas, {
         type: "bar",
-        data: { labels: data.labels, datasets: [{ label: "Price per year ($)", data: data.values, backgroundColor: "#1f6f5c" }] },
-        options: { indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } } },
+        data: { labels: data.labels.map(wrap), datasets: [{ label: "Price per year", data: data.values, backgroundColor: "#1f6f5c" }] },
+        options: {
+          indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false,
+          plugins: { legend: { display: false }, tooltip: { callbacks: { label: (item) => `${dollars(item.raw)} a year` } } },
+          scales: {
+            x: { ticks: { callback: (value) => dollars(value), maxTicksLimit: narrow() ? 4 : 8 } },
+            y: { ticks: { autoSkip: false, font: { size: narrow() ? 11 : 12 } } },
+          },
+        },
       });
     }
     const sort = document.getElementById("sort");
@@ -44,7 +64,7 @@
       if (chart) {
         // The chart shows the quotes the list shows, in its order.
         const visible = Array.from(list.children).filter((card) => !card.hidden);
-        chart.data.labels = visible.map((card) => card.dataset.name);
+        chart.data.labels = visible.map((card) => wrap(card.dataset.name));
         chart.data.datasets[0].data = visible.map((card) => Number(card.dataset.price));
         chart.update();
       }
@@ -55,11 +75,17 @@
     apply();
 
     const form = document.getElementById("compare-form");
+    const tray = form.querySelector(".tray .picked");
+    const count = () => form.querySelectorAll("input[name=carrier]:checked").length;
+    form.addEventListener("change", () => {
+      const picked = count();
+      tray.textContent = picked ? `${picked} picked (two or three).` : "Pick two or three.";
+    });
     form.addEventListener("submit", (event) => {
-      const picked = form.querySelectorAll("input[name=carrier]:checked").length;
+      const picked = count();
       if (picked < 2 || picked > 3) {
         event.preventDefault();
-        shown.textContent = `Pick two or three quotes to compare (you picked ${picked}).`;
+        tray.textContent = `Pick two or three quotes to compare (you picked ${picked}).`;
       }
     });
   }
