@@ -110,8 +110,10 @@ def test_fused_equals_single(folder: Path) -> None:
     if cases:
         expected = [single_answer(plan, r) for r in cases]
         assert batch_answers(plan, cases, rate_many_fused) == expected
-    # no shipped manual needs the column-wise fallback
-    assert before == FALLBACKS
+    # no shipped manual needs the column-wise fallback (a test fixture may: by-peril chains
+    # carry more decimals than int64 holds, and fall back, still equal to the single path)
+    if folder.is_relative_to(ROOT / "manuals"):
+        assert before == FALLBACKS
 
 
 WITH_CASES = [m for m in MANUALS if (m / "tests.yaml").is_file()]

@@ -680,6 +680,9 @@ def _read_list(
 
 _AUTO_KEYS: Final = {"line", "drivers", "vehicles", "coverages", *(f.key for f in _AUTO_FIELDS)}
 _HOME_KEYS: Final = {"line", "claims", *(f.key for f in _HOME_FIELDS)}
+# Where the shopper's facts came from (asked, looked up, estimated) is for the shopper and the
+# worksheet: the facts themselves are sent, not their provenance.
+NOT_SENT: Final = frozenset({"sources"})
 
 
 def _request_uid(risk: Mapping[str, Any], line: str) -> str:
@@ -699,6 +702,7 @@ def build_request(risk: Mapping[str, Any], line: str, *, request_uid: str | None
     spec = _line(line)
     if risk.get("line", line) != line:
         raise AcordError(f"the risk is for the {risk.get('line')!r} line, not {line!r}")
+    risk = {k: v for k, v in risk.items() if k not in NOT_SENT}
     _check_keys(risk, _AUTO_KEYS if line == "auto" else _HOME_KEYS, "risk")
     root = etree.Element("ACORD")
     message = etree.SubElement(etree.SubElement(root, "InsuranceSvcRq"), spec.request)

@@ -484,7 +484,7 @@ class HomeRisk(RiskBase):
         if self.distance_to_coast_miles is None:
             miles = homes.coast_miles(self.zip)
             if miles is not None:
-                out["distance_to_coast_miles"] = float(miles)
+                out["distance_to_coast_miles"] = str(miles)  # as an asked distance is sent
                 sources["distance_to_coast_miles"] = LOOKED_UP
         fields = self.model_fields_set
         if self.form == "HO3" and "coverage_a" not in fields and self.square_feet is not None:
