@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,15 @@ from sandboxkit import MAPPING, ROOT
 from rateshop.carriers import sandbox_wire
 from rateshop.carriers.checks import outcome
 from rateshop.carriers.mapping import AnswerError, build, check_mapping, load_mapping, parse
-from rateshop.compare.outcomes import Failure, LiveDecline, LiveQuote, Pending, Referral
+from rateshop.carriers.reply import CarrierReply
+from rateshop.compare.outcomes import (
+    CoveredAmount,
+    Failure,
+    LiveDecline,
+    LiveQuote,
+    Pending,
+    Referral,
+)
 from rateshop.errors import MappingError, RiskError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sandbox"
@@ -53,6 +62,22 @@ def test_a_stored_quote_reads_into_a_checked_live_quote() -> None:
         "coverage": "BI", "premium": got.coverages[0].to_dict()["premium"],
         "limit": "50/100", "deductible": None,
     }  # fmt: skip
+
+
+def test_the_fast_built_records_are_the_records_made_by_name() -> None:
+    # The reader and the checks build their records without the types' constructors: each must
+    # be exactly the record the constructor makes from the same fields, and as immutable.
+    reply = parse(SANDBOX, stored("response_quoted_auto.json"))
+    assert reply == CarrierReply(**reply._asdict())
+    assert all(c == CoveredAmount(*c) for c in reply.coverages)
+    got = outcome(reply, "sandbox-mutual", example("auto")).answer
+    assert isinstance(got, LiveQuote)
+    made = LiveQuote(**{f.name: getattr(got, f.name) for f in dataclasses.fields(LiveQuote)})
+    assert got == made
+    assert repr(got) == repr(made)
+    assert hash(dataclasses.replace(got, fees=())) == hash(dataclasses.replace(made, fees=()))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        got.total = Decimal(1)  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(

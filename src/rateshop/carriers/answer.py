@@ -25,6 +25,9 @@ Reader = Callable[[Any], CarrierReply]
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _ZERO = Decimal(0)
+_DICTS = frozenset([dict])
+# A named tuple made from a tuple of its fields, without its ``__new__`` binding them by name.
+_tuple_new = tuple.__new__
 # The places a reader fetches, in this order (a mapping may leave out the optional ones).
 _PLACES = ("status", "quote_ref", "currency", "total", "term_months", "coverages", "fees",
            "messages", "not_offered", "valid_until", "bridge_url", "retry_after")  # fmt: skip
@@ -103,9 +106,25 @@ def _text(value: Any) -> str | None:
 def _objects(found: Any, spec: ListSpec, what: str) -> list[Any]:
     if found is None:
         return []
-    if type(found) is not list or not all(map(_is_object, found)):
+    # A list of plain dicts, the usual case, is told by a look at each item's type alone.
+    if type(found) is not list or (
+        not _DICTS.issuperset(map(type, found)) and not all(map(_is_object, found))
+    ):
         raise AnswerError(f"{what} at {spec.at} is not a list of objects")
     return found
+
+
+def _amount(value: Any, what: str) -> Decimal:
+    # _money's work for the usual case, an amount written as a string, inline; any other value
+    # (or a string that is no finite amount) goes to _money, which reads it or says why not.
+    if type(value) is str:
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            return _money(value, what)
+        if amount.is_finite():
+            return amount
+    return _money(value, what)
 
 
 def compile_reader(spec: AnswerSpec, source: str) -> Reader:
@@ -150,17 +169,19 @@ def compile_reader(spec: AnswerSpec, source: str) -> Reader:
         summed = None
         if status == "quoted":
             premium, negative = _ZERO, []
+            add = coverages.append
             for item in _objects(found_covers, covers, "coverages"):
                 get = item.get
                 raw = get(premium_at)
-                amount = _money(raw, "a coverage's premium") if type(raw) is not str else None
-                if amount is None:  # the usual case, a string, read here (_money's work, inline)
+                if type(raw) is str:  # the usual case: _amount's work inline, once per coverage
                     try:
                         amount = Decimal(raw)
                     except InvalidOperation:
                         amount = _money(raw, "a coverage's premium")  # raises, saying why
                     if not amount.is_finite():
                         _money(raw, "a coverage's premium")
+                else:
+                    amount = _money(raw, "a coverage's premium")
                 cover, limit, deductible = get(code_at), get(limit_at), get(deductible_at)
                 if type(cover) is not str:
                     cover = str(cover)
@@ -171,19 +192,20 @@ def compile_reader(spec: AnswerSpec, source: str) -> Reader:
                 if amount < _ZERO:
                     negative.append(f"coverage {cover} has a negative premium {amount}")
                 premium += amount
-                coverages.append(CoverageAmount(cover, amount, limit, deductible))
+                add(_tuple_new(CoverageAmount, (cover, amount, limit, deductible)))
             parts = premium
             if fee_spec is not None:
                 for item in _objects(found_fees, fee_spec, "fees"):
                     fee = str(item.get(fee_at))
-                    amount = _money(item.get(amount_at), "a fee")
+                    amount = _amount(item.get(amount_at), "a fee")
                     if amount < _ZERO:
                         negative.append(f"fee {fee} is negative ({amount})")
                     parts += amount
                     fees.append((fee, amount))
             summed = Summed(premium, parts, tuple(negative))
         messages: tuple[str, ...] = ()
-        if message_spec is not None and found_messages is not None:
+        # No messages, the usual case, reads as nothing at once.
+        if message_spec is not None and found_messages is not None and found_messages != []:
             messages = tuple(
                 [str(i.get(text_at)) for i in _objects(found_messages, message_spec, "messages")]
             )
@@ -203,20 +225,25 @@ def compile_reader(spec: AnswerSpec, source: str) -> Reader:
             refused = tuple([str(c) for c in not_offered])
         else:
             raise AnswerError("not_offered is not a list of coverage codes")
-        return CarrierReply(
-            status=status,
-            quote_ref=_text(quote_ref),
-            currency=_text(currency),
-            total=None if total is None else _money(total, "the total"),
-            term_months=term,
-            coverages=tuple(coverages),
-            fees=tuple(fees),
-            valid_until=valid_until,
-            bridge_url=_text(bridge),
-            messages=messages,
-            retry_after=None if retry is None else float(_money(retry, "retry_after")),
-            not_offered=refused,
-            summed=summed,
+        # Every field, in order, of a record made for each answer (see _tuple_new).
+        reply: CarrierReply = _tuple_new(
+            CarrierReply,
+            (
+                status,
+                _text(quote_ref),
+                _text(currency),
+                None if total is None else _amount(total, "the total"),
+                term,
+                tuple(coverages),
+                tuple(fees),
+                valid_until,
+                _text(bridge),
+                messages,
+                None if retry is None else float(_money(retry, "retry_after")),
+                refused,
+                summed,
+            ),
         )
+        return reply
 
     return read

@@ -14,24 +14,31 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeGuard
 
-from rateshop.carriers.reply import CarrierReply, Summed
+from rateshop.carriers.reply import CarrierReply, CoverageAmount, Summed
 from rateshop.compare.connectors import Offer
 from rateshop.compare.nearest import Substitution
 from rateshop.compare.outcomes import (
     Failure,
     LiveDecline,
-    LiveQuote,
     Pending,
     Referral,
+    live_quote,
 )
 from rateshop.rating.quote import Amount
 
 # A year of cover above this is no premium a personal line is ever quoted: the reply is wrong.
 ABSURD_YEARLY = Decimal(1_000_000)
+# Twelve times the absurd total of each term (1-36 months): a term's total x 12 is compared to it.
+_ABSURD = [ABSURD_YEARLY * term for term in range(37)]
+_ZERO = Decimal(0)
 
 
 def _problems(
-    reply: CarrierReply, summed: Summed, risk: Mapping[str, Any], currency: str
+    reply: CarrierReply,
+    summed: Summed,
+    asked: tuple[_Asked, ...],
+    by_code: Mapping[str, CoverageAmount],
+    currency: str,
 ) -> list[str]:
     problems = []
     total = reply.total
@@ -39,21 +46,19 @@ def _problems(
         problems.append(f"quoted in {reply.currency or 'no currency'}, not {currency}")
     if total is None:
         problems.append("a quote without a total")
-    elif total <= 0:
+    elif total <= _ZERO:
         problems.append(f"a total of {total} is not a price")
     term = reply.term_months
     if term is None or not 1 <= term <= 36:
         problems.append(f"a term of {term} months")
-    elif total is not None and total * 12 > ABSURD_YEARLY * term:
+    elif total is not None and total * 12 > _ABSURD[term]:
         problems.append(f"a total of {total} for {term} months is absurd")
     problems += summed.negative
     if total is not None and summed.parts != total:
         problems.append(f"coverages and fees add up to {summed.parts}, not the total {total}")
-    asked = _asked(risk)
     if asked:
-        quoted = {c.code for c in reply.coverages}
         not_offered = reply.not_offered
-        missing = [a.code for a in asked if a.code not in quoted and a.code not in not_offered]
+        missing = [a.code for a in asked if a.code not in by_code and a.code not in not_offered]
         if missing:
             problems.append(f"coverages asked but not quoted: {', '.join(sorted(missing))}")
     return problems
@@ -125,8 +130,13 @@ def substitutions(reply: CarrierReply, risk: Mapping[str, Any]) -> tuple[Substit
     asked = _asked(risk)
     if not asked:
         return ()
+    return _changed(reply, asked, {c.code: c for c in reply.coverages})
+
+
+def _changed(
+    reply: CarrierReply, asked: tuple[_Asked, ...], by_code: Mapping[str, CoverageAmount]
+) -> tuple[Substitution, ...]:
     out: list[Substitution] = []
-    by_code = {c.code: c for c in reply.coverages}
     not_offered = reply.not_offered
     for a in asked:
         if a.code in not_offered:
@@ -142,7 +152,7 @@ def substitutions(reply: CarrierReply, risk: Mapping[str, Any]) -> tuple[Substit
         quoted = got.deductible
         if a.deductible is not _ABSENT and quoted is not None and quoted != a.deductible_text:
             out.append(Substitution(f"coverages.{a.code}.deductible", a.deductible, quoted))
-    return tuple(out)
+    return tuple(out) if out else ()
 
 
 def outcome(
@@ -161,26 +171,30 @@ def outcome(
     if reply.status == "declined":
         return Offer(LiveDecline(carrier, said or ("declined",), reply.quote_ref))
     sums = summed(reply)
-    problems = _problems(reply, sums, risk, currency)
+    asked = _asked(risk)
+    # The coverages quoted by code, found once for both the checks and the substitutions.
+    by_code = {c.code: c for c in reply.coverages} if asked else {}
+    problems = _problems(reply, sums, asked, by_code, currency)
     if problems:
         return Offer(Failure("invalid_response", "; ".join(problems)))
     assert reply.total is not None
     assert reply.term_months is not None
     assert reply.currency is not None
-    quote = LiveQuote(
-        carrier=carrier,
-        currency=reply.currency,
-        premium=sums.premium,
-        total=reply.total,
-        term_months=reply.term_months,
-        coverages=reply.coverages,
-        fees=tuple([Amount(code, _label(code), amount) for code, amount in reply.fees]),
-        quote_ref=reply.quote_ref,
-        valid_until=reply.valid_until,
-        bridge_url=reply.bridge_url,
-        messages=said,
+    quote = live_quote(
+        carrier,
+        reply.currency,
+        sums.premium,
+        reply.total,
+        reply.term_months,
+        reply.coverages,
+        tuple([Amount(code, _label(code), amount) for code, amount in reply.fees]),
+        reply.quote_ref,
+        reply.valid_until,
+        reply.bridge_url,
+        None,
+        said,
     )
-    return Offer(quote, substitutions(reply, risk))
+    return Offer(quote, _changed(reply, asked, by_code) if asked else ())
 
 
 @functools.lru_cache(maxsize=1024)

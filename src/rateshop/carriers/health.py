@@ -12,7 +12,9 @@ a percentile is exact to within 1 % and a flood of records only raises counts.
 
 The same calls feed Prometheus metrics, registered on a registry the application owns (never
 the process-wide default, so tests and several apps in one process do not clash);
-:func:`metrics_exposition` renders it for a ``/metrics`` route.
+:func:`metrics_exposition` renders it for a ``/metrics`` route. The latency histogram and the
+outcome and failure counters are read from this module's own counts when the registry is scraped
+(a collector of its own), so counting a call feeds no metric object.
 
 Recording only checks the call and keeps it; calls are counted in batches, under a lock, when a
 reader asks (a snapshot, a scrape of the metrics) or every :data:`FLUSH_AT` calls. It never
@@ -24,16 +26,18 @@ from __future__ import annotations
 import math
 import threading
 import time
+from bisect import bisect_left
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final, Literal, NoReturn, TypedDict, get_args
 
-from prometheus_client import CollectorRegistry, Gauge, Histogram
-from prometheus_client import Counter as PromCounter
+import prometheus_client.metrics
+from prometheus_client import CollectorRegistry, Gauge
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 __all__ = [
     "BreakerState",
@@ -59,6 +63,14 @@ BREAKER_GAUGE: Final[dict[BreakerState, float]] = {"closed": 0.0, "half_open": 1
 DEFAULT_WINDOW_SECONDS: Final = 15 * 60.0
 # Seconds of latency: carriers answer in 3-12 s, some hang until the deadline.
 LATENCY_BUCKETS: Final = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0, 30.0, 60.0)
+# The metrics' names and help, and the histogram's bucket bounds as its ``le`` labels say them.
+_LATENCY: Final = "rateshop_carrier_request_seconds"
+_LATENCY_HELP: Final = "Seconds a live carrier took to answer, by carrier and outcome."
+_OUTCOMES: Final = "rateshop_carrier_outcomes"
+_OUTCOMES_HELP: Final = "Live carrier answers by carrier and outcome."
+_FAILURES: Final = "rateshop_carrier_failures"
+_FAILURES_HELP: Final = "Failed live carrier calls by carrier and kind."
+_BOUNDS: Final = (*map(floatToGoString, LATENCY_BUCKETS), "+Inf")
 
 # Latency bins for percentiles: bin i holds latencies up to _BIN_FLOOR * _BIN_RATIO**i.
 _BIN_FLOOR: Final = 1e-4
@@ -126,49 +138,75 @@ class _Carrier:
     breaker: BreakerState = "closed"
 
 
-class _Flushing(Collector):
-    """No metric of its own: counts the health's pending calls when the registry is read."""
+class _Totals:
+    """One carrier's calls of one outcome since the process started, for the metrics."""
+
+    __slots__ = ("buckets", "created", "seconds")
+
+    def __init__(self) -> None:
+        self.buckets = [0] * (len(LATENCY_BUCKETS) + 1)  # the last one above every bound
+        self.seconds = 0.0
+        self.created = time.time()
+
+    def copy(self) -> _Totals:
+        """The same counts, apart from these (which go on counting)."""
+        made = _Totals.__new__(_Totals)
+        made.buckets, made.seconds, made.created = [*self.buckets], self.seconds, self.created
+        return made
+
+
+class _Exported(Collector):
+    """The Prometheus side, read from the health's own counts when the registry is scraped.
+
+    A latency histogram and an outcome counter by carrier and outcome, a failure counter by
+    carrier and kind: the samples, names and values prometheus-client's own ``Histogram`` and
+    ``Counter`` would give for the same calls, so counting a call is a few integer increments
+    rather than a dozen metric updates, each behind its lock.
+    """
 
     def __init__(self, health: CarrierHealth) -> None:
         self.health = health
 
     def describe(self) -> list[Metric]:
-        return []
+        return [
+            Metric(_LATENCY, _LATENCY_HELP, "histogram"),
+            Metric(_OUTCOMES, _OUTCOMES_HELP, "counter"),
+            Metric(_FAILURES, _FAILURES_HELP, "counter"),
+        ]
 
     def collect(self) -> list[Metric]:
-        self.health.flush()
-        return []
+        totals, failures = self.health.totals()
+        created = _created_series()
+        latency, outcomes, failed = self.describe()
+        for (carrier, outcome), counted in totals:
+            acc = 0.0
+            for bound, n in zip(_BOUNDS, counted.buckets, strict=True):
+                acc += n
+                latency.add_sample(
+                    _LATENCY + "_bucket", {"carrier": carrier, "outcome": outcome, "le": bound}, acc
+                )
+            labels = {"carrier": carrier, "outcome": outcome}
+            latency.add_sample(_LATENCY + "_count", labels, acc)
+            latency.add_sample(_LATENCY + "_sum", labels, counted.seconds)
+            if created:
+                latency.add_sample(_LATENCY + "_created", labels, counted.created)
+        for (carrier, outcome), counted in totals:
+            labels = {"carrier": carrier, "outcome": outcome}
+            outcomes.add_sample(_OUTCOMES + "_total", labels, float(sum(counted.buckets)))
+            if created:
+                outcomes.add_sample(_OUTCOMES + "_created", labels, counted.created)
+        for (carrier, kind), (count, made) in failures:
+            labels = {"carrier": carrier, "kind": kind}
+            failed.add_sample(_FAILURES + "_total", labels, float(count))
+            if created:
+                failed.add_sample(_FAILURES + "_created", labels, made)
+        return [latency, outcomes, failed]
 
 
-class _Metrics:
-    """The Prometheus side: a latency histogram, outcome and failure counters, a breaker gauge."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.latency = Histogram(
-            "rateshop_carrier_request_seconds",
-            "Seconds a live carrier took to answer, by carrier and outcome.",
-            ("carrier", "outcome"),
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
-        self.outcomes = PromCounter(
-            "rateshop_carrier_outcomes",
-            "Live carrier answers by carrier and outcome.",
-            ("carrier", "outcome"),
-            registry=registry,
-        )
-        self.failures = PromCounter(
-            "rateshop_carrier_failures",
-            "Failed live carrier calls by carrier and kind.",
-            ("carrier", "kind"),
-            registry=registry,
-        )
-        self.breaker = Gauge(
-            "rateshop_carrier_breaker_state",
-            "Circuit breaker of each carrier: 0 closed, 1 half-open, 2 open.",
-            ("carrier",),
-            registry=registry,
-        )
+def _created_series() -> bool:
+    # Whether prometheus-client exports ``_created`` series (it may be told not to), read where
+    # its own metrics read it.
+    return bool(getattr(prometheus_client.metrics, "_use_created", True))
 
 
 class CarrierHealth:
@@ -195,11 +233,18 @@ class CarrierHealth:
         self._carriers: dict[str, _Carrier] = {}
         # Calls recorded and not yet counted: (carrier, outcome, kind, seconds, when).
         self._pending: list[tuple[str, str, str | None, float, float]] = []
+        # Every call since the start, for the metrics: by carrier and outcome, and the failures
+        # by carrier and kind (their count, and when the first was counted).
+        self._totals: dict[tuple[str, str], _Totals] = {}
+        self._failed: dict[tuple[str, str], list[float]] = {}
         self.registry = registry if registry is not None else CollectorRegistry()
-        # Registered before the metrics, so a scrape flushes before it reads them.
-        self.registry.register(_Flushing(self))
-        self._metrics = _Metrics(self.registry)
-        self._labelled: dict[tuple[str, str], tuple[Histogram, PromCounter]] = {}
+        self.registry.register(_Exported(self))
+        self._breaker = Gauge(
+            "rateshop_carrier_breaker_state",
+            "Circuit breaker of each carrier: 0 closed, 1 half-open, 2 open.",
+            ("carrier",),
+            registry=self.registry,
+        )
 
     def record(self, carrier: str, outcome: str, seconds: float, kind: str | None = None) -> None:
         """Count one call of ``carrier`` that ended in ``outcome`` after ``seconds``.
@@ -221,7 +266,7 @@ class CarrierHealth:
 
         Every reader (:meth:`snapshot`, a scrape of the registry) flushes first, so it sees every
         call recorded; recording flushes itself every :data:`FLUSH_AT` calls, so the calls kept
-        stay few. Counting a batch at once spares each call a lock and a dozen metric updates.
+        stay few. Counting a batch at once spares each call a lock of its own.
         """
         with self._lock:
             pending = self._pending
@@ -231,8 +276,7 @@ class CarrierHealth:
             if not batch:
                 return
             carriers, per = self._carriers, self._bucket_seconds
-            counted: Counter[tuple[str, str]] = Counter()
-            failed: Counter[tuple[str, str]] = Counter()
+            totals, failed = self._totals, self._failed
             for carrier, outcome, kind, seconds, now in batch:
                 state = carriers.get(carrier)
                 if state is None:
@@ -247,29 +291,35 @@ class CarrierHealth:
                 bucket.outcomes[outcome] += 1
                 if kind is not None:
                     bucket.failures[kind] += 1
-                    failed[carrier, kind] += 1
+                    made = failed.get((carrier, kind))
+                    if made is None:
+                        failed[carrier, kind] = [1, time.time()]
+                    else:
+                        made[0] += 1
                 bucket.latency_bins[_bin(seconds)] += 1
                 if seconds < bucket.fastest:
                     bucket.fastest = seconds
                 if seconds > bucket.slowest:
                     bucket.slowest = seconds
-                self._children(carrier, outcome)[0].observe(seconds)
-                counted[carrier, outcome] += 1
-            for (carrier, outcome), n in counted.items():
-                self._children(carrier, outcome)[1].inc(n)
-            for (carrier, kind), n in failed.items():
-                self._metrics.failures.labels(carrier, kind).inc(n)
+                total = totals.get((carrier, outcome))
+                if total is None:
+                    total = totals[carrier, outcome] = _Totals()
+                # The first bucket whose bound the latency does not pass, as a histogram counts.
+                total.buckets[bisect_left(LATENCY_BUCKETS, seconds)] += 1
+                total.seconds += seconds
 
-    def _children(self, carrier: str, outcome: str) -> tuple[Histogram, PromCounter]:
-        # Looking a labelled metric up takes a lock and a tuple of strings: kept per pair instead.
-        key = (carrier, outcome)
-        found = self._labelled.get(key)
-        if found is None:
-            found = self._labelled[key] = (
-                self._metrics.latency.labels(carrier, outcome),
-                self._metrics.outcomes.labels(carrier, outcome),
-            )
-        return found
+    def totals(
+        self,
+    ) -> tuple[
+        list[tuple[tuple[str, str], _Totals]], list[tuple[tuple[str, str], tuple[int, float]]]
+    ]:
+        """Every call counted so far, for the metrics: copies of the totals by carrier and
+        outcome, and of the failures (count, first counted) by carrier and kind."""
+        self.flush()
+        with self._lock:
+            totals = [(key, total.copy()) for key, total in self._totals.items()]
+            failed = [(key, (int(n), made)) for key, (n, made) in self._failed.items()]
+        return totals, failed
 
     def set_breaker(self, carrier: str, state: str) -> None:
         """Note the state of ``carrier``'s circuit breaker: ``closed``, ``open`` or ``half_open``."""
@@ -277,7 +327,7 @@ class CarrierHealth:
             raise ValueError(f"unknown breaker state {state!r}, expected one of {BREAKER_STATES}")
         with self._lock:
             self._carriers.setdefault(carrier, _Carrier()).breaker = state
-        self._metrics.breaker.labels(carrier).set(BREAKER_GAUGE[state])
+        self._breaker.labels(carrier).set(BREAKER_GAUGE[state])
 
     def snapshot(self, now: float | None = None) -> dict[str, CarrierStats]:
         """Each carrier's health over the window ending at ``now`` (the clock's time by default)."""

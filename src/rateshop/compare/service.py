@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -237,24 +237,41 @@ def _blank(conn: Connector, market: Market) -> Answer:
     return Answer(conn.carrier, info.name, info.rating, info.group, connector=info.connector)
 
 
-async def _ask(
-    conn: Connector, risk: Mapping[str, Any], facts: tuple[str, str, dt.date], market: Market
-) -> Answer:
-    line, state, effective = facts
-    answer = _blank(conn, market)
-    try:
-        offer = await conn.quote_nearest(risk, line, state, effective)
-    except RiskError as exc:
+def _answered(answer: Answer, done: asyncio.Task[Offer]) -> Answer:
+    """``answer`` with what a finished call of its connector said (its offer, or the error it
+    raised); anything but rateshop's own errors is raised again."""
+    exc = done.exception()
+    if exc is None:
+        settle(answer, done.result())
+    elif isinstance(exc, RiskError):
         answer.error, answer.error_kind = str(exc), "bad_input"
-        return answer
-    except CarrierError as exc:
+    elif isinstance(exc, CarrierError):
         answer.error, answer.error_kind = str(exc), exc.kind
-        return answer
-    except RateshopError as exc:
+    elif isinstance(exc, RateshopError):
         answer.error, answer.error_kind = str(exc), "unavailable"
-        return answer
-    settle(answer, offer)
+    else:
+        raise exc
     return answer
+
+
+async def _awaited(call: Awaitable[Offer]) -> Offer:
+    return await call
+
+
+async def _raising(exc: Exception) -> Offer:
+    raise exc
+
+
+def _call(
+    conn: Connector, risk: Mapping[str, Any], facts: tuple[str, str, dt.date]
+) -> Coroutine[Any, Any, Offer]:
+    """The call of ``conn`` for ``risk``, as a coroutine for a task of its own (the connector's
+    own coroutine, so no coroutine of ours wraps every carrier call)."""
+    try:
+        call = conn.quote_nearest(risk, *facts)
+    except Exception as exc:  # raised before it was awaited: the task raises it
+        return _raising(exc)
+    return call if asyncio.iscoroutine(call) else _awaited(call)
 
 
 def settle(answer: Answer, offer: Offer) -> None:
@@ -293,19 +310,19 @@ class _Asking:
         self.market, self.deadline = market, deadline
         # Finished tasks queue here as they end (asyncio.as_completed would make a queue, a
         # callback and a coroutine per carrier instead).
-        self.finished: deque[asyncio.Task[Answer]] = deque()
+        self.finished: deque[asyncio.Task[Offer]] = deque()
         # The answers of the carriers still asked at the deadline, by their task.
-        self.late: dict[asyncio.Task[Answer], Answer] = {}
+        self.late: dict[asyncio.Task[Offer], Answer] = {}
         self.waiting: asyncio.Future[None] | None = None
         self.wake_each = True
-        self.tasks: dict[asyncio.Task[Answer], Connector] = {}
+        self.tasks: dict[asyncio.Task[Offer], Connector] = {}
         for conn in connectors:
-            task = loop.create_task(_ask(conn, risk, facts, market))
+            task = loop.create_task(_call(conn, risk, facts))
             task.add_done_callback(self._arrived)
             self.tasks[task] = conn
         self.timer = loop.call_later(deadline, self._expire)
 
-    def _arrived(self, task: asyncio.Task[Answer]) -> None:
+    def _arrived(self, task: asyncio.Task[Offer]) -> None:
         if task not in self.late:
             self.finished.append(task)
             if self.wake_each or len(self.finished) == len(self.tasks):
@@ -331,9 +348,12 @@ class _Asking:
             self.waiting = self.loop.create_future()
             await self.waiting
 
-    def answer(self, task: asyncio.Task[Answer]) -> Answer:
+    def answer(self, task: asyncio.Task[Offer]) -> Answer:
         """A finished task's answer (a late one's: timed out)."""
-        return self.late[task] if task in self.late else task.result()
+        late = self.late.get(task)
+        if late is not None:
+            return late
+        return _answered(_blank(self.tasks[task], self.market), task)
 
     def close(self) -> None:
         """Stop the timer and every call still running."""
