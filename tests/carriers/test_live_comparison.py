@@ -7,7 +7,6 @@ deadline; live answers stream after the local ones; replay, re-quote and tips sa
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -72,12 +71,14 @@ def live_api(
 def test_local_and_live_carriers_stream_in_one_comparison_each_accounted_for(
     live_api: Client,
 ) -> None:
-    started = time.perf_counter()
     streamed = live_api.stream("/comparisons/stream", example("auto"))
-    took = time.perf_counter() - started
     assert streamed.status == 200, streamed.text
-    assert took < DEADLINE + 1.0
     answers = {e.data["carrier"]: e for e in streamed.events if e.name == "answer"}
+    # Every carrier is accounted for by the deadline (the hung one last, as timed out); storing
+    # the comparison follows, and its time is the store's, bounded apart.
+    last = max(e.at for e in answers.values())
+    assert last < DEADLINE + 1.0, f"the last answer came {last:.2f} s after the request"
+    assert streamed.events[-1].at < DEADLINE + 3.0, f"done came at {streamed.events[-1].at:.2f} s"
     for event in answers.values():
         AnswerOut.model_validate(event.data)
     assert set(answers) == {
