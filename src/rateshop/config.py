@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     # How often, at most, a worker asks the store for manual versions uploaded through another
     # worker or server (one small query); they are quoted everywhere within about this time.
     market_sync_seconds: float = Field(default=1.0, ge=0)
+    # A serving worker's garbage collector: the heap it holds once started (the market, the code,
+    # the compiled plans) moved out of the collector's passes, and young objects collected in
+    # larger batches. A full pass over that heap stalled every request in flight: p99 about
+    # 200 ms. `rateshop serve` turns it on; off elsewhere (tests make many apps in one process).
+    gc_tuning: bool = False
 
     # Test hook only: seconds the store sleeps in the middle of saving a comparison, with some answer
     # rows written and the transaction still open, so a test can kill the process there. Leave at 0.

@@ -58,6 +58,9 @@ def serve(host: str, port: int, workers: int, settings: Settings) -> None:
     if settings.dev_mode:
         # Worker processes read their settings from the environment, like any other run.
         os.environ["RATESHOP_DEV_MODE"] = "1"
+    # A serving worker tunes its garbage collector (rateshop.api.app.tune_collector) unless the
+    # operator said otherwise.
+    os.environ.setdefault("RATESHOP_GC_TUNING", "1")
     upgrade(settings.database_url)
     if workers > 1 and settings.rate_limit_storage.startswith("memory"):
         log.warning(
