@@ -89,6 +89,17 @@ def worksheet_of(
     return lines
 
 
+def worksheet_if_any(
+    library: Library, risk: Mapping[str, Any], stored: Mapping[str, Any]
+) -> list[dict[str, Any]] | None:
+    """:func:`worksheet_of`, or None for an answer without a quote or whose worksheet cannot be
+    made again exactly (for pages that show a quote with or without it)."""
+    try:
+        return worksheet_of(library, risk, stored)
+    except WorksheetUnavailable:
+        return None
+
+
 @dataclass
 class ReplayCheck:
     """One stored answer rated again with its manual version, and whether it came out the same."""

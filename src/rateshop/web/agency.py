@@ -74,6 +74,27 @@ def _found(request: Request, get: Callable[[], T]) -> T | HTMLResponse:
         return _missing(request)
 
 
+def _change_client(
+    request: Request,
+    client_id: int,
+    who: Member,
+    agencies: Desk,
+    change: Callable[[], object],
+    problem: str,
+    then: str,
+) -> Response:
+    """Make ``change`` to a client the member may see, then go to ``then`` on its page; a value
+    it refuses shows the client's page again with ``problem``, one it may not see the not-found
+    page."""
+    try:
+        done = _found(request, change)
+    except InvalidAgencyData:
+        return _client_page(request, client_id, who, agencies, problem=problem)
+    if isinstance(done, HTMLResponse):
+        return done
+    return RedirectResponse(f"/agency/clients/{client_id}{then}", status_code=303)
+
+
 @router.get("", response_class=HTMLResponse)
 def home(request: Request, who: MemberDep, agencies: DeskDep) -> HTMLResponse:
     """The lead inbox: an admin's shows every lead and assigns them, an agent's their own."""
@@ -179,15 +200,11 @@ def client_note(
 ) -> Response:
     """Add a note on the client."""
     check_csrf(request, csrf)
-    try:
-        done = _found(request, lambda: client_service.add_note(agencies, who, client_id, text))
-    except InvalidAgencyData:
-        return _client_page(
-            request, client_id, who, agencies, problem="Write a note of 1 to 5000 characters."
-        )
-    if isinstance(done, HTMLResponse):
-        return done
-    return RedirectResponse(f"/agency/clients/{client_id}#notes", status_code=303)
+    return _change_client(
+        request, client_id, who, agencies,
+        lambda: client_service.add_note(agencies, who, client_id, text),
+        "Write a note of 1 to 5000 characters.", "#notes",
+    )  # fmt: skip
 
 
 @router.post("/clients/{client_id}/contact")
@@ -205,15 +222,11 @@ def client_contact(
     """Correct who the client is (audited)."""
     check_csrf(request, csrf)
     identity = Identity(name.strip(), email.strip(), phone.strip(), household.strip())
-    try:
-        done = _found(
-            request, lambda: client_service.update_contact(agencies, who, client_id, identity)
-        )
-    except InvalidAgencyData:
-        return _client_page(request, client_id, who, agencies, problem="A client needs a name.")
-    if isinstance(done, HTMLResponse):
-        return done
-    return RedirectResponse(f"/agency/clients/{client_id}?contact=show", status_code=303)
+    return _change_client(
+        request, client_id, who, agencies,
+        lambda: client_service.update_contact(agencies, who, client_id, identity),
+        "A client needs a name.", "?contact=show",
+    )  # fmt: skip
 
 
 @router.post("/clients/{client_id}/policies")
@@ -231,23 +244,21 @@ def client_policy(
 ) -> Response:
     """Record a policy sold to the client."""
     check_csrf(request, csrf)
-    try:
-        starts, ends = dt.date.fromisoformat(effective), dt.date.fromisoformat(expiry)
-        done = _found(
-            request,
-            lambda: client_service.add_policy(
+
+    def record() -> object:
+        try:
+            starts, ends = dt.date.fromisoformat(effective), dt.date.fromisoformat(expiry)
+            return client_service.add_policy(
                 agencies, who, client_id, carrier.strip(), premium, starts, ends, comparison or None
-            ),
-        )
-    except (ValueError, InvalidAgencyData):
-        problem = (
-            "A policy needs its carrier, a yearly premium like 1234.50, and dates like "
-            "2027-01-31 with the expiry after the start."
-        )
-        return _client_page(request, client_id, who, agencies, problem=problem)
-    if isinstance(done, HTMLResponse):
-        return done
-    return RedirectResponse(f"/agency/clients/{client_id}#policies", status_code=303)
+            )
+        except ValueError as exc:  # a date or an amount that does not read
+            raise InvalidAgencyData(str(exc)) from exc
+
+    problem = (
+        "A policy needs its carrier, a yearly premium like 1234.50, and dates like "
+        "2027-01-31 with the expiry after the start."
+    )
+    return _change_client(request, client_id, who, agencies, record, problem, "#policies")
 
 
 @router.post("/clients/{client_id}/delete")

@@ -13,9 +13,8 @@ from typing import Any
 
 from rateshop.compare.market import rating_rank
 from rateshop.compare.ranking import Standing, order
-from rateshop.compare.replay import worksheet_of
+from rateshop.compare.replay import worksheet_if_any
 from rateshop.compare.service import failure_words
-from rateshop.errors import WorksheetUnavailable
 from rateshop.rating.library import Library
 from rateshop.rating.summary import PriceSummary, key_text, summarise
 from rateshop.store.records import StoredComparison
@@ -301,11 +300,8 @@ def _explained(
 ) -> dict[str, Any]:
     """A stored quote with its worksheet, made again from its exact manual version when it was
     stored without one; a quote whose worksheet cannot be made again is shown without it."""
-    try:
-        lines = worksheet_of(library, stored.risk, answer)
-    except WorksheetUnavailable:
-        return answer
-    return {**answer, "quote": {**answer["quote"], "worksheet": lines}}
+    lines = worksheet_if_any(library, stored.risk, answer)
+    return answer if lines is None else {**answer, "quote": {**answer["quote"], "worksheet": lines}}
 
 
 def results(stored: StoredComparison, library: Library) -> Results:

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from rateshop.compare.replay import worksheet_of
-from rateshop.errors import WorksheetUnavailable
+from rateshop.compare.replay import worksheet_if_any
 from rateshop.rating.library import Library
 from rateshop.services.agency.answers import answers, flat
 from rateshop.store.records import StoredComparison
@@ -101,12 +100,7 @@ def worksheet_lines(
     library: Library, stored: StoredComparison, body: Mapping[str, Any] | None
 ) -> list[dict[str, Any]]:
     """The worksheet of a stored answer (none for a decline, or one that cannot be made again)."""
-    if body is None or "quote" not in body:
-        return []
-    try:
-        return worksheet_of(library, stored.risk, body)
-    except WorksheetUnavailable:
-        return []
+    return (worksheet_if_any(library, stored.risk, body) if body is not None else None) or []
 
 
 def _lines(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], Mapping[str, Any]]:
