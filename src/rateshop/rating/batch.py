@@ -15,17 +15,19 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 import numpy as np
 import numpy.typing as npt
 
 from rateshop.errors import Ineligible, RiskError
 from rateshop.manual.expr import Expr, Lookup, Name, walk
+from rateshop.manual.model import StepKind
 from rateshop.manual.types import Bool, Date, Num, Text, Type
 from rateshop.money import POW10
-from rateshop.rating.plan import MONEY_SCALE, CStep, Plan
+from rateshop.rating.plan import MONEY_SCALE, Plan
 from rateshop.rating.prepare import prepare
+from rateshop.rating.steps import CStep
 from rateshop.rating.vector import (
     Cat,
     Column,
@@ -255,7 +257,7 @@ class _Runner:
         failed = np.zeros(n, dtype=bool)
         for vs in steps:
             cs = vs.cs
-            kind = cs.step.kind
+            kind = cs.kind
             mask: Any = None
             if vs.when is not None:
                 mask = np.broadcast_to(self.eval(vs.when, frame, live), (n,))
@@ -263,7 +265,7 @@ class _Runner:
             operand: Any = None
             op_bound = 0
             op_nonneg = True
-            if kind == "discount":
+            if kind == StepKind.DISCOUNT:
                 operand = self.discount(vs, frame, n, reach)
                 op_bound = int(np.abs(operand).max()) if operand.size else 0
                 op_nonneg = not operand.size or bool(operand.min() >= 0)
@@ -280,38 +282,43 @@ class _Runner:
                 operand = np.broadcast_to(self.eval(vs.operand, frame, reach), (n,))
                 op_bound = int(np.abs(operand).max()) if operand.size else 0
                 op_nonneg = not operand.size or bool(operand.min() >= 0)
-            if kind == "start":
-                # a private copy: later steps update it in place
-                v = np.array(operand, copy=True) if mask is None else np.where(mask, operand, 0)
-                bound = op_bound
-                nonneg = op_nonneg
-            elif kind in ("multiply", "discount"):
-                if mask is not None:
-                    operand = np.where(mask, operand, cs.align_total)
-                    op_bound = max(op_bound, cs.align_total)
-                if bound * op_bound >= LIMIT and getattr(v, "dtype", None) is not np.dtype(object):
-                    v = np.asarray(v).astype(object)
-                    operand = np.asarray(operand).astype(object)
-                if v.dtype == operand.dtype and v.dtype != object:
-                    np.multiply(v, operand, out=v)
-                else:
-                    v = v * operand
-                bound *= op_bound
-                nonneg = nonneg and op_nonneg
-            elif kind in ("add", "minimum", "maximum"):
-                a = safe_mul(v, cs.align_total)
-                b = safe_mul(operand, cs.align_operand)
-                if is_exact_object(a) != is_exact_object(b):
-                    a, b = np.asarray(a).astype(object), np.asarray(b).astype(object)
-                if kind == "add":
-                    new = a + b
-                elif kind == "minimum":
-                    new = np.maximum(a, b)
-                else:
-                    new = np.minimum(a, b)
-                v = new if mask is None else np.where(mask, new, a)
-                bound = bound * cs.align_total + op_bound * cs.align_operand
-                nonneg = nonneg and (op_nonneg or kind == "minimum")
+            match kind:
+                case StepKind.START:
+                    # a private copy: later steps update it in place
+                    v = np.array(operand, copy=True) if mask is None else np.where(mask, operand, 0)
+                    bound = op_bound
+                    nonneg = op_nonneg
+                case StepKind.MULTIPLY | StepKind.DISCOUNT:
+                    if mask is not None:
+                        operand = np.where(mask, operand, cs.align_total)
+                        op_bound = max(op_bound, cs.align_total)
+                    if bound * op_bound >= LIMIT and not is_exact_object(v):
+                        v = np.asarray(v).astype(object)
+                        operand = np.asarray(operand).astype(object)
+                    if v.dtype == operand.dtype and v.dtype != object:
+                        np.multiply(v, operand, out=v)
+                    else:
+                        v = v * operand
+                    bound *= op_bound
+                    nonneg = nonneg and op_nonneg
+                case StepKind.ADD | StepKind.MINIMUM | StepKind.MAXIMUM:
+                    a = safe_mul(v, cs.align_total)
+                    b = safe_mul(operand, cs.align_operand)
+                    if is_exact_object(a) != is_exact_object(b):
+                        a, b = np.asarray(a).astype(object), np.asarray(b).astype(object)
+                    if kind == StepKind.ADD:
+                        new = a + b
+                    elif kind == StepKind.MINIMUM:
+                        new = np.maximum(a, b)
+                    else:
+                        new = np.minimum(a, b)
+                    v = new if mask is None else np.where(mask, new, a)
+                    bound = bound * cs.align_total + op_bound * cs.align_operand
+                    nonneg = nonneg and (op_nonneg or kind == StepKind.MINIMUM)
+                case StepKind.ROUND:
+                    pass  # only the rounding below
+                case _:
+                    assert_never(kind)
             if cs.round_to is not None:
                 v = round_half_up_v(v, cs.mid_scale, cs.round_to, nonneg, in_place=True)
                 bound *= cs.round_mul
