@@ -223,6 +223,8 @@ class _Writer:
         trace: list[str] = []
         for cs in steps:
             kind = cs.kind
+            # a comment naming the step, its text as a literal: repr holds no line break
+            src.line(f"# step {literal(cs.step.id)}: {kind.value}")
             total = src.fresh("t")
             flags = []
             if cs.when is not None:
@@ -345,13 +347,14 @@ def unit_function(components: list[CComponent], required: set[str], label: str) 
     ``rated``, appends the unit's :class:`Amount` to ``amounts`` and, when tracing, a worksheet
     segment to ``segments``.
     """
-    src = Source(label)
+    src = Source(f"{label} units")
     src.line("def rate_unit(env, trace, unit, discounts, totals, rated, amounts, segments):")
     src.indent()
     top = len(src.lines)
     writer = _Writer(src)
     amount = src.bind(amount_of, "amount")
     for index, comp in enumerate(components):
+        src.line(f"# component {literal(comp.id)}")
         guards = []
         # a required coverage is always chosen: a risk without it never reaches rating
         if comp.coverage is not None and comp.coverage not in required:
@@ -384,11 +387,11 @@ def unit_function(components: list[CComponent], required: set[str], label: str) 
 
 def policy_function(steps: list[CStep], label: str) -> PolicyFn:
     """One function running the policy steps on the summed premium, with its trace."""
-    src = Source(label)
+    src = Source(f"{label} policy")
     src.line("def rate_policy(env, premium):")
     src.indent()
     top = len(src.lines)
-    src.line("trace = True")
+    src.line(f"{src.local('trace')} = True")
     writer = _Writer(src)
     final, trace = writer.chain(steps, "premium", None)
     src.line(f"return {final}, {_tuple(trace)}")

@@ -208,7 +208,8 @@ class _PlanBuilder:
         ]
         if self.problems:
             raise ManualError(self.problems)
-        label = f"rating plan {m.identity.key}"
+        # the name tracebacks show for the generated code: which manual, down to its content
+        label = f"rating plan {m.identity.key} #{m.content_hash[:8]}"
         code = PlanCode(
             unit_function(components, {cid for cid, c in m.coverages.items() if c.required}, label),
             policy_function(policy, label) if policy else None,
