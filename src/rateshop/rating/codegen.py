@@ -14,7 +14,6 @@ only when someone reads them.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 from typing import Any, assert_never
 
@@ -22,8 +21,8 @@ from rateshop.manual.expr import Const, Name
 from rateshop.manual.model import StepKind
 from rateshop.money import POW10, to_decimal
 from rateshop.rating.emit import Source, literal
+from rateshop.rating.expressions import LookupFn
 from rateshop.rating.quote import AppliedDiscount, amount_of
-from rateshop.rating.scalar import KeyConv, LookupFn
 from rateshop.rating.steps import CComponent, CStep, trace_entries
 
 Env = dict[str, Any]
@@ -117,39 +116,6 @@ class _Writer:
             return literal(node.value)
         return f"{self.src.bind(fn, 'F')}(env)"
 
-    def code_of(self, conv: KeyConv, value: str) -> str:
-        """Code for the grid position of one key value in its dimension (-1: no row)."""
-        dim = conv.dim
-        assert dim is not None
-        src = self.src
-        if conv.by_text:
-            # the first row with that text, as Dim.text_code finds it
-            by_text = {label: i for i, label in reversed(list(enumerate(dim.labels)))}
-            return f"{src.bind(by_text, 'T')}.get(str({value}), -1)"
-        if conv.is_num:
-            if conv.down == 1:
-                if conv.up != 1:
-                    value = f"{value} * {literal(conv.up)}"
-            elif dim.match == "band":
-                value = f"{value} // {literal(conv.down)}"
-            else:
-                codes = src.bind(dim.codes, "C")
-                down = literal(conv.down)
-                return f"{codes}.get({value} // {down}, -1) if {value} % {down} == 0 else -1"
-        if dim.match == "exact":
-            return f"{src.bind(dim.codes, 'C')}.get({value}, -1)"
-        contiguous = all(
-            hi is not None and lo == hi + 1 for hi, lo in zip(dim.his, dim.los[1:], strict=False)
-        )
-        if not contiguous or not conv.is_num:
-            return f"{src.bind(dim.code, 'D')}({value})"
-        # Bands without gaps: below the first band is -1 from bisect; only the top may be shut.
-        found = f"{src.bind(bisect.bisect_right, 'bisect')}({src.bind(dim.los, 'LO')}, {value}) - 1"
-        top = dim.his[-1]
-        if top is None:
-            return found
-        return f"{found} if {value} <= {literal(top)} else -1"
-
     def position(self, lookup: LookupFn) -> str:
         """The local holding the lookup's grid position, matched at its first use in a unit."""
         if not lookup.keys:
@@ -166,7 +132,7 @@ class _Writer:
             value = self.src.fresh("k")
             self.src.line(f"{value} = {self.expr(fn, conv.expr)}")
             code = self.src.fresh("c")
-            self.src.line(f"{code} = {self.code_of(conv, value)}")
+            self.src.line(f"{code} = {conv.emit(self.src, value)}")
             codes.append(code)
         if len(codes) == 1:
             self.src.line(f"{var} = {codes[0]}")

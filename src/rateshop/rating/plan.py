@@ -17,9 +17,9 @@ from rateshop.manual.limits import MAX_RUNNING_DECIMALS
 from rateshop.manual.model import DiscountGroup, Manual, Step, StepKind
 from rateshop.money import MONEY_SCALE, POW10
 from rateshop.rating.codegen import PolicyFn, UnitFn, policy_function, unit_function
+from rateshop.rating.expressions import Compiler, Fn, LookupFn, Occurrences, scale_of
 from rateshop.rating.quote import ManualRef
 from rateshop.rating.riskcode import CheckFn, FlattenFn, check_function, flatten_function
-from rateshop.rating.scalar import Compiler, Fn, LookupFn, Occurrences, scale_of
 from rateshop.rating.steps import SPECS, CComponent, CFee, CGroup, CItem, CStep
 
 __all__ = ["MONEY_SCALE", "Plan", "PlanCode", "compile_manual"]

@@ -12,7 +12,7 @@ what each kind does, in one :class:`KindSpec` per kind:
 The two places that run steps match on the kind exhaustively, so a new kind is refused by the
 type checker until it is written there too: the generated code of the single path
 (:meth:`rateshop.rating.codegen._Writer.chain`) and the column-wise path
-(``rateshop.rating.batch._Runner.chain``). :data:`SPECS` is made by an exhaustive match as
+(:meth:`rateshop.rating.book_runner.Runner.chain`). :data:`SPECS` is made by an exhaustive match as
 well: adding a member to ``StepKind`` makes mypy point at each of the three.
 
 The compiled chains themselves (:class:`CStep`, :class:`CComponent`...) are here too, apart from
@@ -30,7 +30,7 @@ from typing import Any, Final, assert_never
 
 from rateshop.manual.model import Component, DiscountGroup, Step, StepKind
 from rateshop.money import POW10
-from rateshop.rating.scalar import Fn, LookupFn
+from rateshop.rating.expressions import Fn, LookupFn
 
 # (scale of the running total, scale of the operand) -> (scale after the operation, factor
 # aligning the running total, factor aligning the operand)
