@@ -32,6 +32,7 @@ from rateshop.errors import ManualError, ManualNotFound, RiskError
 from rateshop.manual.loader import display_path, find_manuals
 from rateshop.rating.cache import ManualStore, configured_store
 from rateshop.rating.checks import run_cases
+from rateshop.rating.emit import generated_sources
 from rateshop.rating.library import Library, load_plan
 from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Decline, Quote
@@ -112,6 +113,31 @@ def manual_check(
     console.print(f"{ok}/{len(folders)} manuals load; {cases - failed}/{cases} stored cases pass")
     if broken or failed:
         raise typer.Exit(1)
+
+
+@manual_app.command("code")
+def manual_code(
+    path: Annotated[Path, typer.Argument(help="A manual folder or its manual.yaml.")],
+) -> None:
+    """Print the Python a manual compiles to: its rating chains, risk check and flattening.
+
+    Tracebacks from a rated risk name these functions' files (``<rating plan ... units>``).
+    """
+    folders = find_manuals(path)
+    if not folders:
+        _fail(f"no manual.yaml found at or below {path}")
+        raise typer.Exit(2)
+    for folder in folders:
+        try:
+            plan = load_plan(folder, tests=False)
+        except ManualError as exc:
+            _fail(f"{display_path(folder)}: {len(exc.problems)} problem(s)")
+            for p in exc.problems:
+                errors.print(f"    {p}", highlight=False, markup=False)
+            raise typer.Exit(1) from exc
+        code = plan.code
+        for filename, text in generated_sources(code.unit, code.policy, code.check, code.flatten):
+            typer.echo(f"# {filename}\n{text}")
 
 
 def _index(paths: list[Path], store: ManualStore) -> None:

@@ -9,7 +9,7 @@ class below and checks it has a status)::
     ├── ManualError            a rate manual is wrong; every problem found (file, line, reason)
     │   └── MappingError       a live carrier's mapping file is wrong (file, line, reason)
     ├── RiskError              the risk is wrong; each field, its problem and what is allowed
-    │   └── NoMatch            a table has no row for the risk's keys      (rating.scalar)
+    │   └── NoMatch            a table has no row for the risk's keys      (rating.expressions)
     ├── ManualNotFound         no manual version applies to the carrier/line/state/date asked
     ├── WorksheetUnavailable   a stored quote's worksheet cannot be made again exactly
     ├── BookError              a book of business cannot be analysed as asked (a missing column)

@@ -8,7 +8,7 @@ import pytest
 
 from rateshop.manual.expr import ExprError, Scope, parse
 from rateshop.manual.types import BOOL, DATE, INT, Num, Text
-from rateshop.rating.scalar import Compiler
+from rateshop.rating.expressions import Compiler
 
 SCOPE = Scope({"n": INT, "x": Num(2), "kind": Text(("a", "b")), "d": DATE, "flag": BOOL})
 

@@ -13,13 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from rateshop.carriers.reply import CarrierReply, CoverageAmount, Summed
-
-if TYPE_CHECKING:
-    from rateshop.carriers.mapping import AnswerSpec, ListSpec
+from rateshop.carriers.reply import CarrierReply, CoverageAmount, ReplyStatus, Summed
 
 Reader = Callable[[Any], CarrierReply]
 
@@ -31,6 +29,26 @@ _tuple_new = tuple.__new__
 # The places a reader fetches, in this order (a mapping may leave out the optional ones).
 _PLACES = ("status", "quote_ref", "currency", "total", "term_months", "coverages", "fees",
            "messages", "not_offered", "valid_until", "bridge_url", "retry_after")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """Where a list of the answer is, and the names of its items' fields."""
+
+    at: str
+    names: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class AnswerSpec:
+    """Where the carrier's answer holds each thing (dotted paths)."""
+
+    status: str
+    status_codes: Mapping[str, ReplyStatus]
+    paths: Mapping[str, str]
+    coverages: ListSpec
+    fees: ListSpec | None
+    messages: ListSpec | None
 
 
 class AnswerError(ValueError):

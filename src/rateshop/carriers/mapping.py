@@ -33,6 +33,8 @@ from typing import Any, cast
 import yaml
 
 from rateshop.carriers.answer import AnswerError as AnswerError  # re-exported: part of this API
+from rateshop.carriers.answer import AnswerSpec as AnswerSpec  # re-exported, as above
+from rateshop.carriers.answer import ListSpec as ListSpec
 from rateshop.carriers.answer import Reader, compile_reader
 from rateshop.carriers.reply import CarrierReply, ReplyStatus
 from rateshop.errors import FieldProblem, MappingError, Problem, RiskError
@@ -101,26 +103,6 @@ class Rule:
     required: bool = False
     key: str = "code"
     fields: tuple[Rule, ...] = ()
-
-
-@dataclass(frozen=True)
-class ListSpec:
-    """Where a list of the answer is, and the names of its items' fields."""
-
-    at: str
-    names: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class AnswerSpec:
-    """Where the carrier's answer holds each thing (dotted paths)."""
-
-    status: str
-    status_codes: Mapping[str, ReplyStatus]
-    paths: Mapping[str, str]
-    coverages: ListSpec
-    fees: ListSpec | None
-    messages: ListSpec | None
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from rateshop.manual.model import (
     Manual,
     Rule,
     Step,
+    StepKind,
     TestCase,
     Unit,
 )
@@ -1102,7 +1103,7 @@ class _Loader:
             if not ops and "round" not in item:
                 self.bad(iline, f"step {sid}: needs one of {', '.join(STEP_OPS)} or round")
                 continue
-            kind = ops[0] if ops else "round"
+            kind = StepKind(ops[0]) if ops else StepKind.ROUND
             rounding = (
                 self.rounding(item.get("round"), item.line_of("round"))
                 if "round" in item

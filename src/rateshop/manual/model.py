@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,6 @@ from rateshop.manual.inputs import FieldSpec
 from rateshop.manual.tables import Table
 from rateshop.money import Rounding
 
-STEP_KINDS = ("start", "multiply", "add", "minimum", "maximum", "discount", "round")
 RISK = "risk"  # the record name of the risk itself, beside the item names of its lists
 # How a manual counts the birthday of someone born on 29 February in a non-leap year
 # (``manual.leap_birthday``); the first is the default.
@@ -118,13 +118,29 @@ class DiscountGroup:
     items: list[DiscountItem]
 
 
+class StepKind(StrEnum):
+    """What a rating step does to the running total; each value is the manual's word for it.
+
+    What a kind means to rating (its scales, code, columns, trace and words) is specified once,
+    in :mod:`rateshop.rating.steps`; a new kind added here is refused there until it is given.
+    """
+
+    START = "start"
+    MULTIPLY = "multiply"
+    ADD = "add"
+    MINIMUM = "minimum"
+    MAXIMUM = "maximum"
+    DISCOUNT = "discount"
+    ROUND = "round"
+
+
 @dataclass
 class Step:
     """One step of a rating algorithm as it applies to one component."""
 
     id: str
     label: str
-    kind: str
+    kind: StepKind
     operand: Expr | None
     when: Expr | None
     rounding: Rounding | None

@@ -8,24 +8,22 @@ rounding divisors become literals; tables, closures and compiled steps are bound
 
 Table rows are matched once per unit: components that look up the same table with the same keys
 share the matched position, as the batch path does. Each chain leaves a flat trace of the values
-that can vary (see :func:`rateshop.rating.quote.decode_trace`); worksheets turn it into lines
+that can vary (see :func:`rateshop.rating.steps.decode_trace`); worksheets turn it into lines
 only when someone reads them.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, assert_never
 
 from rateshop.manual.expr import Const, Name
+from rateshop.manual.model import StepKind
 from rateshop.money import POW10, to_decimal
 from rateshop.rating.emit import Source, literal
+from rateshop.rating.expressions import LookupFn
 from rateshop.rating.quote import AppliedDiscount, amount_of
-from rateshop.rating.scalar import KeyConv, LookupFn
-
-if TYPE_CHECKING:
-    from rateshop.rating.plan import CComponent, CStep
+from rateshop.rating.steps import CComponent, CStep, trace_entries
 
 Env = dict[str, Any]
 Trace = tuple[Any, ...]
@@ -118,39 +116,6 @@ class _Writer:
             return literal(node.value)
         return f"{self.src.bind(fn, 'F')}(env)"
 
-    def code_of(self, conv: KeyConv, value: str) -> str:
-        """Code for the grid position of one key value in its dimension (-1: no row)."""
-        dim = conv.dim
-        assert dim is not None
-        src = self.src
-        if conv.by_text:
-            # the first row with that text, as Dim.text_code finds it
-            by_text = {label: i for i, label in reversed(list(enumerate(dim.labels)))}
-            return f"{src.bind(by_text, 'T')}.get(str({value}), -1)"
-        if conv.is_num:
-            if conv.down == 1:
-                if conv.up != 1:
-                    value = f"{value} * {literal(conv.up)}"
-            elif dim.match == "band":
-                value = f"{value} // {literal(conv.down)}"
-            else:
-                codes = src.bind(dim.codes, "C")
-                down = literal(conv.down)
-                return f"{codes}.get({value} // {down}, -1) if {value} % {down} == 0 else -1"
-        if dim.match == "exact":
-            return f"{src.bind(dim.codes, 'C')}.get({value}, -1)"
-        contiguous = all(
-            hi is not None and lo == hi + 1 for hi, lo in zip(dim.his, dim.los[1:], strict=False)
-        )
-        if not contiguous or not conv.is_num:
-            return f"{src.bind(dim.code, 'D')}({value})"
-        # Bands without gaps: below the first band is -1 from bisect; only the top may be shut.
-        found = f"{src.bind(bisect.bisect_right, 'bisect')}({src.bind(dim.los, 'LO')}, {value}) - 1"
-        top = dim.his[-1]
-        if top is None:
-            return found
-        return f"{found} if {value} <= {literal(top)} else -1"
-
     def position(self, lookup: LookupFn) -> str:
         """The local holding the lookup's grid position, matched at its first use in a unit."""
         if not lookup.keys:
@@ -167,7 +132,7 @@ class _Writer:
             value = self.src.fresh("k")
             self.src.line(f"{value} = {self.expr(fn, conv.expr)}")
             code = self.src.fresh("c")
-            self.src.line(f"{code} = {self.code_of(conv, value)}")
+            self.src.line(f"{code} = {conv.emit(self.src, value)}")
             codes.append(code)
         if len(codes) == 1:
             self.src.line(f"{var} = {codes[0]}")
@@ -215,7 +180,7 @@ class _Writer:
 
         The trace holds, per step, the operand (not for ``round``), the running total, whether
         the step applied (only for steps with a condition) and the note (only for discounts),
-        as :func:`rateshop.rating.quote.decode_trace` reads it back.
+        as :func:`rateshop.rating.steps.decode_trace` reads it back.
         """
         src = self.src
         prev = start
@@ -223,7 +188,9 @@ class _Writer:
         nonneg = start == "0"
         trace: list[str] = []
         for cs in steps:
-            code = cs.kind_code
+            kind = cs.kind
+            # a comment naming the step, its text as a literal: repr holds no line break
+            src.line(f"# step {literal(cs.step.id)}: {kind.value}")
             total = src.fresh("t")
             flags = []
             if cs.when is not None:
@@ -231,52 +198,63 @@ class _Writer:
                 src.line(f"{applied} = True if {src.bind(cs.when, 'W')}(env) else False")
                 flags.append(applied)
             # a rounding step rounds whether or not it applies
-            conditional = bool(flags) and code != 6
+            conditional = bool(flags) and kind != StepKind.ROUND
             if conditional:
                 src.line(f"if {flags[0]}:")
                 src.indent()
                 self.branches += 1
             # the value before rounding, when one expression gives it
             value: str | None = None
-            if code in (0, 1, 2, 3, 4):  # start, multiply, add, minimum, maximum
-                op = src.fresh("o")
-                base = _scaled(prev, cs.align_total) if code >= 2 else prev
-                op_nonneg = self.operand(cs, op)
-                if code == 0:
-                    value = op
-                elif code == 1:
+            op = note = ""
+            match kind:
+                case (
+                    StepKind.START
+                    | StepKind.MULTIPLY
+                    | StepKind.ADD
+                    | StepKind.MINIMUM
+                    | StepKind.MAXIMUM
+                ):
+                    op = src.fresh("o")
+                    base = _scaled(prev, cs.align_total)  # for add, minimum and maximum
+                    op_nonneg = self.operand(cs, op)
+                    if kind == StepKind.START:
+                        value = op
+                    elif kind == StepKind.MULTIPLY:
+                        value = f"{prev} * {op}"
+                    elif kind == StepKind.ADD:
+                        value = f"{base} + {_scaled(op, cs.align_operand)}"
+                    else:
+                        a, b = src.fresh("x"), src.fresh("b")
+                        src.line(f"{a} = {base}")
+                        src.line(f"{b} = {_scaled(op, cs.align_operand)}")
+                        keep = ">" if kind == StepKind.MINIMUM else "<"
+                        value = f"{a} if {a} {keep} {b} else {b}"
+                    if conditional:
+                        src.line(f"{total} = {value}")
+                        value = None
+                        self._close(f"{op} = None", f"{total} = {self._skipped(cs, prev)}")
+                    # minimum keeps the larger value, so it stays >= 0 if the total was
+                    if kind == StepKind.START:
+                        nonneg = op_nonneg
+                    else:
+                        nonneg = nonneg and (kind == StepKind.MINIMUM or op_nonneg)
+                case StepKind.DISCOUNT:
+                    op, note, items = src.fresh("o"), src.fresh("n"), src.fresh("i")
+                    factor = src.bind(discount_factor, "discount")
+                    src.line(f"{op}, {items}, {note} = {factor}({src.bind(cs, 'S')}, env, trace)")
+                    if component is not None:
+                        record = src.bind(record_discounts, "record")
+                        src.line(f"if {items}:")
+                        src.line(f"    {record}({items}, discounts, {literal(component)}, unit)")
+                    if conditional:
+                        self._close(f"{op} = {literal(cs.align_total)}", f"{note} = ''")
                     value = f"{prev} * {op}"
-                elif code == 2:
-                    value = f"{base} + {_scaled(op, cs.align_operand)}"
-                else:
-                    a, b = src.fresh("x"), src.fresh("b")
-                    src.line(f"{a} = {base}")
-                    src.line(f"{b} = {_scaled(op, cs.align_operand)}")
-                    keep = ">" if code == 3 else "<"
-                    value = f"{a} if {a} {keep} {b} else {b}"
-                if conditional:
-                    src.line(f"{total} = {value}")
-                    value = None
-                    self._close(f"{op} = None", f"{total} = {self._skipped(cs, prev)}")
-                # minimum keeps the larger value, so it stays >= 0 if the total was
-                nonneg = op_nonneg if code == 0 else nonneg and (code == 3 or op_nonneg)
-                trace += [op, total, *flags]
-            elif code == 5:  # discount
-                op, note, items = src.fresh("o"), src.fresh("n"), src.fresh("i")
-                factor = src.bind(discount_factor, "discount")
-                src.line(f"{op}, {items}, {note} = {factor}({src.bind(cs, 'S')}, env, trace)")
-                if component is not None:
-                    record = src.bind(record_discounts, "record")
-                    src.line(f"if {items}:")
-                    src.line(f"    {record}({items}, discounts, {literal(component)}, unit)")
-                if conditional:
-                    self._close(f"{op} = {literal(cs.align_total)}", f"{note} = ''")
-                value = f"{prev} * {op}"
-                nonneg = False  # rates may add up past 100%
-                trace += [op, total, *flags, note]
-            else:  # round: only the rounding below
-                value = prev
-                trace += [total, *flags]
+                    nonneg = False  # rates may add up past 100%
+                case StepKind.ROUND:  # only the rounding below
+                    value = prev
+                case _:
+                    assert_never(kind)
+            trace += trace_entries(cs, op, total, flags, note)
             self._round(cs, total, value, nonneg)
             prev = total
         return prev, trace
@@ -291,7 +269,7 @@ class _Writer:
 
     def _skipped(self, cs: CStep, prev: str) -> str:
         """The running total after a step that does not apply (before rounding)."""
-        return "0" if cs.kind_code == 0 else _scaled(prev, cs.align_total)
+        return "0" if cs.kind == StepKind.START else _scaled(prev, cs.align_total)
 
     def _round(self, cs: CStep, total: str, value: str | None, nonneg: bool) -> None:
         """Put the rounded running total in ``total`` (``value`` None: it holds it unrounded)."""
@@ -335,13 +313,14 @@ def unit_function(components: list[CComponent], required: set[str], label: str) 
     ``rated``, appends the unit's :class:`Amount` to ``amounts`` and, when tracing, a worksheet
     segment to ``segments``.
     """
-    src = Source(label)
+    src = Source(f"{label} units")
     src.line("def rate_unit(env, trace, unit, discounts, totals, rated, amounts, segments):")
     src.indent()
     top = len(src.lines)
     writer = _Writer(src)
     amount = src.bind(amount_of, "amount")
     for index, comp in enumerate(components):
+        src.line(f"# component {literal(comp.id)}")
         guards = []
         # a required coverage is always chosen: a risk without it never reaches rating
         if comp.coverage is not None and comp.coverage not in required:
@@ -374,11 +353,11 @@ def unit_function(components: list[CComponent], required: set[str], label: str) 
 
 def policy_function(steps: list[CStep], label: str) -> PolicyFn:
     """One function running the policy steps on the summed premium, with its trace."""
-    src = Source(label)
+    src = Source(f"{label} policy")
     src.line("def rate_policy(env, premium):")
     src.indent()
     top = len(src.lines)
-    src.line("trace = True")
+    src.line(f"{src.local('trace')} = True")
     writer = _Writer(src)
     final, trace = writer.chain(steps, "premium", None)
     src.line(f"return {final}, {_tuple(trace)}")

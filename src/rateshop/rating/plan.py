@@ -12,97 +12,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from rateshop.errors import ManualError, Problem
-from rateshop.manual.expr import Expr, Lookup, Name, Occurrence, not_vectorizable, walk
+from rateshop.manual.expr import Expr, Lookup, Occurrence, not_vectorizable
 from rateshop.manual.limits import MAX_RUNNING_DECIMALS
-from rateshop.manual.model import Component, DiscountGroup, Manual, Step
+from rateshop.manual.model import DiscountGroup, Manual, Step, StepKind
 from rateshop.money import MONEY_SCALE, POW10
 from rateshop.rating.codegen import PolicyFn, UnitFn, policy_function, unit_function
+from rateshop.rating.expressions import Compiler, Fn, LookupFn, Occurrences, scale_of
 from rateshop.rating.quote import ManualRef
 from rateshop.rating.riskcode import CheckFn, FlattenFn, check_function, flatten_function
-from rateshop.rating.scalar import Compiler, Fn, LookupFn, Occurrences, scale_of
+from rateshop.rating.steps import SPECS, CComponent, CFee, CGroup, CItem, CStep
 
 __all__ = ["MONEY_SCALE", "Plan", "PlanCode", "compile_manual"]
-
-
-@dataclass
-class CItem:
-    """A compiled discount item."""
-
-    id: str
-    label: str
-    rate: Fn
-    align: int  # multiplier bringing the rate to the group's scale
-    when: Fn | None
-
-
-@dataclass
-class CGroup:
-    """A compiled discount group: rates add up (capped), the group multiplies as 1 - total."""
-
-    id: str
-    label: str
-    scale: int
-    cap: Fn | None
-    cap_align: int
-    items: list[CItem]
-    model: DiscountGroup
-
-
-@dataclass
-class CStep:
-    """A compiled step with the scales of the running total before and after it."""
-
-    step: Step
-    operand: Fn | None
-    lookup: LookupFn | None
-    when: Fn | None
-    groups: list[CGroup]
-    op_scale: int
-    in_scale: int
-    mid_scale: int
-    out_scale: int
-    round_to: int | None
-    align_total: int  # multiplier for the running total before add/min/max (or skipped multiply)
-    align_operand: int  # multiplier for the operand of add/min/max
-    kind_code: int = 0  # index in STEP_CODES, so the hot loop compares small ints
-    round_div: int = 1  # rounding drops decimals: divide by this, half-up (1 = none)
-    round_mul: int = 1  # rounding adds decimals: multiply by this
-
-    def __post_init__(self) -> None:
-        self.kind_code = STEP_CODES.index(self.step.kind)
-        if self.round_to is not None:
-            # 10 ** k, not POW10: a long chain of factors may carry more decimals than it holds
-            if self.round_to < self.mid_scale:
-                self.round_div = 10 ** (self.mid_scale - self.round_to)
-            else:
-                self.round_mul = 10 ** (self.round_to - self.mid_scale)
-
-
-STEP_CODES = ("start", "multiply", "add", "minimum", "maximum", "discount", "round")
-
-
-@dataclass
-class CComponent:
-    """A compiled component: its chain of steps and the final scale of its premium."""
-
-    id: str
-    label: str
-    coverage: str | None
-    when: Fn | None
-    steps: list[CStep]
-    final_scale: int
-    to_money: int  # multiplier to bring the final value to cents
-    model: Component
-
-
-@dataclass
-class CFee:
-    id: str
-    label: str
-    amount: Fn
-    amount_scale: int
-    when: Fn | None
-    decimals: int
 
 
 @dataclass
@@ -129,8 +49,6 @@ class Plan:
     fees: list[CFee]
     code: PlanCode = field(repr=False)
     details: list[tuple[str, str, Fn, Expr]] = field(default_factory=list)
-    unit_columns: list[str] = field(default_factory=list)
-    risk_columns: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -152,15 +70,6 @@ class Plan:
         )
 
 
-def _names(exprs: list[Expr]) -> set[str]:
-    out: set[str] = set()
-    for e in exprs:
-        for node in walk(e):
-            if isinstance(node, Name):
-                out.add(node.key)
-    return out
-
-
 class _PlanBuilder:
     def __init__(self, manual: Manual) -> None:
         self.manual = manual
@@ -168,13 +77,11 @@ class _PlanBuilder:
         self.nested = Compiler(manual.tables, flat=False, leap_birthday=leap)
         self.flat = Compiler(manual.tables, flat=True, leap_birthday=leap)
         self.problems: list[Problem] = []
-        self.step_exprs: list[Expr] = []
-        self.policy_exprs: list[Expr] = []
 
     def bad(self, line: int, reason: str) -> None:
         self.problems.append(Problem(self.manual.file, line, reason))
 
-    def flat_fn(self, e: Expr, line: int, what: str, sink: list[Expr]) -> Fn:
+    def flat_fn(self, e: Expr, line: int, what: str) -> Fn:
         why = not_vectorizable(e)
         if why is not None:
             self.bad(
@@ -182,20 +89,15 @@ class _PlanBuilder:
                 f"{what}: {why} cannot be used here (it is computed row by row); compute it in 'derived'",
             )
             return lambda env: None
-        sink.append(e)
         return self.flat.compile(e)
 
-    def chain(
-        self, steps: list[Step], start: int, sink: list[Expr], where: str | None
-    ) -> list[CStep]:
+    def chain(self, steps: list[Step], start: int, where: str | None) -> list[CStep]:
         """Compile a chain of steps: component ``where``'s, or the policy steps (None)."""
         out: list[CStep] = []
         scale = start
         too_fine = False  # reported once per chain, at the first step past the limit
         for st in steps:
-            when = (
-                None if st.when is None else self.flat_fn(st.when, st.line, f"step {st.id}", sink)
-            )
+            when = None if st.when is None else self.flat_fn(st.when, st.line, f"step {st.id}")
             operand: Fn | None = None
             lookup: LookupFn | None = None
             op_scale = 0
@@ -203,29 +105,18 @@ class _PlanBuilder:
             if st.operand is not None:
                 op_scale = scale_of(st.operand)
                 if isinstance(st.operand, Lookup):
-                    self.flat_fn(st.operand, st.line, f"step {st.id}", sink)
+                    self.flat_fn(st.operand, st.line, f"step {st.id}")
                     lookup = self.flat.lookup(st.operand)
                     if len(self.manual.components) > 1:  # with one, naming it says nothing
                         lookup.component = where
                     operand = lookup
                 else:
-                    operand = self.flat_fn(st.operand, st.line, f"step {st.id}", sink)
-            if st.kind == "discount":
-                groups = [self.group(g, st, sink) for g in st.groups]
+                    operand = self.flat_fn(st.operand, st.line, f"step {st.id}")
+            if st.kind == StepKind.DISCOUNT:
+                groups = [self.group(g, st) for g in st.groups]
                 op_scale = sum(g.scale for g in groups)
             in_scale = scale
-            align_total = align_operand = 1
-            if st.kind == "start":
-                mid = op_scale
-            elif st.kind in ("multiply", "discount"):
-                mid = scale + op_scale
-                align_total = POW10[op_scale]
-            elif st.kind in ("add", "minimum", "maximum"):
-                mid = max(scale, op_scale)
-                align_total = POW10[mid - scale]
-                align_operand = POW10[mid - op_scale]
-            else:  # round
-                mid = scale
+            mid, align_total, align_operand = SPECS[st.kind].scales(scale, op_scale)
             round_to = None if st.rounding is None else st.rounding.decimals
             scale = mid if round_to is None else round_to
             if scale > MAX_RUNNING_DECIMALS and not too_fine:
@@ -237,7 +128,7 @@ class _PlanBuilder:
             )  # fmt: skip
         return out
 
-    def group(self, g: DiscountGroup, st: Step, sink: list[Expr]) -> CGroup:
+    def group(self, g: DiscountGroup, st: Step) -> CGroup:
         scales = [scale_of(i.rate) for i in g.items]
         if g.cap is not None:
             scales.append(scale_of(g.cap))
@@ -246,13 +137,13 @@ class _PlanBuilder:
             CItem(
                 i.id,
                 i.label,
-                self.flat_fn(i.rate, i.line, f"discount {i.id}", sink),
+                self.flat_fn(i.rate, i.line, f"discount {i.id}"),
                 POW10[gs - scale_of(i.rate)],
-                None if i.when is None else self.flat_fn(i.when, i.line, f"discount {i.id}", sink),
+                None if i.when is None else self.flat_fn(i.when, i.line, f"discount {i.id}"),
             )
             for i in g.items
         ]
-        cap = None if g.cap is None else self.flat_fn(g.cap, st.line, f"discount {g.id} cap", sink)
+        cap = None if g.cap is None else self.flat_fn(g.cap, st.line, f"discount {g.id} cap")
         cap_align = POW10[gs - scale_of(g.cap)] if g.cap is not None else 1
         return CGroup(g.id, g.label, gs, cap, cap_align, items, g)
 
@@ -280,8 +171,8 @@ class _PlanBuilder:
         for comp in m.components:
             when = None
             if comp.when is not None:
-                when = self.flat_fn(comp.when, comp.line, f"component {comp.id}", self.step_exprs)
-            steps = self.chain(comp.steps, 0, self.step_exprs, comp.id)
+                when = self.flat_fn(comp.when, comp.line, f"component {comp.id}")
+            steps = self.chain(comp.steps, 0, comp.id)
             final = steps[-1].out_scale if steps else 0
             if final > MONEY_SCALE:
                 last = steps[-1].step
@@ -294,44 +185,38 @@ class _PlanBuilder:
             components.append(
                 CComponent(comp.id, comp.label, comp.coverage, when, steps, final, to_money, comp)
             )
-        policy = self.chain(m.policy_steps, MONEY_SCALE, self.policy_exprs, None)
+        policy = self.chain(m.policy_steps, MONEY_SCALE, None)
         if policy and policy[-1].out_scale > MONEY_SCALE:
             self.bad(
                 policy[-1].step.line, "policy steps end with more than cents; round at the end"
             )
         for st in m.policy_steps:
-            if st.kind == "start":
+            if st.kind == StepKind.START:
                 self.bad(st.line, "policy steps work on the summed premium; 'start' is not allowed")
         fees = []
         for f in m.fees:
-            amount = self.flat_fn(f.amount, f.line, f"fee {f.id}", self.policy_exprs)
-            when = (
-                None
-                if f.when is None
-                else self.flat_fn(f.when, f.line, f"fee {f.id}", self.policy_exprs)
-            )
+            amount = self.flat_fn(f.amount, f.line, f"fee {f.id}")
+            when = None if f.when is None else self.flat_fn(f.when, f.line, f"fee {f.id}")
             fees.append(CFee(f.id, f.label, amount, scale_of(f.amount), when, f.rounding.decimals))
             if f.rounding.decimals > MONEY_SCALE:
                 self.bad(f.line, f"fee {f.id}: fees are money; round to the cent or the dollar")
         if self.problems:
             raise ManualError(self.problems)
         details = [
-            (d.id, d.label, self.flat_fn(d.value, d.line, f"detail {d.id}", []), d.value)
+            (d.id, d.label, self.flat_fn(d.value, d.line, f"detail {d.id}"), d.value)
             for d in m.details
         ]
         if self.problems:
             raise ManualError(self.problems)
-        label = f"rating plan {m.identity.key}"
+        # the name tracebacks show for the generated code: which manual, down to its content
+        label = f"rating plan {m.identity.key} #{m.content_hash[:8]}"
         code = PlanCode(
             unit_function(components, {cid for cid, c in m.coverages.items() if c.required}, label),
             policy_function(policy, label) if policy else None,
             check_function(m),
             flatten_function(m),
         )
-        plan = Plan(m, derived, rules, ranks, components, policy, fees, code, details)
-        plan.unit_columns = sorted(_names(self.step_exprs))
-        plan.risk_columns = sorted(_names(self.policy_exprs) - {"premium"})
-        return plan
+        return Plan(m, derived, rules, ranks, components, policy, fees, code, details)
 
 
 def _too_fine(where: str | None, st: Step, scale: int, before: list[CStep]) -> str:
@@ -343,9 +228,7 @@ def _too_fine(where: str | None, st: Step, scale: int, before: list[CStep]) -> s
     )
     # the latest earlier step that multiplies: rounding there (say to 3 or 4 decimals, as
     # filings do) keeps every later step short
-    earlier = next(
-        (cs.step for cs in reversed(before) if cs.step.kind in ("multiply", "discount")), None
-    )
+    earlier = next((cs.step for cs in reversed(before) if cs.spec.multiplies), None)
     if earlier is not None:
         return f"{text} at step {earlier.id} or before (round: 3 there, or round_each: 3)"
     return text

@@ -14,9 +14,9 @@ from typing import Any
 from rateshop.errors import FieldProblem, Ineligible, RiskError
 from rateshop.manual.inputs import validate
 from rateshop.manual.model import RISK
+from rateshop.rating.expressions import Occurrences
 from rateshop.rating.plan import Plan
 from rateshop.rating.riskcode import unchosen_record
-from rateshop.rating.scalar import Occurrences
 
 Flat = dict[str, Any]
 

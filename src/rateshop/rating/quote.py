@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rateshop.money import MONEY_SCALE, decimal_text, to_decimal
+from rateshop.rating.steps import CStep, decode_trace
 
 
 def cents(value: Fraction) -> Decimal:
@@ -17,10 +18,6 @@ def cents(value: Fraction) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
         Decimal("0.01"), rounding=ROUND_HALF_UP
     )
-
-
-if TYPE_CHECKING:
-    from rateshop.rating.plan import CStep
 
 
 @dataclass(frozen=True)
@@ -159,36 +156,7 @@ WORKSHEET_COLUMNS = (
 # One rated chain: unit label, component id, its compiled steps, the record it was rated on and
 # its trace (see decode_trace). Lines, with their Decimals and the text of each matched row, are
 # made only when someone reads the worksheet.
-Segment = tuple["str | None", str, "list[CStep]", dict[str, Any], tuple[Any, ...]]
-
-_LOOKUP_KINDS = frozenset({"start", "multiply", "add", "minimum", "maximum"})
-
-
-def decode_trace(
-    steps: list[CStep], trace: tuple[Any, ...]
-) -> Iterator[tuple[int | None, int, bool, str]]:
-    """Each step's operand, running total, applied flag and note from a chain's flat trace.
-
-    The trace holds only what can vary: the operand (every step but ``round``), the running
-    total, the applied flag (steps with a condition) and the note (discounts).
-    """
-    at = 0
-    for cs in steps:
-        operand = None
-        if cs.step.kind != "round":
-            operand = trace[at]
-            at += 1
-        total = trace[at]
-        at += 1
-        applied = True
-        if cs.when is not None:
-            applied = trace[at]
-            at += 1
-        note = ""
-        if cs.step.kind == "discount":
-            note = trace[at]
-            at += 1
-        yield operand, total, applied, note
+Segment = tuple[str | None, str, list[CStep], dict[str, Any], tuple[Any, ...]]
 
 
 @dataclass
@@ -206,28 +174,10 @@ class Worksheet:
         # components of a unit share lookups: match each row once per unit record
         located: dict[tuple[int, str], tuple[int, Any, tuple[Any, ...]]] = {}
         for unit, comp, steps, env, trace in self.segments:
-            # The trace read as decode_trace reads it, inline: this loop runs once per line of
-            # every worksheet a comparison answers with.
-            at = 0
-            for cs in steps:
-                kind = cs.step.kind
-                operand = None
-                if kind != "round":
-                    operand = trace[at]
-                    at += 1
-                total = trace[at]
-                at += 1
-                applied = True
-                if cs.when is not None:
-                    applied = trace[at]
-                    at += 1
-                note = ""
-                if kind == "discount":
-                    note = trace[at]
-                    at += 1
+            for cs, operand, total, applied, note in decode_trace(steps, trace):
                 key = None
                 lookup = cs.lookup
-                if lookup is not None and applied and kind in _LOOKUP_KINDS:
+                if lookup is not None and applied:
                     where = (id(env), lookup.signature)
                     found = located.get(where)
                     if found is None:
@@ -251,7 +201,7 @@ class Worksheet:
                 component=comp,
                 step=cs.step.id,
                 label=cs.step.label,
-                kind=cs.step.kind,
+                kind=cs.step.kind.value,
                 source=cs.step.source,
                 key=key,
                 value=None if operand is None else to_decimal(operand, cs.op_scale),
@@ -284,7 +234,7 @@ class Worksheet:
                 "component": comp,
                 "step": cs.step.id,
                 "label": cs.step.label,
-                "kind": cs.step.kind,
+                "kind": cs.step.kind.value,
                 "source": cs.step.source,
                 "key": key,
                 "value": None if operand is None else text(operand, cs.op_scale),

@@ -58,20 +58,20 @@ class _CheckWriter:
         self.label = label
 
     def record(
-        self, specs: Mapping[str, FieldSpec], coverages: dict[str, Coverage] | None
+        self, specs: Mapping[str, FieldSpec], coverages: dict[str, Coverage] | None, where: str
     ) -> CheckFn:
-        """A function checking one record (the risk or a list item)."""
-        src = Source(self.label)
+        """A function checking one record (the risk, or an item of the list ``where``)."""
+        src = Source(f"{self.label} {where}")
         src.line("def check(data):")
         src.indent()
-        names = self.fields(src, specs, "data")
+        names = self.fields(src, specs, "data", where)
         if coverages:
             names.append((literal("coverages"), self.coverages(src, coverages)))
         src.line(f"return {_display(names)}")
         return src.function("check")
 
     def fields(
-        self, src: Source, specs: Mapping[str, FieldSpec], data: str
+        self, src: Source, specs: Mapping[str, FieldSpec], data: str, where: str
     ) -> list[tuple[str, str]]:
         """Emit the checks of a record held in ``data``; return its keys and value variables."""
         src.line(f"if type({data}) is not dict:")
@@ -80,11 +80,11 @@ class _CheckWriter:
         for name, spec in specs.items():
             var = src.fresh("v")
             src.line(f"{var} = {data}.get({literal(name)})")
-            self.field(src, spec, var)
+            self.field(src, spec, var, f"{where}.{name}")
             names.append((literal(name), var))
         return names
 
-    def field(self, src: Source, spec: FieldSpec, var: str) -> None:
+    def field(self, src: Source, spec: FieldSpec, var: str, where: str) -> None:
         src.line(f"if {var} is None:")
         src.indent()
         if spec.default is not None:
@@ -98,10 +98,10 @@ class _CheckWriter:
         src.dedent()
         src.line("else:")
         src.indent()
-        self.present(src, spec, var)
+        self.present(src, spec, var, where)
         src.dedent()
 
-    def present(self, src: Source, spec: FieldSpec, var: str) -> None:
+    def present(self, src: Source, spec: FieldSpec, var: str, where: str) -> None:
         t = spec.type
         fail = "return None"
         if spec.choices is not None:
@@ -121,7 +121,7 @@ class _CheckWriter:
                 src.line(fail)
                 return
         if isinstance(t, List):
-            item = src.bind(self.record(spec.fields, None), "item")
+            item = src.bind(self.record(spec.fields, None, f"{where}[]"), "item")
             size = f"{literal(spec.min_items)} <= len({var})"
             if spec.max_items is not None:
                 size += f" <= {literal(spec.max_items)}"
@@ -141,7 +141,7 @@ class _CheckWriter:
             src.dedent()
             src.line(f"{var} = {items}")
         elif isinstance(t, Record):
-            src.line(f"{var} = {_display(self.fields(src, spec.fields, var))}")
+            src.line(f"{var} = {_display(self.fields(src, spec.fields, var, where))}")
         elif isinstance(t, Bool):
             src.line(f"if type({var}) is not bool:")
             src.line(f"    {fail}")
@@ -196,7 +196,7 @@ class _CheckWriter:
             src.indent()
             src.line(f"if {raw} is True:")
             src.line(f"    {raw} = {{}}")
-            options = self.fields(src, cov.options, raw)
+            options = self.fields(src, cov.options, raw, f"coverages.{cid}")
             src.line(f"{record} = {_display([*options, (literal('chosen'), 'True')])}")
             src.dedent()
             records.append(f"{literal(cid)}: {record}")
@@ -210,8 +210,8 @@ def _display(items: list[tuple[str, str]]) -> str:
 
 def check_function(manual: Manual) -> CheckFn:
     """The fast validation path of ``manual``: its validated risk, or None (use the full check)."""
-    label = f"risk check {manual.identity.key}"
-    return _CheckWriter(label).record(manual.inputs, manual.coverages)
+    label = f"risk check {manual.identity.key} #{manual.content_hash[:8]}"
+    return _CheckWriter(label).record(manual.inputs, manual.coverages, "risk")
 
 
 def _paths(
@@ -246,7 +246,7 @@ def flatten_function(manual: Manual) -> FlattenFn | None:
             paths.append((d.field, f"top[{literal(d.field)}]"))
     if len({key for key, _ in paths}) != len(paths):
         return None
-    src = Source(f"flatten {manual.identity.key}")
+    src = Source(f"flatten {manual.identity.key} #{manual.content_hash[:8]}")
     src.line("def flatten(top):")
     src.line("    return {" + ", ".join(f"{literal(k)}: {a}" for k, a in paths) + "}")
     fn: FlattenFn = src.function("flatten")

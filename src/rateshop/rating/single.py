@@ -32,8 +32,8 @@ from rateshop.rating.quote import (
     Segment,
     Worksheet,
     amount_of,
-    decode_trace,
 )
+from rateshop.rating.steps import decode_trace
 
 
 def rate(plan: Plan, risk: Mapping[str, Any], *, trace: bool = True) -> Quote | Decline:
@@ -77,7 +77,7 @@ def rate(plan: Plan, risk: Mapping[str, Any], *, trace: bool = True) -> Quote | 
         steps = plan.policy_steps
         premium = after * POW10[MONEY_SCALE - steps[-1].out_scale]
         running = before
-        for cs, (_, total, _, _) in zip(steps, decode_trace(steps, policy_trace), strict=True):
+        for cs, _, total, _, _ in decode_trace(steps, policy_trace):
             if cs.out_scale <= MONEY_SCALE:
                 now = total * POW10[MONEY_SCALE - cs.out_scale]
                 if now != running:

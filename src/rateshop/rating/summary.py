@@ -30,7 +30,9 @@ from fractions import Fraction
 from typing import Any
 
 from rateshop.manual.limits import MAX_RUNNING_DECIMALS
+from rateshop.manual.model import StepKind
 from rateshop.rating.quote import cents
+from rateshop.rating.steps import SPECS
 
 # Digits a replayed running total may need: a manual's most decimals, and room for the whole part.
 EXACT_DIGITS = MAX_RUNNING_DECIMALS + 40
@@ -39,7 +41,7 @@ EXACT_DIGITS = MAX_RUNNING_DECIMALS + 40
 TOP = 3
 POLICY = "policy"
 # Steps whose factor or amount a shopper's answers chose, when they looked something up.
-_FACT_KINDS = frozenset({"multiply", "add", "discount"})
+_FACT_KINDS = frozenset(kind.value for kind, spec in SPECS.items() if spec.fact)
 # "age=41 [40-49]": a key, its value and the band it fell in, as the engine writes them.
 _KEY = re.compile(r"(?P<key>[A-Za-z_][\w.]*)=(?P<value>[^\[]*?)(?: \[(?P<band>[^\]]*)\])?")
 
@@ -139,21 +141,12 @@ def _facts(rows: Sequence[Row], discounts: Iterable[str]) -> tuple[str, ...]:
 
 def _step(row: Row, running: Decimal, left_out: bool) -> Decimal:
     """The running total after ``row`` from ``running``, rounded as the worksheet shows it."""
-    kind = row.get("kind")
+    kind = str(row.get("kind"))
     value = row.get("value")
     out = running
-    if value not in (None, "") and row.get("applied", True) and not left_out:
-        operand = Decimal(str(value))
-        if kind == "start":
-            out = operand
-        elif kind in ("multiply", "discount"):
-            out = running * operand
-        elif kind == "add":
-            out = running + operand
-        elif kind == "minimum":
-            out = max(running, operand)
-        elif kind == "maximum":
-            out = min(running, operand)
+    # (a kind this code does not know changes nothing)
+    if value not in (None, "") and row.get("applied", True) and not left_out and kind in SPECS:
+        out = SPECS[StepKind(kind)].replay(running, Decimal(str(value)))
     exponent = Decimal(str(row["total"])).as_tuple().exponent
     assert isinstance(exponent, int)
     return out.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)

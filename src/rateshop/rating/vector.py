@@ -1,19 +1,15 @@
-"""Compile typed manual expressions into NumPy column operations, exact like the scalar path.
+"""Compile typed manual expressions into NumPy column operations, exact like their closures.
 
-Columns: numbers are ``int64`` arrays holding scaled integers (or ``object`` arrays of Python ints
-when a product could overflow), conditions are ``bool`` arrays, dates ``datetime64[D]``, and text
-is a :class:`Cat` (integer codes into a list of categories), which keeps table lookups a gather.
+The columns and their exact integer operations are in :mod:`rateshop.rating.columns`, table
+lookups over them in :mod:`rateshop.rating.vlookup`; this module compiles expressions to them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from rateshop.manual.expr import (
     Arith,
@@ -31,111 +27,18 @@ from rateshop.manual.expr import (
     Rounded,
 )
 from rateshop.manual.tables import Table
-from rateshop.manual.types import Bool, Num, Text
+from rateshop.manual.types import Num, Text
 from rateshop.money import POW10
-from rateshop.rating.scalar import KeyConv, scale_of
-
-IntArray = npt.NDArray[np.int64]
-BIG = np.iinfo(np.int64).max
-
-
-@dataclass
-class Cat:
-    """A text column: ``codes`` index into ``categories`` (-1 never appears)."""
-
-    codes: npt.NDArray[np.int32]
-    categories: list[str]
-
-    @classmethod
-    def encode(cls, values: Any) -> Cat:
-        """Encode any sequence of strings."""
-        arr = np.asarray(values, dtype=object).astype(str)
-        cats, codes = np.unique(arr, return_inverse=True)
-        return cls(codes.astype(np.int32), [str(c) for c in cats])
-
-    def code_of(self, text: str) -> int:
-        try:
-            return self.categories.index(text)
-        except ValueError:
-            return -1
-
-    def __len__(self) -> int:
-        return len(self.codes)
-
-
-Column = Any  # ndarray | Cat | a Python scalar broadcast over rows
-Frame = dict[str, Column]
-VFn = Callable[[Frame], Column]
-
-
-class MissingColumn(KeyError):
-    """A batch frame lacks a column a manual reads."""
-
-
-def _as_cat(value: Column, n: int) -> Cat:
-    if isinstance(value, Cat):
-        return value
-    return Cat(np.zeros(n, dtype=np.int32), [str(value)])
-
-
-def _merge(a: Cat, b: Cat) -> tuple[Cat, Cat]:
-    cats = list(dict.fromkeys([*a.categories, *b.categories]))
-    index = {c: i for i, c in enumerate(cats)}
-    ra = np.array([index[c] for c in a.categories], dtype=np.int32)
-    rb = np.array([index[c] for c in b.categories], dtype=np.int32)
-    return Cat(ra[a.codes], cats), Cat(rb[b.codes], cats)
-
-
-def half_up_div(num: Any, den: Any) -> Any:
-    """``num / den`` rounded half away from zero, element-wise and exact (``den`` > 0)."""
-    sign = np.where(num < 0, -1, 1)
-    return sign * ((2 * np.abs(num) + den) // (2 * den))
-
-
-LIMIT = 2**62
-
-
-def magnitude(value: Any) -> int:
-    """The largest absolute value in a column (or of a scalar), as a Python int."""
-    if isinstance(value, np.ndarray):
-        return int(np.abs(value).max()) if value.size else 0
-    return abs(int(value))
-
-
-def is_exact_object(value: Any) -> bool:
-    """Whether a column holds Python ints (object dtype) rather than int64."""
-    return getattr(value, "dtype", None) is np.dtype(object)
-
-
-def safe_mul(a: Any, b: Any) -> Any:
-    """``a * b`` exactly: int64 while the product provably fits, Python ints beyond."""
-    if is_exact_object(a) or is_exact_object(b):
-        return a * b
-    if magnitude(a) * magnitude(b) < LIMIT:
-        return a * b
-    return np.asarray(a).astype(object) * (
-        np.asarray(b).astype(object) if isinstance(b, np.ndarray) else int(b)
-    )
-
-
-def round_half_up_v(
-    value: Any, from_scale: int, to_scale: int, nonneg: bool = False, in_place: bool = False
-) -> Any:
-    """Column version of :func:`rateshop.money.round_half_up`; ``nonneg`` skips sign handling,
-    ``in_place`` lets it overwrite ``value`` (an int64 array the caller owns)."""
-    # 10 ** k, not POW10: a long chain of factors may carry more decimals than it holds
-    if to_scale >= from_scale:
-        return safe_mul(value, 10 ** (to_scale - from_scale))
-    div = 10 ** (from_scale - to_scale)
-    half = div // 2
-    if nonneg:
-        if in_place and isinstance(value, np.ndarray) and value.dtype == np.int64:
-            np.add(value, half, out=value)
-            np.floor_divide(value, div, out=value)
-            return value
-        return (value + half) // div
-    sign = np.where(value < 0, -1, 1)
-    return sign * ((np.abs(value) + half) // div)
+from rateshop.rating.columns import LIMIT as LIMIT  # re-exported: the fused kernels read these
+from rateshop.rating.columns import Cat as Cat
+from rateshop.rating.columns import Column as Column
+from rateshop.rating.columns import Frame as Frame
+from rateshop.rating.columns import MissingColumn as MissingColumn
+from rateshop.rating.columns import VFn as VFn
+from rateshop.rating.columns import as_cat, half_up_div, merge_cats, round_half_up_v, rows, safe_mul
+from rateshop.rating.columns import magnitude as magnitude
+from rateshop.rating.keys import scale_of
+from rateshop.rating.vlookup import VLookup
 
 
 def _date_parts(d: Any) -> tuple[Any, Any, Any]:
@@ -180,242 +83,6 @@ VDATE_FUNCS = {
     "months_between": _months_between,
     "days_between": _days_between,
 }
-
-
-def _padded(lut: IntArray, above: int) -> IntArray:
-    """``lut`` with -1 before it (keys below the range) and ``above`` after it."""
-    return np.concatenate(([-1], lut, [above])).astype(np.int64)
-
-
-class VLookup:
-    """A table lookup over columns: codes per dimension, then one gather (or interpolation).
-
-    The grid positions depend only on the table and its key expressions, not on the column
-    read, so lookups of one table by several components share them through ``cache``.
-    """
-
-    def __init__(
-        self,
-        node: Lookup,
-        table: Table,
-        compile_key: Callable[[Expr], VFn],
-        cache: dict[tuple[str, int], Any] | None = None,
-    ) -> None:
-        self.table = table
-        self.cache = {} if cache is None else cache
-        self.signature = f"{table.name}|{node.keys!r}"
-        self.luts: dict[int, tuple[int, IntArray] | None] = {}
-        self.node = node
-        self.column = node.column
-        self.keys = [KeyConv(table, k, e) for k, e in node.keys]
-        self.key_fns = [compile_key(e) for _, e in node.keys]
-        values = table.grid[node.column]
-        # rows landing on a cell the filing does not offer are declined, never defaulted: they
-        # are told apart (one by one, they are rare) only when such cells exist
-        self.may_refuse = bool(table.not_offered.get(node.column)) or (
-            table.interp is not None and table.interp.own is not None
-        )
-        self.present = np.array([v is not None for v in values], dtype=bool)
-        self.all_present = bool(self.present.all())
-        self.values = np.array([0 if v is None else v for v in values], dtype=np.int64)
-        self.strides = table.strides
-        self.default = None if table.default is None else table.default[node.column]
-        self.nonneg = (
-            all(v >= 0 for v in values if v is not None)
-            and (self.default or 0) >= 0
-            and (table.interp is None or (table.interp.beyond_add or 0) >= 0)
-        )
-        self.max_abs = max(
-            [abs(v) for v in values if v is not None] + [abs(self.default or 0)] + [0]
-        )
-        if table.interp is not None:
-            # interpolation can exceed the table's rows only by the beyond rule; bound generously
-            self.max_abs = (
-                max(self.max_abs * 4, 10**6)
-                * POW10[max(0, table.interp.decimals - table.scales[node.column])]
-            )
-
-    def codes_for(self, conv: KeyConv, value: Column, n: int) -> IntArray:
-        dim = conv.dim
-        assert dim is not None
-        if isinstance(value, str):
-            code = dim.text_code(value) if isinstance(dim.type, Num) else dim.codes.get(value, -1)
-            return np.full(n, code, dtype=np.int64)
-        if isinstance(value, Cat):
-            lut = np.array(
-                [dim.text_code(c) if conv.by_text or isinstance(dim.type, Num) else dim.codes.get(c, -1)
-                 for c in value.categories] + [-1],
-                dtype=np.int64,
-            )  # fmt: skip
-            return lut[value.codes]
-        arr = np.broadcast_to(np.asarray(value), (n,))
-        if conv.by_text:
-            uniq, inv = np.unique(arr, return_inverse=True)
-            lut = np.array([dim.text_code(str(int(u))) for u in uniq] + [-1], dtype=np.int64)
-            return lut[inv]
-        if isinstance(dim.type, Bool):
-            lut = np.array([dim.codes.get(False, -1), dim.codes.get(True, -1)], dtype=np.int64)
-            return lut[arr.astype(np.int64)]
-        vals = self._convert(conv, arr)
-        dense = self._dense(dim)
-        if dense is not None and vals.dtype != object:
-            # the padded table answers below (first cell) and above (last cell) the range too
-            lo, padded = dense
-            index = vals - (lo - 1)
-            np.clip(index, 0, len(padded) - 1, out=index)
-            codes: IntArray = padded[index]
-            return codes
-        if dim.match == "band":
-            los = np.array(dim.los, dtype=np.int64)
-            his = np.array([BIG if h is None else h for h in dim.his], dtype=np.int64)
-            idx = np.searchsorted(los, vals, side="right") - 1
-            safe = np.clip(idx, 0, len(los) - 1)
-            ok = (idx >= 0) & (vals <= his[safe])
-            return np.where(ok, idx, -1)
-        keys = np.array(list(dim.codes.keys()), dtype=np.int64)
-        codes = np.array(list(dim.codes.values()), dtype=np.int64)
-        order = np.argsort(keys)
-        keys, codes = keys[order], codes[order]
-        idx = np.clip(np.searchsorted(keys, vals), 0, len(keys) - 1)
-        return np.where(keys[idx] == vals, codes[idx], -1)
-
-    def _dense(self, dim: Any) -> tuple[int, IntArray] | None:
-        """A direct code array over a small numeric key range: the lowest key, and the codes
-        from one below it (-1) to one above the highest (the open top band's code, or -1)."""
-        key = id(dim)
-        if key in self.luts:
-            return self.luts[key]
-        out: tuple[int, IntArray] | None = None
-        if dim.match == "band" and dim.los:
-            lo = dim.los[0]
-            open_top = dim.his[-1] is None
-            top = dim.los[-1] if open_top else dim.his[-1]
-            if top - lo < 100_000:
-                lut = np.full(top - lo + 1, -1, dtype=np.int64)
-                for code, (b_lo, b_hi) in enumerate(zip(dim.los, dim.his, strict=True)):
-                    lut[b_lo - lo : (top if b_hi is None else b_hi) - lo + 1] = code
-                out = (lo, _padded(lut, len(dim.los) - 1 if open_top else -1))
-        elif dim.match == "exact" and isinstance(dim.type, Num) and dim.codes:
-            lo, top = min(dim.codes), max(dim.codes)
-            if top - lo < 100_000:
-                lut = np.full(top - lo + 1, -1, dtype=np.int64)
-                for value, code in dim.codes.items():
-                    lut[value - lo] = code
-                out = (lo, _padded(lut, -1))
-        self.luts[key] = out
-        return out
-
-    @staticmethod
-    def _convert(conv: KeyConv, arr: Any) -> Any:
-        if not conv.is_num:
-            return arr
-        if conv.down == 1:
-            as_int = arr.astype(np.int64, copy=False)
-            return as_int if conv.up == 1 else as_int * conv.up
-        if conv.dim is not None and conv.dim.match == "band":
-            return arr // conv.down
-        q, r = np.divmod(arr, conv.down)
-        return np.where(r == 0, q, np.iinfo(np.int64).min)
-
-    def positions(self, frame: Frame, n: int) -> tuple[IntArray, Any, Any]:
-        """Grid positions, rows with no match, and interpolation amounts (cached per frame)."""
-        hit = self.cache.get((self.signature, id(frame)))
-        if hit is not None:
-            return hit  # type: ignore[no-any-return]
-        pos = np.zeros(n, dtype=np.int64)
-        missing = np.zeros(n, dtype=bool)
-        dim_i = 0
-        x = None
-        for conv, fn in zip(self.keys, self.key_fns, strict=True):
-            if conv.dim is None:
-                x = self._convert(conv, np.broadcast_to(np.asarray(fn(frame)), (n,)))
-                continue
-            codes = self.codes_for(conv, fn(frame), n)
-            missing |= codes < 0
-            # rows with no match still need a valid position; they are masked as missing
-            stride = self.strides[dim_i]
-            pos += np.maximum(codes, 0) if stride == 1 else np.maximum(codes, 0) * stride
-            dim_i += 1
-        self.cache[(self.signature, id(frame))] = (pos, missing, x)
-        return pos, missing, x
-
-    def __call__(self, frame: Frame, n: int) -> tuple[Any, Any]:
-        """Values and a mask of rows that found no row (and no default), or a refused cell."""
-        pos, no_row, x = self.positions(frame, n)
-        missing = no_row
-        if x is None:
-            out = self.values[pos]
-            if not self.all_present:
-                missing = missing | ~self.present[pos]
-        elif self.table.interp is not None and self.table.interp.own is not None:
-            out, miss = self._interpolate_irregular(pos, x, n)
-            missing = missing | miss
-        else:
-            out, miss = self._interpolate(pos, x)
-            missing = missing | miss
-        if self.default is not None and missing.any():
-            refused = self._refused(missing & ~no_row, pos, x, n)
-            out = np.where(missing & ~refused, self.default, out)
-            missing = refused
-        return out, missing
-
-    def _refused(self, rows: Any, pos: IntArray, x: Any, n: int) -> Any:
-        """Which of ``rows`` landed on a cell the filing does not offer."""
-        refused = np.zeros(n, dtype=bool)
-        if self.may_refuse:
-            for r in np.nonzero(rows)[0].tolist():
-                at = None if x is None else int(np.broadcast_to(x, (n,))[r])
-                refused[r] = not self.table.offers(self.column, int(pos[r]), at)
-        return refused
-
-    def _interpolate_irregular(self, base: IntArray, x: Any, n: int) -> tuple[Any, Any]:
-        """Sub-tables with amounts of their own: each row interpolated on its own (exact)."""
-        xs = np.broadcast_to(x, (n,))
-        found = [
-            self.table.interpolate(self.column, int(b), int(at))
-            for b, at in zip(base.tolist(), xs.tolist(), strict=True)
-        ]
-        missing = np.array([v is None for v in found], dtype=bool)
-        values = [0 if v is None else v for v in found]
-        if any(abs(v) >= 2**62 for v in values):
-            return np.array(values, dtype=object), missing
-        return np.array(values, dtype=np.int64), missing
-
-    def _interpolate(self, base: IntArray, x: Any) -> tuple[Any, Any]:
-        ip = self.table.interp
-        assert ip is not None
-        xs = np.array(ip.xs, dtype=np.int64)
-        sy = self.table.scales[self.column]
-        d = ip.decimals
-        n_x = len(xs)
-        i = np.searchsorted(xs, x, side="right") - 1
-        missing = i < 0
-        i = np.clip(i, 0, n_x - 1)
-        y0 = self.values[base + i]
-        missing |= ~self.present[base + i]
-        last = i == n_x - 1
-        nxt = np.minimum(i + 1, n_x - 1)
-        y1 = self.values[base + nxt]
-        missing |= ~last & ~self.present[base + nxt]
-        x0, x1 = xs[i], xs[nxt]
-        dx = np.where(last, 1, x1 - x0)
-        num = np.where(last, y0, y0 * dx + (x - x0) * (y1 - y0))
-        if ip.beyond_every is not None and ip.beyond_add is not None:
-            over = last & (x > xs[-1])
-            beyond_num, beyond_den, top = ip.beyond(y0, np.where(over, x - xs[-1], 0), sy)
-            res_main = _rescale_div_v(num, dx, sy, d)
-            res_beyond = _rescale_div_v(
-                np.where(over, beyond_num, 0), np.where(over, beyond_den, 1), top, d
-            )
-            return np.where(over, res_beyond, res_main), missing
-        missing |= last & (x > xs[-1])
-        return _rescale_div_v(num, dx, sy, d), missing
-
-
-def _rescale_div_v(num: Any, den: Any, scale: int, decimals: int) -> Any:
-    if decimals >= scale:
-        return half_up_div(num * POW10[decimals - scale], den)
-    return half_up_div(num, den * POW10[scale - decimals])
 
 
 class VCompiler:
@@ -505,7 +172,7 @@ class VCompiler:
             vl = self.lookup(e)
 
             def look(f: Frame) -> Column:
-                n = _rows(f)
+                n = rows(f)
                 values, missing = vl(f, n)
                 if missing.any():
                     self.missing = missing if self.missing is None else (self.missing | missing)
@@ -532,8 +199,8 @@ class VCompiler:
                 a, b = lf(f), rf(f)
                 if not isinstance(a, Cat) and not isinstance(b, Cat):
                     return op(a, b)
-                n = _rows(f)
-                ca, cb = _merge(_as_cat(a, n), _as_cat(b, n))
+                n = rows(f)
+                ca, cb = merge_cats(as_cat(a, n), as_cat(b, n))
                 return op(ca.codes, cb.codes)
 
             return text_cmp
@@ -565,11 +232,11 @@ class VCompiler:
             t, o = self.compile(e.then), self.compile(e.other)
 
             def pick_text(f: Frame) -> Column:
-                n = _rows(f)
+                n = rows(f)
                 cond = c(f)
                 ta = self.guarded(t, f, cond)
                 ob = self.guarded(o, f, np.logical_not(cond))
-                a, b = _merge(_as_cat(ta, n), _as_cat(ob, n))
+                a, b = merge_cats(as_cat(ta, n), as_cat(ob, n))
                 return Cat(np.where(cond, a.codes, b.codes).astype(np.int32), a.categories)
 
             return pick_text
@@ -663,7 +330,3 @@ class VCompiler:
             return -((-nv) // dv)
 
         return divide
-
-
-def _rows(f: Frame) -> int:
-    return int(f["__rows__"])

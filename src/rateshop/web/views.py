@@ -16,18 +16,9 @@ from rateshop.compare.ranking import Standing, order
 from rateshop.compare.replay import worksheet_if_any
 from rateshop.compare.service import failure_words
 from rateshop.rating.library import Library
+from rateshop.rating.steps import STEP_WORDS
 from rateshop.rating.summary import PriceSummary, key_text, summarise
 from rateshop.store.records import StoredComparison
-
-KIND_WORDS = {
-    "start": "starts at",
-    "multiply": "×",
-    "add": "+",
-    "discount": "discount",
-    "minimum": "at least",
-    "maximum": "at most",
-    "round": "rounded",
-}
 
 
 @dataclass
@@ -139,7 +130,7 @@ def _worksheet(rows: Iterable[Mapping[str, Any]]) -> list[WorksheetPart]:
         part = parts.setdefault((unit, component), WorksheetPart(title, []))
         kind = str(row.get("kind", ""))
         value = row.get("value")
-        word = KIND_WORDS.get(kind, kind)
+        word = STEP_WORDS.get(kind, kind)
         operation = f"{word} {_grouped(value)}" if value not in (None, "") else word
         key = key_text(str(row.get("key") or ""))
         source = str(row.get("source") or "")

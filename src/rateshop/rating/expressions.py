@@ -31,17 +31,14 @@ from rateshop.manual.expr import (
     Occurrence,
     Rounded,
 )
-from rateshop.manual.tables import Dim, Table
+from rateshop.manual.tables import Table
 from rateshop.manual.types import Num
 from rateshop.money import POW10, div_half_up, round_half_up
+from rateshop.rating.keys import KeyConv as KeyConv  # re-exported: how lookups match keys
+from rateshop.rating.keys import scale_of as scale_of
 
 Env = dict[str, Any]
 Fn = Callable[[Env], Any]
-
-
-def scale_of(expr: Expr) -> int:
-    """The static scale of a numeric expression (0 for anything else)."""
-    return expr.type.scale if isinstance(expr.type, Num) else 0
 
 
 def years_between(a: dt.date, b: dt.date) -> int:
@@ -82,43 +79,6 @@ class NoMatch(RiskError):
     """A table has no row for the values a risk gave it (and declares no default)."""
 
 
-class KeyConv:
-    """How one key value reaches a table dimension: rescale, then find its grid position."""
-
-    def __init__(self, table: Table, key: str, expr: Expr) -> None:
-        self.key = key
-        # the manual's words for the key in a worksheet, when it gives them
-        self.label = next((k.label for k in table.keys if k.name == key), None)
-        self.expr = expr
-        self.dim: Dim | None = table.dim_for(key)
-        target = (
-            self.dim.scale if self.dim is not None else (table.interp.scale if table.interp else 0)
-        )
-        source = scale_of(expr)
-        self.up = POW10[max(0, target - source)]
-        self.down = POW10[max(0, source - target)]
-        self.is_num = isinstance(expr.type, Num)
-        # An exact key whose cells and binding differ in kind matches on the cell's text.
-        self.by_text = (
-            self.dim is not None
-            and self.dim.match == "exact"
-            and isinstance(self.dim.type, Num) != self.is_num
-        )
-
-    def convert(self, value: Any) -> Any:
-        """The key value at the table's scale, or None when it cannot equal any row."""
-        if self.by_text:
-            return str(value)
-        if not self.is_num:
-            return value
-        if self.down == 1:
-            return value * self.up
-        if self.dim is not None and self.dim.match == "band":
-            return value // self.down  # a band's bounds are whole at its own scale
-        q, r = divmod(value, self.down)
-        return None if r else q
-
-
 class LookupFn:
     """A compiled table lookup: value only, or value with the matched row for a worksheet."""
 
@@ -145,14 +105,10 @@ class LookupFn:
         dim_i = 0
         x = None
         for conv, value in zip(self.keys, raw, strict=True):
-            converted = conv.convert(value)
             if conv.dim is None:
-                x = converted
+                x = conv.convert(value)
                 continue
-            if converted is None:
-                pos = -1
-                break
-            code = conv.dim.text_code(converted) if conv.by_text else conv.dim.code(converted)
+            code = conv.code(value)
             if code < 0:
                 pos = -1
                 break
@@ -188,12 +144,7 @@ class LookupFn:
             shown = _show(value, conv.expr)
             label = shown
             if conv.dim is not None:
-                converted = conv.convert(value)
-                code = -1
-                if converted is not None:
-                    code = (
-                        conv.dim.text_code(converted) if conv.by_text else conv.dim.code(converted)
-                    )
+                code = conv.code(value)
                 label = conv.dim.labels[code] if code >= 0 else "?"
             if conv.label is not None:
                 # the manual's words: "driver age 41 (40-49)"; no band shown when none matched
