@@ -29,7 +29,7 @@ from rateshop.compare.service import Answer, Comparison, collect, request_facts,
 from rateshop.compare.tips import Tip, ideas, tips_async
 from rateshop.config import settings
 from rateshop.errors import ManualError, ManualNotFound, RiskError
-from rateshop.manual.loader import display_path, find_manuals
+from rateshop.manual.folders import display_path, find_manuals
 from rateshop.rating.cache import ManualStore, configured_store
 from rateshop.rating.checks import run_cases
 from rateshop.rating.library import Library, load_plan
