@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rateshop.manual.loader import find_manuals
+from rateshop.manual.folders import find_manuals
 from rateshop.rating.checks import run_cases
 from rateshop.rating.library import Library, load_plan
 

@@ -9,8 +9,9 @@ import pytest
 from builders import line_of, write_manual
 from rateshop.errors import ManualError, Problem
 from rateshop.manual.cost import estimate
+from rateshop.manual.folders import find_manuals
 from rateshop.manual.limits import WORK_BUDGET
-from rateshop.manual.loader import find_manuals, load_manual
+from rateshop.manual.loader import load_manual
 
 ROOT = Path(__file__).resolve().parents[2]
 

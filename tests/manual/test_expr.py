@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from rateshop.manual.expr import ExprError, Scope, parse
+from rateshop.manual.expr import ExprError, Scope
+from rateshop.manual.expr_check import parse
 from rateshop.manual.types import BOOL, DATE, INT, Num, Text
 from rateshop.rating.expressions import Compiler
 

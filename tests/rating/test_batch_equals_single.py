@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rateshop.errors import RiskError
-from rateshop.manual.loader import find_manuals
+from rateshop.manual.folders import find_manuals
 from rateshop.rating.batch import BatchResult, rate_many
 from rateshop.rating.fused import FALLBACKS, rate_many_fused
 from rateshop.rating.library import load_plan

@@ -13,7 +13,7 @@ from test_single import RISK
 
 from builders import write_manual
 from rateshop.errors import RiskError
-from rateshop.manual.loader import find_manuals
+from rateshop.manual.folders import find_manuals
 from rateshop.rating.library import load_plan
 from rateshop.rating.plan import Plan
 from rateshop.rating.prepare import _derive, _flatten, _validate_fully, validate_risk

@@ -12,7 +12,7 @@ import pytest
 import rateshop.rating.library as library_module
 from builders import BASE_MANIFEST, line_of, write_manual
 from rateshop.errors import ManualError, ManualNotFound
-from rateshop.manual.loader import find_manuals
+from rateshop.manual.folders import find_manuals
 from rateshop.rating.cache import ManualStore
 from rateshop.rating.checks import run_case
 from rateshop.rating.library import Library, load_plan

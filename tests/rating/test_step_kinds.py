@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from rateshop.manual.loader import STEP_OPS
+from rateshop.manual.sections.steps import STEP_OPS
 from rateshop.manual.model import StepKind
 from rateshop.rating.steps import SPECS, STEP_WORDS
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import rateshop
-from rateshop.manual.loader import find_manuals
+from rateshop.manual.folders import find_manuals
 from rateshop.rating.library import load_plan
 from rateshop.rating.quote import Quote
 from rateshop.rating.single import rate

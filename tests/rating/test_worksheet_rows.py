@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rateshop.manual.loader import find_manuals
+from rateshop.manual.folders import find_manuals
 from rateshop.money import decimal_text, to_decimal
 from rateshop.rating.library import load_plan
 from rateshop.rating.quote import WORKSHEET_COLUMNS, Quote

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from api.apikit import ROOT
-from rateshop.manual.loader import content_files, content_hash
+from rateshop.manual.folders import content_files, content_hash
 from rateshop.rating.library import Library
 from rateshop.services.market import MarketSync, install_upload, manual_files, publish
 from rateshop.store import upgrade

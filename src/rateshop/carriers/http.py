@@ -1,8 +1,8 @@
 """The ``http`` and ``xml`` connectors: a carrier's own quoting API over HTTP, in JSON through its
 mapping file, or in ACORD-style XML.
 
-Building the request and reading the answer are pure (:mod:`rateshop.carriers.mapping` for JSON,
-:mod:`rateshop.carriers.acord` for XML: each a :class:`Wire`), checking the answer too
+Building the request and reading the answer are pure (:mod:`rateshop.carriers.wires`: JSON through
+:mod:`rateshop.carriers.mapping`, XML through :mod:`rateshop.carriers.acord`), checking the answer too
 (:mod:`rateshop.carriers.checks`); this module does the asking: credentials
 (:mod:`rateshop.carriers.auth`), one deadline per call, polling an asynchronous carrier with its
 ``Retry-After`` within that deadline, retries only where the carrier cannot have seen the request,
@@ -21,15 +21,12 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, cast
 from urllib.parse import quote
 
-import orjson
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from rateshop.carriers import acord
 from rateshop.carriers import mapping as wire
 from rateshop.carriers.auth import Auth, auth_for
 from rateshop.carriers.breaker import Breaker
@@ -42,6 +39,7 @@ from rateshop.carriers.transport import (
     Transport,
     shared_transport,
 )
+from rateshop.carriers.wires import AcordWire, JsonWire, Outgoing, Wire
 from rateshop.compare.connectors import Offer
 from rateshop.compare.market import Carrier, Endpoint
 from rateshop.compare.outcomes import Failure, FailureKind
@@ -53,8 +51,6 @@ from rateshop.errors import (
     CarrierError,
     CarrierRateLimited,
     CarrierUnavailable,
-    FieldProblem,
-    RiskError,
 )
 
 RETRIES = 2  # more attempts when a connection could not be made at all
@@ -81,90 +77,6 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         return max(0.0, float(headers["retry-after"]))
     except (KeyError, ValueError):
         return None
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A request as sent: its body, and the id the carrier must echo in its answers, if any."""
-
-    body: bytes
-    request_uid: str | None = None
-
-
-class Wire(Protocol):
-    """A carrier's wire format: its request for a risk, and its answer read (not yet checked)."""
-
-    content_type: str
-
-    def request(self, risk: Mapping[str, Any]) -> Outgoing:
-        """The request to send; :class:`RiskError` for a risk it cannot carry."""
-        ...
-
-    def reply(self, body: bytes, sent: Outgoing) -> CarrierReply:
-        """The answer to ``sent`` read; :class:`CarrierBadResponse` when it cannot be."""
-        ...
-
-
-_BUILT: dict[tuple[int, int], tuple[Mapping[str, Any], Outgoing]] = {}
-
-
-class JsonWire:
-    """JSON through the carrier's mapping file."""
-
-    content_type = "application/json"
-
-    def __init__(self, carrier: str, mapping: wire.CarrierMapping) -> None:
-        self.carrier, self.mapping = carrier, mapping
-        self._reader = mapping.reader  # compiled when the mapping loaded
-
-    def request(self, risk: Mapping[str, Any]) -> Outgoing:
-        # Carriers sharing a mapping send one comparison's risk alike: built once for all.
-        key = (id(self.mapping), id(risk))
-        found = _BUILT.get(key)
-        if found is not None and found[0] is risk:
-            return found[1]
-        sent = Outgoing(orjson.dumps(wire.build(self.mapping, risk)))
-        _BUILT[key] = (risk, sent)  # the risk is held, so its id cannot be reused meanwhile
-        if len(_BUILT) > 64:
-            _BUILT.pop(next(iter(_BUILT)))
-        return sent
-
-    def reply(self, body: bytes, sent: Outgoing) -> CarrierReply:
-        try:
-            data = orjson.loads(body)
-        except ValueError as exc:
-            raise CarrierBadResponse(f"{self.carrier} sent malformed JSON: {exc}") from exc
-        try:
-            return self._reader(data)
-        except wire.AnswerError as exc:
-            raise CarrierBadResponse(f"{self.carrier}: {exc}") from exc
-
-
-class AcordWire:
-    """ACORD-style XML quote messages (auto and home), parsed safely up to a size limit."""
-
-    content_type = "application/xml"
-
-    def __init__(self, carrier: str, max_bytes: int) -> None:
-        self.carrier, self.max_bytes = carrier, max_bytes
-
-    def request(self, risk: Mapping[str, Any]) -> Outgoing:
-        # A fresh RqUID per call: an answer echoing any other (a stale or crossed answer, another
-        # comparison of the same risk) is not this request's.
-        uid = str(uuid.uuid4())
-        try:
-            body = acord.build_request(risk, str(risk.get("line")), request_uid=uid)
-        except acord.AcordError as exc:
-            raise RiskError([FieldProblem("risk", f"cannot be sent as ACORD XML: {exc}")]) from exc
-        return Outgoing(body, uid)
-
-    def reply(self, body: bytes, sent: Outgoing) -> CarrierReply:
-        try:
-            return acord.parse_response(body, self.max_bytes, request_uid=sent.request_uid)
-        except acord.AcordError as exc:
-            raise CarrierBadResponse(
-                f"{self.carrier} sent an unreadable XML answer: {exc}"
-            ) from exc
 
 
 class Limit:

@@ -25,15 +25,14 @@ from typing import Any, Literal
 
 from rateshop.config import settings
 from rateshop.errors import ManualError, ManualNotFound, Problem
-from rateshop.manual.loader import (
+from rateshop.manual.folders import (
     MANIFEST,
     content_files,
     content_hash,
     display_path,
-    load_manual,
     manual_folders,
-    read_identity,
 )
+from rateshop.manual.loader import load_manual, read_identity
 from rateshop.manual.model import Identity
 from rateshop.rating.cache import ManualStore, configured_store
 from rateshop.rating.plan import Plan, compile_manual

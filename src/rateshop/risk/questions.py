@@ -8,6 +8,11 @@ required by the manuals that read it. ``tests/api/test_risks.py`` checks every s
 inputs against these models, so the two cannot drift apart unnoticed.
 
 Unknown fields are refused: a misspelt rating fact silently ignored would be a wrong price.
+
+One module for the four lines (about 600 lines) on purpose: it is the code form of one document,
+``docs/question-sets.md``, read side by side with it; the lines share their base model and the
+validators of dates, text and exact numbers; and every importer (the API, the web forms, the
+carriers' wire formats) takes several lines' models at once.
 """
 
 from __future__ import annotations

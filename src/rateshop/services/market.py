@@ -22,7 +22,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 from rateshop.errors import ManualError
-from rateshop.manual.loader import MANIFEST, TESTS, content_files, content_hash
+from rateshop.manual.folders import MANIFEST, TESTS, content_files, content_hash
 from rateshop.rating.library import Library
 from rateshop.store.errors import StoreFailure
 from rateshop.store.uploads import Upload, Uploads

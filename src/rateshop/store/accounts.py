@@ -46,11 +46,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from rateshop.store.comparison_rows import summaries, summary_query
 from rateshop.store.database import transaction
 from rateshop.store.errors import ComparisonNotFound, StoreError, StoreFailure
 from rateshop.store.models import Base, ComparisonRow, Id, UTCDateTime
 from rateshop.store.records import ComparisonSummary
-from rateshop.store.repository import summaries, summary_query
 
 ROLES = ("agent", "admin")
 SESSION_HOURS = 12

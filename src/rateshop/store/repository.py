@@ -16,22 +16,27 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
-    Select,
     Table,
-    case,
     delete,
-    func,
     insert,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from rateshop.compare.service import Answer, Comparison, request_facts
+from rateshop.compare.service import Comparison, request_facts
 from rateshop.config import Settings, settings
 from rateshop.errors import FieldProblem, RateshopError, RiskError
 from rateshop.rating.quote import ManualRef
 from rateshop.store.cipher import ContactCipher, check_contact
+from rateshop.store.comparison_rows import (
+    answer_row,
+    consent_record,
+    manuals_of,
+    stored_comparison,
+    summaries,
+    summary_query,
+)
 from rateshop.store.database import connect, transaction
 from rateshop.store.errors import (
     CarrierNotInComparison,
@@ -40,14 +45,11 @@ from rateshop.store.errors import (
     StoreError,
 )
 from rateshop.store.models import AnswerRow, ComparisonRow, ContactRow, ManualVersionRow
-from rateshop.store.packing import packed, unpacked
 from rateshop.store.privacy import storable_risk
 from rateshop.store.records import (
     ComparisonSummary,
     ConsentRecord,
-    StoredAnswer,
     StoredComparison,
-    to_cents,
 )
 from rateshop.store.uploads import Uploads
 
@@ -80,6 +82,17 @@ def utcnow() -> dt.datetime:
 # What :meth:`Store.save` takes: the comparison, its risk, its data made already (or None), the
 # reference and the owner key (or None).
 Save = tuple[Comparison, Mapping[str, Any], "Mapping[str, Any] | None", "str | None", "str | None"]
+
+
+# A save's statements on the tables themselves, built once: without the ORM's bookkeeping per row
+# and without building and compiling a statement per save, which cost more than the inserts.
+_COMPARISONS = cast(Table, ComparisonRow.__table__)
+_INSERT_COMPARISON = insert(_COMPARISONS).returning(_COMPARISONS.c.id)
+# Many comparisons at once, their ids in the order given (one statement where the driver can).
+_INSERT_COMPARISONS = insert(_COMPARISONS).returning(
+    _COMPARISONS.c.id, sort_by_parameter_order=True
+)
+_INSERT_ANSWERS = insert(cast(Table, AnswerRow.__table__))
 
 
 @dataclass
@@ -248,8 +261,8 @@ class Store:
                 "risk": storable_risk(risk),
                 "owner_key_hash": key_hash(owner_key) if owner_key else None,
             },
-            answers=[_answer_row(i, kind, a, body) for i, (kind, a, body) in enumerate(answers)],
-            manuals=_manuals_of(comparison),
+            answers=[answer_row(i, kind, a, body) for i, (kind, a, body) in enumerate(answers)],
+            manuals=manuals_of(comparison),
         )
 
     def _new_manuals(self, items: Sequence[_Prepared]) -> list[ManualRef]:
@@ -350,15 +363,15 @@ class Store:
             if row is None:
                 raise ComparisonNotFound(ref)
             if not consents:
-                return _stored(row, ())
+                return stored_comparison(row, ())
             contacts = session.scalars(
                 select(ContactRow)
                 .where(ContactRow.comparison_id == row.id)
                 .order_by(ContactRow.consented_at, ContactRow.id)
             ).all()
-            return _stored(
+            return stored_comparison(
                 row,
-                tuple(_consent(c, ref) for c in contacts),
+                tuple(consent_record(c, ref) for c in contacts),
             )
 
     def recent(self, limit: int = 20) -> list[ComparisonSummary]:
@@ -482,19 +495,7 @@ class Store:
             query = query.where(ContactRow.consented_at > since)
         with self._transaction() as session:
             rows = session.execute(query).all()
-            return [_consent(c, ref, self._cipher.decrypt(c.contact)) for c, ref in rows]
-
-
-def _consent(row: ContactRow, ref: str, contact: dict[str, str] | None = None) -> ConsentRecord:
-    """A stored consent as a record; the contact details only when decrypted for the carrier."""
-    return ConsentRecord(
-        ref=ref,
-        carrier=row.carrier,
-        consented_at=row.consented_at,
-        wording=row.wording,
-        consent_version=row.consent_version,
-        contact=contact,
-    )
+            return [consent_record(c, ref, self._cipher.decrypt(c.contact)) for c, ref in rows]
 
 
 def _deleted(session: Session, where: ColumnElement[bool]) -> int:
@@ -518,109 +519,3 @@ def _check_same_request(comparison: Comparison, risk: Mapping[str, Any]) -> None
     ]
     if problems:
         raise RiskError(problems)
-
-
-def _manuals_of(comparison: Comparison) -> list[ManualRef]:
-    seen: dict[str, ManualRef] = {}
-    for answer in (*comparison.quotes, *comparison.declines):
-        got = answer.quote or answer.decline
-        if got is not None and got.manual is not None:  # a live carrier's answer has none
-            seen.setdefault(got.manual.content_hash, got.manual)
-    return list(seen.values())
-
-
-# A save's statements on the tables themselves, built once: without the ORM's bookkeeping per row
-# and without building and compiling a statement per save, which cost more than the inserts.
-_COMPARISONS = cast(Table, ComparisonRow.__table__)
-_INSERT_COMPARISON = insert(_COMPARISONS).returning(_COMPARISONS.c.id)
-# Many comparisons at once, their ids in the order given (one statement where the driver can).
-_INSERT_COMPARISONS = insert(_COMPARISONS).returning(
-    _COMPARISONS.c.id, sort_by_parameter_order=True
-)
-_INSERT_ANSWERS = insert(cast(Table, AnswerRow.__table__))
-
-
-def _answer_row(position: int, kind: str, answer: Answer, body: dict[str, Any]) -> dict[str, Any]:
-    """An answer's column values, its body in the stored form (see :mod:`.packing`)."""
-    got = answer.quote or answer.decline
-    manual = got.manual if got is not None else None
-    quote = answer.quote
-    return {
-        "position": position,
-        "kind": kind,
-        "carrier": answer.carrier,
-        "premium_cents": None if quote is None else to_cents(quote.premium),
-        "total_cents": None if quote is None else to_cents(quote.total),
-        "monthly_cents": None if quote is None else to_cents(quote.monthly),
-        "manual_hash": None if manual is None else manual.content_hash,
-        "manual_version": None if manual is None else manual.version,
-        "body": packed(body),
-    }
-
-
-def _stored(row: ComparisonRow, contacts: tuple[ConsentRecord, ...]) -> StoredComparison:
-    return StoredComparison(
-        ref=row.ref,
-        created_at=row.created_at,
-        line=row.line,
-        state=row.state,
-        effective=row.effective,
-        risk=row.risk,
-        answers=tuple(
-            StoredAnswer(
-                kind=a.kind,
-                carrier=a.carrier,
-                premium_cents=a.premium_cents,
-                total_cents=a.total_cents,
-                monthly_cents=a.monthly_cents,
-                manual_hash=a.manual_hash,
-                manual_version=a.manual_version,
-                body=unpacked(a.body),
-            )
-            for a in row.answers
-        ),
-        contacts=contacts,
-    )
-
-
-def summary_query() -> Select[ComparisonRow, int, int, int, int | None]:
-    """Comparisons newest first, one row each with its answer counts and cheapest monthly price.
-
-    Callers narrow it (``where``, ``join``, ``limit``) and read it with :func:`summaries`.
-    """
-
-    def count(kind: str) -> Any:
-        return func.count(case((AnswerRow.kind == kind, 1)))
-
-    return (
-        select(
-            ComparisonRow,
-            count("quote"),
-            count("decline"),
-            count("error"),
-            func.min(AnswerRow.monthly_cents),
-        )
-        .outerjoin(AnswerRow)
-        .group_by(ComparisonRow.id)
-        .order_by(ComparisonRow.created_at.desc(), ComparisonRow.id.desc())
-    )
-
-
-def summaries(
-    session: Session, query: Select[ComparisonRow, int, int, int, int | None]
-) -> list[ComparisonSummary]:
-    """The lines of a comparisons list, from a narrowed :func:`summary_query`."""
-    return [
-        ComparisonSummary(
-            ref=c.ref,
-            created_at=c.created_at,
-            line=c.line,
-            state=c.state,
-            effective=c.effective,
-            quotes=quotes,
-            declines=declines,
-            errors=errors,
-            cheapest_monthly_cents=cheapest,
-        )
-        for c, quotes, declines, errors, cheapest in session.execute(query)
-    ]

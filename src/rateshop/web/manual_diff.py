@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from rateshop.manual.loader import MANIFEST
+from rateshop.manual.folders import MANIFEST
 from rateshop.manual.source import read_csv
 from rateshop.rating.plan import Plan
 from rateshop.web.errors import WebError

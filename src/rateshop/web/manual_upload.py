@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from rateshop.errors import ManualError, Problem
-from rateshop.manual.loader import MANIFEST
+from rateshop.manual.folders import MANIFEST
 from rateshop.rating.checks import run_cases
 from rateshop.rating.library import Library, load_plan
 from rateshop.rating.plan import Plan
