@@ -153,7 +153,8 @@ def generated_sources(*functions: object) -> Iterator[tuple[str, str]]:
         if not isinstance(fn, FunctionType):
             continue
         filename = fn.__code__.co_filename
-        if filename in seen or filename not in linecache.cache:
+        # (a bound function of a real module has a file of its own: it is no generated code)
+        if filename in seen or not filename.startswith("<") or filename not in linecache.cache:
             continue
         seen.add(filename)
         yield filename, "".join(linecache.getlines(filename))
