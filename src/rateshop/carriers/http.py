@@ -2,8 +2,8 @@
 mapping file, or in ACORD-style XML.
 
 Building the request and reading the answer are pure (:mod:`rateshop.carriers.wires`: JSON through
-:mod:`rateshop.carriers.mapping`, XML through :mod:`rateshop.carriers.acord`), checking the answer too
-(:mod:`rateshop.carriers.checks`); this module does the asking: credentials
+:mod:`rateshop.carriers.mapping`, XML through :mod:`rateshop.carriers.acord`), checking the
+answer too (:mod:`rateshop.carriers.checks`); this module does the asking: credentials
 (:mod:`rateshop.carriers.auth`), one deadline per call, polling an asynchronous carrier with its
 ``Retry-After`` within that deadline, retries only where the carrier cannot have seen the request,
 a concurrency limit and a circuit breaker per carrier. Every carrier-side fault is an answer of

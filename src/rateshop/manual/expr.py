@@ -21,8 +21,9 @@ Before it is read, an expression's text, node count and nesting are checked agai
 :mod:`rateshop.manual.limits`, so no expression can exhaust the parser or the checker.
 
 This module holds the typed nodes an expression is checked into and the scope it is checked in;
-:mod:`rateshop.manual.expr_check` parses and checks the text (:func:`~rateshop.manual.expr_check.parse`),
-and :mod:`rateshop.manual.expr_lookup` types a table lookup and binds its keys.
+:mod:`rateshop.manual.expr_check` parses and checks the text
+(:func:`~rateshop.manual.expr_check.parse`), and :mod:`rateshop.manual.expr_lookup` types a table
+lookup and binds its keys.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """ACORD-style XML quote messages: our own open mapping of the auto and home risks, and answers.
 
-ACORD's schemas are licensed, so rateshop ships none: this module maps our risk model onto the
+ACORD's schemas are licensed, so rateshop ships none: this package maps our risk model onto the
 well-known element names (``PersAutoPolicyQuoteInqRq``, ``PersPolicy``, ``PersDriver``,
 ``PersVeh``, ``Dwell``, ``Coverage``, ``MsgStatus`` …) and puts the rating facts ACORD has no
 obvious element for under ``com.rateshop_…`` extension elements, as ACORD allows.
@@ -9,7 +9,8 @@ obvious element for under ``com.rateshop_…`` extension elements, as ACORD allo
 The package is laid out along those ideas: :mod:`.xml` (safe parsing and writing),
 :mod:`.codecs` (one fact to one element's text), :mod:`.risk` (the mapping of the risks),
 :mod:`.request` and :mod:`.answer`. Four pure functions: :func:`build_request` and
-:func:`parse_request` (our risk ↔ a quote request, each the exact inverse of the other), :func:`build_response` and :func:`parse_response` (a
+:func:`parse_request` (our risk ↔ a quote request, each the exact inverse of the other),
+:func:`build_response` and :func:`parse_response` (a
 :class:`~rateshop.carriers.reply.CarrierReply` ↔ a quote answer). Anything wrong with a message
 raises :class:`AcordError`; a connector reports it as ``invalid_response``.
 
