@@ -13,16 +13,15 @@ import pytest
 
 import rateshop
 from gates import Held
+from paths import ROOT
 from rateshop.compare.connectors import ManualConnector, Offer, manual_connectors
-from rateshop.compare.market import Market
 from rateshop.compare.service import compare, stream
 from rateshop.errors import CarrierBadResponse, RiskError
-from rateshop.rating.library import Library
 from rateshop.rating.quote import Decline, Quote
+from samples import sample_library, sample_market
 
-ROOT = Path(__file__).resolve().parents[2]
-LIBRARY = Library.load(ROOT / "manuals")
-MARKET = Market.load(ROOT / "market")
+LIBRARY = sample_library()
+MARKET = sample_market()
 RISK: dict[str, Any] = json.loads((ROOT / "examples" / "auto.json").read_text())
 
 
