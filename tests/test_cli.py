@@ -8,9 +8,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from builders import BASE_MANIFEST, write_manual
+from paths import ROOT
 from rateshop.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from paths import ROOT
 from rateshop.cli import app
 
 PASSWORD = "a long enough secret"
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture

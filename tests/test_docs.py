@@ -11,9 +11,9 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
+from paths import ROOT
 from rateshop.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
 TUTORIAL = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
 FOLDER = "my-manuals/acme-mutual/renters-tx-2027-01-01"
 

@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 
+from paths import ROOT
 from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.default import load_market
 from rateshop.compare.service import compare
 from rateshop.rating.quote import Quote
 
-ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EXAMPLES = sorted(
     p.stem

@@ -11,26 +11,27 @@ import pytest
 import yaml
 
 import rateshop
+from paths import ROOT
 from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.market import Market
 from rateshop.compare.service import compare, request_facts
 from rateshop.manual.expr import Name, walk
 from rateshop.rating.library import Library
 from rateshop.risk import places
+from samples import sample_library, sample_market
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.json") if not p.name.startswith("cas_"))
 LINES = ("auto", "home", "life", "health")
 
 
 @pytest.fixture(scope="module")
 def library() -> Library:
-    return Library.load(ROOT / "manuals")
+    return sample_library()
 
 
 @pytest.fixture(scope="module")
 def market() -> Market:
-    return Market.load(ROOT / "market")
+    return sample_market()
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import rateshop
-
-ROOT = Path(__file__).resolve().parents[1]
+from paths import ROOT
 
 EXPORTED = [
     "Answer",

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
+from paths import ROOT
 from rateshop.rating.cache import ManualStore
 from rateshop.rating.library import Library
 
-ROOT = Path(__file__).resolve().parents[1]
 RATESHOP = Path(sys.executable).parent / "rateshop"
 RISK = json.loads((ROOT / "examples" / "auto.json").read_text(encoding="utf-8"))
 

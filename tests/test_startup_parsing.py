@@ -9,12 +9,12 @@ import pytest
 import yaml
 
 from builders import BASE_MANIFEST, line_of, write_manual
+from paths import ROOT
 from rateshop.errors import ManualError
 from rateshop.manual import source
 from rateshop.manual.loader import load_manual, read_identity
 from rateshop.manual.source import Node, Seq, parse_yaml
 
-ROOT = Path(__file__).resolve().parents[1]
 FILES = sorted((ROOT / "manuals").rglob("*.yaml")) + sorted((ROOT / "market").rglob("*.yaml"))
 
 needs_libyaml = pytest.mark.skipif(

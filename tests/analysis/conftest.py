@@ -12,15 +12,15 @@ from rateshop.analysis.market import market_plans
 from rateshop.analysis.synthetic import BookSpec, delivery_zips, generate_book, write_book
 from rateshop.rating.library import Library
 from rateshop.rating.plan import Plan
+from samples import sample_library
 
-ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.date(2026, 12, 1)
 ROWS = 1_500
 
 
 @pytest.fixture(scope="session")
 def library() -> Library:
-    return Library.load(ROOT / "manuals", store=None)
+    return sample_library()
 
 
 @pytest.fixture(scope="session")

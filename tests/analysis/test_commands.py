@@ -9,9 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from paths import ROOT
 from rateshop.cli import app
 
-ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 

@@ -9,10 +9,9 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -21,13 +20,10 @@ from fastapi import FastAPI
 from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
 
+from paths import POSTGRES_URL, ROOT
+from rateshop.api.runtime import Runtime
 from rateshop.config import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-# The server the PostgreSQL half of the tests uses (as in tests/store).
-POSTGRES_URL = os.environ.get(
-    "RATESHOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 SECRET = "api-tests-secret-" + "k" * 32
 # Every carrier of the market but one (meridian-life) reads its leads with this key in the tests.
 CARRIER_KEY = "carrier-test-key-" + "c" * 32
@@ -97,6 +93,16 @@ def _bound(ports: range | None) -> socket.socket:
     raise RuntimeError(f"no free loopback port in {ports}")
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free loopback ports (of ``RATESHOP_TEST_PORTS`` when set) for servers
+    started in a process of their own; each is free when found, all held until all are found."""
+    held = [_bound(None) for _ in range(count)]
+    ports = [sock.getsockname()[1] for sock in held]
+    for sock in held:
+        sock.close()
+    return ports
+
+
 class Server:
     """uvicorn serving ``app`` from a thread of the test process, on a free loopback port (the
     first free one of ``ports`` when given)."""
@@ -138,11 +144,10 @@ class Reply:
 
 @dataclass
 class Event:
-    """One Server-Sent Event and when it arrived (seconds since the request was sent)."""
+    """One Server-Sent Event."""
 
     name: str
     data: dict[str, Any]
-    at: float
 
 
 @dataclass
@@ -183,11 +188,13 @@ class Client:
     def post(self, path: str, body: Any, **kwargs: Any) -> Reply:
         return self.call("POST", path, json=body, **kwargs)
 
-    def stream(self, path: str, body: Any) -> Streamed:
-        """POST ``body`` and read the Server-Sent Events of the answer as they come."""
+    def stream(
+        self, path: str, body: Any, on_event: Callable[[Event], None] | None = None
+    ) -> Streamed:
+        """POST ``body`` and read the Server-Sent Events of the answer as they come, each told to
+        ``on_event`` as it arrives (a test may let a held carrier answer then)."""
 
         async def go() -> Streamed:
-            started = time.perf_counter()
             async with self.session.post(path, json=body) as response:
                 out = Streamed(response.status, dict(response.headers))
                 if response.content_type != "text/event-stream":
@@ -201,9 +208,18 @@ class Client:
                     elif line.startswith("data:"):
                         data += line[5:].strip()
                     elif not line and data:
-                        at = time.perf_counter() - started
-                        out.events.append(Event(name, json.loads(data), at))
+                        got = Event(name, json.loads(data))
+                        out.events.append(got)
+                        if on_event is not None:
+                            on_event(got)
                         name, data = "message", ""
                 return out
 
         return self.loop.run_until_complete(go())
+
+
+def runtime(server: Server) -> Runtime:
+    """The running app's runtime (its registry, store and settings), for a test to look into."""
+    app: Any = server.server.config.app
+    found: Runtime = app.state.runtime
+    return found

@@ -3,45 +3,22 @@
 Every API test runs twice: against a server on SQLite (a temporary file) and one on PostgreSQL (a
 schema of its own in the ``test`` database, dropped afterwards). The PostgreSQL half is skipped when
 the server cannot be reached, unless ``RATESHOP_REQUIRE_POSTGRES=1``, which makes that a failure
-(as in ``tests/store``). One server per backend serves the whole session; the manuals are compiled
+(the one PostgreSQL fixture, in ``tests/conftest.py``). One server per backend serves the whole session; the manuals are compiled
 once per process, so the second starts at once.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 import yaml
-from apikit import CARRIER_KEY, POSTGRES_URL, ROOT, Client, Server, postgres_schema, server_settings
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
+from apikit import CARRIER_KEY, ROOT, Client, Server, postgres_schema, server_settings
 
 from rateshop.api import create_app
 from rateshop.config import Settings
 
 BACKENDS = ["sqlite", "postgresql"]
-
-
-@pytest.fixture(scope="session")
-def api_postgres() -> Iterator[Engine]:
-    """A connection to the PostgreSQL test server, or a skip (a failure if it is required)."""
-    engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    reason = None
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as exc:
-        engine.dispose()
-        first = str(getattr(exc, "orig", exc)).splitlines()[0]
-        reason = f"PostgreSQL at {POSTGRES_URL} is unreachable: {first}"
-    if reason is not None:
-        if os.environ.get("RATESHOP_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason}\nRATESHOP_REQUIRE_POSTGRES=1 requires it.", pytrace=False)
-        pytest.skip(reason)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -52,7 +29,7 @@ def api_database(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('api') / 'rateshop.db'}"
         return
-    with postgres_schema(request.getfixturevalue("api_postgres"), "rateshop_api_test") as url:
+    with postgres_schema(request.getfixturevalue("postgres_admin"), "rateshop_api_test") as url:
         yield url
 
 

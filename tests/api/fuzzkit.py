@@ -25,7 +25,7 @@ def fuzz_database(request: pytest.FixtureRequest, backend: str) -> Iterator[str]
         folder = request.getfixturevalue("tmp_path_factory").mktemp("fuzz")
         yield f"sqlite:///{folder / 'rateshop.db'}"
         return
-    with postgres_schema(request.getfixturevalue("api_postgres"), "rateshop_fuzz") as url:
+    with postgres_schema(request.getfixturevalue("postgres_admin"), "rateshop_fuzz") as url:
         yield url
 
 

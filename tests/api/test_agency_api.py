@@ -20,9 +20,9 @@ PORTS = range(18330, 18350)
 
 
 @pytest.fixture(scope="module")
-def served(api_postgres: Engine) -> Iterator[tuple[Client, Desk, Agency, Agency]]:
+def served(postgres_admin: Engine) -> Iterator[tuple[Client, Desk, Agency, Agency]]:
     """The API on a PostgreSQL schema of its own, with two agencies."""
-    with postgres_schema(api_postgres, "rateshop_agency_api") as url:
+    with postgres_schema(postgres_admin, "rateshop_agency_api") as url:
         server = Server(create_app(server_settings(url)), PORTS)
         server.start()
         client = Client(server.url)

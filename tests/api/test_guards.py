@@ -11,14 +11,15 @@ import logging
 import os
 import secrets
 import socket
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
 import pytest
-from apikit import Client, Server, example, server_settings
+from apikit import Client, Server, example, runtime, server_settings
 
+from gates import Gate, Held
+from rateshop.compare.connectors import Connector
 from rateshop.config import Settings
 from rateshop.web.app import create_app
 
@@ -49,22 +50,18 @@ def incidents(count: int) -> dict[str, Any]:
     return risk
 
 
-def test_ten_thousand_incidents_are_refused_in_milliseconds(api: Client) -> None:
-    started = time.perf_counter()
+def test_ten_thousand_incidents_are_refused_by_size_before_they_are_read(api: Client) -> None:
     reply = api.post("/comparisons", incidents(10_000))
-    took = time.perf_counter() - started
+    # Refused for its bytes, not for its incidents: the body was never parsed, let alone rated.
     assert reply.status == 413
     assert reply.json["error"] == "too_large"
     assert "65,536 bytes" in reply.json["message"]
-    assert took < 0.5, f"refusing took {took:.3f} s"
 
 
 def test_more_incidents_than_an_application_allows_is_422_at_the_field(api: Client) -> None:
     for count, status in ((20, 201), (21, 422)):
-        started = time.perf_counter()
         reply = api.post("/comparisons", incidents(count))
         assert reply.status == status, reply.text
-        assert time.perf_counter() - started < 2.0
     assert reply.json["errors"] == [
         {
             "field": "drivers[0].incidents",
@@ -74,8 +71,11 @@ def test_more_incidents_than_an_application_allows_is_422_at_the_field(api: Clie
     ]
 
 
-def test_the_worst_accepted_risk_leaves_the_service_answering_others(api: Client) -> None:
-    """Six drivers with twenty incidents each: rated by every carrier, others still answered."""
+def test_the_worst_accepted_risk_is_rated_while_the_service_answers_others(
+    api: Client, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six drivers with twenty incidents each: rated by every carrier, and while its comparison is
+    in flight (one carrier held until the test lets it answer) another request is answered."""
     worst = example("auto")
     driver = worst["drivers"][0]
     driver["incidents"] = [
@@ -84,66 +84,73 @@ def test_the_worst_accepted_risk_leaves_the_service_answering_others(api: Client
         for kind in ("minor_speeding", "not_at_fault_accident")
     ]
     worst["drivers"] = [copy.deepcopy(driver) for _ in range(6)]
+    registry = runtime(server).registry
+    real = registry.connectors
+    gate = Gate()
 
-    async def race(base: str) -> tuple[float, float, int]:
+    def with_one_held(line: str, state: str) -> list[Connector]:
+        found = real(line, state)
+        return [Held(c, gate) if c.carrier == "pinnacle-direct" else c for c in found]
+
+    monkeypatch.setattr(registry, "connectors", with_one_held)
+
+    async def race(base: str) -> tuple[int, dict[str, Any], int, bool]:
         async with aiohttp.ClientSession(base) as session:
 
-            async def heavy() -> tuple[float, int]:
-                started = time.perf_counter()
+            async def heavy() -> tuple[int, dict[str, Any]]:
                 async with session.post("/comparisons", json=worst) as reply:
-                    await reply.read()
-                    return time.perf_counter() - started, reply.status
+                    return reply.status, await reply.json()
 
-            async def light() -> float:
+            comparing = asyncio.ensure_future(heavy())
+            while not gate.asked.is_set() and not comparing.done():
                 await asyncio.sleep(0.01)
-                started = time.perf_counter()
-                async with session.get("/states") as reply:
-                    assert reply.status == 200
-                return time.perf_counter() - started
+            async with session.get("/states") as reply:
+                light = reply.status
+            held_meanwhile = not gate.released.is_set() and not comparing.done()
+            gate.release()
+            status, body = await comparing
+            return status, body, light, held_meanwhile
 
-            (took, status), quick = await asyncio.gather(heavy(), light())
-            return took, quick, status
-
-    took, quick, status = asyncio.run(race(api_base(api)))
-    assert status == 201
-    assert took < 5.0, f"the worst accepted risk took {took:.2f} s"
-    assert quick < 1.0, f"another request waited {quick:.2f} s"
+    status, body, light, held_meanwhile = asyncio.run(race(api_base(api)))
+    assert (status, light, held_meanwhile) == (201, 200, True), body
+    answered = [a["carrier"] for kind in ("quotes", "declines", "errors") for a in body[kind]]
+    assert len(answered) == 5
+    assert body["errors"] == []
 
 
 def api_base(api: Client) -> str:
     return str(api.session._base_url)
 
 
-def raw_post(api: Client, path: str, head: bytes, parts: Iterator[bytes]) -> bytes:
-    """POST over a plain socket, writing ``parts`` until the server answers or closes.
+def raw_post(api: Client, path: str, head: bytes, body: bytes) -> bytes:
+    """POST over a plain socket: the head, then ``body``, which is only the start of what the head
+    announces, then wait for the answer without ever sending the rest.
 
-    The server answers 413 as soon as a body passes the limit and closes without reading the
-    rest; an HTTP client library would report the broken write rather than the answer.
+    So an answer proves the server answered while the body was still being sent; a server that
+    waited for the whole body would never answer (the socket's timeout ends the test then). An HTTP
+    client library would not stop half-way, and would report the broken write, not the answer.
     """
     host, port = api_base(api).removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=5) as sock:
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
         sock.sendall(
             b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%s\r\n"
             % (path.encode(), head)
         )
         with contextlib.suppress(OSError):  # the server may close while we still write
-            for part in parts:
-                sock.sendall(part)
+            sock.sendall(body)
         return sock.recv(65536)
 
 
 def test_a_body_over_the_limit_is_refused_whether_declared_or_chunked(api: Client) -> None:
-    started = time.perf_counter()
-    declared = raw_post(api, "/comparisons", b"Content-Length: 200000\r\n", iter([b"x" * 200_000]))
+    # A length over the limit is refused from the head alone: not one byte of the body is sent.
+    declared = raw_post(api, "/comparisons", b"Content-Length: 200000\r\n", b"")
     assert declared.startswith(b"HTTP/1.1 413"), declared[:80]
-    # Sent in chunks with no length said: refused once 64 KiB have come, whatever follows.
+    # Sent in chunks with no length said: refused once 64 KiB have come, though more would follow
+    # (seventeen chunks of 4 KiB and no last chunk: the body never ends).
     chunk = b"%x\r\n%s\r\n" % (4096, b"x" * 4096)
-    chunked = raw_post(
-        api, "/echo", b"Transfer-Encoding: chunked\r\n", (chunk for _ in range(1000))
-    )
+    chunked = raw_post(api, "/echo", b"Transfer-Encoding: chunked\r\n", chunk * 17)
     assert chunked.startswith(b"HTTP/1.1 413"), chunked[:80]
     assert b'"too_large"' in chunked
-    assert time.perf_counter() - started < 2.0
     assert api.get("/states").status == 200
 
 

@@ -3,50 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
-import time
-from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
 
 import aiohttp
 import pytest
-from apikit import Client, Server, example
+from apikit import Client, Event, Server, example, runtime
 
+from gates import Gate, Held
 from rateshop.api.comparisons.schemas import StreamDone
-from rateshop.api.runtime import Runtime
 from rateshop.api.schemas import AnswerOut
-from rateshop.compare.connectors import Connector, ManualConnector, Offer
-from rateshop.rating.quote import Decline, Quote
+from rateshop.compare.connectors import Connector
 from rateshop.store import StoreFailure
-
-
-class Slow:
-    """A carrier answering like a live API: after a delay, from its real manual."""
-
-    def __init__(self, inner: ManualConnector, delay: float) -> None:
-        self.carrier = inner.carrier
-        self.inner = inner
-        self.delay = delay
-
-    async def quote(
-        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
-    ) -> Quote | Decline:
-        await asyncio.sleep(self.delay)
-        return await self.inner.quote(risk, line, state, on)
-
-    async def quote_nearest(
-        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
-    ) -> Offer:
-        await asyncio.sleep(self.delay)
-        return await self.inner.quote_nearest(risk, line, state, on)
-
-
-def runtime(server: Server) -> Runtime:
-    app: Any = server.server.config.app
-    found: Runtime = app.state.runtime
-    return found
 
 
 def test_one_answer_event_per_carrier_then_done_with_a_ref_that_can_be_fetched(
@@ -79,21 +47,35 @@ def test_one_answer_event_per_carrier_then_done_with_a_ref_that_can_be_fetched(
 def test_answers_arrive_as_each_carrier_answers_not_all_at_the_end(
     api: Client, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    held = hold_pinnacle(server, monkeypatch)
+    seen_while_held: list[str] = []
+
+    def on_event(got: Event) -> None:
+        # pinnacle-direct answers only once another carrier's answer has reached the client.
+        if not held.released.is_set():
+            seen_while_held.append(got.data.get("carrier", got.name))
+            held.release()
+
+    streamed = api.stream("/comparisons/stream", example("auto"), on_event)
+    order = [e.data.get("carrier", e.name) for e in streamed.events]
+    assert len(seen_while_held) == 1
+    assert seen_while_held[0] not in ("pinnacle-direct", "done")
+    assert order.index(seen_while_held[0]) < order.index("pinnacle-direct") < order.index("done")
+    pinnacle = streamed.events[order.index("pinnacle-direct")].data
+    assert pinnacle["status"] == "quoted", pinnacle
+
+
+def hold_pinnacle(server: Server, monkeypatch: pytest.MonkeyPatch) -> Gate:
+    """Hold pinnacle-direct's answers in the server's comparisons until the gate is released."""
     registry = runtime(server).registry
     real = registry.connectors
+    gate = Gate()
 
-    def with_a_slow_carrier(line: str, state: str) -> list[Connector]:
-        return [
-            Slow(c, 0.8) if c.carrier == "pinnacle-direct" and isinstance(c, ManualConnector) else c
-            for c in real(line, state)
-        ]
+    def with_one_held(line: str, state: str) -> list[Connector]:
+        return [Held(c, gate) if c.carrier == "pinnacle-direct" else c for c in real(line, state)]
 
-    monkeypatch.setattr(registry, "connectors", with_a_slow_carrier)
-    streamed = api.stream("/comparisons/stream", example("auto"))
-    at = {e.data.get("carrier", e.name): e.at for e in streamed.events}
-    assert at["harborview"] < 0.5, at
-    assert at["pinnacle-direct"] >= 0.8, at
-    assert at["done"] >= at["pinnacle-direct"]
+    monkeypatch.setattr(registry, "connectors", with_one_held)
+    return gate
 
 
 def test_a_risk_no_carrier_can_read_is_refused_before_the_stream_starts(api: Client) -> None:
@@ -126,16 +108,7 @@ def test_a_failure_after_the_stream_began_is_a_last_error_event(
 def test_a_stream_dropped_before_its_last_answer_stores_nothing(
     api: Client, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    registry = runtime(server).registry
-    real = registry.connectors
-
-    def with_a_slow_carrier(line: str, state: str) -> list[Connector]:
-        return [
-            Slow(c, 1.0) if c.carrier == "pinnacle-direct" and isinstance(c, ManualConnector) else c
-            for c in real(line, state)
-        ]
-
-    monkeypatch.setattr(registry, "connectors", with_a_slow_carrier)
+    held = hold_pinnacle(server, monkeypatch)
     store = runtime(server).store
     before = len(store.recent(limit=10_000))
 
@@ -148,5 +121,8 @@ def test_a_stream_dropped_before_its_last_answer_stores_nothing(
 
     first = asyncio.run(leave_after_the_first_answer())
     assert first.startswith(b"event: answer")
-    time.sleep(2.0)  # past the slow carrier: the server would have stored it by now
+    # The client left while pinnacle-direct was held: the server gives up on the comparison.
+    # (The wait only keeps a broken server from hanging the suite.)
+    assert held.cancelled.wait(timeout=60), "the comparison went on after the client left"
+    assert not held.released.is_set()
     assert len(store.recent(limit=10_000)) == before

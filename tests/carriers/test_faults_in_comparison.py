@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,10 +80,11 @@ def test_a_comparison_with_every_fault_answers_within_its_deadline_and_accounts_
         finally:
             await registry.aclose()
 
-    started = time.perf_counter()
     result = asyncio.run(once())
-    took = time.perf_counter() - started
-    assert took < DEADLINE + 0.5, took
+    # Answered at its deadline while the slow and the hung carrier still held their requests.
+    for name in ("slow", "hang"):
+        stats = sandboxes[name].stats
+        assert not [k for k in stats if k.startswith("answered_")], (name, stats)
     answers = {a.carrier: a for a in (*result.quotes, *result.declines, *result.errors)}
     assert len(answers) == len(FAULTS) + 5  # the five Texas auto manuals too
     for name, (_, status, kind) in FAULTS.items():

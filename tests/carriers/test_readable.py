@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
+from paths import ROOT
 from rateshop.api.comparisons.service import carriers_for
 from rateshop.compare.market import Market
 from rateshop.compare.registry import Registry
 from rateshop.config import Settings
 from rateshop.errors import RiskError
-from rateshop.rating.library import Library
+from samples import sample_library
 
-ROOT = Path(__file__).resolve().parents[2]
-LIBRARY = Library.load(ROOT / "manuals")
+LIBRARY = sample_library()
 RISK: dict[str, Any] = json.loads((ROOT / "examples" / "auto.json").read_text())
 SANDBOX_MAPPING = ROOT / "market" / "live" / "carriers" / "common" / "sandbox-json.yaml"
 

@@ -6,24 +6,22 @@ import asyncio
 import copy
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from paths import ROOT
 from rateshop.compare.bundle import household
 from rateshop.compare.connectors import manual_connectors
-from rateshop.compare.market import Market
 from rateshop.compare.replay import replay, requote
 from rateshop.compare.service import compare
 from rateshop.compare.tips import ideas, other_policy, tips, would_quote
 from rateshop.errors import ManualNotFound
-from rateshop.rating.library import Library
 from rateshop.rating.quote import Quote
+from samples import sample_library, sample_market
 
-ROOT = Path(__file__).resolve().parents[2]
-LIBRARY = Library.load(ROOT / "manuals")
-MARKET = Market.load(ROOT / "market")
+LIBRARY = sample_library()
+MARKET = sample_market()
 
 
 def example(name: str) -> dict[str, Any]:

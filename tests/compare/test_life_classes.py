@@ -4,12 +4,10 @@ criteria, and its quote says which class and why."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import rateshop
-
-ROOT = Path(__file__).resolve().parents[2]
+from paths import ROOT
 
 
 def _classes(**answers: Any) -> dict[str, tuple[str, str]]:

@@ -9,21 +9,21 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from paths import ROOT
 from rateshop.compare.nearest import Substitution, fit
 from rateshop.rating.batch import rate_many
 from rateshop.rating.library import Library
 from rateshop.rating.quote import Decline, Quote
 from rateshop.rating.single import rate
 from rateshop.risk.places import zips_of
+from samples import sample_library
 
-ROOT = Path(__file__).resolve().parents[2]
-LIBRARY = Library.load(ROOT / "manuals", store=None)
+LIBRARY = sample_library()
 STATES: dict[str, dict[str, Any]] = yaml.safe_load(
     (ROOT / "market" / "states.yaml").read_text(encoding="utf-8")
 )["states"]

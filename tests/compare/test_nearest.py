@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from paths import ROOT
 from rateshop.compare.bundle import household
 from rateshop.compare.connectors import ManualConnector, manual_connectors
-from rateshop.compare.market import RATING_ORDER, Market, rating_rank
+from rateshop.compare.market import RATING_ORDER, rating_rank
 from rateshop.compare.nearest import Substitution, fit, nearest
 from rateshop.compare.ranking import RANKINGS, present
 from rateshop.compare.replay import check_replay, requote
@@ -25,10 +26,10 @@ from rateshop.errors import RiskError
 from rateshop.rating.library import Library, load_plan
 from rateshop.rating.quote import Quote
 from rateshop.rating.single import rate
+from samples import sample_library, sample_market
 
-ROOT = Path(__file__).resolve().parents[2]
-LIBRARY = Library.load(ROOT / "manuals")
-MARKET = Market.load(ROOT / "market")
+LIBRARY = sample_library()
+MARKET = sample_market()
 TX = dt.date(2026, 12, 1)
 BELOW_TX = "below the legal minimum in TX (30/60/25); quoted at the minimum"
 

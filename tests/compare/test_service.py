@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,38 +12,17 @@ from typing import Any
 import pytest
 
 import rateshop
+from gates import Held
+from paths import ROOT
 from rateshop.compare.connectors import ManualConnector, Offer, manual_connectors
-from rateshop.compare.market import Market
 from rateshop.compare.service import compare, stream
 from rateshop.errors import CarrierBadResponse, RiskError
-from rateshop.rating.library import Library
 from rateshop.rating.quote import Decline, Quote
+from samples import sample_library, sample_market
 
-ROOT = Path(__file__).resolve().parents[2]
-LIBRARY = Library.load(ROOT / "manuals")
-MARKET = Market.load(ROOT / "market")
+LIBRARY = sample_library()
+MARKET = sample_market()
 RISK: dict[str, Any] = json.loads((ROOT / "examples" / "auto.json").read_text())
-
-
-class Slow:
-    """A carrier that answers like a live API: after a delay, by delegating to a real manual."""
-
-    def __init__(self, carrier: str, delay: float) -> None:
-        self.carrier = carrier
-        self.delay = delay
-        self.inner = ManualConnector(carrier, LIBRARY)
-
-    async def quote(
-        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
-    ) -> Quote | Decline:
-        await asyncio.sleep(self.delay)
-        return await self.inner.quote(risk, line, state, on)
-
-    async def quote_nearest(
-        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
-    ) -> Offer:
-        await asyncio.sleep(self.delay)
-        return await self.inner.quote_nearest(risk, line, state, on)
 
 
 class Broken:
@@ -69,28 +47,39 @@ def test_ranked_by_annual_price_with_declines_kept() -> None:
     assert result.errors == []
 
 
-def test_answers_stream_as_they_arrive_and_the_wait_is_the_slowest() -> None:
-    conns = [
-        Slow("pinnacle-direct", 0.3),
-        Slow("bluebonnet-county", 0.1),
-        Slow("ironclad-casualty", 0.2),
-    ]
+def test_every_carrier_is_asked_at_once_and_answers_stream_as_they_arrive() -> None:
+    held = {
+        name: Held(ManualConnector(name, LIBRARY))
+        for name in ("pinnacle-direct", "bluebonnet-county", "ironclad-casualty")
+    }
+    release_order = ["bluebonnet-county", "ironclad-casualty", "pinnacle-direct"]
 
     async def run() -> list[str]:
-        return [a.carrier async for a in stream(RISK, conns, MARKET)]
+        answers = aiter(stream(RISK, list(held.values()), MARKET))
+        first = asyncio.ensure_future(anext(answers))
+        # Every carrier is asked while none has answered: they are asked at once, not in turn.
+        for _ in range(100):  # turns of the loop, enough to start every carrier's call
+            await asyncio.sleep(0)
+        assert all(h.gate.asked.is_set() for h in held.values())
+        assert not first.done()
+        order: list[str] = []
+        for name in release_order:
+            held[name].gate.release()
+            got = await (first if not order else anext(answers))
+            order.append(got.carrier)
+        return order
 
-    started = time.perf_counter()
-    order = asyncio.run(run())
-    elapsed = time.perf_counter() - started
-    assert order == ["bluebonnet-county", "ironclad-casualty", "pinnacle-direct"]
-    assert elapsed < 0.55  # concurrent: about the slowest (0.3 s), not the sum (0.6 s)
+    assert asyncio.run(run()) == release_order
 
 
 def test_a_carrier_past_the_deadline_is_a_timeout_and_the_rest_still_answer() -> None:
-    conns = [Slow("pinnacle-direct", 0.0), Slow("ironclad-casualty", 2.0), Broken()]
-    started = time.perf_counter()
+    hung = Held(ManualConnector("ironclad-casualty", LIBRARY))  # never released
+    conns = [ManualConnector("pinnacle-direct", LIBRARY), hung, Broken()]
     result = compare(RISK, conns, MARKET, deadline=0.2)
-    assert time.perf_counter() - started < 1.0
+    # The comparison answered while the carrier was still held, and gave up on its call.
+    assert hung.gate.asked.is_set()
+    assert not hung.gate.released.is_set()
+    assert hung.gate.cancelled.is_set()
     assert [a.carrier for a in result.quotes] == ["pinnacle-direct"]
     kinds = {a.carrier: a.error_kind for a in result.errors}
     assert kinds == {"ironclad-casualty": "timeout", "ghost-mutual": "invalid_response"}

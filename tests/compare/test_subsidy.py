@@ -6,13 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 from decimal import Decimal
-from pathlib import Path
 
+from paths import ROOT
 from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.subsidy import applicable_percentage, credit, household_credit
-from rateshop.rating.library import Library
-
-ROOT = Path(__file__).resolve().parents[2]
+from samples import sample_library
 
 
 def test_the_2026_applicable_percentage_on_its_straight_lines() -> None:
@@ -48,7 +46,7 @@ def test_the_benchmark_is_the_markets_own_silver_prices() -> None:
     risk = json.loads((ROOT / "examples" / "health.json").read_text())
     risk["metal_tier"] = "bronze"
     risk["household_income"] = 65000
-    conns = manual_connectors(Library.load(ROOT / "manuals"), "health", "TX")
+    conns = manual_connectors(sample_library(), "health", "TX")
     got = asyncio.run(household_credit("TX", risk, conns))
     assert got is not None
     assert got.benchmark is not None

@@ -7,13 +7,12 @@ from pathlib import Path
 import pytest
 
 from builders import line_of, write_manual
+from paths import ROOT
 from rateshop.errors import ManualError, Problem
 from rateshop.manual.cost import estimate
 from rateshop.manual.folders import find_manuals
 from rateshop.manual.limits import WORK_BUDGET
 from rateshop.manual.loader import load_manual
-
-ROOT = Path(__file__).resolve().parents[2]
 
 LISTS = """\
 manual: {carrier: t, line: t, state: XX, effective: 2025-01-01}

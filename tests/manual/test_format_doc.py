@@ -7,11 +7,11 @@ the reference cannot drift from a manual whose stored cases pass (single and bat
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from paths import ROOT
+
 DOC = ROOT / "docs" / "manual-format.md"
 BLOCK = re.compile(r"<!-- (tests/fixtures/\S+) -->\n```yaml\n(.*?)```", re.S)
 SHOWN = BLOCK.findall(DOC.read_text(encoding="utf-8"))

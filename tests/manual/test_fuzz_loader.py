@@ -20,11 +20,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from paths import ROOT
 from rateshop.errors import ManualError
 from rateshop.rating.checks import run_cases
 from rateshop.rating.library import load_plan
 
-ROOT = Path(__file__).resolve().parents[2]
 SEEDS = {
     "auto-mini": ROOT / "tests" / "fixtures" / "auto-mini",
     "shipped": ROOT / "manuals" / "pinnacle-national" / "auto-tx-2026-01-01",

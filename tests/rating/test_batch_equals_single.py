@@ -10,29 +10,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from paths import ROOT
 from rateshop.errors import RiskError
 from rateshop.manual.folders import find_manuals
 from rateshop.rating.batch import BatchResult, rate_many
 from rateshop.rating.fused import FALLBACKS, rate_many_fused
-from rateshop.rating.library import load_plan
 from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Decline
 from rateshop.rating.single import rate
 from risks import risk_strategy
+from samples import compiled
 
-ROOT = Path(__file__).resolve().parents[2]
 MANUALS = (
     find_manuals(ROOT / "manuals")
     + find_manuals(ROOT / "tests" / "fixtures")
     + find_manuals(ROOT / "benchmarks" / "manuals")
 )
-PLANS: dict[Path, Plan] = {}
-
-
-def plan_for(folder: Path) -> Plan:
-    if folder not in PLANS:
-        PLANS[folder] = load_plan(folder)
-    return PLANS[folder]
 
 
 def single_answer(plan: Plan, risk: dict[str, Any]) -> tuple[Any, ...]:
@@ -73,7 +66,7 @@ def _rated(plan: Plan, risk: dict[str, Any]) -> set[str]:
 
 @pytest.mark.parametrize("folder", MANUALS, ids=[str(m.relative_to(ROOT)) for m in MANUALS])
 def test_batch_equals_single(folder: Path) -> None:
-    plan = plan_for(folder)
+    plan = compiled(folder)
 
     @settings(
         max_examples=25,
@@ -92,7 +85,7 @@ def test_batch_equals_single(folder: Path) -> None:
 def test_fused_equals_single(folder: Path) -> None:
     """The fused kernel path gives the single-risk answers too (each plan compiles one kernel,
     kept on disk by the plan cache, so the examples are fewer than the column-wise test's)."""
-    plan = plan_for(folder)
+    plan = compiled(folder)
     before = dict(FALLBACKS)
 
     @settings(
@@ -121,7 +114,7 @@ WITH_CASES = [m for m in MANUALS if (m / "tests.yaml").is_file()]
 
 @pytest.mark.parametrize("folder", WITH_CASES, ids=[str(m.relative_to(ROOT)) for m in WITH_CASES])
 def test_stored_cases_batch_equals_single(folder: Path) -> None:
-    plan = plan_for(folder)
+    plan = compiled(folder)
     risks = [c.risk for c in plan.manual.tests]
     assert batch_answers(plan, risks) == [single_answer(plan, r) for r in risks]
 
@@ -129,7 +122,7 @@ def test_stored_cases_batch_equals_single(folder: Path) -> None:
 def test_chunked_batches_give_the_same_answers() -> None:
     from rateshop.rating.batch import book_from_risks, rate_book
 
-    plan = plan_for(ROOT / "tests" / "fixtures" / "auto-mini")
+    plan = compiled(ROOT / "tests" / "fixtures" / "auto-mini")
     risks = [dict(c.risk) for c in plan.manual.tests] * 7
     book = book_from_risks(plan, risks)
     whole = rate_book(plan, book, chunk=10_000)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from builders import line_of
+from paths import ROOT
 from rateshop.errors import ManualError, ManualNotFound, RiskError
 from rateshop.rating.batch import rate_many
 from rateshop.rating.checks import run_cases
@@ -20,7 +21,6 @@ from rateshop.rating.library import Library, load_plan
 from rateshop.rating.quote import Decline
 from rateshop.rating.single import rate
 
-ROOT = Path(__file__).resolve().parents[2]
 FORMS = ROOT / "tests" / "fixtures" / "format"
 
 

@@ -12,31 +12,24 @@ import pytest
 from test_single import RISK
 
 from builders import write_manual
+from paths import ROOT
 from rateshop.errors import RiskError
 from rateshop.manual.folders import find_manuals
 from rateshop.rating.library import load_plan
-from rateshop.rating.plan import Plan
 from rateshop.rating.prepare import _derive, _flatten, _validate_fully, validate_risk
 from rateshop.rating.quote import Quote
 from rateshop.rating.single import rate
+from samples import compiled
 
-ROOT = Path(__file__).resolve().parents[2]
 MANUALS = find_manuals(ROOT / "manuals") + find_manuals(ROOT / "tests" / "fixtures")
-PLANS: dict[Path, Plan] = {}
 # Manuals whose stored cases all use forms the fast check hands to the general checker: the
 # medical malpractice example reads a decimal input (its schedule rating).
 GENERAL_ONLY = {"cas-medmal-nurse"}
 
 
-def plan_for(folder: Path) -> Plan:
-    if folder not in PLANS:
-        PLANS[folder] = load_plan(folder)
-    return PLANS[folder]
-
-
 @pytest.mark.parametrize("folder", MANUALS, ids=[str(m.relative_to(ROOT)) for m in MANUALS])
 def test_fast_check_gives_exactly_the_general_checks_values(folder: Path) -> None:
-    plan = plan_for(folder)
+    plan = compiled(folder)
     checked = 0
     for case in plan.manual.tests:
         fast = plan.code.check(case.risk)
@@ -78,7 +71,7 @@ AUTO = ROOT / "tests" / "fixtures" / "auto-mini"
 def test_fast_check_leaves_every_other_form_to_the_general_check(
     path: tuple[Any, ...], value: Any
 ) -> None:
-    plan = plan_for(AUTO)
+    plan = compiled(AUTO)
     risk = copy.deepcopy(RISK)
     holder: Any = risk
     for part in path[:-1]:
@@ -145,6 +138,6 @@ def test_text_from_a_manual_is_data_in_generated_code(tmp_path: Path) -> None:
 
 
 def test_a_plain_json_risk_takes_the_fast_path() -> None:
-    plan = plan_for(AUTO)
+    plan = compiled(AUTO)
     assert plan.code.check(RISK) is not None
     assert plan.code.flatten is not None

@@ -11,6 +11,7 @@ import pytest
 
 import rateshop.rating.library as library_module
 from builders import BASE_MANIFEST, line_of, write_manual
+from paths import ROOT
 from rateshop.errors import ManualError, ManualNotFound
 from rateshop.manual.folders import find_manuals
 from rateshop.rating.cache import ManualStore
@@ -19,7 +20,6 @@ from rateshop.rating.library import Library, load_plan
 from rateshop.rating.plan import Plan
 from rateshop.rating.single import rate
 
-ROOT = Path(__file__).resolve().parents[2]
 MANUALS = ROOT / "manuals"
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 

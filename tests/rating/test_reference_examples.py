@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
+from paths import ROOT
 from rateshop.rating.checks import run_cases
 from rateshop.rating.library import load_plan
 from rateshop.rating.quote import Quote
 from rateshop.rating.single import rate
 
-ROOT = Path(__file__).resolve().parents[2]
 MEDMAL = ROOT / "manuals" / "reference" / "cas-medmal-nurse"
 AOI = ROOT / "manuals" / "reference" / "cas-homeowners-aoi"
 

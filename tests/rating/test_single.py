@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from builders import write_manual
+from paths import ROOT
 from rateshop.errors import ManualNotFound, RiskError
 from rateshop.rating.library import Library, load_plan
 from rateshop.rating.quote import Decline, Quote
 from rateshop.rating.single import rate
 
-ROOT = Path(__file__).resolve().parents[2]
 AUTO = ROOT / "tests" / "fixtures" / "auto-mini"
 
 RISK: dict[str, Any] = {

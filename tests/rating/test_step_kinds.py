@@ -6,8 +6,8 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from rateshop.manual.sections.steps import STEP_OPS
 from rateshop.manual.model import StepKind
+from rateshop.manual.sections.steps import STEP_OPS
 from rateshop.rating.steps import SPECS, STEP_WORDS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 import rateshop
+from paths import ROOT
 from rateshop.manual.folders import find_manuals
-from rateshop.rating.library import load_plan
 from rateshop.rating.quote import Quote
 from rateshop.rating.single import rate
 from rateshop.rating.summary import plain_key, summarise
+from samples import compiled
 
-ROOT = Path(__file__).resolve().parents[2]
 MANUALS = find_manuals(ROOT / "manuals") + find_manuals(ROOT / "tests" / "fixtures")
 
 
@@ -35,7 +35,7 @@ def _adds_up(quote: Quote) -> None:
 
 @pytest.mark.parametrize("folder", MANUALS, ids=[str(m.relative_to(ROOT)) for m in MANUALS])
 def test_every_stored_case_of_every_manual_is_taken_apart_exactly(folder: Path) -> None:
-    plan = load_plan(folder)
+    plan = compiled(folder)
     for case in plan.manual.tests:
         if case.decline is None:
             answer = rate(plan, case.risk)

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from paths import ROOT
 from rateshop.manual.folders import find_manuals
 from rateshop.money import decimal_text, to_decimal
-from rateshop.rating.library import load_plan
 from rateshop.rating.quote import WORKSHEET_COLUMNS, Quote
 from rateshop.rating.single import rate
+from samples import compiled
 
-ROOT = Path(__file__).resolve().parents[2]
 MANUALS = find_manuals(ROOT / "manuals") + find_manuals(ROOT / "tests" / "fixtures")
 
 
@@ -35,7 +35,7 @@ def test_decimal_text_examples(value: int, scale: int, text: str) -> None:
 
 @pytest.mark.parametrize("folder", MANUALS, ids=[str(m.relative_to(ROOT)) for m in MANUALS])
 def test_line_data_says_what_the_lines_say(folder: Path) -> None:
-    plan = load_plan(folder)
+    plan = compiled(folder)
     priced = [c for c in plan.manual.tests if c.decline is None]
     for case in priced:
         answer = rate(plan, case.risk)

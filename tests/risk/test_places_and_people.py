@@ -15,12 +15,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from paths import ROOT
 from rateshop.cli import app
 from rateshop.errors import FieldProblem, RiskError
 from rateshop.risk import licences, places
 from rateshop.risk.problems import read_risk
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def example(name: str) -> dict[str, Any]:

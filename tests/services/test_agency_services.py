@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 
-from api.apikit import POSTGRES_URL, example, postgres_schema, server_settings
+from api.apikit import example, postgres_schema, server_settings
 from rateshop.api.runtime import Keys, Runtime
 from rateshop.compare.default import market_registry
 from rateshop.errors import RiskError
@@ -111,24 +110,14 @@ def test_a_renewal_is_flagged_only_when_another_carrier_beats_the_same_cover_by_
 
 
 @pytest.fixture(scope="module")
-def platform() -> Iterator[Runtime]:
+def platform(postgres_admin: Engine) -> Iterator[Runtime]:
     """The runtime (store, market) on a PostgreSQL schema of its own."""
-    admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as exc:
-        admin.dispose()
-        if os.environ.get("RATESHOP_REQUIRE_POSTGRES") == "1":
-            raise
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
-    with postgres_schema(admin, "rateshop_agency_services") as url:
+    with postgres_schema(postgres_admin, "rateshop_agency_services") as url:
         runtime = Runtime.start(server_settings(url))
         try:
             yield runtime
         finally:
             runtime.close()
-    admin.dispose()
 
 
 def test_edit_and_rerate_then_renewal_on_postgresql(platform: Runtime) -> None:

@@ -8,16 +8,14 @@ be reached, unless ``RATESHOP_REQUIRE_POSTGRES=1``, which turns that into a fail
 from __future__ import annotations
 
 import itertools
-import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
 from storekit import (
-    POSTGRES_URL,
     ROOT,
     Compared,
     TimedOutCarrier,
@@ -25,6 +23,7 @@ from storekit import (
     config_for,
 )
 
+from paths import POSTGRES_URL
 from rateshop.compare.market import Market
 from rateshop.rating.library import Library
 from rateshop.store import Store, upgrade
@@ -37,36 +36,17 @@ _schema_numbers = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def postgres_admin() -> Iterator[Engine]:
-    """A connection to the PostgreSQL test server, or a skip (a failure if it is required)."""
-    engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    reason = None
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as exc:
-        engine.dispose()
-        first = str(getattr(exc, "orig", exc)).splitlines()[0]
-        reason = f"PostgreSQL at {POSTGRES_URL} is unreachable: {first}"
-    # Outside the except block, so the report is the reason alone, not a chained traceback.
-    if reason is not None:
-        if os.environ.get("RATESHOP_REQUIRE_POSTGRES") == "1":
-            pytest.fail(
-                f"{reason}\nRATESHOP_REQUIRE_POSTGRES=1 requires it: start PostgreSQL with trust "
-                "auth for user postgres and a database named test, or unset the variable.",
-                pytrace=False,
-            )
-        pytest.skip(reason)
-    yield engine
-    # Schemas left by a test that could not clean up (e.g. interrupted) go with the run.
-    with engine.begin() as connection:
+def store_postgres(postgres_admin: Engine) -> Iterator[Engine]:
+    """The PostgreSQL test server (see tests/conftest.py), and afterwards the schemas of this run
+    that a test could not drop (e.g. interrupted) dropped with it."""
+    yield postgres_admin
+    with postgres_admin.begin() as connection:
         leftovers = connection.scalars(
             text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :prefix"),
             {"prefix": f"rateshop_test_{_RUN}_%"},
         ).all()
         for schema in leftovers:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
 
 
 def _postgres_schema(admin: Engine) -> Iterator[str]:
@@ -87,7 +67,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'rateshop.db'}"
     else:
-        yield from _postgres_schema(request.getfixturevalue("postgres_admin"))
+        yield from _postgres_schema(request.getfixturevalue("store_postgres"))
 
 
 @pytest.fixture

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
 
+from paths import ROOT
 from rateshop.compare.connectors import Connector, Offer, manual_connectors
 from rateshop.compare.market import Market
 from rateshop.compare.service import Comparison, compare
@@ -20,11 +19,6 @@ from rateshop.errors import CarrierTimeout
 from rateshop.rating.library import Library
 from rateshop.rating.quote import Decline, Quote
 
-ROOT = Path(__file__).resolve().parents[2]
-# The server the PostgreSQL half of the tests uses; the variable exists to point them elsewhere.
-POSTGRES_URL = os.environ.get(
-    "RATESHOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 SECRET = "store-tests-secret-" + "k" * 32
 
 

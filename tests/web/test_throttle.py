@@ -8,19 +8,15 @@ header from a peer that is not a trusted proxy changes nothing.
 from __future__ import annotations
 
 import asyncio
-import itertools
-import os
-import secrets
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
-from sqlalchemy import create_engine, make_url, text
 from webkit import Visitor, app_settings, as_served, rateshop_serve, run
 
-from api.apikit import POSTGRES_URL, Server
+from api.apikit import Server, free_ports, postgres_schema
 from rateshop.store import upgrade
 from rateshop.store.accounts import Accounts
 from rateshop.store.database import connect
@@ -28,45 +24,28 @@ from rateshop.web.app import create_app
 
 PASSWORD = "agent password 1"
 LIMIT = 5  # the default per username
-PORTS = itertools.count(8161)
 
 
-def _postgres_schema() -> Iterator[str]:
-    """A schema of its own in the PostgreSQL test database (skipped when there is no server)."""
-    admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+def _with_agents(url: str) -> str:
+    """The database at ``url`` migrated, with two agents."""
+    upgrade(url)
+    engine = connect(url)
     try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as exc:
-        admin.dispose()
-        if os.environ.get("RATESHOP_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL at {POSTGRES_URL} is unreachable: {exc}")
-        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is unreachable")
-    schema = f"rateshop_web_{secrets.token_hex(4)}"
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
+        for name in ("agent.ana", "agent.bob"):
+            Accounts(engine).create_user(name, PASSWORD, "agent")
     finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        engine.dispose()
+    return url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated database with two agents, on each backend."""
-    urls = [f"sqlite:///{tmp_path / 'rateshop.db'}"] if request.param == "sqlite" else None
-    for url in urls or _postgres_schema():
-        upgrade(url)
-        engine = connect(url)
-        try:
-            for name in ("agent.ana", "agent.bob"):
-                Accounts(engine).create_user(name, PASSWORD, "agent")
-        finally:
-            engine.dispose()
-        yield url
+    if request.param == "sqlite":
+        yield _with_agents(f"sqlite:///{tmp_path / 'rateshop.db'}")
+        return
+    with postgres_schema(request.getfixturevalue("postgres_admin"), "rateshop_web") as url:
+        yield _with_agents(url)
 
 
 async def _guess(
@@ -111,7 +90,7 @@ def test_parallel_guesses_on_two_servers_check_at_most_the_limit(
     database_url: str, tmp_path: Path
 ) -> None:
     env = {"RATESHOP_DATABASE_URL": database_url}
-    first_port, second_port = next(PORTS), next(PORTS)
+    first_port, second_port = free_ports(2)
     with (
         rateshop_serve(first_port, env, tmp_path / "first.log") as first,
         rateshop_serve(second_port, env, tmp_path / "second.log") as second,

@@ -5,7 +5,6 @@ a comparison made on one is read, replayed and deleted on the other (SQLite and 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import shutil
 import time
 from collections.abc import Iterator
@@ -15,33 +14,38 @@ from typing import Any
 import aiohttp
 import pytest
 from test_admin import SOURCE, zipped
-from test_throttle import _postgres_schema
 from webkit import Visitor, rateshop_serve, run
 
-from api.apikit import ROOT, example
+from api.apikit import ROOT, example, free_ports, postgres_schema
 from rateshop.store import upgrade
 from rateshop.store.accounts import Accounts
 from rateshop.store.database import connect
 
 PASSWORD = "admin password 2"
-PORTS = itertools.count(8171)
 CARRIER = SOURCE.parent.name  # the uploaded version: this carrier's auto/TX from 2027-01-01
 SYNC_SECONDS = 0.5
 WAIT = 20.0  # the longest a test waits for the other server to learn of an upload
 
 
+def _with_admin(url: str) -> str:
+    """The database at ``url`` migrated, with one admin."""
+    upgrade(url)
+    engine = connect(url)
+    try:
+        Accounts(engine).create_user("admin.ada", PASSWORD, "admin")
+    finally:
+        engine.dispose()
+    return url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated database with one admin, on each backend."""
-    urls = [f"sqlite:///{tmp_path / 'rateshop.db'}"] if request.param == "sqlite" else None
-    for url in urls or _postgres_schema():
-        upgrade(url)
-        engine = connect(url)
-        try:
-            Accounts(engine).create_user("admin.ada", PASSWORD, "admin")
-        finally:
-            engine.dispose()
-        yield url
+    if request.param == "sqlite":
+        yield _with_admin(f"sqlite:///{tmp_path / 'rateshop.db'}")
+        return
+    with postgres_schema(request.getfixturevalue("postgres_admin"), "rateshop_web") as url:
+        yield _with_admin(url)
 
 
 def _node(tmp_path: Path, name: str, database_url: str) -> dict[str, str]:
@@ -99,9 +103,10 @@ def test_an_upload_on_one_server_is_quoted_by_the_other_and_comparisons_move_fre
 ) -> None:
     risk = {**example("auto"), "effective_date": "2027-01-15"}
     first_env, second_env = _node(tmp_path, "a", database_url), _node(tmp_path, "b", database_url)
+    ports = free_ports(2)
     with (
-        rateshop_serve(next(PORTS), first_env, tmp_path / "a.log") as first,
-        rateshop_serve(next(PORTS), second_env, tmp_path / "b.log") as second,
+        rateshop_serve(ports[0], first_env, tmp_path / "a.log") as first,
+        rateshop_serve(ports[1], second_env, tmp_path / "b.log") as second,
     ):
         assert _version_quoted(second, risk) == "2026-07-01"
         run(_upload(first, zipped()))
