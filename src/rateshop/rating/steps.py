@@ -148,11 +148,17 @@ class CStep:
     align_total: int  # multiplier for the running total before add/min/max (or skipped multiply)
     align_operand: int  # multiplier for the operand of add/min/max
     spec: KindSpec = field(init=False, repr=False)
+    # the kind as worksheet text (a plain str: an enum member's .value is slow to read per line)
+    kind_text: str = field(init=False, repr=False)
+    # what the trace holds for this step: an operand, an applied flag, a note (decode_trace)
+    layout: tuple[bool, bool, bool] = field(init=False, repr=False)
     round_div: int = 1  # rounding drops decimals: divide by this, half-up (1 = none)
     round_mul: int = 1  # rounding adds decimals: multiply by this
 
     def __post_init__(self) -> None:
         self.spec = SPECS[self.step.kind]
+        self.kind_text = self.step.kind.value
+        self.layout = (self.spec.traces_operand, self.when is not None, self.spec.traces_note)
         if self.round_to is not None:
             # 10 ** k, not POW10: a long chain of factors may carry more decimals than it holds
             if self.round_to < self.mid_scale:
@@ -211,19 +217,19 @@ def decode_trace(
     """Each step with its operand, running total, applied flag and note from a chain's trace."""
     at = 0
     for cs in steps:
-        spec = cs.spec
+        has_operand, has_flag, has_note = cs.layout
         operand = None
-        if spec.traces_operand:
+        if has_operand:
             operand = trace[at]
             at += 1
         total = trace[at]
         at += 1
         applied = True
-        if cs.when is not None:
+        if has_flag:
             applied = trace[at]
             at += 1
         note = ""
-        if spec.traces_note:
+        if has_note:
             note = trace[at]
             at += 1
         yield cs, operand, total, applied, note
