@@ -19,8 +19,8 @@ import aiohttp
 import pytest
 from apikit import Client, Server, example, server_settings
 
+from rateshop.app import create_app
 from rateshop.config import Settings
-from rateshop.web.app import create_app
 
 REDIS_URL = os.environ.get("RATESHOP_TEST_REDIS_URL", "async+redis://127.0.0.1:6379")
 

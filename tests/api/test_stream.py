@@ -15,10 +15,10 @@ import pytest
 from apikit import Client, Server, example
 
 from rateshop.api.comparisons.schemas import StreamDone
-from rateshop.api.runtime import Runtime
 from rateshop.api.schemas import AnswerOut
 from rateshop.compare.connectors import Connector, ManualConnector, Offer
 from rateshop.rating.quote import Decline, Quote
+from rateshop.services.runtime import Runtime
 from rateshop.store import StoreFailure
 
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from rateshop.api.comparisons.service import carriers_for
 from rateshop.compare.market import Market
 from rateshop.compare.registry import Registry
 from rateshop.config import Settings
 from rateshop.errors import RiskError
 from rateshop.rating.library import Library
+from rateshop.services.comparisons import carriers_for
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = Library.load(ROOT / "manuals")

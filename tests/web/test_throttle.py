@@ -21,10 +21,10 @@ from sqlalchemy import create_engine, make_url, text
 from webkit import Visitor, app_settings, as_served, rateshop_serve, run
 
 from api.apikit import POSTGRES_URL, Server
+from rateshop.app import create_app
 from rateshop.store import upgrade
 from rateshop.store.accounts import Accounts
 from rateshop.store.database import connect
-from rateshop.web.app import create_app
 
 PASSWORD = "agent password 1"
 LIMIT = 5  # the default per username
