@@ -33,11 +33,11 @@ class below and checks it has a status)::
     ├── UnknownCarrier         no carrier of the market has this id (or none answered as asked)
     ├── InvalidParameter       a parameter names nothing usable (an unknown group, a date too early)
     ├── CarrierKeyRejected     a carrier's own route called without that carrier's key
+    ├── NotComparable          two manual versions that cannot be diffed  (services.manual_diff)
+    ├── UploadRejected         an uploaded manual, with every reason     (services.manual_upload)
+    │   └── BodyTooLarge       larger than an upload may be                        (web.admin)
     └── WebError               a web page cannot be served as asked               (web.errors)
-        ├── CsrfRejected, LoginRequired, Forbidden                          (web.accounts)
-        ├── NotComparable      two manual versions that cannot be diffed      (web.manual_diff)
-        └── UploadRejected     an uploaded manual, with every reason          (web.manual_upload)
-            └── BodyTooLarge                                                    (web.admin)
+        └── CsrfRejected, LoginRequired, Forbidden                          (web.accounts)
 
 A live connector turns carrier errors into a failed answer of their ``kind``: it never raises
 them past itself. A decline (the risk is not eligible) is not an error: rating returns a

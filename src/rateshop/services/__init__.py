@@ -15,5 +15,7 @@ imports)::
     carrier_health.py live carriers' health over the rolling window
     states.py         the market's states and their rules
     market.py         manual versions uploaded through other workers or servers
+    manual_upload.py  a manual version uploaded as a .zip: checked, compiled, its cases run
+    manual_diff.py    what changed between two versions of one manual
     agency/           the agencies: leads, clients, re-rating, renewals, documents
 """

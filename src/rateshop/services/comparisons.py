@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
-from pydantic import TypeAdapter
 
 from rateshop.answers import body_of
 from rateshop.compare.connectors import Connector
@@ -47,14 +46,13 @@ from rateshop.errors import (
 from rateshop.rating.library import not_in_force
 from rateshop.rating.plan import Plan
 from rateshop.rating.prepare import validate_risk
-from rateshop.risk.questions import Risk
+from rateshop.risk.problems import read_risk
 from rateshop.services import consent
 from rateshop.services.contact import ContactRequest
 from rateshop.services.runtime import Keys, Runtime
 from rateshop.store.records import StoredComparison
 
 Facts = tuple[str, str, dt.date]
-READ_RISK: TypeAdapter[Risk] = TypeAdapter(Risk)
 
 
 def carriers_for(rt: Runtime, risk: Mapping[str, Any]) -> tuple[Facts, list[Connector]]:
@@ -192,11 +190,11 @@ async def compare_again(rt: Runtime, stored: StoredComparison) -> tuple[str, dt.
     new comparison's reference and the start date used.
 
     The start date stays as stored; one already past moves to today (a policy cannot start in the
-    past). A risk the question set no longer reads is a :class:`ValueError` (pydantic's), one no
-    carrier can read a :class:`RiskError`.
+    past). A risk the question set no longer reads, or no carrier can read, is a
+    :class:`RiskError` naming each field.
     """
     start = max(stored.effective, dt.date.today())
-    risk = READ_RISK.validate_python({**stored.risk, "effective_date": start.isoformat()}).facts()
+    risk = read_risk({**stored.risk, "effective_date": start.isoformat()})
     _, connectors = carriers_for(rt, risk)
     comparison = await compare_async(risk, connectors, rt.market, rt.settings.compare_deadline)
     return await rt.save(comparison, risk), start

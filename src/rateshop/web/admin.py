@@ -24,13 +24,13 @@ from rateshop.carriers.health import FAILURE_KINDS, OUTCOMES
 from rateshop.errors import ManualNotFound
 from rateshop.manual.model import Identity
 from rateshop.services.carrier_health import report as health_report
+from rateshop.services.manual_diff import NotComparable, compare_versions
+from rateshop.services.manual_upload import MAX_ZIP_BYTES, UploadRejected, install
 from rateshop.services.market import publish
 from rateshop.services.runtime import Runtime, RuntimeDep
 from rateshop.store.errors import UploadExists
 from rateshop.web.accounts import AdminDep
 from rateshop.web.csrf import check_csrf
-from rateshop.web.manual_diff import NotComparable, compare_versions
-from rateshop.web.manual_upload import MAX_ZIP_BYTES, UploadRejected, install
 from rateshop.web.pages import render
 
 router = APIRouter(include_in_schema=False, prefix="/admin")

@@ -163,7 +163,7 @@ async def requote(
     stored = await run_in_threadpool(rt.store.get, ref)
     try:
         new_ref, start = await service.compare_again(rt, stored)
-    except (RateshopError, ValueError) as exc:
+    except RateshopError as exc:
         # The market no longer reads this risk (a question changed, a line withdrawn): say why.
         return render(
             request,
