@@ -1,5 +1,6 @@
-"""The outer rooms stand side by side: the web pages never import the API, and the application
-services import neither (both stand on the services; :mod:`rateshop.app` puts them together)."""
+"""The outer rooms stand side by side: the web pages and the API never import each other, and the
+application services import neither (both stand on the services; :mod:`rateshop.app` puts them
+together)."""
 
 from __future__ import annotations
 
@@ -46,10 +47,11 @@ def test_the_walk_sees_the_imports_it_must_judge() -> None:
     assert "rateshop.services.runtime" in imported_by("api")["rateshop.api.app"]
 
 
-def test_no_web_module_imports_the_api() -> None:
+@pytest.mark.parametrize(("room", "other"), [("web", "rateshop.api"), ("api", "rateshop.web")])
+def test_the_pages_and_the_api_do_not_import_each_other(room: str, other: str) -> None:
     wrong = {
-        module: sorted(n for n in names if under(n, "rateshop.api") or under(n, "rateshop.app"))
-        for module, names in imported_by("web").items()
+        module: sorted(n for n in names if under(n, other) or under(n, "rateshop.app"))
+        for module, names in imported_by(room).items()
     }
     assert {m: n for m, n in wrong.items() if n} == {}
 
