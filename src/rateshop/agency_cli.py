@@ -115,9 +115,9 @@ def renewals(
     manuals then in force, the comparison filed with the client, and the result kept for the
     agency's renewal list. Exits 0 when every policy was checked, 1 when some could not be.
     """
-    from rateshop.api.runtime import Runtime
     from rateshop.services.agency import Desk
     from rateshop.services.agency.renewals import check_renewals
+    from rateshop.services.runtime import Runtime
 
     try:
         share = Decimal(threshold) / 100

@@ -1,7 +1,7 @@
 """The rateshop error tree, whole: every error rateshop raises on purpose, wherever it is defined.
 
 The core's errors are defined here; the outer rooms define theirs beside their code (the module
-is named on the right), always under :class:`RateshopError`. ``rateshop.api.errors.STATUS`` maps
+is named on the right), always under :class:`RateshopError`. ``rateshop.answers.STATUS`` maps
 the tree to HTTP statuses once, for the API's JSON and the web pages alike (a test walks every
 class below and checks it has a status)::
 
@@ -30,12 +30,14 @@ class below and checks it has a status)::
     │   │   └── InvalidAccount, UserExists, BadCredentials, TooManyAttempts
     │   └── AgencyStoreError   agencies, their leads and clients        (store.agency_records)
     │       └── AgencyNotFound, NotAMember, LeadNotFound, ClientNotFound, InvalidAgencyData
-    ├── UnknownCarrier, InvalidParameter, CarrierKeyRejected     a request's own     (api.errors)
+    ├── UnknownCarrier         no carrier of the market has this id (or none answered as asked)
+    ├── InvalidParameter       a parameter names nothing usable (an unknown group, a date too early)
+    ├── CarrierKeyRejected     a carrier's own route called without that carrier's key
+    ├── NotComparable          two manual versions that cannot be diffed  (services.manual_diff)
+    ├── UploadRejected         an uploaded manual, with every reason     (services.manual_upload)
+    │   └── BodyTooLarge       larger than an upload may be                        (web.admin)
     └── WebError               a web page cannot be served as asked               (web.errors)
-        ├── CsrfRejected, LoginRequired, Forbidden                          (web.accounts)
-        ├── NotComparable      two manual versions that cannot be diffed      (web.manual_diff)
-        └── UploadRejected     an uploaded manual, with every reason          (web.manual_upload)
-            └── BodyTooLarge                                                    (web.admin)
+        └── CsrfRejected, LoginRequired, Forbidden                          (web.accounts)
 
 A live connector turns carrier errors into a failed answer of their ``kind``: it never raises
 them past itself. A decline (the risk is not eligible) is not an error: rating returns a
@@ -164,3 +166,27 @@ class CarrierUnavailable(CarrierError):
     """The carrier cannot be reached now (refused, breaker open) or is not configured."""
 
     kind = "unavailable"
+
+
+class UnknownCarrier(RateshopError):
+    """No carrier of the market has this id (or none by this id answered where one was asked)."""
+
+    def __init__(self, carrier: str, message: str | None = None) -> None:
+        self.carrier = carrier
+        super().__init__(message or f"no carrier {carrier!r} in the market")
+
+
+class InvalidParameter(RateshopError):
+    """A query parameter is well-formed but names nothing usable (an unknown group, a date too early)."""
+
+    def __init__(self, problem: FieldProblem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+class CarrierKeyRejected(RateshopError):
+    """A carrier's own route was called without that carrier's key (or with a wrong one)."""
+
+    def __init__(self, carrier: str) -> None:
+        self.carrier = carrier
+        super().__init__(f"the key given is not the one of carrier {carrier!r}")

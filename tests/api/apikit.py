@@ -21,8 +21,8 @@ from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
 
 from paths import POSTGRES_URL, ROOT
-from rateshop.api.runtime import Runtime
 from rateshop.config import Settings
+from rateshop.services.runtime import Runtime
 
 SECRET = "api-tests-secret-" + "k" * 32
 # Every carrier of the market but one (meridian-life) reads its leads with this key in the tests.

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import pytest
 from apikit import Server, postgres_schema, server_settings
 
-from rateshop.web.app import create_app
+from rateshop.app import create_app
 
 BACKENDS = ["sqlite", "postgresql"]
 

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from rateshop.api.comparisons.schemas import ComparisonOut, ReplayOut, RequoteOut, TipsOut
 from rateshop.api.households.schemas import HouseholdOut
-from rateshop.api.runtime import Runtime
 from rateshop.compare.bundle import household
 from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.default import load_market
@@ -22,6 +21,7 @@ from rateshop.compare.ranking import present
 from rateshop.compare.replay import requote
 from rateshop.compare.service import compare
 from rateshop.compare.tips import tips
+from rateshop.services.runtime import Runtime
 from rateshop.store.models import AnswerRow, ComparisonRow
 
 LIBRARY, MARKET = load_market((ROOT / "manuals").resolve(), (ROOT / "market").resolve())

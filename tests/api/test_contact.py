@@ -13,8 +13,8 @@ from typing import Any
 from apikit import CARRIER_KEY, Client, example
 from sqlalchemy import create_engine, text
 
-from rateshop.api.comparisons.consent import CURRENT
 from rateshop.api.comparisons.schemas import ContactRecorded, ExportOut
+from rateshop.services.consent import CURRENT
 
 DETAILS = {"name": "Dana Rivera", "email": "dana@example.org", "phone": "+1 512 555 0100"}
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from apikit import Client, Server, example
 
-from rateshop.api.catalog import service as catalog
-from rateshop.api.errors import GENERIC
+from rateshop.answers import GENERIC
+from rateshop.services import catalog
 from rateshop.store import StoreFailure
 
 RISK_PATHS = ["/comparisons", "/comparisons/stream", "/echo", "/carriers/pinnacle-direct/rate"]

@@ -32,9 +32,9 @@ from schemathesis.specs.openapi.checks import (
 
 from rateshop.api.errors import RETRY_AFTER_SECONDS
 from rateshop.api.guards import MAX_DEPTH
+from rateshop.app import create_app
 from rateshop.config import Settings
 from rateshop.store import StoreFailure
-from rateshop.web.app import create_app
 
 SEED = 20261201
 EXAMPLES_PER_OPERATION = 10

@@ -19,9 +19,9 @@ import pytest
 from apikit import Client, Server, example, runtime, server_settings
 
 from gates import Gate, Held
+from rateshop.app import create_app
 from rateshop.compare.connectors import Connector
 from rateshop.config import Settings
-from rateshop.web.app import create_app
 
 REDIS_URL = os.environ.get("RATESHOP_TEST_REDIS_URL", "async+redis://127.0.0.1:6379")
 

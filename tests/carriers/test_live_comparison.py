@@ -15,8 +15,8 @@ from sandboxkit import RunningSandbox
 from api.apikit import ROOT, SECRET, Client, Server, example
 from rateshop.api.comparisons.schemas import ReplayOut, RequoteOut
 from rateshop.api.schemas import AnswerOut
+from rateshop.app import create_app
 from rateshop.config import Settings
-from rateshop.web.app import create_app
 
 DEADLINE = 2.5
 

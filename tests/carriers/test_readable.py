@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from paths import ROOT
-from rateshop.api.comparisons.service import carriers_for
 from rateshop.compare.market import Market
 from rateshop.compare.registry import Registry
 from rateshop.config import Settings
 from rateshop.errors import RiskError
+from rateshop.services.comparisons import carriers_for
 from samples import sample_library
 
 LIBRARY = sample_library()

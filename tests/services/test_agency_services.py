@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from api.apikit import example, postgres_schema, server_settings
-from rateshop.api.runtime import Keys, Runtime
 from rateshop.compare.default import market_registry
 from rateshop.errors import RiskError
 from rateshop.services.agency import Desk, leads
@@ -22,6 +21,7 @@ from rateshop.services.agency.answers import answers, changed
 from rateshop.services.agency.differences import differences, factor_moves
 from rateshop.services.agency.renewals import check_renewals, judge
 from rateshop.services.agency.rerate import explain, rate, rerate
+from rateshop.services.runtime import Keys, Runtime
 from rateshop.store.accounts import Accounts
 from rateshop.store.agency_records import ClientNotFound, Member, Scope
 from rateshop.store.records import StoredAnswer, StoredComparison

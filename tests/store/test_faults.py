@@ -32,7 +32,7 @@ from tcpproxy import Proxy
 from api.apikit import ROOT, SECRET, Client, Server, example, postgres_schema, server_settings
 from paths import POSTGRES_URL
 from rateshop.api.errors import RETRY_AFTER_SECONDS
-from rateshop.web.app import create_app
+from rateshop.app import create_app
 
 PORTS = range(8170, 8190)
 LOAD_CLIENTS = 6
@@ -116,7 +116,7 @@ def test_every_acknowledged_comparison_survives_a_kill_under_load(
             "RATESHOP_MANUALS": str(ROOT / "manuals"),
             "RATESHOP_MARKET": str(ROOT / "market"),
         }
-        command = [sys.executable, "-m", "uvicorn", "--factory", "rateshop.web.app:create_app"]
+        command = [sys.executable, "-m", "uvicorn", "--factory", "rateshop.app:create_app"]
         child = subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
             env=env,

@@ -11,7 +11,7 @@ import pytest
 from storekit import compare_example
 
 from api.apikit import server_settings
-from rateshop.api.runtime import Keys, Runtime
+from rateshop.services.runtime import Keys, Runtime
 from rateshop.store.repository import Save
 
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from webkit import CHROMIUM_FLAGS, app_settings, as_served, watched_page
 
 from api.apikit import Server
-from rateshop.web.app import create_app
+from rateshop.app import create_app
 
 
 @pytest.fixture(scope="session")

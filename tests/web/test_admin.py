@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from webkit import Visitor, app_settings, as_served, make_user, run, shot
 
 from api.apikit import ROOT, Server
-from rateshop.web.app import create_app
+from rateshop.app import create_app
 
 PASSWORD = "admin password 1"
 SOURCE = ROOT / "manuals" / "pinnacle-national" / "auto-tx-2026-07-01"

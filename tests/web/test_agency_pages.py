@@ -27,13 +27,13 @@ from test_console import log_in, quote_in_page
 from webkit import app_settings, as_served, run, shot, watched_page
 
 from api.apikit import Server, example
-from rateshop.api.runtime import Runtime
+from rateshop.app import create_app
 from rateshop.services.agency import Desk
 from rateshop.services.agency.renewals import check_renewals
 from rateshop.services.agency.rerate import rate
+from rateshop.services.runtime import Runtime
 from rateshop.store.accounts import Accounts
 from rateshop.store.agency_records import Agency
-from rateshop.web.app import create_app
 
 PASSWORD = "agency password 1"
 SHOPPER = {"name": "Dana Whitfield", "email": "dana.whitfield@example.org", "phone": "512 555 0142"}

@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from webkit import app_settings, as_served, run
 
 from api.apikit import Server
+from rateshop.app import create_app
 from rateshop.store.errors import StoreFailure
-from rateshop.web.app import create_app
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from webkit import Visitor, app_settings, as_served, make_user, run
 
 from api.apikit import Server
 from rateshop.api.security import CSP, HSTS
+from rateshop.app import create_app
 from rateshop.config import Settings
-from rateshop.web.app import create_app
 
 PASSWORD = "security password 1"
 HEADERS = {

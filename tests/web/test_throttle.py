@@ -17,10 +17,10 @@ import pytest
 from webkit import Visitor, app_settings, as_served, rateshop_serve, run
 
 from api.apikit import Server, free_ports, postgres_schema
+from rateshop.app import create_app
 from rateshop.store import upgrade
 from rateshop.store.accounts import Accounts
 from rateshop.store.database import connect
-from rateshop.web.app import create_app
 
 PASSWORD = "agent password 1"
 LIMIT = 5  # the default per username

@@ -27,11 +27,11 @@ from test_shop import items, next_step, start
 from webkit import app_settings, as_served, shot
 
 from api.apikit import ROOT, Server, example
+from rateshop.app import create_app
 from rateshop.compare.service import Answer, Comparison
 from rateshop.risk.questions import LINES
 from rateshop.store import Store
 from rateshop.web import views
-from rateshop.web.app import create_app
 
 EXAMPLES = sorted(
     p.stem
@@ -201,16 +201,14 @@ def test_the_shoppers_stream_carries_words_not_the_engines_text() -> None:
         "status": "failed",
         "error": {"kind": "bad_input", "message": ENGINE_TEXT},
     }
-    chunk = b"event: answer\ndata: " + json.dumps(answer).encode() + b"\n\n"
-    said = views.shopper_event(chunk)
-    assert said.endswith(b"\n\n")
-    data = json.loads(said.split(b"\ndata: ", 1)[1])
-    assert data["error"] == {"kind": "bad_input", "message": "could not price these answers"}
-    broke = b'event: error\ndata: {"status":500,"message":"KeyError: \'rating_areas\'","incident":"i-1"}\n\n'
-    data = json.loads(views.shopper_event(broke).split(b"\ndata: ", 1)[1])
-    assert data == {"status": 500, "incident": "i-1", "message": views.BROKEN_OFF}
-    done = b'event: done\ndata: {"ref":"r"}\n\n'
-    assert views.shopper_event(done) == done
+    said = views.shopper_event("answer", answer)
+    assert said["error"] == {"kind": "bad_input", "message": "could not price these answers"}
+    assert said["carrier"] == "x"
+    broke = {"status": 500, "message": "KeyError: 'rating_areas'", "incident": "i-1"}
+    said = views.shopper_event("error", broke)
+    assert said == {"status": 500, "incident": "i-1", "message": views.BROKEN_OFF}
+    done = {"ref": "r"}
+    assert views.shopper_event("done", done) == done
 
 
 # Risks that once reached a carrier and came back as an engine's message or a decline.

@@ -20,8 +20,8 @@ from rateshop.api.comparisons.schemas import StreamDone
 from rateshop.api.guards import AccessLog, BodyGuard, RateLimit
 from rateshop.api.households.endpoints import router as households
 from rateshop.api.leads.endpoints import router as leads
-from rateshop.api.runtime import Runtime
 from rateshop.config import Settings
+from rateshop.services.runtime import Runtime
 
 DESCRIPTION = """\
 Insurance quote comparison: one question set per line (auto, home, term life, individual health),

@@ -33,7 +33,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rateshop.api.errors import KIND, ErrorBody, FieldError, respond
+from rateshop.answers import KIND, ErrorBody, FieldError
+from rateshop.api.errors import respond
 from rateshop.config import Settings
 from rateshop.risk.problems import field_path
 

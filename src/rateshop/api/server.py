@@ -15,7 +15,7 @@ from rateshop.store import upgrade
 from rateshop.store.cipher import secret_from
 
 # The API and the web pages in one app: the pages stand on the API's runtime and services.
-APP = "rateshop.web.app:create_app"
+APP = "rateshop.app:create_app"
 
 DEV_WARNING = (
     "development mode: RATESHOP_SECRET_KEY is not set, so contact details are encrypted with the "

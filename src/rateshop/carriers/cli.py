@@ -185,11 +185,11 @@ def demo(
     import uvicorn
 
     from rateshop.api.server import settings_for
+    from rateshop.app import create_app
     from rateshop.carriers.demo import compare_once, start_sandboxes
     from rateshop.compare.service import Answer
     from rateshop.config import settings
     from rateshop.store import upgrade
-    from rateshop.web.app import create_app
 
     base = settings()
     conf = settings_for(

@@ -18,13 +18,13 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from rateshop.config import settings
-from rateshop.errors import ManualError, ManualNotFound, Problem
+from rateshop.errors import FieldProblem, ManualError, ManualNotFound, Problem
 from rateshop.manual.folders import (
     MANIFEST,
     content_files,
@@ -401,7 +401,8 @@ class Library:
             if ident.effective <= as_of and (ident.expires is None or as_of < ident.expires):
                 chosen = entry
         if chosen is None:
-            raise ManualNotFound(_not_in_force(group, carrier, line, state, as_of))
+            versions = [entry.identity for entry in group]
+            raise ManualNotFound(not_in_force(versions, line, state, as_of, carrier).problem)
         return self.plan_of(chosen)
 
     def in_force(self, line: str, state: str, as_of: dt.date) -> list[Plan]:
@@ -418,26 +419,38 @@ class Library:
         return out
 
 
-def _not_in_force(group: list[Entry], carrier: str, line: str, state: str, as_of: dt.date) -> str:
-    """Why no version is in force on ``as_of``, in plain words.
+def not_in_force(
+    versions: Sequence[Identity], line: str, state: str, as_of: dt.date, carrier: str | None = None
+) -> FieldProblem:
+    """Why none of ``versions`` is in force on ``as_of``, as the effective date's problem in plain
+    words with the dates that have rates: the versions of one ``carrier`` in ``line`` and
+    ``state``, or of every carrier there when ``carrier`` is None.
 
-    When every version started before ``as_of`` and the last one has ended (a plan year over),
-    the answer is that the next rates are not filed yet, not that something is broken.
+    When every version has ended by ``as_of`` (a plan year over), the answer is that the next
+    year's rates are not filed yet, and when the rates there end, not that something is broken.
     """
-    started = [e.identity for e in group if e.identity.effective <= as_of]
-    later = [e.identity for e in group if e.identity.effective > as_of]
-    if started and not later:
-        last = max(started, key=lambda ident: ident.effective)
-        if last.expires is not None:
-            ended = (last.expires - dt.timedelta(days=1)).isoformat()
-            return (
+    first = min((v.effective for v in versions), default=None)
+    ends = [v.expires for v in versions]
+    if first is not None and all(end is not None and end <= as_of for end in ends):
+        last = max(end for end in ends if end is not None) - dt.timedelta(days=1)
+        rates = f"{first.isoformat()} to {last.isoformat()}"
+        if carrier is None:
+            problem = f"no {as_of.year} {line} rates are filed yet in {state}"
+        else:
+            problem = (
                 f"no {as_of.year} rates filed yet: {carrier}'s {line} rates in {state} "
-                f"ended {ended}"
+                f"ended {last.isoformat()}"
             )
-    have = ", ".join(e.identity.effective.isoformat() for e in group)
-    return f"no {line} manual of {carrier} in {state} is in force on {as_of.isoformat()}" + (
-        f"; versions start {have}" if have else ""
+        return FieldProblem("effective_date", problem, rates)
+    allowed = f"from {first.isoformat()}" if first is not None else None
+    if carrier is None:
+        problem = f"no {line} manual in {state} is in force on {as_of.isoformat()}"
+        return FieldProblem("effective_date", problem, allowed)
+    starts = ", ".join(v.effective.isoformat() for v in versions)
+    problem = f"no {line} manual of {carrier} in {state} is in force on {as_of.isoformat()}" + (
+        f"; versions start {starts}" if starts else ""
     )
+    return FieldProblem("effective_date", problem, allowed)
 
 
 def latest(plans: Iterable[Plan]) -> Plan:

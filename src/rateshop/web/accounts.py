@@ -10,7 +10,6 @@ the client's address is the connecting peer's unless that peer is one of ``RATES
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, cast
@@ -20,11 +19,13 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from rateshop.api.runtime import runtime_of
+from rateshop.services.comparisons import Event
+from rateshop.services.runtime import runtime_of
 from rateshop.store.accounts import Accounts, BadCredentials, LoginLimits, TooManyAttempts, User
 from rateshop.store.errors import StoreError
+from rateshop.web.csrf import refusal
 from rateshop.web.errors import CsrfRejected, WebError
-from rateshop.web.pages import check_csrf, render, renew_csrf, templates
+from rateshop.web.pages import render, renew_csrf, templates
 
 SESSION_COOKIE = "rateshop_session"
 
@@ -107,10 +108,8 @@ def login(
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Check the password and start a session; one message for any wrong name or password."""
-    check_csrf(request, csrf)
     address = request.client.host if request.client else None
     try:
         user, token = users.log_in(username.strip(), password, address)
@@ -142,9 +141,8 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, users: AccountsDep, csrf: Annotated[str, Form()] = "") -> Response:
+def logout(request: Request, users: AccountsDep) -> Response:
     """End the session on the server and forget the cookie."""
-    check_csrf(request, csrf)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         users.log_out(token)
@@ -155,25 +153,23 @@ def logout(request: Request, users: AccountsDep, csrf: Annotated[str, Form()] = 
 
 
 async def link_stream(
-    users: Accounts, user: User, events: AsyncIterator[bytes]
-) -> AsyncIterator[bytes]:
-    """Pass a comparison's event stream through, recording that ``user`` made it once it is saved.
+    users: Accounts, user: User, events: AsyncIterator[Event]
+) -> AsyncIterator[Event]:
+    """Pass a comparison's events through, recording that ``user`` made it once it is saved.
 
     The ``done`` event carries the saved comparison's reference; the link is written before that
     event goes out, so the agent's console lists the comparison as soon as the page shows it.
     """
-    async for chunk in events:
-        if chunk.startswith(b"event: done\n"):
-            data = chunk.split(b"\ndata: ", 1)[1]
-            ref = json.loads(data)["ref"]
+    async for name, data in events:
+        if name == "done":
             try:
-                await run_in_threadpool(users.link, ref, user)
+                await run_in_threadpool(users.link, data["ref"], user)
             except StoreError:
                 # The comparison is stored and the shopper must still get it; only the console
                 # entry is missing, and the log says which.
                 # Never the reference itself: it is the shopper's secret, and logs are read widely.
                 log.exception("a comparison was stored but not linked to user %s", user.id)
-        yield chunk
+        yield name, data
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:
@@ -188,7 +184,7 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
 
 
 async def _csrf(request: Request, exc: Exception) -> Response:
-    return render(request, "message.html", status=403, title="Form expired", message=str(exc))
+    return refusal(request)
 
 
 def install(app: FastAPI) -> None:

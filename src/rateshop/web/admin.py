@@ -20,18 +20,18 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.types import Message
 
-from rateshop.api.carrier_health import carriers_health
-from rateshop.api.runtime import Runtime, RuntimeDep
 from rateshop.carriers.health import FAILURE_KINDS, OUTCOMES
 from rateshop.errors import ManualNotFound
 from rateshop.manual.model import Identity
+from rateshop.services.carrier_health import report as health_report
+from rateshop.services.manual_diff import NotComparable, compare_versions
+from rateshop.services.manual_upload import MAX_ZIP_BYTES, UploadRejected, install
 from rateshop.services.market import publish
+from rateshop.services.runtime import Runtime, RuntimeDep
 from rateshop.store.errors import UploadExists
 from rateshop.web.accounts import AdminDep
-from rateshop.web.errors import CsrfRejected
-from rateshop.web.manual_diff import NotComparable, compare_versions
-from rateshop.web.manual_upload import MAX_ZIP_BYTES, UploadRejected, install
-from rateshop.web.pages import check_csrf, render
+from rateshop.web.csrf import check_csrf
+from rateshop.web.pages import render
 
 router = APIRouter(include_in_schema=False, prefix="/admin")
 
@@ -88,22 +88,6 @@ def index(request: Request, user: AdminDep, rt: RuntimeDep) -> HTMLResponse:
     return _index(request, rt)
 
 
-def _same_site(request: Request) -> None:
-    """Refuse, from its headers alone, a request another site's page made the browser send.
-
-    Browsers say where a request comes from in ``Sec-Fetch-Site``; older ones only in ``Origin``,
-    which is compared with this request's own (a proxy must pass the Host header through).
-    """
-    fetched_from = request.headers.get("sec-fetch-site")
-    if fetched_from is not None:
-        if fetched_from not in ("same-origin", "none"):
-            raise CsrfRejected()
-        return
-    origin = request.headers.get("origin")
-    if origin not in (None, "null", f"{request.url.scheme}://{request.url.netloc}"):
-        raise CsrfRejected()
-
-
 async def _read_form(request: Request) -> FormData:
     """The multipart form of ``request``, read only up to :data:`MAX_UPLOAD_BYTES`.
 
@@ -133,9 +117,9 @@ async def _read_form(request: Request) -> FormData:
 async def upload(request: Request, user: AdminDep, rt: RuntimeDep) -> HTMLResponse:
     """Install a new manual version from a .zip, or show every problem and change nothing.
 
-    The admin session (``user``) and :func:`_same_site` are checked before the body is read.
+    The admin session (``user``) and where the request comes from (see :mod:`rateshop.web.csrf`)
+    are checked before the body is read.
     """
-    _same_site(request)
     try:
         form = await _read_form(request)
     except UploadRejected as exc:
@@ -212,7 +196,7 @@ def _ms(seconds: float | None) -> str:
 
 def health_rows(rt: Runtime) -> tuple[float, list[HealthRow]]:
     """The rolling window in seconds and a row per live carrier, as ``/carriers/health`` says."""
-    said = carriers_health(rt)
+    said = health_report(rt)
     rows = []
     for c in said["carriers"]:
         latency = c["latency_seconds"]

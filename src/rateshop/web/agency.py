@@ -15,13 +15,12 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from rateshop.api.agency.endpoints import DeskDep
-from rateshop.api.runtime import Runtime, RuntimeDep
 from rateshop.errors import RiskError
 from rateshop.services.agency import Desk, documents, leads, renewals
 from rateshop.services.agency import clients as client_service
 from rateshop.services.agency.answers import answers
 from rateshop.services.agency.rerate import explain, rerate
+from rateshop.services.runtime import DeskDep, Runtime, RuntimeDep
 from rateshop.store.accounts import Accounts
 from rateshop.store.agency_records import (
     AgencyStoreError,
@@ -35,7 +34,7 @@ from rateshop.store.agency_records import (
 from rateshop.store.errors import ComparisonNotFound
 from rateshop.web import views
 from rateshop.web.accounts import AccountsDep, Forbidden, StaffDep
-from rateshop.web.pages import check_csrf, render
+from rateshop.web.pages import render
 from rateshop.web.questions import LINE_NAMES
 
 router = APIRouter(include_in_schema=False, prefix="/agency")
@@ -116,10 +115,8 @@ def assign(
     who: MemberDep,
     agencies: DeskDep,
     agent: Annotated[int, Form()],
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """An admin gives the lead to an agent; it becomes that agent's client."""
-    check_csrf(request, csrf)
     if not who.is_admin:
         raise Forbidden("Only the agency's admins assign leads.")
     client = _found(request, lambda: leads.assign(agencies, who, lead_id, agent))
@@ -196,10 +193,8 @@ def client_note(
     who: MemberDep,
     agencies: DeskDep,
     text: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Add a note on the client."""
-    check_csrf(request, csrf)
     return _change_client(
         request, client_id, who, agencies,
         lambda: client_service.add_note(agencies, who, client_id, text),
@@ -217,10 +212,8 @@ def client_contact(
     email: Annotated[str, Form(max_length=254)] = "",
     phone: Annotated[str, Form(max_length=40)] = "",
     household: Annotated[str, Form(max_length=2000)] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Correct who the client is (audited)."""
-    check_csrf(request, csrf)
     identity = Identity(name.strip(), email.strip(), phone.strip(), household.strip())
     return _change_client(
         request, client_id, who, agencies,
@@ -240,10 +233,8 @@ def client_policy(
     effective: Annotated[str, Form(max_length=10)] = "",
     expiry: Annotated[str, Form(max_length=10)] = "",
     comparison: Annotated[str, Form(max_length=64)] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Record a policy sold to the client."""
-    check_csrf(request, csrf)
 
     def record() -> object:
         try:
@@ -267,10 +258,8 @@ def client_delete(
     client_id: int,
     who: MemberDep,
     agencies: DeskDep,
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Delete the client with their comparisons, policies and notes (audited)."""
-    check_csrf(request, csrf)
     done = _found(request, lambda: client_service.delete(agencies, who, client_id))
     if isinstance(done, HTMLResponse):
         return done
@@ -371,7 +360,6 @@ async def edit(
 ) -> Response:
     """Re-rate with the answers changed; the new comparison shows what moved."""
     form = await request.form()
-    check_csrf(request, str(form.get("csrf", "")))
     filed = await run_in_threadpool(
         _found, request, lambda: agencies.agencies.client_of(Scope.of(who), ref)
     )
@@ -473,10 +461,8 @@ def new_client(
     phone: Annotated[str, Form(max_length=40)] = "",
     household: Annotated[str, Form(max_length=2000)] = "",
     zip: Annotated[str, Form(max_length=10)] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Create the client, held by the member who enters it."""
-    check_csrf(request, csrf)
     try:
         made = client_service.create(agencies, who, Identity(name, email, phone, household), zip)
     except InvalidAgencyData as exc:

@@ -10,16 +10,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
-from rateshop.api.agency.endpoints import DeskDep
-from rateshop.api.comparisons.schemas import ContactDetails
 from rateshop.errors import RiskError
 from rateshop.services.agency import leads
+from rateshop.services.runtime import DeskDep
 from rateshop.store.agency_records import AgencyNotFound
 from rateshop.store.errors import ComparisonNotFound, InvalidContact, OwnerKeyRejected
-from rateshop.web.pages import check_csrf, render
-from rateshop.web.shop import CONTACT_WORDS, OWNER_COOKIE, not_found, not_owner
+from rateshop.web.pages import render
+from rateshop.web.shop import OWNER_COOKIE, REACHABLE, contact_problems, not_found, not_owner
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,15 +70,13 @@ def contact(
     phone: Annotated[str, Form(max_length=40)] = "",
     agreed: Annotated[str, Form(alias="consent")] = "",
     consent_version: Annotated[str, Form(max_length=32)] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Keep the consent and the encrypted details in the agency's lead inbox."""
-    check_csrf(request, csrf)
     owner_key = request.cookies.get(OWNER_COOKIE)
     if owner_key is None:
         return not_owner(request, ref)
     values = {"name": name, "email": email, "phone": phone}
-    problems = _problems(values)
+    problems = contact_problems({k: v.strip() for k, v in values.items() if v.strip()})
     if agreed != "yes":
         problems["consent"] = "Tick the box to agree, or go back: nothing is shared without it."
     if problems:
@@ -90,7 +86,7 @@ def contact(
             agencies, ref, agency_id, values, owner_key=owner_key, consent_version=consent_version
         )
     except (RiskError, InvalidContact):
-        problems = {"email": "Give an e-mail address or a phone number."}
+        problems = {"email": REACHABLE}
         return _form(request, ref, agencies, agency_id, 422, values, problems)
     except AgencyNotFound:
         return not_found(request, "No such agency.")
@@ -109,19 +105,3 @@ def contact(
         ),
         back=f"/c/{ref}",
     )
-
-
-def _problems(values: dict[str, str]) -> dict[str, str]:
-    """The contact details checked as the API checks them, each problem by its field."""
-    try:
-        ContactDetails.model_validate({k: v.strip() for k, v in values.items() if v.strip()})
-    except ValidationError as exc:
-        problems: dict[str, str] = {}
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else ""
-            problems.setdefault(
-                field if field in CONTACT_WORDS else "email",
-                CONTACT_WORDS.get(field, "Give an e-mail address or a phone number."),
-            )
-        return problems
-    return {}

@@ -9,24 +9,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import TypeAdapter
 
-from rateshop.api.agency.endpoints import DeskDep
-from rateshop.api.comparisons import service
-from rateshop.api.runtime import RuntimeDep
-from rateshop.compare.service import compare_async
 from rateshop.errors import RateshopError
-from rateshop.risk.questions import LINES, Risk
+from rateshop.risk.questions import LINES
+from rateshop.services import comparisons as service
 from rateshop.services.agency.differences import differences
+from rateshop.services.runtime import DeskDep, RuntimeDep
 from rateshop.store.accounts import InvalidAccount, Search, User
 from rateshop.store.errors import ComparisonNotFound
 from rateshop.web import views
 from rateshop.web.accounts import AccountsDep, StaffDep
-from rateshop.web.pages import check_csrf, render
+from rateshop.web.pages import render
 from rateshop.web.questions import LINE_NAMES
 
 router = APIRouter(include_in_schema=False, prefix="/console")
-READ_RISK: TypeAdapter[Risk] = TypeAdapter(Risk)
 
 
 def _not_yours(request: Request) -> HTMLResponse:
@@ -127,10 +123,8 @@ def add_note(
     users: AccountsDep,
     rt: RuntimeDep,
     text: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Add a note; an empty or over-long one is sent back with the reason beside the field."""
-    check_csrf(request, csrf)
     if not users.made_by(ref, user):
         return _not_yours(request)
     try:
@@ -157,7 +151,6 @@ async def requote(
     users: AccountsDep,
     rt: RuntimeDep,
     desk: DeskDep,
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Compare the stored risk again with the manuals in force on its start date.
 
@@ -165,19 +158,12 @@ async def requote(
     past) and the page says so. The answers are a new comparison, made by this user, with the notes
     of the one before; the page then shows its link and what changed, carrier by carrier.
     """
-    check_csrf(request, csrf)
     if not await run_in_threadpool(users.made_by, ref, user):
         return _not_yours(request)
     stored = await run_in_threadpool(rt.store.get, ref)
-    start = max(stored.effective, dt.date.today())
     try:
-        risk = READ_RISK.validate_python(
-            {**stored.risk, "effective_date": start.isoformat()}
-        ).facts()
-        _, connectors = service.carriers_for(rt, risk)
-        today = await compare_async(risk, connectors, rt.market, rt.settings.compare_deadline)
-        new_ref = await rt.save(today, risk)
-    except (RateshopError, ValueError) as exc:
+        new_ref, start = await service.compare_again(rt, stored)
+    except RateshopError as exc:
         # The market no longer reads this risk (a question changed, a line withdrawn): say why.
         return render(
             request,

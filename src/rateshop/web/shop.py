@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Form, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Form, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import ValidationError
 
-from rateshop.api.catalog import service as catalog
-from rateshop.api.comparisons import consent, service
-from rateshop.api.comparisons.schemas import ContactRequest
-from rateshop.api.runtime import Keys, Runtime, RuntimeDep
-from rateshop.compare.subsidy import household_credit
-from rateshop.compare.tips import ideas, other_policy, would_quote
 from rateshop.risk import places, vehicles
-from rateshop.risk.problems import read_risk
+from rateshop.risk.problems import field_problem, read_risk
 from rateshop.risk.questions import LINES, STATE_PATTERN, ZIP_PATTERN, Risk
+from rateshop.services import catalog, consent
+from rateshop.services import comparisons as service
+from rateshop.services.comparisons import Event
+from rateshop.services.contact import PATTERNS as CONTACT_PATTERNS
+from rateshop.services.contact import ContactDetails, ContactRequest
+from rateshop.services.runtime import Keys, Runtime, RuntimeDep
 from rateshop.store.errors import CarrierNotInComparison, ComparisonNotFound, OwnerKeyRejected
 from rateshop.store.records import StoredComparison
 from rateshop.web import views
 from rateshop.web.accounts import accounts, current_user, link_stream
-from rateshop.web.errors import CsrfRejected
-from rateshop.web.pages import CSRF_HEADER, check_csrf, render
+from rateshop.web.csrf import changes_nothing
+from rateshop.web.pages import render
 from rateshop.web.questions import FORMS, LINE_NAMES
 
 router = APIRouter(include_in_schema=False)
@@ -170,6 +173,7 @@ def zip_place(
 
 
 @router.post("/quote/check")
+@changes_nothing
 def check(risk: Annotated[dict[str, Any], Body()], rt: RuntimeDep) -> dict[str, bool]:
     """Validate a risk (whole or as far as filled in) as every carrier would: 422 names each field.
 
@@ -180,28 +184,21 @@ def check(risk: Annotated[dict[str, Any], Body()], rt: RuntimeDep) -> dict[str, 
     return {"ok": True}
 
 
-@router.post("/quote/stream")
-async def stream(
+async def shopper_events(
     request: Request,
     risk: Risk,
     rt: RuntimeDep,
-    token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None,
-) -> Response:
-    """Compare the risk, each carrier's answer streamed as it arrives (as ``/comparisons/stream``)."""
-    try:
-        check_csrf(request, token)
-    except CsrfRejected as exc:
-        return Response(str(exc), status_code=403)
+    response: Response,
+) -> AsyncIterator[Event]:
+    """The comparison's events for this browser, the risk checked before the stream starts (a risk
+    no carrier can read is a plain 422); the browser keeps the comparison's owner key."""
     keys = Keys.new()
     events = service.checked_stream(rt, risk.facts(), keys)
     user = current_user(request)
     if user is not None:
         # An agent or admin quoting for a customer: the comparison goes into their console.
         events = link_stream(accounts(request), user, events)
-    events = _for_shoppers(events)
-    response = StreamingResponse(
-        events, media_type="text/event-stream", headers=service.SSE_HEADERS
-    )
+    response.headers["Cache-Control"] = "no-store"
     response.set_cookie(
         OWNER_COOKIE,
         keys.owner_key,
@@ -211,13 +208,20 @@ async def stream(
         httponly=True,
         samesite="strict",
     )
-    return response
+    return events
 
 
-async def _for_shoppers(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """The comparison's events with no carrier's or engine's message in them (see the API for those)."""
-    async for chunk in events:
-        yield views.shopper_event(chunk)
+@router.post("/quote/stream", response_class=EventSourceResponse)
+async def stream(
+    events: Annotated[AsyncIterator[Event], Depends(shopper_events)],
+) -> AsyncIterator[ServerSentEvent]:
+    """Compare the risk, each carrier's answer streamed as it arrives (as ``/comparisons/stream``),
+    with no carrier's or engine's message in them (see the API for those)."""
+    async for name, data in events:
+        said = json.dumps(
+            views.shopper_event(name, data), separators=(",", ":"), ensure_ascii=False
+        )
+        yield ServerSentEvent(event=name, raw_data=said)
 
 
 @router.get("/c/{ref}", response_class=HTMLResponse)
@@ -227,35 +231,7 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
     if isinstance(stored, HTMLResponse):
         return stored
     view = await run_in_threadpool(views.results, stored, rt.library)
-    declined = [
-        (a.body["carrier"], a.body.get("carrier_name") or a.body["carrier"])
-        for a in stored.of_kind("decline")
-    ]
-    turned = await would_quote(
-        stored.line,
-        stored.state,
-        declined,
-        stored.risk,
-        rt.registry.connectors(stored.line, stored.state),
-        rt.settings.compare_deadline,
-    )
-    found_ideas = ideas(await service.tips_for(rt, stored, TIPS_FOR))
-    bundling = next((i for i in found_ideas if i.text.startswith("bundling")), None)
-    other = None
-    if bundling is not None and stored.line == "auto":
-        other = await other_policy(
-            stored.state,
-            stored.risk,
-            [t.carrier for t in bundling.tips],
-            rt.registry.connectors("home", stored.state),
-            rt.settings.compare_deadline,
-        )
-    tax_credit = await household_credit(
-        stored.state,
-        stored.risk,
-        rt.registry.connectors(stored.line, stored.state),
-        rt.settings.compare_deadline,
-    )
+    more = await service.prospects(rt, stored, TIPS_FOR)
     contacted = {c.carrier for c in stored.contacts}
     just = request.query_params.get("contacted", "")
     carrier = rt.market.get(just) if just in contacted else None
@@ -265,10 +241,10 @@ async def results(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
         owner=OWNER_COOKIE in request.cookies,
         view=view,
         line_name=LINE_NAMES.get(view.line, view.line),
-        ideas=found_ideas,
-        other_policy=other,
-        would_quote={w.carrier_name: w for w in turned},
-        credit=tax_credit,
+        ideas=more.ideas,
+        other_policy=more.other_policy,
+        would_quote={w.carrier_name: w for w in more.would_quote},
+        credit=more.credit,
         carrier_names={c.carrier: c.name for c in view.cards},
         contacted=contacted,
         just_contacted=carrier.name if carrier else None,
@@ -357,10 +333,8 @@ def contact(
     phone: Annotated[str, Form()] = "",
     agreed: Annotated[str, Form(alias="consent")] = "",
     consent_version: Annotated[str, Form(max_length=32)] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Keep the consent and the encrypted details; only this carrier is ever given them."""
-    check_csrf(request, csrf)  # a refusal is answered by the handler of CsrfRejected
     info = rt.market.get(carrier)
     if info is None:
         return not_found(request, "No such carrier.")
@@ -373,19 +347,9 @@ def contact(
         problems["consent"] = "Tick the box to agree, or go back: nothing is shared without it."
     elif consent_version != consent.CURRENT:
         problems["consent"] = "The wording has changed since this page was shown: read it again."
-    request_body: ContactRequest | None = None
-    try:
-        request_body = ContactRequest.model_validate(
-            {
-                "carrier": carrier,
-                "contact": {k: v for k, v in values.items() if v},
-                "consent": agreed == "yes",
-                "consent_version": consent.CURRENT,
-            }
-        )
-    except ValueError as exc:
-        problems.update(_contact_problems(exc))
-    if problems or request_body is None:
+    contact = {k: v for k, v in values.items() if v}
+    problems.update(contact_problems(contact))
+    if problems:
         return render(
             request,
             "contact.html",
@@ -397,6 +361,14 @@ def contact(
             values=values,
             problems=problems,
         )
+    request_body = ContactRequest.model_validate(
+        {
+            "carrier": carrier,
+            "contact": contact,
+            "consent": True,
+            "consent_version": consent.CURRENT,
+        }
+    )
     try:
         service.record_contact(rt, ref, request_body, owner_key)
     except ComparisonNotFound:
@@ -409,11 +381,8 @@ def contact(
 
 
 @router.post("/c/{ref}/delete", response_class=HTMLResponse)
-def delete(
-    request: Request, ref: str, rt: RuntimeDep, csrf: Annotated[str, Form()] = ""
-) -> HTMLResponse:
+def delete(request: Request, ref: str, rt: RuntimeDep) -> HTMLResponse:
     """Delete the comparison with its answers and any contact details, for the browser that made it."""
-    check_csrf(request, csrf)
     owner_key = request.cookies.get(OWNER_COOKIE)
     if owner_key is None:
         return not_owner(request, ref)
@@ -445,6 +414,7 @@ def not_owner(request: Request, ref: str) -> HTMLResponse:
     )
 
 
+REACHABLE = "Give an e-mail address or a phone number."
 CONTACT_WORDS = {
     "name": "Enter your name (up to 200 characters).",
     "email": "Enter an e-mail address like name@example.org.",
@@ -452,16 +422,18 @@ CONTACT_WORDS = {
 }
 
 
-def _contact_problems(exc: ValueError) -> dict[str, str]:
-    """pydantic's complaints about contact details, by form field, in plain words."""
-    errors = getattr(exc, "errors", None)
-    out: dict[str, str] = {}
-    for error in errors() if callable(errors) else []:
-        loc = [str(p) for p in error.get("loc", ()) if p != "contact"]
-        if loc and loc[0] == "consent":
-            continue  # said above, in the shopper's words
-        if loc and loc[0] in CONTACT_WORDS:
-            out.setdefault(loc[0], CONTACT_WORDS[loc[0]])
-        else:
-            out.setdefault("email", "Give an e-mail address or a phone number.")
-    return out or {"email": "Give an e-mail address or a phone number."}
+def contact_problems(details: Mapping[str, str]) -> dict[str, str]:
+    """The contact details checked as the API checks them, each problem by its form field in the
+    shopper's words (the field read from pydantic's error as the API's 422 reads it)."""
+    try:
+        ContactDetails.model_validate(details)
+    except ValidationError as exc:
+        problems: dict[str, str] = {}
+        for error in exc.errors():
+            field = field_problem(error, CONTACT_PATTERNS).field
+            if field in CONTACT_WORDS:
+                problems.setdefault(field, CONTACT_WORDS[field])
+            else:  # the details as a whole: neither an e-mail address nor a phone number
+                problems.setdefault("email", REACHABLE)
+        return problems
+    return {}

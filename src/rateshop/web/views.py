@@ -222,25 +222,23 @@ def no_price(answer: Mapping[str, Any]) -> str:
     return failure_words((answer.get("error") or {}).get("kind"))
 
 
-def shopper_event(chunk: bytes) -> bytes:
-    """One Server-Sent Event of a comparison as a shopper's page may see it.
+def shopper_event(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The data of one event of a comparison (``answer``, ``done`` or ``error``) as a shopper's page
+    may see it.
 
     A failed answer says its kind in words instead of the carrier's or the engine's message, and a
     comparison that broke off says so plainly (its incident number kept, for support).
     """
-    head, sep, rest = chunk.partition(b"\ndata: ")
-    if not sep or head not in (b"event: answer", b"event: error"):
-        return chunk
-    data = json.loads(rest)
-    if head == b"event: answer":
+    if name == "answer":
         if not isinstance(data.get("error"), dict):
-            return chunk
-        data["error"] = {"kind": data["error"].get("kind"), "message": no_price(data)}
-    else:
-        data = {k: v for k, v in data.items() if k in ("status", "incident")}
-        data["message"] = BROKEN_OFF
-    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return head + sep + body.encode() + b"\n\n"
+            return data
+        return {**data, "error": {"kind": data["error"].get("kind"), "message": no_price(data)}}
+    if name == "error":
+        return {
+            **{k: v for k, v in data.items() if k in ("status", "incident")},
+            "message": BROKEN_OFF,
+        }
+    return data
 
 
 def _percent(rate: Decimal) -> str:

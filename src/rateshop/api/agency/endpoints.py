@@ -4,9 +4,9 @@ the request itself (with the comparison's owner key). Thin: the work is in
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Header, Path
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -18,23 +18,12 @@ from rateshop.api.agency.schemas import (
 )
 from rateshop.api.errors import ERROR_RESPONSES, FORBIDDEN, NOT_FOUND
 from rateshop.api.responses import FastJSONResponse
-from rateshop.api.runtime import runtime_of
-from rateshop.services.agency import Desk, leads
+from rateshop.services.agency import leads
+from rateshop.services.runtime import DeskDep
 
 router = APIRouter(prefix="/agencies", tags=["agencies"])
 
 
-def desk(request: Request) -> Desk:
-    """The agency's repositories over the serving app's store (made once per app)."""
-    found = getattr(request.app.state, "agency_desk", None)
-    if found is None:
-        rt = runtime_of(request)
-        found = Desk.over(rt.store.engine, rt.settings)
-        request.app.state.agency_desk = found
-    return cast(Desk, found)
-
-
-DeskDep = Annotated[Desk, Depends(desk)]
 AgencyId = Annotated[int, Path(ge=1, le=2**62, description="An agency's id.")]
 
 

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rateshop.api.comparisons.schemas import ContactDetails
 from rateshop.api.schemas import Out
+from rateshop.services.contact import ContactDetails
 
 
 class AgencyOut(Out):

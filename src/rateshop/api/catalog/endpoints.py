@@ -9,12 +9,13 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
-from rateshop.api.catalog import service
+from rateshop.answers import ErrorBody
 from rateshop.api.catalog.schemas import Carrier, CoveragesOut, LineOut, StateOut
-from rateshop.api.errors import ERROR_RESPONSES, ErrorBody
-from rateshop.api.runtime import RuntimeDep
+from rateshop.api.errors import ERROR_RESPONSES
 from rateshop.api.schemas import DeclineOut, QuoteOut
 from rateshop.risk.questions import STATE_PATTERN, Date, LineName, Risk
+from rateshop.services import catalog as service
+from rateshop.services.runtime import RuntimeDep
 
 router = APIRouter(tags=["catalog"])
 

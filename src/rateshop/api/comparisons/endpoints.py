@@ -4,16 +4,16 @@ consent to contact; priced savings tips, replay with the exact manual versions, 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from rateshop.api.comparisons import service
 from rateshop.api.comparisons.schemas import (
     ComparisonOut,
     ContactRecorded,
-    ContactRequest,
     CreatedComparisonOut,
     ExportOut,
     ReplayOut,
@@ -27,12 +27,15 @@ from rateshop.api.errors import (
     NO_WORKSHEET,
     NOT_FOUND,
     WORKSHEET_GONE,
+    as_json,
 )
-from rateshop.api.responses import FastJSONResponse
-from rateshop.api.runtime import RuntimeDep
+from rateshop.api.responses import FastJSONResponse, json_bytes
 from rateshop.compare.market import RATING_ORDER
 from rateshop.compare.ranking import Ranking
 from rateshop.risk.questions import Date, Risk
+from rateshop.services import comparisons as service
+from rateshop.services.contact import ContactRequest
+from rateshop.services.runtime import RuntimeDep
 
 router = APIRouter(prefix="/comparisons", tags=["comparisons"])
 
@@ -110,18 +113,28 @@ async def create_comparison(risk: Risk, rt: RuntimeDep, shown: ViewDep) -> Respo
     return FastJSONResponse(await service.compare_and_store(rt, risk.facts(), shown), 201)
 
 
+async def checked_events(
+    risk: Risk, rt: RuntimeDep, response: Response
+) -> AsyncIterator[service.Event]:
+    """The comparison's events, the risk checked first: a risk no carrier can read is a plain 422,
+    answered before the stream starts. The stream is never cached (its last event holds the
+    owner key)."""
+    response.headers["Cache-Control"] = "no-store"
+    return service.checked_stream(rt, risk.facts())
+
+
 @router.post(
     "/stream",
-    response_class=StreamingResponse,
-    responses={**STREAM_DOC, **ERROR_RESPONSES},
+    response_class=EventSourceResponse,
+    responses={**STREAM_DOC, **as_json(ERROR_RESPONSES)},
     summary="Compare a risk, streaming each carrier's answer as it arrives",
 )
-async def stream_comparison(risk: Risk, rt: RuntimeDep) -> StreamingResponse:
-    return StreamingResponse(
-        service.checked_stream(rt, risk.facts()),
-        media_type="text/event-stream",
-        headers=service.SSE_HEADERS,
-    )
+async def stream_comparison(
+    events: Annotated[AsyncIterator[service.Event], Depends(checked_events)],
+) -> AsyncIterator[ServerSentEvent]:
+    async for name, data in events:
+        # Compact JSON holds no raw newline: each event is one ``data`` line.
+        yield ServerSentEvent(event=name, raw_data=json_bytes(data).decode())
 
 
 @router.get(

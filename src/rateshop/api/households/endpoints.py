@@ -6,9 +6,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from rateshop.api.errors import ERROR_RESPONSES
-from rateshop.api.households import service
 from rateshop.api.households.schemas import HouseholdOut, HouseholdRequest
-from rateshop.api.runtime import RuntimeDep
+from rateshop.services import households as service
+from rateshop.services.runtime import RuntimeDep
 
 router = APIRouter(prefix="/households", tags=["households"])
 

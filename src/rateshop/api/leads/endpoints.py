@@ -9,12 +9,13 @@ from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import Response
 from pydantic import AfterValidator, AwareDatetime
 
+from rateshop.answers import ErrorBody
 from rateshop.api.comparisons.schemas import ConsentWordingOut
-from rateshop.api.errors import ERROR_RESPONSES, UNAUTHORIZED, ErrorBody
-from rateshop.api.leads import service
+from rateshop.api.errors import ERROR_RESPONSES, UNAUTHORIZED
 from rateshop.api.leads.schemas import LeadsOut
 from rateshop.api.responses import FastJSONResponse
-from rateshop.api.runtime import RuntimeDep
+from rateshop.services import carrier_leads as service
+from rateshop.services.runtime import RuntimeDep
 
 router = APIRouter(tags=["leads"])
 

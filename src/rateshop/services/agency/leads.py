@@ -1,7 +1,7 @@
 """Leads: a shopper asks one agency to contact them about a comparison; an admin assigns it.
 
 The wording is the server's own, versioned as the carriers' consent is (see
-:mod:`rateshop.api.comparisons.consent`): a client sends back the version it showed, the store keeps
+:mod:`rateshop.services.consent`): a client sends back the version it showed, the store keeps
 the version and the words. A shopper's comparison reaches an agency only through such a request.
 """
 

@@ -1,7 +1,8 @@
 """What the agency's services need of the running platform, and the agency's own stores.
 
-The services take a :class:`Platform` (the API's runtime is one) rather than importing the API, so
-the web pages, the API and the command line all call the same code.
+The services take a :class:`Platform` (the runtime of :mod:`rateshop.services.runtime` is one)
+rather than a runtime of their own, so the web pages, the API and the command line all call the
+same code.
 """
 
 from __future__ import annotations

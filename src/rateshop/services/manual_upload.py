@@ -26,12 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from rateshop.errors import ManualError, Problem
+from rateshop.errors import ManualError, Problem, RateshopError
 from rateshop.manual.folders import MANIFEST
 from rateshop.rating.checks import run_cases
 from rateshop.rating.library import Library, load_plan
 from rateshop.rating.plan import Plan
-from rateshop.web.errors import WebError
 
 MAX_ZIP_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
@@ -43,7 +42,7 @@ UPLOAD_NAME = "upload"
 _installing = threading.Lock()
 
 
-class UploadRejected(WebError):
+class UploadRejected(RateshopError):
     """An uploaded manual was not installed; ``problems`` says every reason, with file and line."""
 
     def __init__(self, problems: list[str]) -> None:

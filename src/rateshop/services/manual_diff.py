@@ -12,13 +12,13 @@ from typing import Any
 
 import yaml
 
+from rateshop.errors import RateshopError
 from rateshop.manual.folders import MANIFEST
 from rateshop.manual.source import read_csv
 from rateshop.rating.plan import Plan
-from rateshop.web.errors import WebError
 
 
-class NotComparable(WebError):
+class NotComparable(RateshopError):
     """The two versions are not of the same carrier, line and state."""
 
 

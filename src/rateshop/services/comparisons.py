@@ -1,18 +1,16 @@
-"""Comparisons through the API: check the risk, ask every carrier, keep the answers, stream them."""
+"""Comparisons: check the risk, ask every carrier, keep the answers, stream them (for the API and the
+pages alike)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
 
-from rateshop.api.comparisons import consent
-from rateshop.api.comparisons.schemas import ContactRequest
-from rateshop.api.errors import InvalidParameter, UnknownCarrier, body_of
-from rateshop.api.responses import json_bytes
-from rateshop.api.runtime import Keys, Runtime
+from rateshop.answers import body_of
 from rateshop.compare.connectors import Connector
 from rateshop.compare.market import RATING_ORDER
 from rateshop.compare.nearest import fit
@@ -26,11 +24,32 @@ from rateshop.compare.service import (
     request_facts,
     stream,
 )
-from rateshop.compare.tips import Base, Tip, tips_from
-from rateshop.errors import FieldProblem, ManualNotFound, RiskError
-from rateshop.manual.model import Identity
+from rateshop.compare.subsidy import Credit, household_credit
+from rateshop.compare.tips import (
+    Base,
+    Idea,
+    OtherPolicy,
+    Tip,
+    WouldQuote,
+    ideas,
+    other_policy,
+    tips_from,
+    would_quote,
+)
+from rateshop.errors import (
+    FieldProblem,
+    InvalidParameter,
+    ManualNotFound,
+    RiskError,
+    UnknownCarrier,
+)
+from rateshop.rating.library import not_in_force
 from rateshop.rating.plan import Plan
 from rateshop.rating.prepare import validate_risk
+from rateshop.risk.problems import read_risk
+from rateshop.services import consent
+from rateshop.services.contact import ContactRequest
+from rateshop.services.runtime import Keys, Runtime
 from rateshop.store.records import StoredComparison
 
 Facts = tuple[str, str, dt.date]
@@ -52,32 +71,14 @@ def carriers_for(rt: Runtime, risk: Mapping[str, Any]) -> tuple[Facts, list[Conn
     live = [c for c in connectors if rt.registry.is_live(c.carrier)]
     plans = rt.library.in_force(line, state, effective)
     if not plans and not live:
-        written = [e.identity for e in rt.library.entries() if e.identity.line == line]
-        raise RiskError([_nothing_in_force(written, line, state, effective)])
+        here = [
+            e.identity
+            for e in rt.library.entries()
+            if (e.identity.line, e.identity.state) == facts[:2]
+        ]
+        raise RiskError([not_in_force(here, line, state, effective)])
     _check_readable(plans, live, risk)
     return facts, connectors
-
-
-def _nothing_in_force(
-    written: list[Identity], line: str, state: str, effective: dt.date
-) -> FieldProblem:
-    """Why no carrier has a manual in force on the date, and the dates that have one.
-
-    After every version of the state has ended (a plan year over), the next year's rates are not
-    filed yet: the shopper is told that, and when the rates there are end.
-    """
-    here = [ident for ident in written if ident.state == state]
-    first = min(ident.effective for ident in here)
-    ends = [ident.expires for ident in here]
-    if all(end is not None for end in ends):
-        last = max(end for end in ends if end is not None) - dt.timedelta(days=1)
-        if effective > last:
-            problem = f"no {effective.year} {line} rates are filed yet in {state}"
-            return FieldProblem(
-                "effective_date", problem, f"{first.isoformat()} to {last.isoformat()}"
-            )
-    problem = f"no {line} manual in {state} is in force on {effective.isoformat()}"
-    return FieldProblem("effective_date", problem, f"from {first.isoformat()}")
 
 
 def _check_readable(
@@ -184,6 +185,21 @@ async def compare_and_store(rt: Runtime, risk: Mapping[str, Any], view: View) ->
     return {**shown, "owner_key": keys.owner_key}
 
 
+async def compare_again(rt: Runtime, stored: StoredComparison) -> tuple[str, dt.date]:
+    """Compare a stored risk again with the manuals in force on its start date, and store it; the
+    new comparison's reference and the start date used.
+
+    The start date stays as stored; one already past moves to today (a policy cannot start in the
+    past). A risk the question set no longer reads, or no carrier can read, is a
+    :class:`RiskError` naming each field.
+    """
+    start = max(stored.effective, dt.date.today())
+    risk = read_risk({**stored.risk, "effective_date": start.isoformat()})
+    _, connectors = carriers_for(rt, risk)
+    comparison = await compare_async(risk, connectors, rt.market, rt.settings.compare_deadline)
+    return await rt.save(comparison, risk), start
+
+
 def fetch(rt: Runtime, ref: str, view: View) -> dict[str, Any]:
     """A stored comparison, shown as ``view`` asks."""
     stored = rt.store.get(ref)
@@ -242,6 +258,42 @@ async def tips_for(rt: Runtime, stored: StoredComparison, top: int) -> list[Tip]
     )
 
 
+@dataclass(frozen=True)
+class Prospects:
+    """What a stored comparison can lead to beyond its quotes, each priced by the carriers."""
+
+    would_quote: list[WouldQuote]  # carriers that declined, and what would make them quote
+    ideas: list[Idea]  # ways to pay less, each with its range across the cheapest quotes
+    other_policy: OtherPolicy | None  # the home policy a bundling discount asks for
+    credit: Credit | None  # a household's premium tax credit, where the line has one
+
+
+async def prospects(rt: Runtime, stored: StoredComparison, top: int) -> Prospects:
+    """The :class:`Prospects` of ``stored``, tips priced for its ``top`` cheapest quotes."""
+    declined = [
+        (a.body["carrier"], a.body.get("carrier_name") or a.body["carrier"])
+        for a in stored.of_kind("decline")
+    ]
+    deadline = rt.settings.compare_deadline
+    connectors = rt.registry.connectors(stored.line, stored.state)
+    turned = await would_quote(
+        stored.line, stored.state, declined, stored.risk, connectors, deadline
+    )
+    found_ideas = ideas(await tips_for(rt, stored, top))
+    bundling = next((i for i in found_ideas if i.text.startswith("bundling")), None)
+    other = None
+    if bundling is not None and stored.line == "auto":
+        other = await other_policy(
+            stored.state,
+            stored.risk,
+            [t.carrier for t in bundling.tips],
+            rt.registry.connectors("home", stored.state),
+            deadline,
+        )
+    credit = await household_credit(stored.state, stored.risk, connectors, deadline)
+    return Prospects(turned, found_ideas, other, credit)
+
+
 def replay_stored(rt: Runtime, ref: str) -> dict[str, Any]:
     """Every stored quote and decline rated again with its exact manual version, and compared.
 
@@ -294,13 +346,13 @@ def requote_stored(rt: Runtime, ref: str, on: dt.date) -> dict[str, Any]:
     return {"ref": ref, "on": on.isoformat(), "answers": answers}
 
 
-# Server-Sent Events are never cached, nor held back by a buffering proxy.
-SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+Event = tuple[str, dict[str, Any]]
+"""One event of a streamed comparison: its name (``answer``, ``done`` or ``error``) and its data."""
 
 
 def checked_stream(
     rt: Runtime, risk: Mapping[str, Any], keys: Keys | None = None
-) -> AsyncIterator[bytes]:
+) -> AsyncIterator[Event]:
     """The events of comparing ``risk`` and storing it (see :func:`stream_and_store`).
 
     The risk is checked here, before the first event, so one that no carrier can read is still a
@@ -312,14 +364,9 @@ def checked_stream(
     return stream_and_store(rt, risk, facts, connectors, keys or Keys.new())
 
 
-def event(name: str, data: Mapping[str, Any]) -> bytes:
-    """One Server-Sent Event; compact JSON never holds a raw newline, so one ``data`` line does."""
-    return b"event: %s\ndata: %s\n\n" % (name.encode(), json_bytes(data))
-
-
 async def stream_and_store(
     rt: Runtime, risk: Mapping[str, Any], facts: Facts, connectors: list[Connector], keys: Keys
-) -> AsyncIterator[bytes]:
+) -> AsyncIterator[Event]:
     """An ``answer`` event per carrier as it answers, then ``done`` with the stored ref and ranking.
 
     The response is under way by then, so a failure becomes a last ``error`` event with the status
@@ -337,13 +384,13 @@ async def stream_and_store(
             if answer.quote is not None:
                 # The link holds once the comparison is stored, at ``done``.
                 data = _with_links(keys.ref, [data])[0]
-            yield event("answer", data)
+            yield "answer", data
         comparison = collect(facts, answers)
         await rt.save(comparison, risk, comparison.to_dict(made=made), keys)
-        yield event("done", done(keys, comparison))
+        yield "done", done(keys, comparison)
     except Exception as exc:
         status, body = body_of(exc)
-        yield event("error", {"status": status, **body.model_dump(exclude_none=True)})
+        yield "error", {"status": status, **body.model_dump(exclude_none=True)}
 
 
 def done(keys: Keys, comparison: Comparison) -> dict[str, Any]:

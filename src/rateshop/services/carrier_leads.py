@@ -7,9 +7,9 @@ import hmac
 import logging
 from typing import Any
 
-from rateshop.api.comparisons import consent
-from rateshop.api.errors import CarrierKeyRejected, UnknownCarrier
-from rateshop.api.runtime import Runtime
+from rateshop.errors import CarrierKeyRejected, UnknownCarrier
+from rateshop.services import consent
+from rateshop.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""The market as the catalog endpoints show it: carriers, lines, states, what is offered, one rate."""
+"""The market as a catalog: carriers, lines, states, what is offered, one carrier's rate (for the
+catalog endpoints and the pages' forms alike)."""
 
 from __future__ import annotations
 
@@ -6,23 +7,71 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from rateshop.api.catalog.schemas import (
-    Carrier,
-    CoverageOut,
-    CoveragesOut,
-    LineOut,
-    OfferedValue,
-    OptionOut,
-    StateOut,
-)
-from rateshop.api.errors import InvalidParameter, UnknownCarrier
-from rateshop.api.runtime import Runtime
+from pydantic import BaseModel, ConfigDict, Field
+
+from rateshop.compare.market import Carrier
 from rateshop.compare.service import request_facts
-from rateshop.errors import FieldProblem, ManualNotFound, RiskError
+from rateshop.errors import (
+    FieldProblem,
+    InvalidParameter,
+    ManualNotFound,
+    RiskError,
+    UnknownCarrier,
+)
 from rateshop.manual.inputs import FieldSpec
 from rateshop.manual.types import Num
 from rateshop.rating.single import rate
 from rateshop.risk.questions import LINES
+from rateshop.services.runtime import Runtime
+from rateshop.services.states import StateRules
+
+
+class Listing(BaseModel):
+    """A catalog answer; as every response body, fields added later are let through."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class LineOut(Listing):
+    id: str
+    carriers: list[str] = Field(description="Carriers writing the line in some state.")
+    states: list[str] = Field(description="States where some carrier writes it.")
+
+
+class StateOut(StateRules):
+    code: str
+    lines: list[str] = Field(description="Lines some carrier writes in the state.")
+
+
+class OfferedValue(Listing):
+    value: str | int
+    carriers: list[str] = Field(description="The carriers offering this value.")
+
+
+class OptionOut(Listing):
+    name: str
+    values: list[OfferedValue]
+
+
+class CoverageOut(Listing):
+    id: str
+    label: str
+    carriers: list[str] = Field(description="The carriers offering the coverage.")
+    required_by: list[str] = Field(description="The carriers for which it must be chosen.")
+    options: list[OptionOut]
+
+
+class CoveragesOut(Listing):
+    """What the carriers of a line and state offer on a date: coverages and fixed-choice fields."""
+
+    line: str
+    state: str
+    as_of: dt.date
+    carriers: list[str]
+    coverages: list[CoverageOut]
+    choices: list[OptionOut] = Field(
+        description="Risk fields with a fixed set of values (e.g. a home policy's deductible)."
+    )
 
 
 def carriers(

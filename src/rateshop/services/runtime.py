@@ -1,4 +1,5 @@
-"""What the API loads once per process: the store, the compiled manuals, the market and its states."""
+"""What the app loads once per process (the store, the compiled manuals, the market and its states),
+and how a request of the API or of the pages gets it."""
 
 from __future__ import annotations
 
@@ -6,14 +7,11 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import Annotated, Any, cast
 
-import yaml
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from rateshop.api.catalog.schemas import StateRules
 from rateshop.carriers.health import CarrierHealth
 from rateshop.compare.default import load_market
 from rateshop.compare.market import Market
@@ -21,15 +19,11 @@ from rateshop.compare.registry import Registry
 from rateshop.compare.service import Comparison
 from rateshop.config import Settings
 from rateshop.rating.library import Library
+from rateshop.services.agency import Desk
 from rateshop.services.market import MarketSync
+from rateshop.services.states import StateRules, load_states
 from rateshop.store import Store, upgrade
 from rateshop.store.repository import Save, new_owner_key, new_ref
-
-
-def load_states(market: Path) -> dict[str, StateRules]:
-    """The states of ``market/states.yaml`` by code."""
-    data = yaml.safe_load((market / "states.yaml").read_text(encoding="utf-8"))
-    return {code: StateRules(**rules) for code, rules in data["states"].items()}
 
 
 @dataclass(frozen=True)
@@ -172,3 +166,16 @@ async def runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+
+def desk(request: Request) -> Desk:
+    """The agency's repositories over the serving app's store (made once per app)."""
+    found = getattr(request.app.state, "agency_desk", None)
+    if found is None:
+        rt = runtime_of(request)
+        found = Desk.over(rt.store.engine, rt.settings)
+        request.app.state.agency_desk = found
+    return cast(Desk, found)
+
+
+DeskDep = Annotated[Desk, Depends(desk)]

@@ -1,14 +1,14 @@
-"""The household optimiser through the API: check every risk, then find the cheapest mix."""
+"""The household optimiser: check every risk, then find the cheapest mix."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rateshop.api.comparisons.service import carriers_for
-from rateshop.api.runtime import Runtime
 from rateshop.compare.bundle import household_async
 from rateshop.errors import FieldProblem, RiskError
+from rateshop.services.comparisons import carriers_for
+from rateshop.services.runtime import Runtime
 
 
 def _check(rt: Runtime, risks: Sequence[Mapping[str, Any]]) -> None:
