@@ -24,8 +24,10 @@ rateshop's p99 to the bare fan-out's in the same run; how late the sandboxes' an
 (p99), their CPU, and the machine's load average; and CPU per comparison of both paths side by
 side, with their ratio and the part of each spent collecting garbage.
 
-Run: ``python benchmarks/bench_live.py [--waves N] [--concurrency 5,50,200]``. Bounded: about
-``2 × waves × levels`` seconds plus start-up. ``--own N`` instead measures what rateshop's own code
+Run: ``python benchmarks/bench_live.py [--waves N] [--concurrency 5,50,200] [--ports LO-HI]``.
+Bounded: about ``2 × waves × levels`` seconds plus start-up. The sandboxes listen on ports of the
+range ``--ports`` (default ``RATESHOP_TEST_PORTS``; without either, ports the system picks): the
+carriers on the first 20, the servers rating their answers on the next ones. ``--own N`` instead measures what rateshop's own code
 costs per carrier call, on a transport answering at once (no I/O), beside the same fan-out bare.
 """
 
@@ -57,6 +59,27 @@ ERROR_RATE = 0.05
 MANUALS = ["ironclad-casualty", "pinnacle-direct", "pinnacle-national", "bluebonnet-county"]
 MAPPING = ROOT / "market" / "live" / "carriers" / "common" / "sandbox-json.yaml"
 DEADLINE = 10.0
+# Where the sandboxes listen: a range of ports given (see ``--ports``), or None for any free one.
+PORTS: range | None = None
+
+
+def port(offset: int) -> int:
+    """The port at ``offset`` in the range given (0, any free port, without one)."""
+    if PORTS is None:
+        return 0
+    if offset >= len(PORTS):
+        raise SystemExit(
+            f"the ports {PORTS.start}-{PORTS.stop - 1} are too few: {offset + 1} needed"
+        )
+    return PORTS[offset]
+
+
+def port_range(text: str | None) -> range | None:
+    """``LO-HI`` as a range of ports (None for nothing given)."""
+    if not text:
+        return None
+    low, _, high = text.partition("-")
+    return range(int(low), int(high or low) + 1)
 
 
 # --- the sandboxes' processes -----------------------------------------------------------------
@@ -129,12 +152,13 @@ class Carrier:
         return self.error if self.random.random() < ERROR_RATE else self.ok
 
 
-async def sandbox_answer(index: int, body: bytes) -> bytes:
-    """What the sandbox carrier rating with manual ``index`` answers to ``body``, asked once."""
+async def sandbox_answer(index: int, body: bytes, at: int = 0) -> bytes:
+    """What the sandbox carrier rating with manual ``index`` answers to ``body``, asked once (the
+    sandbox listening on port ``at``, 0 for any)."""
     from rateshop.carriers.sandbox import Sandbox, SandboxConfig, start
 
     config = SandboxConfig(manuals=ROOT / "manuals" / MANUALS[index % len(MANUALS)], seed=index)
-    runner, port = await start(Sandbox(config), 0)
+    runner, port = await start(Sandbox(config), at)
     try:
         async with (
             aiohttp.ClientSession() as session,
@@ -150,8 +174,9 @@ async def sandbox_answer(index: int, body: bytes) -> bytes:
         await runner.cleanup()
 
 
-async def serve_sandboxes(indexes: list[int]) -> None:
-    """Serve the carriers ``indexes``; print their ports; on each line of stdin, print stats."""
+async def serve_sandboxes(indexes: list[int], rating_port: int) -> None:
+    """Serve the carriers ``indexes`` (carrier i on :func:`port` ``(i)``), their answers rated by a
+    sandbox on ``rating_port``; print their ports; on each line of stdin, print stats."""
     from rateshop.carriers.mapping import build, load_mapping
 
     risk = json.loads((ROOT / "examples" / "auto.json").read_text())
@@ -159,8 +184,10 @@ async def serve_sandboxes(indexes: list[int]) -> None:
     loop = asyncio.get_running_loop()
     carriers, servers, ports = [], [], []
     for i in indexes:
-        carrier = Carrier(await sandbox_answer(i, body), LATENCY[i], seed=i)
-        server = await loop.create_server(lambda c=carrier: Canned(c), "127.0.0.1", 0, backlog=1024)
+        carrier = Carrier(await sandbox_answer(i, body, rating_port), LATENCY[i], seed=i)
+        server = await loop.create_server(
+            lambda c=carrier: Canned(c), "127.0.0.1", port(i), backlog=1024
+        )
         carriers.append(carrier)
         servers.append(server)
         ports.append(server.sockets[0].getsockname()[1])
@@ -192,9 +219,18 @@ class Sandboxes:
         self.procs = []
         self.ports: list[int] = [0] * CARRIERS
         groups = [list(range(CARRIERS))[p::processes] for p in range(processes)]
-        for group in groups:
+        for p, group in enumerate(groups):
+            given = [] if PORTS is None else ["--ports", f"{PORTS.start}-{PORTS.stop - 1}"]
             proc = subprocess.Popen(
-                [sys.executable, __file__, "--serve-sandboxes", ",".join(map(str, group))],
+                [
+                    sys.executable,
+                    __file__,
+                    "--serve-sandboxes",
+                    ",".join(map(str, group)),
+                    "--rating-port",
+                    str(port(CARRIERS + p)),
+                    *given,
+                ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
@@ -206,8 +242,8 @@ class Sandboxes:
             self.procs.append((proc, group))
         for proc, group in self.procs:
             assert proc.stdout is not None
-            for i, port in zip(group, json.loads(proc.stdout.readline()), strict=True):
-                self.ports[i] = port
+            for i, bound in zip(group, json.loads(proc.stdout.readline()), strict=True):
+                self.ports[i] = bound
 
     def stats(self) -> dict[str, float]:
         """Requests, answer lateness (worst process's p50/p99) and CPU seconds since last asked."""
@@ -433,7 +469,7 @@ async def own_cost(comparisons: int) -> None:
 
     risk = json.loads((ROOT / "examples" / "auto.json").read_text())
     body = json.dumps(build(load_mapping(MAPPING), risk)).encode()
-    stored = [await sandbox_answer(i, body) for i in range(len(MANUALS))]
+    stored = [await sandbox_answer(i, body, port(CARRIERS)) for i in range(len(MANUALS))]
     answers = {f"bench-{i:02d}": stored[i % len(MANUALS)] for i in range(CARRIERS)}
     headers = {"content-type": "application/json"}
 
@@ -504,13 +540,24 @@ def main() -> None:
         help="only measure rateshop's own CPU per carrier call, N comparisons on a transport "
         "answering at once",
     )
+    parser.add_argument(
+        "--ports",
+        default=os.environ.get("RATESHOP_TEST_PORTS"),
+        metavar="LO-HI",
+        help="the sandboxes' ports: 20 carriers and one rating server per sandbox process "
+        "(default RATESHOP_TEST_PORTS; without either, any free ports)",
+    )
     parser.add_argument("--serve-sandboxes", help=argparse.SUPPRESS)
+    parser.add_argument("--rating-port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global PORTS
+    PORTS = port_range(args.ports)
     if args.own:
         asyncio.run(own_cost(args.own))
         return
     if args.serve_sandboxes:
-        asyncio.run(serve_sandboxes([int(i) for i in args.serve_sandboxes.split(",")]))
+        indexes = [int(i) for i in args.serve_sandboxes.split(",")]
+        asyncio.run(serve_sandboxes(indexes, args.rating_port))
         return
     cpus = sorted(os.sched_getaffinity(0))
     # The process under test gets a CPU of its own; the sandboxes share the others.
