@@ -347,7 +347,17 @@ async def keep_in_flight(one: One, concurrency: int, seconds: float) -> list[flo
     return overheads
 
 
-async def run(sandboxes: Sandboxes, waves: int, levels: list[int]) -> None:
+def tune(collector: str) -> None:
+    """The collector as ``rateshop serve`` runs a worker (``serve``: what start-up left alive
+    frozen, young objects collected in batches, see ``RATESHOP_GC_TUNING``), or Python's
+    default; set once for the whole process, so both paths run under the same settings."""
+    if collector == "serve":
+        from rateshop.api.app import tune_collector
+
+        tune_collector()
+
+
+async def run(sandboxes: Sandboxes, waves: int, levels: list[int], collector: str) -> None:
     from rateshop.carriers.health import CarrierHealth
     from rateshop.carriers.mapping import build, load_mapping
     from rateshop.compare.market import Market
@@ -393,12 +403,16 @@ async def run(sandboxes: Sandboxes, waves: int, levels: list[int]) -> None:
             slowest = max(await asyncio.gather(*(one(i, u) for i, u in enumerate(urls))))
             return time.perf_counter() - started - slowest
 
+        tune(collector)
         # Warm both paths (connections, caches) before measuring.
         for one in (rateshop_one, bare_one):
             await keep_in_flight(one, max(levels), max(LATENCY) * 1.5)
         sandboxes.stats()
         collecting = GcClock()
-        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(
+            f"collector: {collector} {gc.get_threshold()}; "
+            f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
         for concurrency in levels:
             print(f"{concurrency} comparisons in flight x {CARRIERS} carriers, {waves} wave(s):")
             figures: dict[str, dict[str, Any]] = {}
@@ -448,7 +462,7 @@ async def run(sandboxes: Sandboxes, waves: int, levels: list[int]) -> None:
         await registry.aclose()
 
 
-async def own_cost(comparisons: int) -> None:
+async def own_cost(comparisons: int, collector: str) -> None:
     """rateshop's own CPU per carrier call: its comparisons on a transport answering at once.
 
     The same 20 carriers and answers as the load run, but no I/O: each request is answered with
@@ -490,6 +504,7 @@ async def own_cost(comparisons: int) -> None:
         for conn in connectors:
             assert isinstance(conn, HttpConnector)
             conn.transport = AtOnce()  # type: ignore[assignment]
+        tune(collector)
 
         async def rateshop_ten() -> None:
             await asyncio.gather(
@@ -541,6 +556,13 @@ def main() -> None:
         "answering at once",
     )
     parser.add_argument(
+        "--collector",
+        choices=("serve", "default"),
+        default="serve",
+        help="garbage collector settings of this process, for both paths: as rateshop serve "
+        "runs a worker (serve, the default), or Python's own (default)",
+    )
+    parser.add_argument(
         "--ports",
         default=os.environ.get("RATESHOP_TEST_PORTS"),
         metavar="LO-HI",
@@ -553,7 +575,7 @@ def main() -> None:
     global PORTS
     PORTS = port_range(args.ports)
     if args.own:
-        asyncio.run(own_cost(args.own))
+        asyncio.run(own_cost(args.own, args.collector))
         return
     if args.serve_sandboxes:
         indexes = [int(i) for i in args.serve_sandboxes.split(",")]
@@ -574,7 +596,7 @@ def main() -> None:
             f"{os.cpu_count()} cpus"
         )
         levels = [int(n) for n in args.concurrency.split(",")]
-        asyncio.run(run(sandboxes, args.waves, levels))
+        asyncio.run(run(sandboxes, args.waves, levels, args.collector))
     finally:
         sandboxes.stop()
 
