@@ -283,13 +283,18 @@ def _call(
     return call if asyncio.iscoroutine(call) else _awaited(call)
 
 
+# The kinds of a quote and of a decline, made once rather than as a union on every answer.
+_QUOTES = (LiveQuote, Quote)
+_DECLINES = (LiveDecline, Decline)
+
+
 def settle(answer: Answer, offer: Offer) -> None:
     """Put a connector's offer on the answer, in the field of its kind."""
     got = offer.answer
     answer.substitutions = offer.substitutions
-    if isinstance(got, Quote | LiveQuote):
+    if isinstance(got, _QUOTES):
         answer.quote = got
-    elif isinstance(got, Decline | LiveDecline):
+    elif isinstance(got, _DECLINES):
         answer.decline = got
     elif isinstance(got, Referral):
         answer.referral = got
