@@ -16,6 +16,10 @@ transport, checks, breaker, health, the stream) and a bare aiohttp fan-out (the 
 prebuilt, POSTed to the 20 carriers at once on one session, each answer read and parsed as JSON
 with orjson, as rateshop's connector parses it).
 
+Once set up, this process's garbage collector is set as ``rateshop serve`` sets a worker's
+(``RATESHOP_GC_TUNING``: what start-up left alive frozen, young objects collected in batches),
+for both paths alike; ``--collector default`` keeps Python's own settings instead.
+
 The overhead of one comparison is its wall time minus the latency of the slowest carrier that
 answered within the deadline (every carrier answers, errors after their latency too, so that is
 the 900 ms carrier). Printed per concurrency and path: overhead p50/p99, the CPU time this
