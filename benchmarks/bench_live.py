@@ -16,6 +16,10 @@ transport, checks, breaker, health, the stream) and a bare aiohttp fan-out (the 
 prebuilt, POSTed to the 20 carriers at once on one session, each answer read and parsed as JSON
 with orjson, as rateshop's connector parses it).
 
+Once set up, this process's garbage collector is set as ``rateshop serve`` sets a worker's
+(``RATESHOP_GC_TUNING``: what start-up left alive frozen, young objects collected in batches),
+for both paths alike; ``--collector default`` keeps Python's own settings instead.
+
 The overhead of one comparison is its wall time minus the latency of the slowest carrier that
 answered within the deadline (every carrier answers, errors after their latency too, so that is
 the 900 ms carrier). Printed per concurrency and path: overhead p50/p99, the CPU time this
@@ -24,8 +28,10 @@ rateshop's p99 to the bare fan-out's in the same run; how late the sandboxes' an
 (p99), their CPU, and the machine's load average; and CPU per comparison of both paths side by
 side, with their ratio and the part of each spent collecting garbage.
 
-Run: ``python benchmarks/bench_live.py [--waves N] [--concurrency 5,50,200]``. Bounded: about
-``2 × waves × levels`` seconds plus start-up. ``--own N`` instead measures what rateshop's own code
+Run: ``python benchmarks/bench_live.py [--waves N] [--concurrency 5,50,200] [--ports LO-HI]``.
+Bounded: about ``2 × waves × levels`` seconds plus start-up. The sandboxes listen on ports of the
+range ``--ports`` (default ``RATESHOP_TEST_PORTS``; without either, ports the system picks): the
+carriers on the first 20, the servers rating their answers on the next ones. ``--own N`` instead measures what rateshop's own code
 costs per carrier call, on a transport answering at once (no I/O), beside the same fan-out bare.
 """
 
@@ -57,6 +63,27 @@ ERROR_RATE = 0.05
 MANUALS = ["ironclad-casualty", "pinnacle-direct", "pinnacle-national", "bluebonnet-county"]
 MAPPING = ROOT / "market" / "live" / "carriers" / "common" / "sandbox-json.yaml"
 DEADLINE = 10.0
+# Where the sandboxes listen: a range of ports given (see ``--ports``), or None for any free one.
+PORTS: range | None = None
+
+
+def port(offset: int) -> int:
+    """The port at ``offset`` in the range given (0, any free port, without one)."""
+    if PORTS is None:
+        return 0
+    if offset >= len(PORTS):
+        raise SystemExit(
+            f"the ports {PORTS.start}-{PORTS.stop - 1} are too few: {offset + 1} needed"
+        )
+    return PORTS[offset]
+
+
+def port_range(text: str | None) -> range | None:
+    """``LO-HI`` as a range of ports (None for nothing given)."""
+    if not text:
+        return None
+    low, _, high = text.partition("-")
+    return range(int(low), int(high or low) + 1)
 
 
 # --- the sandboxes' processes -----------------------------------------------------------------
@@ -129,12 +156,13 @@ class Carrier:
         return self.error if self.random.random() < ERROR_RATE else self.ok
 
 
-async def sandbox_answer(index: int, body: bytes) -> bytes:
-    """What the sandbox carrier rating with manual ``index`` answers to ``body``, asked once."""
+async def sandbox_answer(index: int, body: bytes, at: int = 0) -> bytes:
+    """What the sandbox carrier rating with manual ``index`` answers to ``body``, asked once (the
+    sandbox listening on port ``at``, 0 for any)."""
     from rateshop.carriers.sandbox import Sandbox, SandboxConfig, start
 
     config = SandboxConfig(manuals=ROOT / "manuals" / MANUALS[index % len(MANUALS)], seed=index)
-    runner, port = await start(Sandbox(config), 0)
+    runner, port = await start(Sandbox(config), at)
     try:
         async with (
             aiohttp.ClientSession() as session,
@@ -150,8 +178,9 @@ async def sandbox_answer(index: int, body: bytes) -> bytes:
         await runner.cleanup()
 
 
-async def serve_sandboxes(indexes: list[int]) -> None:
-    """Serve the carriers ``indexes``; print their ports; on each line of stdin, print stats."""
+async def serve_sandboxes(indexes: list[int], rating_port: int) -> None:
+    """Serve the carriers ``indexes`` (carrier i on :func:`port` ``(i)``), their answers rated by a
+    sandbox on ``rating_port``; print their ports; on each line of stdin, print stats."""
     from rateshop.carriers.mapping import build, load_mapping
 
     risk = json.loads((ROOT / "examples" / "auto.json").read_text())
@@ -159,8 +188,10 @@ async def serve_sandboxes(indexes: list[int]) -> None:
     loop = asyncio.get_running_loop()
     carriers, servers, ports = [], [], []
     for i in indexes:
-        carrier = Carrier(await sandbox_answer(i, body), LATENCY[i], seed=i)
-        server = await loop.create_server(lambda c=carrier: Canned(c), "127.0.0.1", 0, backlog=1024)
+        carrier = Carrier(await sandbox_answer(i, body, rating_port), LATENCY[i], seed=i)
+        server = await loop.create_server(
+            lambda c=carrier: Canned(c), "127.0.0.1", port(i), backlog=1024
+        )
         carriers.append(carrier)
         servers.append(server)
         ports.append(server.sockets[0].getsockname()[1])
@@ -192,9 +223,18 @@ class Sandboxes:
         self.procs = []
         self.ports: list[int] = [0] * CARRIERS
         groups = [list(range(CARRIERS))[p::processes] for p in range(processes)]
-        for group in groups:
+        for p, group in enumerate(groups):
+            given = [] if PORTS is None else ["--ports", f"{PORTS.start}-{PORTS.stop - 1}"]
             proc = subprocess.Popen(
-                [sys.executable, __file__, "--serve-sandboxes", ",".join(map(str, group))],
+                [
+                    sys.executable,
+                    __file__,
+                    "--serve-sandboxes",
+                    ",".join(map(str, group)),
+                    "--rating-port",
+                    str(port(CARRIERS + p)),
+                    *given,
+                ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
@@ -206,8 +246,8 @@ class Sandboxes:
             self.procs.append((proc, group))
         for proc, group in self.procs:
             assert proc.stdout is not None
-            for i, port in zip(group, json.loads(proc.stdout.readline()), strict=True):
-                self.ports[i] = port
+            for i, bound in zip(group, json.loads(proc.stdout.readline()), strict=True):
+                self.ports[i] = bound
 
     def stats(self) -> dict[str, float]:
         """Requests, answer lateness (worst process's p50/p99) and CPU seconds since last asked."""
@@ -311,7 +351,17 @@ async def keep_in_flight(one: One, concurrency: int, seconds: float) -> list[flo
     return overheads
 
 
-async def run(sandboxes: Sandboxes, waves: int, levels: list[int]) -> None:
+def tune(collector: str) -> None:
+    """The collector as ``rateshop serve`` runs a worker (``serve``: what start-up left alive
+    frozen, young objects collected in batches, see ``RATESHOP_GC_TUNING``), or Python's
+    default; set once for the whole process, so both paths run under the same settings."""
+    if collector == "serve":
+        from rateshop.api.app import tune_collector
+
+        tune_collector()
+
+
+async def run(sandboxes: Sandboxes, waves: int, levels: list[int], collector: str) -> None:
     from rateshop.carriers.health import CarrierHealth
     from rateshop.carriers.mapping import build, load_mapping
     from rateshop.compare.market import Market
@@ -357,12 +407,16 @@ async def run(sandboxes: Sandboxes, waves: int, levels: list[int]) -> None:
             slowest = max(await asyncio.gather(*(one(i, u) for i, u in enumerate(urls))))
             return time.perf_counter() - started - slowest
 
+        tune(collector)
         # Warm both paths (connections, caches) before measuring.
         for one in (rateshop_one, bare_one):
             await keep_in_flight(one, max(levels), max(LATENCY) * 1.5)
         sandboxes.stats()
         collecting = GcClock()
-        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(
+            f"collector: {collector} {gc.get_threshold()}; "
+            f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
         for concurrency in levels:
             print(f"{concurrency} comparisons in flight x {CARRIERS} carriers, {waves} wave(s):")
             figures: dict[str, dict[str, Any]] = {}
@@ -412,7 +466,7 @@ async def run(sandboxes: Sandboxes, waves: int, levels: list[int]) -> None:
         await registry.aclose()
 
 
-async def own_cost(comparisons: int) -> None:
+async def own_cost(comparisons: int, collector: str) -> None:
     """rateshop's own CPU per carrier call: its comparisons on a transport answering at once.
 
     The same 20 carriers and answers as the load run, but no I/O: each request is answered with
@@ -433,7 +487,7 @@ async def own_cost(comparisons: int) -> None:
 
     risk = json.loads((ROOT / "examples" / "auto.json").read_text())
     body = json.dumps(build(load_mapping(MAPPING), risk)).encode()
-    stored = [await sandbox_answer(i, body) for i in range(len(MANUALS))]
+    stored = [await sandbox_answer(i, body, port(CARRIERS)) for i in range(len(MANUALS))]
     answers = {f"bench-{i:02d}": stored[i % len(MANUALS)] for i in range(CARRIERS)}
     headers = {"content-type": "application/json"}
 
@@ -454,6 +508,7 @@ async def own_cost(comparisons: int) -> None:
         for conn in connectors:
             assert isinstance(conn, HttpConnector)
             conn.transport = AtOnce()  # type: ignore[assignment]
+        tune(collector)
 
         async def rateshop_ten() -> None:
             await asyncio.gather(
@@ -504,13 +559,31 @@ def main() -> None:
         help="only measure rateshop's own CPU per carrier call, N comparisons on a transport "
         "answering at once",
     )
+    parser.add_argument(
+        "--collector",
+        choices=("serve", "default"),
+        default="serve",
+        help="garbage collector settings of this process, for both paths: as rateshop serve "
+        "runs a worker (serve, the default), or Python's own (default)",
+    )
+    parser.add_argument(
+        "--ports",
+        default=os.environ.get("RATESHOP_TEST_PORTS"),
+        metavar="LO-HI",
+        help="the sandboxes' ports: 20 carriers and one rating server per sandbox process "
+        "(default RATESHOP_TEST_PORTS; without either, any free ports)",
+    )
     parser.add_argument("--serve-sandboxes", help=argparse.SUPPRESS)
+    parser.add_argument("--rating-port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global PORTS
+    PORTS = port_range(args.ports)
     if args.own:
-        asyncio.run(own_cost(args.own))
+        asyncio.run(own_cost(args.own, args.collector))
         return
     if args.serve_sandboxes:
-        asyncio.run(serve_sandboxes([int(i) for i in args.serve_sandboxes.split(",")]))
+        indexes = [int(i) for i in args.serve_sandboxes.split(",")]
+        asyncio.run(serve_sandboxes(indexes, args.rating_port))
         return
     cpus = sorted(os.sched_getaffinity(0))
     # The process under test gets a CPU of its own; the sandboxes share the others.
@@ -527,7 +600,7 @@ def main() -> None:
             f"{os.cpu_count()} cpus"
         )
         levels = [int(n) for n in args.concurrency.split(",")]
-        asyncio.run(run(sandboxes, args.waves, levels))
+        asyncio.run(run(sandboxes, args.waves, levels, args.collector))
     finally:
         sandboxes.stop()
 

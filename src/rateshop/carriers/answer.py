@@ -11,6 +11,7 @@ mapping's keys, each checked as a plain name when the mapping loaded and written
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -167,6 +168,9 @@ def compile_reader(spec: AnswerSpec, source: str) -> Reader:
     covers = spec.coverages
     code_at, premium_at = covers.names["code"], covers.names["premium"]
     limit_at, deductible_at = covers.names.get("limit", ""), covers.names.get("deductible", "")
+    # The four places of a coverage at once; an item leaving one out (or a mapping naming no
+    # limit or deductible, read as None) is read place by place.
+    pick_cover = operator.itemgetter(code_at, premium_at, limit_at or "\0", deductible_at or "\0")
     fee_spec, message_spec = spec.fees, spec.messages
     fee_at = amount_at = text_at = ""
     if fee_spec is not None:
@@ -189,8 +193,12 @@ def compile_reader(spec: AnswerSpec, source: str) -> Reader:
             premium, negative = _ZERO, []
             add = coverages.append
             for item in _objects(found_covers, covers, "coverages"):
-                get = item.get
-                raw = get(premium_at)
+                try:  # every place named written out, the usual case: one look-up for all
+                    cover, raw, limit, deductible = pick_cover(item)
+                except (KeyError, TypeError):
+                    get = item.get
+                    cover, raw = get(code_at), get(premium_at)
+                    limit, deductible = get(limit_at), get(deductible_at)
                 if type(raw) is str:  # the usual case: _amount's work inline, once per coverage
                     try:
                         amount = Decimal(raw)
@@ -200,7 +208,6 @@ def compile_reader(spec: AnswerSpec, source: str) -> Reader:
                         _money(raw, "a coverage's premium")
                 else:
                     amount = _money(raw, "a coverage's premium")
-                cover, limit, deductible = get(code_at), get(limit_at), get(deductible_at)
                 if type(cover) is not str:
                     cover = str(cover)
                 if limit is not None and type(limit) is not str:
@@ -234,7 +241,11 @@ def compile_reader(spec: AnswerSpec, source: str) -> Reader:
         ):
             raise AnswerError(f"term_months is {term!r}, not a whole number of months")
         try:
-            valid_until = None if valid is None else dt.date.fromisoformat(str(valid))
+            valid_until = (
+                None
+                if valid is None
+                else dt.date.fromisoformat(valid if type(valid) is str else str(valid))
+            )
         except ValueError:
             raise AnswerError(f"valid_until is {valid!r}, not a date") from None
         if not not_offered:

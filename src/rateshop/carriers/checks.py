@@ -19,18 +19,20 @@ from rateshop.compare.connectors import Offer
 from rateshop.compare.nearest import Substitution
 from rateshop.compare.outcomes import (
     Failure,
+    FeeAmount,
     LiveDecline,
     Pending,
     Referral,
     live_quote,
 )
-from rateshop.rating.quote import Amount
 
 # A year of cover above this is no premium a personal line is ever quoted: the reply is wrong.
 ABSURD_YEARLY = Decimal(1_000_000)
 # Twelve times the absurd total of each term (1-36 months): a term's total x 12 is compared to it.
 _ABSURD = [ABSURD_YEARLY * term for term in range(37)]
 _ZERO = Decimal(0)
+# A named tuple made from a tuple of its fields, without its ``__new__`` binding them by name.
+_tuple_new = tuple.__new__
 
 
 def _problems(
@@ -187,7 +189,7 @@ def outcome(
         reply.total,
         reply.term_months,
         reply.coverages,
-        tuple([Amount(code, _label(code), amount) for code, amount in reply.fees]),
+        tuple([_tuple_new(FeeAmount, (code, _label(code), amount)) for code, amount in reply.fees]),
         reply.quote_ref,
         reply.valid_until,
         reply.bridge_url,

@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, Literal, NamedTuple, get_args
 
-from rateshop.rating.quote import Amount, TermPrice
+from rateshop.rating.quote import TermPrice
 
 FailureKind = Literal[
     "timeout", "auth", "rate_limited", "invalid_response", "carrier_error", "unavailable"
@@ -53,6 +53,22 @@ class CoveredAmount(NamedTuple):
         }
 
 
+class FeeAmount(NamedTuple):
+    """A fee on a live quote: its code, its label and its amount, read as a manual's fees are
+    (``id``, ``label``, ``amount``).
+
+    A named tuple, like :class:`CoveredAmount` and for the same reasons: one is made for each fee
+    of every live answer, and holding only text and an amount it is no work for the collector.
+    """
+
+    id: str
+    label: str
+    amount: Decimal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "amount": str(self.amount)}
+
+
 # The live answer's other types are slotted: a comparison makes dozens, each kept while others
 # arrive.
 @dataclass(frozen=True, slots=True)
@@ -70,7 +86,7 @@ class LiveQuote(TermPrice):
     total: Decimal
     term_months: int
     coverages: tuple[CoveredAmount, ...]
-    fees: tuple[Amount, ...] = ()
+    fees: tuple[FeeAmount, ...] = ()
     quote_ref: str | None = None
     valid_until: dt.date | None = None
     bridge_url: str | None = None
@@ -142,7 +158,7 @@ def live_quote(
     total: Decimal,
     term_months: int,
     coverages: tuple[CoveredAmount, ...],
-    fees: tuple[Amount, ...],
+    fees: tuple[FeeAmount, ...],
     quote_ref: str | None,
     valid_until: dt.date | None,
     bridge_url: str | None,
@@ -243,6 +259,7 @@ __all__ = [
     "CoveredAmount",
     "Failure",
     "FailureKind",
+    "FeeAmount",
     "LiveDecline",
     "LiveQuote",
     "Pending",

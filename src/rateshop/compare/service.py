@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -274,13 +283,18 @@ def _call(
     return call if asyncio.iscoroutine(call) else _awaited(call)
 
 
+# The kinds of a quote and of a decline, made once rather than as a union on every answer.
+_QUOTES = (LiveQuote, Quote)
+_DECLINES = (LiveDecline, Decline)
+
+
 def settle(answer: Answer, offer: Offer) -> None:
     """Put a connector's offer on the answer, in the field of its kind."""
     got = offer.answer
     answer.substitutions = offer.substitutions
-    if isinstance(got, Quote | LiveQuote):
+    if isinstance(got, _QUOTES):
         answer.quote = got
-    elif isinstance(got, Decline | LiveDecline):
+    elif isinstance(got, _DECLINES):
         answer.decline = got
     elif isinstance(got, Referral):
         answer.referral = got
@@ -296,6 +310,10 @@ class _Asking:
     At the deadline every carrier still asked is failed ``timeout`` and its call cancelled,
     whether or not its connector lets go at once. ``wake`` is called as answers arrive: for
     each one when a stream waits for it, or once all are in when the whole comparison waits.
+
+    A call's answer is made as its task ends, and the task let go of then: neither it nor the
+    connector's offer stays alive while the other carriers are awaited (a comparison would
+    otherwise keep both for each carrier, and the collector walk them, until the slowest answers).
     """
 
     def __init__(
@@ -308,13 +326,15 @@ class _Asking:
     ) -> None:
         self.loop = loop = asyncio.get_running_loop()
         self.market, self.deadline = market, deadline
-        # Finished tasks queue here as they end (asyncio.as_completed would make a queue, a
+        # Answers queue here as their calls end (asyncio.as_completed would make a queue, a
         # callback and a coroutine per carrier instead).
-        self.finished: deque[asyncio.Task[Offer]] = deque()
-        # The answers of the carriers still asked at the deadline, by their task.
-        self.late: dict[asyncio.Task[Offer], Answer] = {}
+        self.finished: deque[Answer] = deque()
+        self.count = len(connectors)
+        # An error that is not rateshop's, raised by a call: raised again to whoever waits.
+        self.raised: BaseException | None = None
         self.waiting: asyncio.Future[None] | None = None
         self.wake_each = True
+        # The calls still running, with their connectors.
         self.tasks: dict[asyncio.Task[Offer], Connector] = {}
         for conn in connectors:
             task = loop.create_task(_call(conn, risk, facts))
@@ -323,42 +343,47 @@ class _Asking:
         self.timer = loop.call_later(deadline, self._expire)
 
     def _arrived(self, task: asyncio.Task[Offer]) -> None:
-        if task not in self.late:
-            self.finished.append(task)
-            if self.wake_each or len(self.finished) == len(self.tasks):
-                self._wake()
+        conn = self.tasks.pop(task, None)
+        if conn is None:  # given up on at the deadline, or the comparison is closed
+            return
+        try:
+            self.finished.append(_answered(_blank(conn, self.market), task))
+        except BaseException as exc:  # not rateshop's: the caller's to see
+            self.raised = exc
+            self._wake()
+            return
+        if self.wake_each or len(self.finished) == self.count:
+            self._wake()
 
     def _wake(self) -> None:
         if self.waiting is not None and not self.waiting.done():
             self.waiting.set_result(None)
 
     def _expire(self) -> None:
-        for task, conn in self.tasks.items():
-            if not task.done():
-                self.late[task] = answer = _blank(conn, self.market)
-                answer.error = f"no answer within {self.deadline:g} s"
-                answer.error_kind = "timeout"
-                self.finished.append(task)
-                task.cancel()
+        tasks, self.tasks = self.tasks, {}
+        for task, conn in tasks.items():
+            answer = _blank(conn, self.market)
+            answer.error = f"no answer within {self.deadline:g} s"
+            answer.error_kind = "timeout"
+            self.finished.append(answer)
+            task.cancel()
         self._wake()
 
     async def wait(self, count: int) -> None:
         """Until at least ``count`` carriers are accounted for."""
         while len(self.finished) < count:
+            if self.raised is not None:
+                raise self.raised
             self.waiting = self.loop.create_future()
             await self.waiting
-
-    def answer(self, task: asyncio.Task[Offer]) -> Answer:
-        """A finished task's answer (a late one's: timed out)."""
-        late = self.late.get(task)
-        if late is not None:
-            return late
-        return _answered(_blank(self.tasks[task], self.market), task)
+        if self.raised is not None:
+            raise self.raised
 
     def close(self) -> None:
         """Stop the timer and every call still running."""
         self.timer.cancel()
-        for task in self.tasks:
+        tasks, self.tasks = self.tasks, {}
+        for task in tasks:
             task.cancel()
 
 
@@ -375,22 +400,38 @@ async def stream(
     """
     asking = _Asking(risk, connectors, market, deadline, request_facts(risk))
     try:
-        for _ in range(len(asking.tasks)):
+        for _ in range(asking.count):
             await asking.wait(1)
-            yield asking.answer(asking.finished.popleft())
+            yield asking.finished.popleft()
     finally:
         asking.close()
 
 
-def _cheapest_first(answer: Answer) -> tuple[float, Fraction, str]:
-    # The yearly price as a float first: converting is monotonic, so floats that differ order
-    # exactly as the prices do, and only equal floats fall back to comparing the exact prices
-    # (a float compares many times faster than a fraction).
-    yearly = annual(answer)
-    return float(yearly), yearly, answer.carrier
+# A year of cover's price times this is a whole number for every term of 1 to 36 months and any
+# amount to the millionth: the price is then compared as an integer, exactly.
+_YEAR_SCALE = math.lcm(*range(1, 37)) * 10**6
 
 
-def collect(facts: tuple[str, str, dt.date], answers: Sequence[Answer]) -> Comparison:
+def price_key(quote: Quote | LiveQuote) -> int | Fraction:
+    """The exact yearly price of a quote times :data:`_YEAR_SCALE`, as an integer when it is one
+    (nearly always: a price in cents, a term of whole months), as a fraction otherwise.
+
+    Either compares exactly with the other, so quotes order as their :attr:`yearly` prices do,
+    and a comparison's sort makes no fraction for a price in cents.
+    """
+    numerator, denominator = quote.total.as_integer_ratio()
+    denominator *= quote.term_months
+    if _YEAR_SCALE % denominator == 0:
+        return numerator * 12 * (_YEAR_SCALE // denominator)
+    return Fraction(numerator * 12 * _YEAR_SCALE, denominator)
+
+
+def _cheapest_first(answer: Answer) -> tuple[int | Fraction, str]:
+    assert answer.quote is not None
+    return price_key(answer.quote), answer.carrier
+
+
+def collect(facts: tuple[str, str, dt.date], answers: Iterable[Answer]) -> Comparison:
     """Sort answers into a ranked comparison (ties by carrier id, so the order is stable)."""
     result = Comparison(*facts)
     for answer in answers:
@@ -420,8 +461,8 @@ async def compare_async(
     asking = _Asking(risk, connectors, market, deadline, facts)
     asking.wake_each = False
     try:
-        await asking.wait(len(asking.tasks))
-        return collect(facts, [asking.answer(task) for task in asking.finished])
+        await asking.wait(asking.count)
+        return collect(facts, asking.finished)
     finally:
         asking.close()
 
