@@ -1,4 +1,9 @@
-"""Every query of the store: save, read, list, export, delete and purge comparisons; record consent."""
+"""Every query of the store: save, read, list, export, delete and purge comparisons; record consent.
+
+A little over 500 lines on purpose: it is the one class, :class:`Store`, whose methods are each
+one transaction over the same tables; how a comparison becomes rows and is read back lives in
+:mod:`rateshop.store.comparison_rows`.
+"""
 
 from __future__ import annotations
 
