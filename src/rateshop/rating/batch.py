@@ -13,6 +13,7 @@ preparation as the single path; analysts with flat data can build a Book directl
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,7 +196,9 @@ class _Runner:
     """The column-wise compilation of a plan (built once per plan and reused)."""
 
     def __init__(self, plan: Plan) -> None:
-        self.plan = plan
+        # Weakly: the runners are kept per plan (``_RUNNERS``) only while the plan lives, and a
+        # strong reference from the runner would keep every plan ever rated alive.
+        self._plan = weakref.ref(plan)
         self.vc = VCompiler(plan.manual.tables, plan.manual.identity.leap_birthday)
         self.components = [
             (
@@ -215,6 +218,14 @@ class _Runner:
             (fee, self.vc.compile(m.amount), None if m.when is None else self.vc.compile(m.when))
             for fee, m in zip(plan.fees, plan.manual.fees, strict=True)
         ]
+
+    @property
+    def plan(self) -> Plan:
+        """The plan this runner rates with (alive while anyone rates with it)."""
+        plan = self._plan()
+        if plan is None:  # only reachable through a runner kept past its plan
+            raise ReferenceError("the plan of this runner is gone")
+        return plan
 
     def vstep(self, cs: CStep) -> _VStep:
         st = cs.step
@@ -541,7 +552,9 @@ def _sum_by_risk(values: Any, starts: Any, has_units: Any, n_risks: int) -> Any:
     return out
 
 
-_RUNNERS: dict[int, _Runner] = {}
+# Each plan's runner, for as long as the plan lives (a plan let go by the library's bounded cache
+# takes its runner with it).
+_RUNNERS: weakref.WeakKeyDictionary[Plan, _Runner] = weakref.WeakKeyDictionary()
 
 # Rows per pass: small enough that a pass's columns stay in the CPU cache, large enough that
 # NumPy's per-call cost is spread thin (measured best between 16k and 64k on this machine).
@@ -615,10 +628,9 @@ def _concat(results: list[BatchResult]) -> BatchResult:
 
 def rate_book(plan: Plan, book: Book, chunk: int = CHUNK) -> BatchResult:
     """Rate every risk of ``book`` with ``plan``, column-wise, a cache-sized chunk at a time."""
-    runner = _RUNNERS.get(id(plan))
-    if runner is None or runner.plan is not plan:
-        runner = _Runner(plan)
-        _RUNNERS[id(plan)] = runner
+    runner = _RUNNERS.get(plan)
+    if runner is None:
+        runner = _RUNNERS[plan] = _Runner(plan)
     return _concat([runner.run(part) for part in _chunks(book, chunk)])
 
 
