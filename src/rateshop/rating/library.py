@@ -396,14 +396,27 @@ class Library:
     def select(self, carrier: str, line: str, state: str, as_of: dt.date) -> Plan:
         """The version in force on ``as_of``: the latest effective on or before it, unexpired."""
         group = self._groups.get((carrier, line, state.upper()), [])
-        chosen: Entry | None = None
-        for entry in group:
-            ident = entry.identity
-            if ident.effective <= as_of and (ident.expires is None or as_of < ident.expires):
-                chosen = entry
+        chosen = _in_force(group, as_of)
         if chosen is None:
             raise ManualNotFound(_not_in_force(group, carrier, line, state, as_of))
         return self.plan_of(chosen)
+
+    def ready(self, line: str, state: str, as_of: dt.date) -> bool:
+        """Whether :meth:`in_force` would answer without compiling: every version it would give
+        is compiled and held (or known to be broken).
+
+        So a server compiles on a worker thread only when it must, and answers at once otherwise.
+        """
+        state = state.upper()
+        for (_, ln, st), group in self._groups.items():
+            if (ln, st) != (line, state):
+                continue
+            entry = _in_force(group, as_of)
+            if entry is not None and not (
+                entry.plan is not None or entry.problems is not None or entry in self._held
+            ):
+                return False
+        return True
 
     def in_force(self, line: str, state: str, as_of: dt.date) -> list[Plan]:
         """For each carrier writing ``line`` in ``state``, the version in force on ``as_of``.
@@ -417,6 +430,16 @@ class Library:
             except (ManualNotFound, ManualError):
                 continue
         return out
+
+
+def _in_force(group: list[Entry], as_of: dt.date) -> Entry | None:
+    """The version of a group in force on ``as_of``: the latest effective on or before it, unexpired."""
+    chosen: Entry | None = None
+    for entry in group:
+        ident = entry.identity
+        if ident.effective <= as_of and (ident.expires is None or as_of < ident.expires):
+            chosen = entry
+    return chosen
 
 
 def _not_in_force(group: list[Entry], carrier: str, line: str, state: str, as_of: dt.date) -> str:

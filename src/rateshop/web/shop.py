@@ -193,7 +193,7 @@ async def stream(
     except CsrfRejected as exc:
         return Response(str(exc), status_code=403)
     keys = Keys.new()
-    events = service.checked_stream(rt, risk.facts(), keys)
+    events = await service.checked_stream(rt, risk.facts(), keys)
     user = current_user(request)
     if user is not None:
         # An agent or admin quoting for a customer: the comparison goes into their console.

@@ -118,7 +118,7 @@ async def create_comparison(risk: Risk, rt: RuntimeDep, shown: ViewDep) -> Respo
 )
 async def stream_comparison(risk: Risk, rt: RuntimeDep) -> StreamingResponse:
     return StreamingResponse(
-        service.checked_stream(rt, risk.facts()),
+        await service.checked_stream(rt, risk.facts()),
         media_type="text/event-stream",
         headers=service.SSE_HEADERS,
     )
