@@ -14,7 +14,7 @@ Targets (issue 10), for the lean answer: auto >= 300 comparisons/s per worker an
 one worker; the ratio to echo is reported (the long-run goal stays 0.5).
 
 Run: ``python benchmarks/bench_http.py [--requests N] [--postgres URL] [--lines auto,life]
-[--workers 1,2]``. Loopback only.
+[--workers 1,2] [--port P]``. Loopback only.
 """
 
 from __future__ import annotations
@@ -65,9 +65,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(workers: int, database_url: str) -> Iterator[str]:
-    """``rateshop serve`` on a free loopback port until the block ends; yields its base URL."""
-    port = free_port()
+def served(workers: int, database_url: str, port: int = 0) -> Iterator[str]:
+    """``rateshop serve`` on ``port`` (a free loopback port when 0) until the block ends; yields
+    its base URL."""
+    port = port or free_port()
     env = dict(
         os.environ,
         RATESHOP_DATABASE_URL=database_url,
@@ -204,9 +205,10 @@ def measure(
     requests: int,
     risks: dict[str, Any],
     workers_list: tuple[int, ...] = (1, 2),
+    port: int = 0,
 ) -> None:
     for workers in workers_list:
-        with served(workers, url) as base:
+        with served(workers, url, port) as base:
             for line in risks:
                 echo = asyncio.run(load(base, "/echo", risks[line], requests))
                 stored = asyncio.run(load(base, "/comparisons", risks[line], requests))
@@ -226,15 +228,16 @@ def main() -> None:
         "--lines", default=",".join(LINES), help="lines to measure (comma-separated)"
     )
     parser.add_argument("--workers", default="1,2", help="worker counts (comma-separated)")
+    parser.add_argument("--port", type=int, default=0, help="the server's port (0: a free one)")
     args = parser.parse_args()
     lines = [line for line in args.lines.split(",") if line]
     workers = tuple(int(w) for w in args.workers.split(","))
     risks = {line: json.loads((ROOT / "examples" / f"{line}.json").read_text()) for line in lines}
     with tempfile.TemporaryDirectory() as tmp:
-        measure("sqlite", f"sqlite:///{tmp}/bench.db", args.requests, risks, workers)
+        measure("sqlite", f"sqlite:///{tmp}/bench.db", args.requests, risks, workers, args.port)
     if args.postgres:
         with postgres_schema(args.postgres) as url:
-            measure("postgresql", url, args.requests, risks, workers)
+            measure("postgresql", url, args.requests, risks, workers, args.port)
 
 
 if __name__ == "__main__":

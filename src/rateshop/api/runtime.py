@@ -9,7 +9,6 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, cast
 
-import yaml
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
@@ -20,6 +19,7 @@ from rateshop.compare.market import Market
 from rateshop.compare.registry import Registry
 from rateshop.compare.service import Comparison
 from rateshop.config import Settings
+from rateshop.manual.source import safe_load
 from rateshop.rating.library import Library
 from rateshop.services.market import MarketSync
 from rateshop.store import Store, upgrade
@@ -28,7 +28,7 @@ from rateshop.store.repository import Save, new_owner_key, new_ref
 
 def load_states(market: Path) -> dict[str, StateRules]:
     """The states of ``market/states.yaml`` by code."""
-    data = yaml.safe_load((market / "states.yaml").read_text(encoding="utf-8"))
+    data = safe_load((market / "states.yaml").read_text(encoding="utf-8"))
     return {code: StateRules(**rules) for code, rules in data["states"].items()}
 
 
