@@ -110,6 +110,9 @@ class Library:
         self.capacity = max(1, capacity)
         self._entries: list[Entry] = []
         self._groups: dict[tuple[str, str, str], list[Entry]] = {}
+        # The carriers of each line and state: asked for by every comparison, so not a search
+        # through every group of a market of thousands of versions.
+        self._writers: dict[tuple[str, str], set[str]] = {}
         self._held: OrderedDict[Entry, Plan] = OrderedDict()
         self._lock = threading.RLock()
         self._indexes: dict[Path, dict[str, Any]] = {}
@@ -244,6 +247,7 @@ class Library:
                     )
             self._entries.append(entry)
             group = self._groups.setdefault(entry.group, [])
+            self._writers.setdefault(entry.group[1:], set()).add(entry.identity.carrier)
             group.append(entry)
             if ordered:
                 self._order()
@@ -348,7 +352,7 @@ class Library:
     def carriers(self, line: str, state: str) -> list[str]:
         """Every carrier with a manual (any version) for ``line`` in ``state``, by id."""
         state = state.upper()
-        return sorted({c for (c, ln, st) in self._groups if (ln, st) == (line, state)})
+        return sorted(self._writers.get((line, state), ()))
 
     def __iter__(self) -> Iterator[Plan]:
         """Every plan (compiling each not held); a manual with a mistake is left out."""
@@ -408,10 +412,8 @@ class Library:
         So a server compiles on a worker thread only when it must, and answers at once otherwise.
         """
         state = state.upper()
-        for (_, ln, st), group in self._groups.items():
-            if (ln, st) != (line, state):
-                continue
-            entry = _in_force(group, as_of)
+        for carrier in self._writers.get((line, state), ()):
+            entry = _in_force(self._groups[(carrier, line, state)], as_of)
             if entry is not None and not (
                 entry.plan is not None or entry.problems is not None or entry in self._held
             ):
