@@ -7,8 +7,10 @@ requests, cut at a time cap — first to ``POST /echo`` (the same body validated
 the framework's own cost) and then to ``POST /comparisons`` (validated, rated by every carrier,
 stored, answered lean: each quote with the link to its worksheet), then ``GET`` of one quote's
 worksheet (made again on demand with the exact manual version). It prints requests/s, p50 and
-p99 of each and the ratio of comparisons to echo, then stops the server it started by its
-process id. The rate limits are set out of the way (the load comes from one address).
+p99 of each, the server's CPU milliseconds per request (no waiting for a core in it, so a
+shared machine disturbs it less than the wall times, though a busy core still runs slower) and
+the ratio of comparisons to echo, then stops the server it started by its process id. The rate
+limits are set out of the way (the load comes from one address).
 
 Targets (issue 10), for the lean answer: auto >= 300 comparisons/s per worker and p99 <= 50 ms on
 one worker; the ratio to echo is reported (the long-run goal stays 0.5).
@@ -65,9 +67,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(workers: int, database_url: str, port: int = 0) -> Iterator[str]:
+def served(workers: int, database_url: str, port: int = 0) -> Iterator[tuple[str, int]]:
     """``rateshop serve`` on ``port`` (a free loopback port when 0) until the block ends; yields
-    its base URL."""
+    its base URL and process id."""
     port = port or free_port()
     env = dict(
         os.environ,
@@ -88,7 +90,7 @@ def served(workers: int, database_url: str, port: int = 0) -> Iterator[str]:
     try:
         base = f"http://{HOST}:{port}"
         asyncio.run(wait_ready(base, proc))
-        yield base
+        yield base, proc.pid
     finally:
         stop(proc)
 
@@ -108,6 +110,33 @@ async def wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the server at {base} did not answer in {START_CAP:.0f} s")
             await asyncio.sleep(0.2)
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server ``pid`` and its worker processes.
+
+    On a shared machine a request's wall time includes waiting for a core; its CPU time does not,
+    so the CPU per request compares runs made under different loads (nan without ``/proc``).
+    """
+    try:
+        pids = [pid]
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            pids += [int(c) for c in (task / "children").read_text().split()]
+        total = 0
+        for one in pids:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    except (OSError, ValueError):
+        return float("nan")
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def loaded(pid: int, base: str, path: str, body: Any, count: int) -> tuple[Figures, str]:
+    """:func:`load`, with the server's CPU milliseconds per request as a column."""
+    before = server_cpu(pid)
+    figures = asyncio.run(load(base, path, body, count))
+    per = (server_cpu(pid) - before) / max(1, figures.count) * 1e3
+    return figures, f"  cpu {per:5.2f} ms/req"
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -208,16 +237,16 @@ def measure(
     port: int = 0,
 ) -> None:
     for workers in workers_list:
-        with served(workers, url, port) as base:
+        with served(workers, url, port) as (base, pid):
             for line in risks:
-                echo = asyncio.run(load(base, "/echo", risks[line], requests))
-                stored = asyncio.run(load(base, "/comparisons", risks[line], requests))
-                print(row(db, workers, f"echo {line}", echo), flush=True)
+                echo, echo_cpu = loaded(pid, base, "/echo", risks[line], requests)
+                stored, stored_cpu = loaded(pid, base, "/comparisons", risks[line], requests)
+                print(row(db, workers, f"echo {line}", echo, echo_cpu), flush=True)
                 ratio = f"  ratio {stored.rate / echo.rate:.2f}"
-                print(row(db, workers, f"compare {line}", stored, ratio), flush=True)
+                print(row(db, workers, f"compare {line}", stored, stored_cpu + ratio), flush=True)
                 link = asyncio.run(first_worksheet(base, risks[line]))
-                explained = asyncio.run(load(base, link, None, requests))
-                print(row(db, workers, f"worksheet {line}", explained), flush=True)
+                explained, explained_cpu = loaded(pid, base, link, None, requests)
+                print(row(db, workers, f"worksheet {line}", explained, explained_cpu), flush=True)
 
 
 def main() -> None:
