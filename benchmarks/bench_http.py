@@ -7,14 +7,16 @@ requests, cut at a time cap — first to ``POST /echo`` (the same body validated
 the framework's own cost) and then to ``POST /comparisons`` (validated, rated by every carrier,
 stored, answered lean: each quote with the link to its worksheet), then ``GET`` of one quote's
 worksheet (made again on demand with the exact manual version). It prints requests/s, p50 and
-p99 of each and the ratio of comparisons to echo, then stops the server it started by its
-process id. The rate limits are set out of the way (the load comes from one address).
+p99 of each, the server's CPU milliseconds per request (no waiting for a core in it, so a
+shared machine disturbs it less than the wall times, though a busy core still runs slower) and
+the ratio of comparisons to echo, then stops the server it started by its process id. The rate
+limits are set out of the way (the load comes from one address).
 
 Targets (issue 10), for the lean answer: auto >= 300 comparisons/s per worker and p99 <= 50 ms on
 one worker; the ratio to echo is reported (the long-run goal stays 0.5).
 
 Run: ``python benchmarks/bench_http.py [--requests N] [--postgres URL] [--lines auto,life]
-[--workers 1,2]``. Loopback only.
+[--workers 1,2] [--port P]``. Loopback only.
 """
 
 from __future__ import annotations
@@ -65,9 +67,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(workers: int, database_url: str) -> Iterator[str]:
-    """``rateshop serve`` on a free loopback port until the block ends; yields its base URL."""
-    port = free_port()
+def served(workers: int, database_url: str, port: int = 0) -> Iterator[tuple[str, int]]:
+    """``rateshop serve`` on ``port`` (a free loopback port when 0) until the block ends; yields
+    its base URL and process id."""
+    port = port or free_port()
     env = dict(
         os.environ,
         RATESHOP_DATABASE_URL=database_url,
@@ -87,7 +90,7 @@ def served(workers: int, database_url: str) -> Iterator[str]:
     try:
         base = f"http://{HOST}:{port}"
         asyncio.run(wait_ready(base, proc))
-        yield base
+        yield base, proc.pid
     finally:
         stop(proc)
 
@@ -107,6 +110,33 @@ async def wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the server at {base} did not answer in {START_CAP:.0f} s")
             await asyncio.sleep(0.2)
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server ``pid`` and its worker processes.
+
+    On a shared machine a request's wall time includes waiting for a core; its CPU time does not,
+    so the CPU per request compares runs made under different loads (nan without ``/proc``).
+    """
+    try:
+        pids = [pid]
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            pids += [int(c) for c in (task / "children").read_text().split()]
+        total = 0
+        for one in pids:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    except (OSError, ValueError):
+        return float("nan")
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def loaded(pid: int, base: str, path: str, body: Any, count: int) -> tuple[Figures, str]:
+    """:func:`load`, with the server's CPU milliseconds per request as a column."""
+    before = server_cpu(pid)
+    figures = asyncio.run(load(base, path, body, count))
+    per = (server_cpu(pid) - before) / max(1, figures.count) * 1e3
+    return figures, f"  cpu {per:5.2f} ms/req"
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -204,18 +234,19 @@ def measure(
     requests: int,
     risks: dict[str, Any],
     workers_list: tuple[int, ...] = (1, 2),
+    port: int = 0,
 ) -> None:
     for workers in workers_list:
-        with served(workers, url) as base:
+        with served(workers, url, port) as (base, pid):
             for line in risks:
-                echo = asyncio.run(load(base, "/echo", risks[line], requests))
-                stored = asyncio.run(load(base, "/comparisons", risks[line], requests))
-                print(row(db, workers, f"echo {line}", echo), flush=True)
+                echo, echo_cpu = loaded(pid, base, "/echo", risks[line], requests)
+                stored, stored_cpu = loaded(pid, base, "/comparisons", risks[line], requests)
+                print(row(db, workers, f"echo {line}", echo, echo_cpu), flush=True)
                 ratio = f"  ratio {stored.rate / echo.rate:.2f}"
-                print(row(db, workers, f"compare {line}", stored, ratio), flush=True)
+                print(row(db, workers, f"compare {line}", stored, stored_cpu + ratio), flush=True)
                 link = asyncio.run(first_worksheet(base, risks[line]))
-                explained = asyncio.run(load(base, link, None, requests))
-                print(row(db, workers, f"worksheet {line}", explained), flush=True)
+                explained, explained_cpu = loaded(pid, base, link, None, requests)
+                print(row(db, workers, f"worksheet {line}", explained, explained_cpu), flush=True)
 
 
 def main() -> None:
@@ -226,15 +257,16 @@ def main() -> None:
         "--lines", default=",".join(LINES), help="lines to measure (comma-separated)"
     )
     parser.add_argument("--workers", default="1,2", help="worker counts (comma-separated)")
+    parser.add_argument("--port", type=int, default=0, help="the server's port (0: a free one)")
     args = parser.parse_args()
     lines = [line for line in args.lines.split(",") if line]
     workers = tuple(int(w) for w in args.workers.split(","))
     risks = {line: json.loads((ROOT / "examples" / f"{line}.json").read_text()) for line in lines}
     with tempfile.TemporaryDirectory() as tmp:
-        measure("sqlite", f"sqlite:///{tmp}/bench.db", args.requests, risks, workers)
+        measure("sqlite", f"sqlite:///{tmp}/bench.db", args.requests, risks, workers, args.port)
     if args.postgres:
         with postgres_schema(args.postgres) as url:
-            measure("postgresql", url, args.requests, risks, workers)
+            measure("postgresql", url, args.requests, risks, workers, args.port)
 
 
 if __name__ == "__main__":

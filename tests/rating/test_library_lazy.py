@@ -168,3 +168,16 @@ def test_adding_a_compiled_plan_still_refuses_a_second_version_of_a_date(tmp_pat
     assert lib.plans == [plan]
     with pytest.raises(ManualError, match="also defined in"):
         lib.add(load_plan(write_manual(tmp_path / "b")))
+
+
+def test_ready_says_whether_the_versions_in_force_are_compiled(tmp_path: Path) -> None:
+    lib = Library.load(MANUALS, store=ManualStore(tmp_path), capacity=1000)
+    risk = json.loads((ROOT / "examples" / "auto.json").read_text(encoding="utf-8"))
+    on = dt.date.fromisoformat(risk["effective_date"])
+    assert not lib.ready("auto", risk["state"], on)
+    assert lib.held == 0
+    lib.in_force("auto", risk["state"], on)
+    assert lib.ready("auto", risk["state"].lower(), on)
+    assert not lib.ready("home", risk["state"], on)
+    # a state no manual writes needs nothing compiled
+    assert lib.ready("auto", "ZZ", on)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from rateshop.manual.source import safe_load
 
 
 class Endpoint(BaseModel):
@@ -73,7 +74,7 @@ class Market(BaseModel):
         """
         carriers: dict[str, Carrier] = {}
         for catalog in (folder / "carriers.yaml", *more):
-            data = yaml.safe_load(catalog.read_text(encoding="utf-8"))
+            data = safe_load(catalog.read_text(encoding="utf-8"))
             for entry in data["carriers"]:
                 home = catalog.parent / "carriers" / str(entry.get("id"))
                 carrier = Carrier(**{**entry, "folder": home})

@@ -119,6 +119,15 @@ if getattr(yaml, "__with_libyaml__", False):
     )
     _FastLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
+_PLAIN_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str) -> Any:
+    """``yaml.safe_load(text)`` by libyaml when PyYAML has it: for the market's own files (the
+    catalog, the states), read by every process at start, which need no lines nor decimals."""
+    return yaml.load(text, Loader=_PLAIN_LOADER)
+
+
 # An anchor is "&" followed at once by a name character; "&" before a space or flow punctuation
 # (as in "fire & theft") is plain text. A false alarm only costs the slower parser.
 _ANCHOR = re.compile(r"&[^\s,\[\]{}]")

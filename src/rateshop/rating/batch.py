@@ -8,6 +8,7 @@ for cent.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -40,7 +41,9 @@ __all__ = [
     "rate_many",
 ]
 
-_RUNNERS: dict[int, _Runner] = {}
+# Each plan's runner, for as long as the plan lives (a plan let go by the library's bounded cache
+# takes its runner with it).
+_RUNNERS: weakref.WeakKeyDictionary[Plan, _Runner] = weakref.WeakKeyDictionary()
 
 # Rows per pass: small enough that a pass's columns stay in the CPU cache, large enough that
 # NumPy's per-call cost is spread thin (measured best between 16k and 64k on this machine).
@@ -73,10 +76,9 @@ def _concat(results: list[BatchResult]) -> BatchResult:
 
 def rate_book(plan: Plan, book: Book, chunk: int = CHUNK) -> BatchResult:
     """Rate every risk of ``book`` with ``plan``, column-wise, a cache-sized chunk at a time."""
-    runner = _RUNNERS.get(id(plan))
-    if runner is None or runner.plan is not plan:
-        runner = _Runner(plan)
-        _RUNNERS[id(plan)] = runner
+    runner = _RUNNERS.get(plan)
+    if runner is None:
+        runner = _RUNNERS[plan] = _Runner(plan)
     return _concat([runner.run(part) for part in _chunks(book, chunk)])
 
 

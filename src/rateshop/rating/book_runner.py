@@ -8,6 +8,7 @@ row for the risk's values) are reported as errors, not raised, so one bad row do
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any, assert_never
 
@@ -71,7 +72,10 @@ class Runner:
     """The column-wise compilation of a plan (built once per plan and reused)."""
 
     def __init__(self, plan: Plan) -> None:
-        self.plan = plan
+        # Weakly: the runners are kept per plan (``rateshop.rating.batch._RUNNERS``) only while
+        # the plan lives, and a strong reference from the runner would keep every plan ever rated
+        # alive.
+        self._plan = weakref.ref(plan)
         self.vc = VCompiler(plan.manual.tables, plan.manual.identity.leap_birthday)
         self.components = [
             (
@@ -91,6 +95,14 @@ class Runner:
             (fee, self.vc.compile(m.amount), None if m.when is None else self.vc.compile(m.when))
             for fee, m in zip(plan.fees, plan.manual.fees, strict=True)
         ]
+
+    @property
+    def plan(self) -> Plan:
+        """The plan this runner rates with (alive while anyone rates with it)."""
+        plan = self._plan()
+        if plan is None:  # only reachable through a runner kept past its plan
+            raise ReferenceError("the plan of this runner is gone")
+        return plan
 
     def vstep(self, cs: CStep) -> VStep:
         st = cs.step

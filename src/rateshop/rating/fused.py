@@ -24,6 +24,7 @@ import importlib.util
 import os
 import re
 import sys
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -364,7 +365,8 @@ class _FusedRunner(_Runner):
         return lines, failed
 
 
-_RUNNERS: dict[int, _FusedRunner] = {}
+# Each plan's fused runner, for as long as the plan lives (see rateshop.rating.batch._RUNNERS).
+_RUNNERS: weakref.WeakKeyDictionary[Plan, _FusedRunner] = weakref.WeakKeyDictionary()
 
 
 def rate_book_fused(plan: Plan, book: Book, chunk: int = 1 << 20) -> BatchResult:
@@ -373,10 +375,9 @@ def rate_book_fused(plan: Plan, book: Book, chunk: int = 1 << 20) -> BatchResult
     The chunk is larger than the column-wise path's: the fused loop streams each column once,
     so it gains nothing from cache-sized passes and a larger chunk spreads the per-call cost.
     """
-    runner = _RUNNERS.get(id(plan))
-    if runner is None or runner.plan is not plan:
-        runner = _FusedRunner(plan)
-        _RUNNERS[id(plan)] = runner
+    runner = _RUNNERS.get(plan)
+    if runner is None:
+        runner = _RUNNERS[plan] = _FusedRunner(plan)
     return _concat([runner.run(part) for part in _chunks(book, chunk)])
 
 

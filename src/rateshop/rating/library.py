@@ -109,6 +109,9 @@ class Library:
         self.capacity = max(1, capacity)
         self._entries: list[Entry] = []
         self._groups: dict[tuple[str, str, str], list[Entry]] = {}
+        # The carriers of each line and state: asked for by every comparison, so not a search
+        # through every group of a market of thousands of versions.
+        self._writers: dict[tuple[str, str], set[str]] = {}
         self._held: OrderedDict[Entry, Plan] = OrderedDict()
         self._lock = threading.RLock()
         self._indexes: dict[Path, dict[str, Any]] = {}
@@ -243,6 +246,7 @@ class Library:
                     )
             self._entries.append(entry)
             group = self._groups.setdefault(entry.group, [])
+            self._writers.setdefault(entry.group[1:], set()).add(entry.identity.carrier)
             group.append(entry)
             if ordered:
                 self._order()
@@ -347,7 +351,7 @@ class Library:
     def carriers(self, line: str, state: str) -> list[str]:
         """Every carrier with a manual (any version) for ``line`` in ``state``, by id."""
         state = state.upper()
-        return sorted({c for (c, ln, st) in self._groups if (ln, st) == (line, state)})
+        return sorted(self._writers.get((line, state), ()))
 
     def __iter__(self) -> Iterator[Plan]:
         """Every plan (compiling each not held); a manual with a mistake is left out."""
@@ -395,15 +399,26 @@ class Library:
     def select(self, carrier: str, line: str, state: str, as_of: dt.date) -> Plan:
         """The version in force on ``as_of``: the latest effective on or before it, unexpired."""
         group = self._groups.get((carrier, line, state.upper()), [])
-        chosen: Entry | None = None
-        for entry in group:
-            ident = entry.identity
-            if ident.effective <= as_of and (ident.expires is None or as_of < ident.expires):
-                chosen = entry
+        chosen = _in_force(group, as_of)
         if chosen is None:
             versions = [entry.identity for entry in group]
             raise ManualNotFound(not_in_force(versions, line, state, as_of, carrier).problem)
         return self.plan_of(chosen)
+
+    def ready(self, line: str, state: str, as_of: dt.date) -> bool:
+        """Whether :meth:`in_force` would answer without compiling: every version it would give
+        is compiled and held (or known to be broken).
+
+        So a server compiles on a worker thread only when it must, and answers at once otherwise.
+        """
+        state = state.upper()
+        for carrier in self._writers.get((line, state), ()):
+            entry = _in_force(self._groups[(carrier, line, state)], as_of)
+            if entry is not None and not (
+                entry.plan is not None or entry.problems is not None or entry in self._held
+            ):
+                return False
+        return True
 
     def in_force(self, line: str, state: str, as_of: dt.date) -> list[Plan]:
         """For each carrier writing ``line`` in ``state``, the version in force on ``as_of``.
@@ -417,6 +432,16 @@ class Library:
             except (ManualNotFound, ManualError):
                 continue
         return out
+
+
+def _in_force(group: list[Entry], as_of: dt.date) -> Entry | None:
+    """The version of a group in force on ``as_of``: the latest effective on or before it, unexpired."""
+    chosen: Entry | None = None
+    for entry in group:
+        ident = entry.identity
+        if ident.effective <= as_of and (ident.expires is None or as_of < ident.expires):
+            chosen = entry
+    return chosen
 
 
 def not_in_force(

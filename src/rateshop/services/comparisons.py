@@ -81,6 +81,17 @@ def carriers_for(rt: Runtime, risk: Mapping[str, Any]) -> tuple[Facts, list[Conn
     return facts, connectors
 
 
+async def carriers_for_async(rt: Runtime, risk: Mapping[str, Any]) -> tuple[Facts, list[Connector]]:
+    """:func:`carriers_for` from the event loop: on a worker thread when a manual in force must
+    be compiled first (tens of milliseconds each, on a new server's first requests), so other
+    requests go on meanwhile; at once when every one is compiled already.
+    """
+    line, state, effective = request_facts(risk)
+    if rt.library.ready(line, state, effective):
+        return carriers_for(rt, risk)
+    return await run_in_threadpool(carriers_for, rt, risk)
+
+
 def _check_readable(
     plans: Iterable[Plan], live: Iterable[Connector], risk: Mapping[str, Any]
 ) -> None:
@@ -172,7 +183,7 @@ async def compare_and_store(rt: Runtime, risk: Mapping[str, Any], view: View) ->
 
     The whole comparison is stored; the answer shows it as ``view`` asks.
     """
-    _, connectors = carriers_for(rt, risk)
+    _, connectors = await carriers_for_async(rt, risk)
     comparison = await compare_async(risk, connectors, rt.market, rt.settings.compare_deadline)
     # Serialised once, for the store and the answer alike.
     data = comparison.to_dict()
@@ -350,7 +361,7 @@ Event = tuple[str, dict[str, Any]]
 """One event of a streamed comparison: its name (``answer``, ``done`` or ``error``) and its data."""
 
 
-def checked_stream(
+async def checked_stream(
     rt: Runtime, risk: Mapping[str, Any], keys: Keys | None = None
 ) -> AsyncIterator[Event]:
     """The events of comparing ``risk`` and storing it (see :func:`stream_and_store`).
@@ -360,7 +371,7 @@ def checked_stream(
     comparison will be stored under (new ones by default), for a caller that must know them
     before the stream starts.
     """
-    facts, connectors = carriers_for(rt, risk)
+    facts, connectors = await carriers_for_async(rt, risk)
     return stream_and_store(rt, risk, facts, connectors, keys or Keys.new())
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from rateshop.manual.source import safe_load
 
 
 class AutoMinimum(BaseModel):
@@ -35,5 +36,5 @@ class StateRules(BaseModel):
 
 def load_states(market: Path) -> dict[str, StateRules]:
     """The states of ``market/states.yaml`` by code."""
-    data = yaml.safe_load((market / "states.yaml").read_text(encoding="utf-8"))
+    data = safe_load((market / "states.yaml").read_text(encoding="utf-8"))
     return {code: StateRules(**rules) for code, rules in data["states"].items()}

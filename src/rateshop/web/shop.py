@@ -193,7 +193,7 @@ async def shopper_events(
     """The comparison's events for this browser, the risk checked before the stream starts (a risk
     no carrier can read is a plain 422); the browser keeps the comparison's owner key."""
     keys = Keys.new()
-    events = service.checked_stream(rt, risk.facts(), keys)
+    events = await service.checked_stream(rt, risk.facts(), keys)
     user = current_user(request)
     if user is not None:
         # An agent or admin quoting for a customer: the comparison goes into their console.

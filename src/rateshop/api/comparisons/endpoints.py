@@ -120,7 +120,7 @@ async def checked_events(
     answered before the stream starts. The stream is never cached (its last event holds the
     owner key)."""
     response.headers["Cache-Control"] = "no-store"
-    return service.checked_stream(rt, risk.facts())
+    return await service.checked_stream(rt, risk.facts())
 
 
 @router.post(

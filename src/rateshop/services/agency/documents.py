@@ -16,8 +16,6 @@ from importlib import resources
 from typing import Any
 
 from jinja2 import Environment, select_autoescape
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from rateshop.services.agency.platform import Desk, Platform
 from rateshop.store.agency_records import InvalidAgencyData, Member, Scope
@@ -106,6 +104,10 @@ def xlsx_export(
     platform: Platform, desk: Desk, member: Member, client_id: int
 ) -> tuple[str, bytes]:
     """The client's comparisons as an Excel workbook; amounts are numbers, not text."""
+    # Imported here: openpyxl costs a serving process a tenth of a second at start for a rare export.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     table = rows(platform, desk, member, client_id)
     reference = _exported(desk, member, client_id, "export_xlsx")
     book = Workbook()
