@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import datetime as dt
 import json
@@ -15,7 +14,7 @@ import pytest
 
 from paths import ROOT
 from rateshop.compare.bundle import household
-from rateshop.compare.connectors import ManualConnector, manual_connectors
+from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.market import RATING_ORDER, rating_rank
 from rateshop.compare.nearest import Substitution, fit, nearest
 from rateshop.compare.ranking import RANKINGS, present
@@ -273,6 +272,6 @@ def test_household_picks_record_the_nearest_cover() -> None:
 
 
 def test_a_strict_quote_still_refuses_an_option_not_offered() -> None:
-    conn = ManualConnector("harborview", LIBRARY)
+    plan = LIBRARY.select("harborview", "auto", "TX", TX)
     with pytest.raises(RiskError, match="not offered"):
-        asyncio.run(conn.quote(auto_tx(PD={"limit": 15}), "auto", "TX", TX))
+        rate(plan, auto_tx(PD={"limit": 15}))

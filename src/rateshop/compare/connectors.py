@@ -106,11 +106,6 @@ class ManualConnector:
         self.library = library
         self.worksheets = worksheets
 
-    async def quote(
-        self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
-    ) -> Quote | Decline:
-        return await off_loop(_selected, rate, self.library, self.carrier, risk, line, state, on)
-
     async def quote_nearest(
         self, risk: Mapping[str, Any], line: str, state: str, on: dt.date
     ) -> Offer:
