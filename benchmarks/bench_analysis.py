@@ -5,7 +5,11 @@ carrier ratings per second (and per core used) and the peak memory of the whole 
 (sampled), then the wall time of ``impact`` for a carrier's two manual versions. The Dask runs
 must write the local engine's results byte for byte (checked).
 
-Run: ``python benchmarks/bench_analysis.py [--rows N] [--skip-dask] [--impact-rows N]``
+Run: ``python benchmarks/bench_analysis.py [--rows N] [--engines local,dask1,dask2]
+[--ports LO-HI] [--impact-rows N | --skip-impact]``. The book is generated and written chunk by
+chunk and every engine streams it, so a 10,000,000-policy run
+(``--rows 10000000 --engines local --skip-impact``) needs no more memory than a small one; the
+peak printed is the whole process tree's.
 """
 
 from __future__ import annotations
@@ -35,7 +39,13 @@ from rateshop.rating.library import Library
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 12, 1)
-PORTS = (18250, 18299)  # the local Dask cluster's scheduler, workers and nannies
+ENGINES = ("local", "dask1", "dask2")
+
+
+def port_range(text: str) -> tuple[int, int]:
+    """``LO-HI``: the ports the local Dask cluster's scheduler, workers and nannies may take."""
+    lo, _, hi = text.partition("-")
+    return int(lo), int(hi)
 
 
 class PeakMemory:
@@ -79,8 +89,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--impact-rows", type=int, default=0, help="0: the same book")
-    parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--skip-impact", action="store_true")
+    parser.add_argument(
+        "--engines",
+        default=",".join(ENGINES),
+        help="which runs, comma-separated: local, dask1, dask2 (the first is the reference)",
+    )
+    parser.add_argument(
+        "--ports",
+        type=port_range,
+        default=port_range(os.environ.get("RATESHOP_TEST_PORTS", "18250-18299")),
+        help="LO-HI for the local Dask cluster (default: RATESHOP_TEST_PORTS or 18250-18299)",
+    )
     args = parser.parse_args()
+    engines = args.engines.split(",")
+    unknown = set(engines) - set(ENGINES)
+    if unknown:
+        parser.error(f"unknown engine: {', '.join(sorted(unknown))}")
     library = Library.load(ROOT / "manuals", store=None)
     plans = market_plans(library, "auto", "TX", AS_OF)
     zips = delivery_zips("TX")
@@ -95,18 +120,20 @@ def main() -> None:
         print(f"book: {args.rows:,} policies generated in {time.perf_counter() - t0:.1f} s")
         ratings = args.rows * len(plans)
         print(f"market: {len(plans)} carriers; {ratings:,} risk × carrier ratings per run")
-        runs: list[tuple[str, Path, int, Callable[[Path], Any]]] = [
-            ("local", work / "local", cores, lambda out: analyze(book, out, plans, state="TX")),
-        ]
-        if not args.skip_dask:
-            for n in (1, 2):
+        runs: list[tuple[str, Path, int, Callable[[Path], Any]]] = []
+        if "local" in engines:
+            runs.append(
+                ("local", work / "local", cores, lambda out: analyze(book, out, plans, state="TX"))
+            )
+        for n in (1, 2):
+            if f"dask{n}" in engines:
                 runs.append(
                     (
                         f"dask {n} worker{'s' if n > 1 else ''}",
                         work / f"dask{n}",
                         n,
                         lambda out, n=n: analyze(
-                            book, out, plans, state="TX", engine="dask", workers=n, ports=PORTS
+                            book, out, plans, state="TX", engine="dask", workers=n, ports=args.ports
                         ),
                     )
                 )
@@ -122,9 +149,12 @@ def main() -> None:
                 same = "  results byte-identical to local" if data == first else "  RESULTS DIFFER"
             print(
                 f"{label:<14} {seconds:7.1f} s  {rate:9,.0f} ratings/s  "
+                f"load average {os.getloadavg()[0]:.1f}  "
                 f"{rate / used:9,.0f} per core ({used} used)  peak memory {peak / 2**20:,.0f} MiB"
                 + same
             )
+        if args.skip_impact:
+            return
         old, new = library.versions("pinnacle-national", "auto", "TX")
         impact_book = book
         if args.impact_rows and args.impact_rows != args.rows:

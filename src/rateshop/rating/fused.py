@@ -7,9 +7,17 @@ from its table, multiplies, and rounds half-up after each step, in int64 with th
 The rounding divisors are literals in the generated code, so the compiler turns each division
 into a multiplication.
 
-What stays column-wise, computed before the loop exactly as the batch path computes it: the
-grid position of each table lookup (key matching is shared by the coverages reading one table),
-step conditions, discount factors, interpolated lookups and any other operand expression.
+Key matching is in the loop too when a key is a text column (its codes mapped through the
+dimension's codes) or an integer column with a dense code table (the padded table the batch path
+builds): the kernel reads the column itself, not a precomputed position. The loop runs over
+blocks of rows: first the grid position of every table for the block (computed once and shared
+by the coverages reading that table, in a scratch that stays in the CPU cache), then each
+coverage's chain over the block. A chain's rows are independent, so the processor overlaps
+consecutive rows' multiplications and divisions.
+
+What stays column-wise, computed before the loop exactly as the batch path computes it: any
+other key (a position precomputed per table), step conditions, discount factors, interpolated
+lookups and any other operand expression.
 
 A chain falls back to the column-wise path, explicitly and per coverage, when a value could
 leave int64 (the batch path switches to Python integers there) or an operand is not a plain
@@ -24,15 +32,18 @@ import importlib.util
 import os
 import re
 import sys
+import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 import numba
 import numpy as np
 
 from rateshop.config import settings
+from rateshop.manual.model import StepKind
+from rateshop.manual.types import Bool
 from rateshop.money import POW10
 from rateshop.rating.batch import (
     LIMIT,
@@ -45,13 +56,20 @@ from rateshop.rating.batch import (
     book_from_risks,
 )
 from rateshop.rating.cache import default_dir
+from rateshop.rating.keys import KeyConv
 from rateshop.rating.plan import Plan
-from rateshop.rating.vector import Frame, magnitude
+from rateshop.rating.vector import Cat, Frame, magnitude
+from rateshop.rating.vlookup import VLookup
 
-__all__ = ["FALLBACKS", "rate_book_fused", "rate_many_fused"]
+__all__ = ["FALLBACKS", "KERNEL_SECONDS", "rate_book_fused", "rate_many_fused"]
 
 # Chains that ran column-wise, by reason: read by tests and benchmarks, never by rating.
 FALLBACKS: dict[str, int] = {}
+# CPU seconds spent inside the compiled kernels: read by benchmarks, never by rating.
+KERNEL_SECONDS: list[float] = [0.0]
+
+# A minimum step raises the running value to at least its operand; a maximum caps it.
+_COMBINE = {StepKind.ADD: "a + b", StepKind.MINIMUM: "max(a, b)", StepKind.MAXIMUM: "min(a, b)"}
 
 _KERNELS: dict[str, Callable[..., Any]] = {}
 
@@ -75,10 +93,15 @@ def _kernel(text: str) -> Callable[..., Any]:
 _HEADER = "from numpy import int64, uint64\n"
 
 
+# Every division in a kernel is by a literal power of ten, so Python's zero-division check has
+# nothing to catch; without it the loop carries no error branch.
+_OPTIONS: dict[str, Any] = {"nogil": True, "boundscheck": False, "error_model": "numpy"}
+
+
 def _compile(text: str) -> Callable[..., Any]:
     namespace: dict[str, Any] = {}
     exec(compile(_HEADER + text, "<fused kernel>", "exec"), namespace)
-    kernel: Callable[..., Any] = numba.njit(nogil=True, boundscheck=False)(namespace["kernel"])
+    kernel: Callable[..., Any] = numba.njit(**_OPTIONS)(namespace["kernel"])
     return kernel
 
 
@@ -97,7 +120,9 @@ def _from_disk(text: str) -> Callable[..., Any] | None:
         _HEADER
         + "from numba import njit\n\n\n"
         + text.replace(
-            "def kernel(", "@njit(cache=True, nogil=True, boundscheck=False)\ndef kernel(", 1
+            "def kernel(",
+            "@njit(cache=True, nogil=True, boundscheck=False, error_model='numpy')\ndef kernel(",
+            1,
         )
     )
     name = "fused_" + hashlib.sha256(source.encode()).hexdigest()[:40]
@@ -130,6 +155,10 @@ class _Args:
         self.tables: list[Any] = []
         self.offsets: dict[int, int] = {}
         self.size = 0
+        # grid positions: a lookup's signature -> its row in the kernel's scratch (and its bit
+        # in the rows' no-match flags), and the lines computing every position of a row
+        self.slots: dict[str, int] = {}
+        self.position_lines: list[str] = []
 
     def table(self, values: Any) -> int:
         """Where ``values`` (a table's column) starts in the one array of every table."""
@@ -155,7 +184,7 @@ class _Args:
         return name
 
 
-_LOCALS = re.compile(r"\b(v|x|a|b|bad|miss)\b")
+_LOCALS = re.compile(r"\b(v|x|a|b|bad|miss|pp)\b")
 
 
 def _suffixed(line: str, chain: int) -> str:
@@ -163,23 +192,42 @@ def _suffixed(line: str, chain: int) -> str:
     return _LOCALS.sub(lambda m: f"{m.group(1)}{chain}", line)
 
 
-def _source(names: list[str], chains: list[list[str]]) -> str:
-    """One loop over rows computing every chain of a plan side by side.
+# Rows per block: the scratch of grid positions (8 bytes per table and row) stays in the cache.
+BLOCK = 2048
 
-    The chains of a row are independent, so the processor overlaps their multiplications and
-    divisions; a table's grid position is loaded once for all the coverages that read it.
+
+# Flags per word of the no-match flags (a word is an int64; its sign bit is left alone).
+FLAGS = 63
+
+
+def _flag(slot: int) -> tuple[int, int]:
+    """The word and bit of ``M`` flagging a row with no match in the table of ``slot``."""
+    return slot // FLAGS, 1 << (slot % FLAGS)
+
+
+def _source(names: list[str], positions: list[str], chains: list[list[str]], words: int) -> str:
+    """One loop over blocks of rows: every table's grid position for the block, then each chain.
+
+    ``P`` holds a block's positions, a column per table; ``M`` flags, per row of the block, the
+    tables in which the row matched no row (a bit per table), so a chain whose lookups have no
+    condition or default checks them all at once.
     """
-    lines = [f"def kernel(n, out, failed, T, {', '.join(names)}):", "    for i in range(n):"]
+    lines = [
+        f"def kernel(n, out, failed, T, P, M, {', '.join(names)}):",
+        f"    for s in range(0, n, {BLOCK}):",
+        f"        e = min(s + {BLOCK}, n)",
+    ]
+    if positions:
+        lines += ["        for i in range(s, e):", "            j = i - s"]
+        lines += [f"            M[j, {w}] = 0" for w in range(words)]
+        lines += ["            " + ln for ln in positions]
     for c, body in enumerate(chains):
-        lines += [
-            f"        v{c} = 0",
-            f"        x{c} = 0",
-            f"        a{c} = 0",
-            f"        b{c} = 0",
-        ]
-        lines += [f"        bad{c} = False", f"        miss{c} = False"]
-        lines += ["        " + _suffixed(ln, c) for ln in body]
-        lines += [f"        out[{c}, i] = v{c}", f"        failed[{c}, i] = bad{c}"]
+        lines += ["        for i in range(s, e):", "            j = i - s"]
+        lines += [f"            v{c} = 0", f"            x{c} = 0", f"            a{c} = 0"]
+        lines += [f"            b{c} = 0", f"            pp{c} = 0"]
+        lines += [f"            bad{c} = False", f"            miss{c} = False"]
+        lines += ["            " + _suffixed(ln, c) for ln in body]
+        lines += [f"            out[{c}, i] = v{c}", f"            failed[{c}, i] = bad{c}"]
     return "\n".join(lines) + "\n"
 
 
@@ -239,10 +287,18 @@ class _FusedRunner(_Runner):
                 chains.append((id(steps), built[0], built[1], mask))
         if not chains:
             return
-        kernel = _kernel(_source(args.names, [body for _, body, _, _ in chains]))
+        words = max(1, -(-len(args.slots) // FLAGS))
+        kernel = _kernel(
+            _source(args.names, args.position_lines, [body for _, body, _, _ in chains], words)
+        )
         out = np.empty((len(chains), n), dtype=np.int64)
         failed = np.zeros((len(chains), n), dtype=np.bool_)
-        kernel(n, out, failed, args.flat_tables(), *args.values)
+        # a row's positions side by side: one pointer reaches them all, at literal offsets
+        scratch = np.empty((BLOCK, max(1, len(args.slots))), dtype=np.int64)
+        flags = np.empty((BLOCK, words), dtype=np.int64)
+        t0 = time.process_time()
+        kernel(n, out, failed, args.flat_tables(), scratch, flags, *args.values)
+        KERNEL_SECONDS[0] += time.process_time() - t0
         for k, (key, _, pre_failed, mask) in enumerate(chains):
             self.fused[key] = (out[k], pre_failed | (failed[k] & mask))
 
@@ -257,6 +313,40 @@ class _FusedRunner(_Runner):
         nested = self.take_missing()
         return values, failed if nested is None else failed | nested
 
+    def slot(self, lk: VLookup, frame: Frame, n: int, kp: _Args) -> int:
+        """The row of ``P`` holding the grid positions of ``lk``'s table for its keys, adding
+        the lines that compute them the first time a table is read with those keys."""
+        known = kp.slots.get(lk.signature)
+        if known is not None:
+            return known
+        kp.slots[lk.signature] = slot = len(kp.slots)
+        word, bit = _flag(slot)
+        keys = [
+            _key_code(lk, conv, fn(frame), n, kp)
+            for conv, fn in zip(lk.keys, lk.key_fns, strict=True)
+        ]
+        if any(k is None for k in keys):
+            # some key is matched column-wise: the kernel reads the positions it gives
+            pos, missing, _ = lk.positions(frame, n)
+            p = kp.arg(np.ascontiguousarray(pos, np.int64), "p")
+            m = kp.arg(np.ascontiguousarray(missing, bool), "m")
+            kp.position_lines.append(f"P[j, {slot}] = {p}[i]")
+            kp.position_lines += [f"if {m}[i]:", f"    M[j, {word}] |= {bit}"]
+            return slot
+        # as the column-wise positions: a dimension with no match adds 0 and flags the row
+        terms = []
+        for d, line in enumerate(keys):
+            assert line is not None
+            code = f"c{slot}_{d}"
+            kp.position_lines.append(f"{code} = {line}")
+            stride = lk.strides[d]
+            terms.append(f"max({code}, 0)" + ("" if stride == 1 else f" * {stride}"))
+        kp.position_lines.append(f"P[j, {slot}] = {' + '.join(terms) or '0'}")
+        if keys:
+            fail = " or ".join(f"c{slot}_{d} < 0" for d in range(len(keys)))
+            kp.position_lines += [f"if {fail}:", f"    M[j, {word}] |= {bit}"]
+        return slot
+
     def build(
         self, steps: list[_VStep], frame: Frame, n: int, live: Any, kp: _Args
     ) -> tuple[list[str], Any] | None:
@@ -264,6 +354,7 @@ class _FusedRunner(_Runner):
         known to fail; None, with the reason counted, to run it column-wise."""
         failed = np.zeros(n, dtype=bool)
         lines: list[str] = []
+        plain: set[int] = set()  # slots of lookups that fail the row whenever they find no row
         bound = 0
         nonneg = True  # whether every value so far is known to be >= 0
         for vs in steps:
@@ -277,28 +368,28 @@ class _FusedRunner(_Runner):
             op_bound = 0
             op_nonneg = True
             pre: Any = None
-            if kind == "discount":
+            if kind == StepKind.DISCOUNT:
                 pre = self.discount(vs, frame, n, reach)
             elif vs.lookup is not None and vs.lookup.table.interp is None:
                 lk = vs.lookup
-                pos, missing, _ = lk.positions(frame, n)
-                p = kp.arg(np.ascontiguousarray(pos, np.int64), "p")
+                slot = self.slot(lk, frame, n, kp)
                 off = kp.table(lk.values)
                 op_bound = lk.max_abs
                 op_nonneg = lk.nonneg
                 # an unsigned index: positions are never negative, so no wrap-around check
-                lines.append(f"x = T[uint64({off} + {p}[i])]")
-                # the check is written whether or not this frame has a row without a match, so
-                # one plan compiles to one kernel whatever the book
-                m = kp.arg(np.ascontiguousarray(missing, bool), "m")
-                lines.append(f"miss = {m}[i]")
-                if not lk.all_present:
-                    present = kp.arg(lk.present, "q")
-                    lines.append(f"miss = miss or not {present}[uint64({p}[i])]")
-                if lk.default is not None:
-                    lines += ["if miss:", f"    x = {int(lk.default)}", "    miss = False"]
-                cond = "miss" if applies is None else f"miss and {applies}[i]"
-                lines += [f"if {cond}:", "    bad = True"]
+                lines.append(f"x = T[uint64({off} + P[j, {slot}])]")
+                if lk.all_present and lk.default is None and applies is None:
+                    plain.add(slot)  # its no-match flag is checked with the others at the end
+                else:
+                    word, bit = _flag(slot)
+                    lines.append(f"miss = (M[j, {word}] & {bit}) != 0")
+                    if not lk.all_present:
+                        present = kp.arg(lk.present, "q")
+                        lines.append(f"miss = miss or not {present}[uint64(P[j, {slot}])]")
+                    if lk.default is not None:
+                        lines += ["if miss:", f"    x = {int(lk.default)}", "    miss = False"]
+                    cond = "miss" if applies is None else f"miss and {applies}[i]"
+                    lines += [f"if {cond}:", "    bad = True"]
             elif vs.lookup is not None:
                 pre, missing = vs.lookup(frame, n)
                 failed |= missing & reach
@@ -319,37 +410,42 @@ class _FusedRunner(_Runner):
             if nested is not None:
                 failed |= nested
             # the bounds the batch path keeps: past int64, it computes with Python ints
-            if kind == "start":
-                bound = op_bound
-                nonneg = op_nonneg
-                lines.append("v = x" if applies is None else f"v = x if {applies}[i] else 0")
-            elif kind in ("multiply", "discount"):
-                if applies is not None:
-                    lines.append(f"if not {applies}[i]:")
-                    lines.append(f"    x = {cs.align_total}")
-                    op_bound = max(op_bound, cs.align_total)
-                if bound * op_bound >= LIMIT:
-                    FALLBACKS["a product may leave int64"] = (
-                        FALLBACKS.get("a product may leave int64", 0) + 1
+            match kind:
+                case StepKind.START:
+                    bound = op_bound
+                    nonneg = op_nonneg
+                    lines.append("v = x" if applies is None else f"v = x if {applies}[i] else 0")
+                case StepKind.MULTIPLY | StepKind.DISCOUNT:
+                    if applies is not None:
+                        lines.append(f"if not {applies}[i]:")
+                        lines.append(f"    x = {cs.align_total}")
+                        op_bound = max(op_bound, cs.align_total)
+                    if bound * op_bound >= LIMIT:
+                        FALLBACKS["a product may leave int64"] = (
+                            FALLBACKS.get("a product may leave int64", 0) + 1
+                        )
+                        return None
+                    lines.append("v = v * x")
+                    bound *= op_bound
+                    nonneg = nonneg and op_nonneg
+                case StepKind.ADD | StepKind.MINIMUM | StepKind.MAXIMUM:
+                    if bound * cs.align_total >= LIMIT or op_bound * cs.align_operand >= LIMIT:
+                        FALLBACKS["a sum may leave int64"] = (
+                            FALLBACKS.get("a sum may leave int64", 0) + 1
+                        )
+                        return None
+                    lines.append(f"a = v * {cs.align_total}")
+                    lines.append(f"b = x * {cs.align_operand}")
+                    new = _COMBINE[kind]
+                    lines.append(
+                        f"v = {new}" if applies is None else f"v = ({new}) if {applies}[i] else a"
                     )
-                    return None
-                lines.append("v = v * x")
-                bound *= op_bound
-                nonneg = nonneg and op_nonneg
-            elif kind in ("add", "minimum", "maximum"):
-                if bound * cs.align_total >= LIMIT or op_bound * cs.align_operand >= LIMIT:
-                    FALLBACKS["a sum may leave int64"] = (
-                        FALLBACKS.get("a sum may leave int64", 0) + 1
-                    )
-                    return None
-                lines.append(f"a = v * {cs.align_total}")
-                lines.append(f"b = x * {cs.align_operand}")
-                new = {"add": "a + b", "minimum": "max(a, b)", "maximum": "min(a, b)"}[kind]
-                lines.append(
-                    f"v = {new}" if applies is None else f"v = ({new}) if {applies}[i] else a"
-                )
-                bound = bound * cs.align_total + op_bound * cs.align_operand
-                nonneg = nonneg and (op_nonneg or kind == "minimum")
+                    bound = bound * cs.align_total + op_bound * cs.align_operand
+                    nonneg = nonneg and (op_nonneg or kind == StepKind.MINIMUM)
+                case StepKind.ROUND:
+                    pass  # only the rounding below
+                case _:
+                    assert_never(kind)
             if cs.round_to is not None:
                 if cs.round_to < cs.mid_scale:
                     lines += _round("v", POW10[cs.mid_scale - cs.round_to], nonneg)
@@ -362,7 +458,50 @@ class _FusedRunner(_Runner):
                     FALLBACKS.get("a value may leave int64", 0) + 1
                 )
                 return None
+        words: dict[int, int] = {}
+        for slot in plain:
+            word, bit = _flag(slot)
+            words[word] = words.get(word, 0) | bit
+        for w, bits in sorted(words.items()):
+            lines += [f"if M[j, {w}] & {bits}:", "    bad = True"]
         return lines, failed
+
+
+def _key_code(lk: VLookup, conv: KeyConv, value: Any, n: int, kp: _Args) -> str | None:
+    """The kernel's expression for a row's code in one dimension of ``lk``'s table (-1: no
+    row), or None when the key is matched column-wise.
+
+    The codes are those :meth:`VLookup.codes_for` gives: a text column's codes map through the
+    code of each of its categories; an integer key indexes the padded dense code table (-1 below
+    the range, the open top band's code or -1 above it).
+    """
+    dim = conv.dim
+    if dim is None:
+        return None
+    if isinstance(value, Cat):
+        every = Cat(np.arange(len(value.categories), dtype=np.int32), value.categories)
+        lut = kp.arg(conv.codes(every, len(value.categories)), "k")
+        codes = kp.arg(np.ascontiguousarray(value.codes), "r")
+        return f"{lut}[{codes}[i]]"
+    if (
+        not isinstance(value, np.ndarray)
+        or value.shape != (n,)
+        or value.dtype != np.int64
+        or not conv.is_num
+        or conv.by_text
+        or conv.up != 1
+        or conv.down != 1
+        or isinstance(dim.type, Bool)
+    ):
+        return None
+    dense = conv.dense()
+    if dense is None:
+        return None
+    lo, padded = dense
+    lut = kp.arg(padded, "k")
+    col = kp.arg(np.ascontiguousarray(value), "r")
+    shift = f"- {lo - 1}" if lo >= 1 else f"+ {1 - lo}"
+    return f"{lut}[min(max({col}[i] {shift}, 0), {len(padded) - 1})]"
 
 
 # Each plan's fused runner, for as long as the plan lives (see rateshop.rating.batch._RUNNERS).
