@@ -19,7 +19,7 @@ from aiohttp import web
 from rateshop.carriers.sandbox import Sandbox, start
 from rateshop.carriers.sandbox_options import SandboxConfig
 from rateshop.compare.default import market_registry
-from rateshop.compare.service import Answer, stream
+from rateshop.compare.service import Answer, request_facts, stream
 from rateshop.config import Settings
 
 SECRET = "sandbox-secret"  # the sandboxes' test credential, in this demo only
@@ -86,7 +86,10 @@ async def compare_once(
 ) -> None:
     """One comparison of ``risk``, each answer said as it arrives (the command line's view)."""
     registry = market_registry(settings)
-    line, state = str(risk["line"]), str(risk["state"])
+    line, state, effective = request_facts(risk)
+    # The manuals in force are compiled before any carrier is asked, as a server does on its
+    # first request, so the stream shows the order in which the carriers themselves answer.
+    registry.library.in_force(line, state, effective)
     connectors = registry.connectors(line, state)
     async for answer in stream(risk, connectors, registry.market, settings.compare_deadline):
         say(answer)
