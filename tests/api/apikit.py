@@ -9,7 +9,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,7 +70,7 @@ def example(name: str) -> dict[str, Any]:
     return data
 
 
-def _bound(ports: range | None) -> socket.socket:
+def _bound(ports: range | None, skip: Container[int] = ()) -> socket.socket:
     """A loopback socket bound to the first free port of ``ports``; without them, of
     ``RATESHOP_TEST_PORTS`` (``18400-18499``: test servers kept inside a range given to the tests,
     on a machine where others' servers share the loopback ports), else one the system picks."""
@@ -82,6 +82,8 @@ def _bound(ports: range | None) -> socket.socket:
         else:
             ports = range(0, 1)
     for port in ports:
+        if port in skip:
+            continue
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -96,8 +98,13 @@ def _bound(ports: range | None) -> socket.socket:
 def free_ports(count: int) -> list[int]:
     """``count`` distinct free loopback ports (of ``RATESHOP_TEST_PORTS`` when set) for servers
     started in a process of their own; each is free when found, all held until all are found."""
-    held = [_bound(None) for _ in range(count)]
-    ports = [sock.getsockname()[1] for sock in held]
+    # Sockets bound with SO_REUSEADDR and not listening may share a port, so each search skips
+    # the ports already found.
+    held: list[socket.socket] = []
+    ports: list[int] = []
+    for _ in range(count):
+        held.append(_bound(None, skip=ports))
+        ports.append(held[-1].getsockname()[1])
     for sock in held:
         sock.close()
     return ports
