@@ -15,6 +15,8 @@ only when someone reads them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any, assert_never
 
 from rateshop.manual.expr import Const, Name
@@ -41,22 +43,33 @@ def discount_factor(
     notes: list[str] = []
     for g in cs.groups:
         total = 0
+        scale = g.scale
         for item in g.items:
-            if item.when is None or item.when(env):
+            when = item.when
+            if when is None or when(env):
                 rate = item.rate(env) * item.align
                 if rate:
                     total += rate
-                    applied.append((item.id, item.label, rate, g.scale))
+                    applied.append((item.id, item.label, rate, scale))
         if g.cap is not None:
             cap = g.cap(env) * g.cap_align
             if total > cap:
                 if trace:
-                    notes.append(f"{g.label}: capped at {to_decimal(cap, g.scale)}")
+                    notes.append(f"{g.label}: capped at {to_decimal(cap, scale)}")
                 total = cap
-        factor *= POW10[g.scale] - total
-    if trace and applied:
+        factor *= POW10[scale] - total
+    if not trace:
+        return factor, applied, ""
+    if applied:
         notes.insert(0, ", ".join(f"{label} {to_decimal(r, s)}" for _, label, r, s in applied))
     return factor, applied, "; ".join(notes)
+
+
+@lru_cache(maxsize=4096)
+def _rate_of(rate: int, scale: int) -> Decimal:
+    """A discount rate as a Decimal: the same few rates recur in every unit and component, and a
+    Decimal is immutable, so each is made once."""
+    return to_decimal(rate, scale)
 
 
 def record_discounts(
@@ -67,7 +80,7 @@ def record_discounts(
 ) -> None:
     """Add the discount items that applied to a component of a unit to the quote's list."""
     for iid, label, rate, scale in items:
-        discounts.append(AppliedDiscount(iid, label, to_decimal(rate, scale), component, unit))
+        discounts.append(AppliedDiscount(iid, label, _rate_of(rate, scale), component, unit))
 
 
 def _missing(lookup: LookupFn) -> Callable[[Env], int]:
