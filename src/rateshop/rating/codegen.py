@@ -15,7 +15,6 @@ only when someone reads them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any, assert_never
 
@@ -65,11 +64,13 @@ def discount_factor(
     return factor, applied, "; ".join(notes)
 
 
-@lru_cache(maxsize=4096)
-def _rate_of(rate: int, scale: int) -> Decimal:
-    """A discount rate as a Decimal: the same few rates recur in every unit and component, and a
-    Decimal is immutable, so each is made once."""
-    return to_decimal(rate, scale)
+@lru_cache(maxsize=8192)
+def _applied(
+    iid: str, label: str, rate: int, scale: int, component: str, unit: str | None
+) -> AppliedDiscount:
+    """One discount item as applied: immutable, and the same few recur in every comparison (one
+    per item, component and unit), so each is made once."""
+    return AppliedDiscount(iid, label, to_decimal(rate, scale), component, unit)
 
 
 def record_discounts(
@@ -80,7 +81,7 @@ def record_discounts(
 ) -> None:
     """Add the discount items that applied to a component of a unit to the quote's list."""
     for iid, label, rate, scale in items:
-        discounts.append(AppliedDiscount(iid, label, _rate_of(rate, scale), component, unit))
+        discounts.append(_applied(iid, label, rate, scale, component, unit))
 
 
 def _missing(lookup: LookupFn) -> Callable[[Env], int]:
