@@ -15,6 +15,7 @@ only when someone reads them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, assert_never
 
 from rateshop.manual.expr import Const, Name
@@ -41,22 +42,35 @@ def discount_factor(
     notes: list[str] = []
     for g in cs.groups:
         total = 0
+        scale = g.scale
         for item in g.items:
-            if item.when is None or item.when(env):
+            when = item.when
+            if when is None or when(env):
                 rate = item.rate(env) * item.align
                 if rate:
                     total += rate
-                    applied.append((item.id, item.label, rate, g.scale))
+                    applied.append((item.id, item.label, rate, scale))
         if g.cap is not None:
             cap = g.cap(env) * g.cap_align
             if total > cap:
                 if trace:
-                    notes.append(f"{g.label}: capped at {to_decimal(cap, g.scale)}")
+                    notes.append(f"{g.label}: capped at {to_decimal(cap, scale)}")
                 total = cap
-        factor *= POW10[g.scale] - total
-    if trace and applied:
+        factor *= POW10[scale] - total
+    if not trace:
+        return factor, applied, ""
+    if applied:
         notes.insert(0, ", ".join(f"{label} {to_decimal(r, s)}" for _, label, r, s in applied))
     return factor, applied, "; ".join(notes)
+
+
+@lru_cache(maxsize=8192)
+def _applied(
+    iid: str, label: str, rate: int, scale: int, component: str, unit: str | None
+) -> AppliedDiscount:
+    """One discount item as applied: immutable, and the same few recur in every comparison (one
+    per item, component and unit), so each is made once."""
+    return AppliedDiscount(iid, label, to_decimal(rate, scale), component, unit)
 
 
 def record_discounts(
@@ -67,7 +81,7 @@ def record_discounts(
 ) -> None:
     """Add the discount items that applied to a component of a unit to the quote's list."""
     for iid, label, rate, scale in items:
-        discounts.append(AppliedDiscount(iid, label, to_decimal(rate, scale), component, unit))
+        discounts.append(_applied(iid, label, rate, scale, component, unit))
 
 
 def _missing(lookup: LookupFn) -> Callable[[Env], int]:

@@ -95,25 +95,29 @@ class LookupFn:
             f for k, f in zip(self.keys, self.key_fns, strict=True) if k.dim is not None
         ]
         self.simple = self.interp_index is None
+        # Each key's function, converter and stride (None: the interpolated key), for ``locate``.
+        strides = iter(table.strides)
+        self._located = [
+            (f, k, None if k.dim is None else next(strides))
+            for k, f in zip(self.keys, self.key_fns, strict=True)
+        ]
         self.signature = f"{table.name}|{node.keys!r}"
         self.component: str | None = None  # the component whose step reads it, for messages
 
     def locate(self, env: Env) -> tuple[int, Any, tuple[Any, ...]]:
         """Grid position (-1: no row), interpolation amount and the raw key values."""
-        raw = tuple(fn(env) for fn in self.key_fns)
+        raw = tuple([fn(env) for fn, _, _ in self._located])
         pos = 0
-        dim_i = 0
         x = None
-        for conv, value in zip(self.keys, raw, strict=True):
-            if conv.dim is None:
+        for (_, conv, stride), value in zip(self._located, raw, strict=True):
+            if stride is None:
                 x = conv.convert(value)
                 continue
             code = conv.code(value)
             if code < 0:
                 pos = -1
                 break
-            pos += code * self.table.strides[dim_i]
-            dim_i += 1
+            pos += code * stride
         return pos, x, raw
 
     def value_at(self, env: Env, pos: int, x: Any) -> int:
