@@ -137,3 +137,22 @@ def test_serve_lists_the_market_and_compiles_only_what_a_comparison_rates(
     assert any(isinstance(q, dict) for q in _quotes(first).values())
     assert _quotes(again) == _quotes(first)
     assert _kept(cache) == rated
+
+
+def test_a_serving_process_leaves_what_its_first_answer_does_not_need_unimported() -> None:
+    """The app a server runs, made from its factory, imports neither the agency's ORM tables,
+    ``cryptography`` nor Jinja2: they are loaded when an agency desk, a contact or a page is first
+    used."""
+    probe = (
+        "import sys\n"
+        "from rateshop.api.server import APP\n"
+        "from rateshop.app import create_app\n"
+        "create_app()\n"
+        "heavy = ('cryptography', 'jinja2', 'rateshop.store.agency_models', 'rateshop.store.agency')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    env = dict(os.environ, RATESHOP_DEV_MODE="1", RATESHOP_DATABASE_URL="sqlite://")
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == ""

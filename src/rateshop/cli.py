@@ -386,7 +386,7 @@ def serve(
     """
     from rateshop.api.server import DEV_WARNING, settings_for, uses_dev_key
     from rateshop.api.server import serve as run
-    from rateshop.store import SecretKeyMissing
+    from rateshop.store.errors import SecretKeyMissing
 
     try:
         conf = settings_for(host, settings())
@@ -415,9 +415,9 @@ def user_create(
     """Create a user of RATESHOP_DATABASE_URL (the first admin, say); the password is asked twice."""
     import sys
 
-    from rateshop.store import upgrade
     from rateshop.store.accounts import AccountError, Accounts
     from rateshop.store.database import connect
+    from rateshop.store.migrate import upgrade
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

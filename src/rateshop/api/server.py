@@ -11,8 +11,8 @@ from typing import Any
 import uvicorn
 
 from rateshop.config import Settings
-from rateshop.store import upgrade
 from rateshop.store.cipher import secret_from
+from rateshop.store.migrate import upgrade
 
 # The API and the web pages in one app: the pages stand on the API's runtime and services.
 APP = "rateshop.app:create_app"

@@ -189,7 +189,7 @@ def demo(
     from rateshop.carriers.demo import compare_once, start_sandboxes
     from rateshop.compare.service import Answer
     from rateshop.config import settings
-    from rateshop.store import upgrade
+    from rateshop.store.migrate import upgrade
 
     base = settings()
     conf = settings_for(

@@ -22,8 +22,8 @@ from rateshop.rating.library import Library
 from rateshop.services.agency import Desk
 from rateshop.services.market import MarketSync
 from rateshop.services.states import StateRules, load_states
-from rateshop.store import Store, upgrade
-from rateshop.store.repository import Save, new_owner_key, new_ref
+from rateshop.store.migrate import upgrade
+from rateshop.store.repository import Save, Store, new_owner_key, new_ref
 
 
 @dataclass(frozen=True)

@@ -3,49 +3,100 @@
 An outer room: it may import ``compare`` and ``rating``; they never import it. The database is
 SQLite by default (``RATESHOP_DATABASE_URL``) or PostgreSQL; the schema comes from the Alembic
 migrations in ``migrations/``, applied with :func:`upgrade`.
+
+The names below are loaded on first use (module ``__getattr__``): importing one light module of the
+store (its errors, its records) must not import SQLAlchemy's ORM, the agency's tables and
+``cryptography`` with it, which a serving process would otherwise pay for before its first answer.
+Code inside rateshop imports from the defining module (``rateshop.store.errors``, …).
 """
 
-# Imported here so the account and agency tables are in the models' metadata wherever the store is
-# used.
-from rateshop.store import agency_models as agency_models
-from rateshop.store.accounts import Accounts
-from rateshop.store.errors import (
-    CarrierNotInComparison,
-    ComparisonNotFound,
-    ContactUnreadable,
-    InvalidContact,
-    OwnerKeyRejected,
-    SecretKeyMissing,
-    StoreError,
-    StoreFailure,
-    UnstorableComparison,
-)
-from rateshop.store.migrate import upgrade
-from rateshop.store.records import (
-    ComparisonSummary,
-    ConsentRecord,
-    StoredAnswer,
-    StoredComparison,
-)
-from rateshop.store.repository import Store, new_owner_key, new_ref
+from __future__ import annotations
 
-__all__ = [
-    "Accounts",
-    "CarrierNotInComparison",
-    "ComparisonNotFound",
-    "ComparisonSummary",
-    "ConsentRecord",
-    "ContactUnreadable",
-    "InvalidContact",
-    "OwnerKeyRejected",
-    "SecretKeyMissing",
-    "Store",
-    "StoreError",
-    "StoreFailure",
-    "StoredAnswer",
-    "StoredComparison",
-    "UnstorableComparison",
-    "new_owner_key",
-    "new_ref",
-    "upgrade",
-]
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rateshop.store.accounts import Accounts as Accounts
+    from rateshop.store.errors import (
+        CarrierNotInComparison as CarrierNotInComparison,
+    )
+    from rateshop.store.errors import (
+        ComparisonNotFound as ComparisonNotFound,
+    )
+    from rateshop.store.errors import (
+        ContactUnreadable as ContactUnreadable,
+    )
+    from rateshop.store.errors import (
+        InvalidContact as InvalidContact,
+    )
+    from rateshop.store.errors import (
+        OwnerKeyRejected as OwnerKeyRejected,
+    )
+    from rateshop.store.errors import (
+        SecretKeyMissing as SecretKeyMissing,
+    )
+    from rateshop.store.errors import (
+        StoreError as StoreError,
+    )
+    from rateshop.store.errors import (
+        StoreFailure as StoreFailure,
+    )
+    from rateshop.store.errors import (
+        UnstorableComparison as UnstorableComparison,
+    )
+    from rateshop.store.migrate import upgrade as upgrade
+    from rateshop.store.records import (
+        ComparisonSummary as ComparisonSummary,
+    )
+    from rateshop.store.records import (
+        ConsentRecord as ConsentRecord,
+    )
+    from rateshop.store.records import (
+        StoredAnswer as StoredAnswer,
+    )
+    from rateshop.store.records import (
+        StoredComparison as StoredComparison,
+    )
+    from rateshop.store.repository import (
+        Store as Store,
+    )
+    from rateshop.store.repository import (
+        new_owner_key as new_owner_key,
+    )
+    from rateshop.store.repository import (
+        new_ref as new_ref,
+    )
+
+# Each public name and the module that defines it.
+_HOMES = {
+    "Accounts": "accounts",
+    "CarrierNotInComparison": "errors",
+    "ComparisonNotFound": "errors",
+    "ContactUnreadable": "errors",
+    "InvalidContact": "errors",
+    "OwnerKeyRejected": "errors",
+    "SecretKeyMissing": "errors",
+    "StoreError": "errors",
+    "StoreFailure": "errors",
+    "UnstorableComparison": "errors",
+    "upgrade": "migrate",
+    "ComparisonSummary": "records",
+    "ConsentRecord": "records",
+    "StoredAnswer": "records",
+    "StoredComparison": "records",
+    "Store": "repository",
+    "new_owner_key": "repository",
+    "new_ref": "repository",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    """The public name ``name``, imported from its module the first time it is asked for."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

@@ -6,13 +6,14 @@ import base64
 import json
 import logging
 from collections.abc import Mapping
-
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from rateshop.config import Settings
 from rateshop.store.errors import ContactUnreadable, InvalidContact, SecretKeyMissing
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,11 @@ _INFO = b"rateshop contact details v1"
 
 def derive_key(secret: str) -> bytes:
     """The Fernet key for ``secret``: HKDF-SHA256, so any long random string works as the secret."""
+    # cryptography is imported when a contact is first encrypted or read, not by every process
+    # that merely opens the store (a server before its first answer).
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=_INFO).derive(
         secret.encode("utf-8")
     )
@@ -67,7 +73,13 @@ class ContactCipher:
     """Encrypts contact details to text and back; the store keeps only the encrypted text."""
 
     def __init__(self, secret: str) -> None:
-        self._fernet = Fernet(derive_key(secret))
+        self._secret = secret
+
+    @cached_property
+    def _fernet(self) -> Fernet:
+        from cryptography.fernet import Fernet
+
+        return Fernet(derive_key(self._secret))
 
     @classmethod
     def from_settings(cls, config: Settings) -> ContactCipher:
@@ -82,6 +94,8 @@ class ContactCipher:
 
     def decrypt(self, token: str) -> dict[str, str]:
         """The contact details back; :class:`ContactUnreadable` if the key does not fit."""
+        from cryptography.fernet import InvalidToken
+
         try:
             plain = self._fernet.decrypt(token.encode("ascii"))
         except (InvalidToken, ValueError) as exc:

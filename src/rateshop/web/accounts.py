@@ -25,7 +25,7 @@ from rateshop.store.accounts import Accounts, BadCredentials, LoginLimits, TooMa
 from rateshop.store.errors import StoreError
 from rateshop.web.csrf import refusal
 from rateshop.web.errors import CsrfRejected, WebError
-from rateshop.web.pages import render, renew_csrf, templates
+from rateshop.web.pages import TEMPLATE_GLOBALS, render, renew_csrf
 
 SESSION_COOKIE = "rateshop_session"
 
@@ -85,7 +85,7 @@ AdminDep = Annotated[User, Depends(admin)]
 AccountsDep = Annotated[Accounts, Depends(accounts)]
 
 # Every page shows Console/Admin/Log out links for whoever is logged in.
-templates.env.globals["current_user"] = current_user
+TEMPLATE_GLOBALS["current_user"] = current_user
 
 
 def _safe_next(target: str) -> str:

@@ -6,18 +6,20 @@ import datetime as dt
 import re
 import secrets
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from rateshop.answers import ErrorBody
 from rateshop.compare.tips import day_words
 
+if TYPE_CHECKING:
+    from fastapi.templating import Jinja2Templates
+
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
 CSRF_COOKIE = "rateshop_csrf"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -53,10 +55,21 @@ def day(value: Any) -> str:
         return text
 
 
-templates.env.filters["money"] = money
-templates.env.filters["day"] = day
-templates.env.filters["signed_money"] = signed_money
-templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
+# Names every template sees; a page module adds its own at import (rateshop.web.accounts: the
+# current user), before any page is rendered.
+TEMPLATE_GLOBALS: dict[str, Any] = {"CSRF_FIELD": CSRF_FIELD}
+
+
+@cache
+def templates() -> Jinja2Templates:
+    """The pages' template environment, made when the first page is rendered: Jinja2 is not
+    imported by a server that has answered only the API so far."""
+    from fastapi.templating import Jinja2Templates
+
+    found = Jinja2Templates(directory=HERE / "templates")
+    found.env.filters.update(money=money, day=day, signed_money=signed_money)
+    found.env.globals.update(TEMPLATE_GLOBALS)
+    return found
 
 
 def csrf_token(request: Request) -> str:
@@ -90,7 +103,7 @@ def renew_csrf(request: Request, response: Response) -> None:
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """Render ``templates/name`` with the CSRF token (setting its cookie on first visit)."""
     token = csrf_token(request)
-    response = templates.TemplateResponse(
+    response = templates().TemplateResponse(
         request, name, {"csrf_token": token, **context}, status_code=status
     )
     if request.cookies.get(CSRF_COOKIE) != token:

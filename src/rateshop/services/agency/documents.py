@@ -12,13 +12,15 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
-from typing import Any
-
-from jinja2 import Environment, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from rateshop.services.agency.platform import Desk, Platform
 from rateshop.store.agency_records import InvalidAgencyData, Member, Scope
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 COLUMNS = (
     "Comparison",
@@ -38,10 +40,17 @@ COLUMNS = (
     "Rate manual version",
 )
 MOST_IN_PROPOSAL = 4
-_ENV = Environment(autoescape=select_autoescape(default=True), keep_trailing_newline=True)
-_PROPOSAL = _ENV.from_string(
-    resources.files(__package__).joinpath("proposal.html").read_text(encoding="utf-8")
-)
+
+
+@cache
+def _proposal() -> Template:
+    """The proposal's template, compiled when the first proposal is made (not by every server)."""
+    from jinja2 import Environment, select_autoescape
+
+    env = Environment(autoescape=select_autoescape(default=True), keep_trailing_newline=True)
+    return env.from_string(
+        resources.files(__package__).joinpath("proposal.html").read_text(encoding="utf-8")
+    )
 
 
 def _outcome(body: Mapping[str, Any]) -> str:
@@ -178,7 +187,7 @@ def proposal_html(
     """The proposal as a self-contained HTML page (no file or network fetched while printing)."""
     covers = list(dict.fromkeys(label for o in chosen for label, _ in o.cover))
     parts = list(dict.fromkeys(label for o in chosen for label, _ in o.parts))
-    return _PROPOSAL.render(
+    return _proposal().render(
         agency=agency_name,
         licence=licence,
         client=client_name,

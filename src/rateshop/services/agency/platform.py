@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -18,11 +18,15 @@ from rateshop.compare.registry import Registry
 from rateshop.compare.service import Comparison
 from rateshop.config import Settings
 from rateshop.rating.library import Library
-from rateshop.store import Store
-from rateshop.store.agency import AgencyStore
-from rateshop.store.agency_book import AgencyBook
-from rateshop.store.agency_leads import AgencyLeads
 from rateshop.store.agency_records import Member, NotAMember
+from rateshop.store.repository import Store
+
+if TYPE_CHECKING:
+    # The agency's tables (SQLAlchemy ORM classes) and its search key (cryptography) are imported
+    # when a desk is first made, not by every process that serves the API.
+    from rateshop.store.agency import AgencyStore
+    from rateshop.store.agency_book import AgencyBook
+    from rateshop.store.agency_leads import AgencyLeads
 
 
 class Platform(Protocol):
@@ -50,6 +54,10 @@ class Desk:
     @classmethod
     def over(cls, engine: Engine, config: Settings) -> Desk:
         """The desk on the store's engine, with the cipher and search key of the settings."""
+        from rateshop.store.agency import AgencyStore
+        from rateshop.store.agency_book import AgencyBook
+        from rateshop.store.agency_leads import AgencyLeads
+
         agencies = AgencyStore.over(engine, config)
         return cls(agencies, AgencyLeads(agencies), AgencyBook(agencies))
 

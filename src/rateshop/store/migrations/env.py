@@ -6,6 +6,7 @@ gives a URL instead (``sqlalchemy.url``, else ``RATESHOP_DATABASE_URL``).
 
 from __future__ import annotations
 
+import importlib
 from logging.config import fileConfig
 
 from alembic import context
@@ -14,6 +15,11 @@ from sqlalchemy.engine import Connection
 from rateshop.config import settings
 from rateshop.store.database import connect
 from rateshop.store.models import Base
+
+# The account and agency tables are declared in their own modules; importing them puts them in
+# Base.metadata, which autogeneration compares with the database.
+importlib.import_module("rateshop.store.accounts")
+importlib.import_module("rateshop.store.agency_models")
 
 config = context.config
 target_metadata = Base.metadata
