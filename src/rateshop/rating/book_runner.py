@@ -59,6 +59,7 @@ class BatchResult:
 
 
 @dataclass
+@dataclass
 class VStep:
     cs: CStep
     when: VFn | None
@@ -243,10 +244,40 @@ class Runner:
             self.vc.cache.clear()
 
     def run_frame(self, book: Book) -> BatchResult:
+        n_units = len(book.unit_risk)
         n_risks = book.n_risks
         if len(book.errors) + len(book.declined) == n_risks:
             return self.nothing_to_rate(book)
-        comp_totals, premium, risk_failed = self.components_by_risk(book)
+        units = book.units
+        unit_failed = np.zeros(n_units, dtype=bool)
+        comp_totals: dict[str, IntArray] = {}
+        starts = unit_starts(book.unit_risk, n_risks)[:-1]
+        has_units = np.zeros(n_risks, dtype=bool)
+        has_units[book.unit_risk] = True
+        for comp, when, steps in self.components:
+            if n_units == 0:  # e.g. a household with no members listed: only policy amounts
+                comp_totals[comp.id] = np.zeros(n_risks, dtype=np.int64)
+                continue
+            mask: Any = np.ones(n_units, dtype=bool)
+            if comp.coverage is not None:
+                mask = np.asarray(units[f"coverages.{comp.coverage}.chosen"], dtype=bool)
+            if when is not None:
+                mask = mask & np.broadcast_to(self.eval(when, units, mask), (n_units,))
+            values, failed = self.chain(steps, units, n_units, 0, mask)
+            unit_failed |= failed & mask
+            every = bool(mask.all())
+            per_unit = (
+                values if every and isinstance(values, np.ndarray) else np.where(mask, values, 0)
+            )
+            if comp.to_money != 1:
+                per_unit = per_unit * comp.to_money
+            comp_totals[comp.id] = _sum_by_risk(per_unit, starts, has_units, n_risks)
+        risk_failed = np.zeros(n_risks, dtype=bool)
+        if n_units:
+            risk_failed[book.unit_risk[unit_failed]] = True
+        premium: Any = np.zeros(n_risks, dtype=np.int64)
+        for total in comp_totals.values():
+            premium = premium + total
         premium_before_policy = premium
         if self.policy:
             risks = book.risks
@@ -310,45 +341,6 @@ class Runner:
             declined=declined,
             errors=errors,
         )
-
-    def components_by_risk(self, book: Book) -> tuple[dict[str, IntArray], Any, BoolArray]:
-        """Each component's total per risk in cents, their sum, and the risks with a failed unit.
-
-        Units of a risk are contiguous; a unit not choosing a component's coverage adds 0.
-        """
-        n_units = len(book.unit_risk)
-        n_risks = book.n_risks
-        units = book.units
-        unit_failed = np.zeros(n_units, dtype=bool)
-        comp_totals: dict[str, IntArray] = {}
-        starts = unit_starts(book.unit_risk, n_risks)[:-1]
-        has_units = np.zeros(n_risks, dtype=bool)
-        has_units[book.unit_risk] = True
-        for comp, when, steps in self.components:
-            if n_units == 0:  # e.g. a household with no members listed: only policy amounts
-                comp_totals[comp.id] = np.zeros(n_risks, dtype=np.int64)
-                continue
-            mask: Any = np.ones(n_units, dtype=bool)
-            if comp.coverage is not None:
-                mask = np.asarray(units[f"coverages.{comp.coverage}.chosen"], dtype=bool)
-            if when is not None:
-                mask = mask & np.broadcast_to(self.eval(when, units, mask), (n_units,))
-            values, failed = self.chain(steps, units, n_units, 0, mask)
-            unit_failed |= failed & mask
-            every = bool(mask.all())
-            per_unit = (
-                values if every and isinstance(values, np.ndarray) else np.where(mask, values, 0)
-            )
-            if comp.to_money != 1:
-                per_unit = per_unit * comp.to_money
-            comp_totals[comp.id] = _sum_by_risk(per_unit, starts, has_units, n_risks)
-        risk_failed = np.zeros(n_risks, dtype=bool)
-        if n_units:
-            risk_failed[book.unit_risk[unit_failed]] = True
-        premium: Any = np.zeros(n_risks, dtype=np.int64)
-        for total in comp_totals.values():
-            premium = premium + total
-        return comp_totals, premium, risk_failed
 
     def nothing_to_rate(self, book: Book) -> BatchResult:
         """Every risk was declined or rejected before rating: no column work to do."""

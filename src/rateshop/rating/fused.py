@@ -13,9 +13,7 @@ builds): the kernel reads the column itself, not a precomputed position. The loo
 blocks of rows: first the grid position of every table for the block (computed once and shared
 by the coverages reading that table, in a scratch that stays in the CPU cache), then each
 coverage's chain over the block. A chain's rows are independent, so the processor overlaps
-consecutive rows' multiplications and divisions. Each unit's value, in cents, goes straight into
-its risk's component total and premium, and a failed unit marks its risk, in the same loop
-(units of a risk are contiguous): no sums by risk, masks or copies are left for after it.
+consecutive rows' multiplications and divisions.
 
 What stays column-wise, computed before the loop exactly as the batch path computes it: any
 other key (a position precomputed per table), step conditions, discount factors, interpolated
@@ -147,10 +145,6 @@ def _from_disk(text: str) -> Callable[..., Any] | None:
     return module.kernel  # type: ignore[no-any-return]
 
 
-def _fallback(reason: str) -> None:
-    FALLBACKS[reason] = FALLBACKS.get(reason, 0) + 1
-
-
 class _Args:
     """The arrays a plan's kernel reads, each passed once under a name of the builder's own."""
 
@@ -211,25 +205,15 @@ def _flag(slot: int) -> tuple[int, int]:
     return slot // FLAGS, 1 << (slot % FLAGS)
 
 
-def _source(
-    names: list[str],
-    positions: list[str],
-    chains: list[tuple[list[str], str | None, int]],
-    words: int,
-    one_each: bool,
-) -> str:
+def _source(names: list[str], positions: list[str], chains: list[list[str]], words: int) -> str:
     """One loop over blocks of rows: every table's grid position for the block, then each chain.
 
     ``P`` holds a block's positions, a column per table; ``M`` flags, per row of the block, the
     tables in which the row matched no row (a bit per table), so a chain whose lookups have no
-    condition or default checks them all at once. Each chain's value in cents goes straight into
-    its risk's total in ``out`` and into the risk's sum over components in ``S`` (units of a risk
-    are contiguous; with ``one_each``, unit ``i`` is risk ``i``), and a failed unit marks its risk
-    in ``F``. A chain's mask (its coverage chosen and its condition), when not every unit's, is
-    the array named with it: other units add 0 and never fail.
+    condition or default checks them all at once.
     """
     lines = [
-        f"def kernel(n, out, S, F, U, T, P, M, {', '.join(names)}):",
+        f"def kernel(n, out, failed, T, P, M, {', '.join(names)}):",
         f"    for s in range(0, n, {BLOCK}):",
         f"        e = min(s + {BLOCK}, n)",
     ]
@@ -237,25 +221,13 @@ def _source(
         lines += ["        for i in range(s, e):", "            j = i - s"]
         lines += [f"            M[j, {w}] = 0" for w in range(words)]
         lines += ["            " + ln for ln in positions]
-    for c, (body, mask, to_money) in enumerate(chains):
+    for c, body in enumerate(chains):
         lines += ["        for i in range(s, e):", "            j = i - s"]
         lines += [f"            v{c} = 0", f"            x{c} = 0", f"            a{c} = 0"]
         lines += [f"            b{c} = 0", f"            pp{c} = 0"]
         lines += [f"            bad{c} = False", f"            miss{c} = False"]
         lines += ["            " + _suffixed(ln, c) for ln in body]
-        if to_money != 1:
-            lines.append(f"            v{c} = v{c} * {to_money}")
-        if mask is not None:
-            lines += [f"            if not {mask}[i]:", f"                v{c} = 0"]
-            lines.append(f"                bad{c} = False")
-        r = "i" if one_each else "r"
-        if not one_each:
-            lines.append("            r = U[i]")
-        # with one unit per risk, the first chain's write starts each risk's sum
-        add = "=" if one_each else "+="
-        lines.append(f"            out[{c}, {r}] {add} v{c}")
-        lines.append(f"            S[{r}] {'=' if one_each and c == 0 else '+='} v{c}")
-        lines += [f"            if bad{c}:", f"                F[{r}] = True"]
+        lines += [f"            out[{c}, i] = v{c}", f"            failed[{c}, i] = bad{c}"]
     return "\n".join(lines) + "\n"
 
 
@@ -279,85 +251,67 @@ def _round(v: str, div: int, nonneg: bool) -> list[str]:
 class _FusedRunner(_Runner):
     """The batch runner, with the coverage chains of a frame run by one fused kernel."""
 
-    def components_by_risk(self, book: Book) -> tuple[dict[str, Any], Any, Any]:
-        """As the batch runner's, with every component chain the kernel can take run in one
-        loop that adds each unit's value straight into its risk's totals; the others run
-        column-wise and are added after."""
-        n = len(book.unit_risk)
-        n_risks = book.n_risks
-        if n == 0:
-            return super().components_by_risk(book)
+    def __init__(self, plan: Plan) -> None:
+        super().__init__(plan)
+        self.fused: dict[int, tuple[Any, Any]] = {}
+
+    def run_frame(self, book: Book) -> BatchResult:
+        self.fused = {}
+        try:
+            if len(book.errors) + len(book.declined) < book.n_risks and len(book.unit_risk):
+                self.fuse(book)
+            return super().run_frame(book)
+        finally:
+            self.fused = {}
+
+    def fuse(self, book: Book) -> None:
+        """Run every component chain that the kernel can take, all in one loop over units.
+
+        Each component's rows and condition are those :meth:`run_frame` computes; the answers
+        wait in ``fused`` for its call of :meth:`chain`.
+        """
         units = book.units
+        n = len(book.unit_risk)
         args = _Args()
-        chains: list[tuple[list[str], str | None, int]] = []
-        fused: list[tuple[Any, Any, Any]] = []  # component id, rows failed before the loop, mask
-        rest = []
+        chains: list[tuple[int, list[str], Any, Any]] = []
         for comp, when, steps in self.components:
-            mask: Any = None
+            mask: Any = np.ones(n, dtype=bool)
             if comp.coverage is not None:
                 mask = np.asarray(units[f"coverages.{comp.coverage}.chosen"], dtype=bool)
             if when is not None:
-                live = np.ones(n, dtype=bool) if mask is None else mask
-                mask = live & np.broadcast_to(self.eval(when, units, live), (n,))
-            nested = self.take_missing()
-            every = mask is None or bool(mask.all())
-            built = self.build(steps, units, n, np.ones(n, dtype=bool) if every else mask, args)
-            if built is not None and built[2] * comp.to_money >= LIMIT:
-                _fallback("a value in cents may leave int64")
-                built = None
-            if built is None:
-                rest.append((comp, when, steps))
-                continue
-            lines, pre_failed, _ = built
-            if nested is not None:
-                pre_failed = pre_failed | nested
-            name = None if every else args.arg(np.ascontiguousarray(mask, bool), "w")
-            chains.append((lines, name, comp.to_money))
-            fused.append((comp.id, pre_failed, mask))
-        totals: dict[str, Any] = {}
-        premium: Any = np.zeros(n_risks, dtype=np.int64)
-        risk_failed = np.zeros(n_risks, dtype=bool)
-        if chains:
-            words = max(1, -(-len(args.slots) // FLAGS))
-            one_each = n == n_risks and bool(
-                np.array_equal(book.unit_risk, np.arange(n, dtype=book.unit_risk.dtype))
-            )
-            kernel = _kernel(_source(args.names, args.position_lines, chains, words, one_each))
-            out = (np.empty if one_each else np.zeros)((len(chains), n_risks), dtype=np.int64)
-            unit_risk = np.ascontiguousarray(book.unit_risk, dtype=np.int64)
-            # a row's positions side by side: one pointer reaches them all, at literal offsets
-            scratch = np.empty((BLOCK, max(1, len(args.slots))), dtype=np.int64)
-            flags = np.empty((BLOCK, words), dtype=np.int64)
-            t0 = time.process_time()
-            kernel(
-                n,
-                out,
-                premium,
-                risk_failed,
-                unit_risk,
-                args.flat_tables(),
-                scratch,
-                flags,
-                *args.values,
-            )
-            KERNEL_SECONDS[0] += time.process_time() - t0
-            for k, (cid, pre_failed, mask) in enumerate(fused):
-                totals[cid] = out[k]
-                if pre_failed.any():
-                    hit = pre_failed if mask is None else pre_failed & mask
-                    risk_failed[book.unit_risk[hit]] = True
-        if rest:
-            everything = self.components
-            self.components = rest
-            try:
-                more, more_premium, more_failed = super().components_by_risk(book)
-            finally:
-                self.components = everything
-            totals.update(more)
-            premium = premium + more_premium
-            risk_failed |= more_failed
-        ordered = {comp.id: totals[comp.id] for comp, _, _ in self.components}
-        return ordered, premium, risk_failed
+                mask = mask & np.broadcast_to(self.eval(when, units, mask), (n,))
+            # run_frame evaluates the condition again and counts its failed rows then
+            self.take_missing()
+            built = self.build(steps, units, n, mask, args)
+            if built is not None:
+                chains.append((id(steps), built[0], built[1], mask))
+        if not chains:
+            return
+        words = max(1, -(-len(args.slots) // FLAGS))
+        kernel = _kernel(
+            _source(args.names, args.position_lines, [body for _, body, _, _ in chains], words)
+        )
+        out = np.empty((len(chains), n), dtype=np.int64)
+        failed = np.zeros((len(chains), n), dtype=np.bool_)
+        # a row's positions side by side: one pointer reaches them all, at literal offsets
+        scratch = np.empty((BLOCK, max(1, len(args.slots))), dtype=np.int64)
+        flags = np.empty((BLOCK, words), dtype=np.int64)
+        t0 = time.process_time()
+        kernel(n, out, failed, args.flat_tables(), scratch, flags, *args.values)
+        KERNEL_SECONDS[0] += time.process_time() - t0
+        for k, (key, _, pre_failed, mask) in enumerate(chains):
+            self.fused[key] = (out[k], pre_failed | (failed[k] & mask))
+
+    def chain(
+        self, steps: list[_VStep], frame: Frame, n: int, start: Any, live: Any
+    ) -> tuple[Any, Any]:
+        done = self.fused.pop(id(steps), None)
+        if done is None:
+            return super().chain(steps, frame, n, start, live)
+        values, failed = done
+        # the component's own condition, counted as the column-wise chain counts it
+        nested = self.take_missing()
+        return values, failed if nested is None else failed | nested
 
     def slot(self, lk: VLookup, frame: Frame, n: int, kp: _Args) -> int:
         """The row of ``P`` holding the grid positions of ``lk``'s table for its keys, adding
@@ -395,10 +349,9 @@ class _FusedRunner(_Runner):
 
     def build(
         self, steps: list[_VStep], frame: Frame, n: int, live: Any, kp: _Args
-    ) -> tuple[list[str], Any, int] | None:
-        """One chain's lines in the kernel (its arrays added to ``kp``), the rows already
-        known to fail and a bound on its values; None, with the reason counted, to run it
-        column-wise."""
+    ) -> tuple[list[str], Any] | None:
+        """One chain's lines in the kernel (its arrays added to ``kp``) and the rows already
+        known to fail; None, with the reason counted, to run it column-wise."""
         failed = np.zeros(n, dtype=bool)
         lines: list[str] = []
         plain: set[int] = set()  # slots of lookups that fail the row whenever they find no row
@@ -444,7 +397,9 @@ class _FusedRunner(_Runner):
                 pre = np.broadcast_to(self.eval(vs.operand, frame, reach), (n,))
             if pre is not None:
                 if not isinstance(pre, np.ndarray) or pre.dtype != np.int64:
-                    _fallback("operand is not an int64 column")
+                    FALLBACKS["operand is not an int64 column"] = (
+                        FALLBACKS.get("operand is not an int64 column", 0) + 1
+                    )
                     self.take_missing()
                     return None
                 op_bound = magnitude(pre)
@@ -466,14 +421,18 @@ class _FusedRunner(_Runner):
                         lines.append(f"    x = {cs.align_total}")
                         op_bound = max(op_bound, cs.align_total)
                     if bound * op_bound >= LIMIT:
-                        _fallback("a product may leave int64")
+                        FALLBACKS["a product may leave int64"] = (
+                            FALLBACKS.get("a product may leave int64", 0) + 1
+                        )
                         return None
                     lines.append("v = v * x")
                     bound *= op_bound
                     nonneg = nonneg and op_nonneg
                 case StepKind.ADD | StepKind.MINIMUM | StepKind.MAXIMUM:
                     if bound * cs.align_total >= LIMIT or op_bound * cs.align_operand >= LIMIT:
-                        _fallback("a sum may leave int64")
+                        FALLBACKS["a sum may leave int64"] = (
+                            FALLBACKS.get("a sum may leave int64", 0) + 1
+                        )
                         return None
                     lines.append(f"a = v * {cs.align_total}")
                     lines.append(f"b = x * {cs.align_operand}")
@@ -495,7 +454,9 @@ class _FusedRunner(_Runner):
                 bound *= cs.round_mul
                 bound = bound // POW10[max(0, cs.mid_scale - cs.round_to)] + 1
             if bound >= LIMIT:
-                _fallback("a value may leave int64")
+                FALLBACKS["a value may leave int64"] = (
+                    FALLBACKS.get("a value may leave int64", 0) + 1
+                )
                 return None
         words: dict[int, int] = {}
         for slot in plain:
@@ -503,7 +464,7 @@ class _FusedRunner(_Runner):
             words[word] = words.get(word, 0) | bit
         for w, bits in sorted(words.items()):
             lines += [f"if M[j, {w}] & {bits}:", "    bad = True"]
-        return lines, failed, bound
+        return lines, failed
 
 
 def _key_code(lk: VLookup, conv: KeyConv, value: Any, n: int, kp: _Args) -> str | None:
