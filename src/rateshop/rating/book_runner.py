@@ -59,7 +59,6 @@ class BatchResult:
 
 
 @dataclass
-@dataclass
 class VStep:
     cs: CStep
     when: VFn | None
