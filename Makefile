@@ -62,7 +62,7 @@ test: lint browser pdf
 	  echo "dependency audit incomplete: PyPI had no vulnerability data for" \
 	    "$$(echo "$$out" | grep -c "could not be audited") installed packages (see pip-audit --local)"; \
 	else echo "$$out"; fi
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --numprocesses auto --maxprocesses 4 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_batch.py

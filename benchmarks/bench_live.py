@@ -49,7 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -543,6 +543,17 @@ async def own_cost(comparisons: int, collector: str) -> None:
     )
 
 
+def run_on(loop: str, main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main`` on the named event loop."""
+    if loop == "uvloop":
+        import uvloop
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(main)
+    else:
+        asyncio.run(main)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--waves", type=int, default=3, help="cycles per path and level (3)")
@@ -567,6 +578,13 @@ def main() -> None:
         "runs a worker (serve, the default), or Python's own (default)",
     )
     parser.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="the event loop of every process, for both paths: uvloop, as rateshop serve runs "
+        "its workers (uvicorn picks it when installed; the default), or asyncio's own",
+    )
+    parser.add_argument(
         "--ports",
         default=os.environ.get("RATESHOP_TEST_PORTS"),
         metavar="LO-HI",
@@ -579,11 +597,11 @@ def main() -> None:
     global PORTS
     PORTS = port_range(args.ports)
     if args.own:
-        asyncio.run(own_cost(args.own, args.collector))
+        run_on(args.loop, own_cost(args.own, args.collector))
         return
     if args.serve_sandboxes:
         indexes = [int(i) for i in args.serve_sandboxes.split(",")]
-        asyncio.run(serve_sandboxes(indexes, args.rating_port))
+        run_on(args.loop, serve_sandboxes(indexes, args.rating_port))
         return
     cpus = sorted(os.sched_getaffinity(0))
     # The process under test gets a CPU of its own; the sandboxes share the others.
@@ -596,11 +614,12 @@ def main() -> None:
             f"{CARRIERS} sandbox carriers in {args.sandbox_processes} processes"
             f"{f' on cpu {sorted(theirs)}' if theirs else ''}, latency 50-900 ms, "
             f"{ERROR_RATE:.0%} errors, answers precomputed; this process"
-            f"{f' on cpu {sorted(mine)}' if mine else ''}; python {sys.version.split()[0]}, "
+            f"{f' on cpu {sorted(mine)}' if mine else ''}, event loop {args.loop}; "
+            f"python {sys.version.split()[0]}, "
             f"{os.cpu_count()} cpus"
         )
         levels = [int(n) for n in args.concurrency.split(",")]
-        asyncio.run(run(sandboxes, args.waves, levels, args.collector))
+        run_on(args.loop, run(sandboxes, args.waves, levels, args.collector))
     finally:
         sandboxes.stop()
 

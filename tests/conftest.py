@@ -11,7 +11,19 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from paths import POSTGRES_URL
+from paths import POSTGRES_URL, ROOT
+
+# The tests keep compiled manuals and kernels in a cache of their own, never in the user's, so
+# kernels compiled for the tests (below) never serve a real run; it persists between local runs.
+os.environ.setdefault("RATESHOP_PLAN_CACHE", str(ROOT / ".cache" / "tests" / "plans"))
+# The fused kernels are compiled without LLVM's optimisation passes: seconds less per kernel, and
+# the same integers (exact int64 arithmetic has one answer at any optimisation level). The
+# benchmarks measure the optimised kernels a real run compiles. Set before numba is imported.
+os.environ.setdefault("NUMBA_OPT", "0")
+# Parallel workers are started with COLUMNS=80 in their environment, which the command line's
+# consoles would take as their width for good when imported; a test that wants a width says so.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
 
 
 def pytest_addoption(parser):  # type: ignore[no-untyped-def]

@@ -78,7 +78,10 @@ def _bound(ports: range | None, skip: Container[int] = ()) -> socket.socket:
         given = os.environ.get("RATESHOP_TEST_PORTS")
         if given:
             low, _, high = given.partition("-")
-            ports = range(int(low), int(high or low) + 1)
+            # parallel test workers take turns through the range, so no two race for a port
+            worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
+            count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+            ports = range(int(low) + worker, int(high or low) + 1, count)
         else:
             ports = range(0, 1)
     for port in ports:

@@ -28,13 +28,15 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     served.stop()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright's driver runs, the thread's event loop counts as
+# running and ``asyncio.run`` refuses to start, so other modules on the same worker would fail.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's chromium, headless."""
     executable = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -167,25 +167,23 @@ class Runner:
                 operand = np.broadcast_to(self.eval(vs.operand, frame, reach), (n,))
                 op_bound = int(np.abs(operand).max()) if operand.size else 0
                 op_nonneg = not operand.size or bool(operand.min() >= 0)
+            after, after_nonneg = cs.bound_after(
+                bound, nonneg, op_bound, op_nonneg, mask is not None
+            )
             match kind:
                 case StepKind.START:
                     # a private copy: later steps update it in place
                     v = np.array(operand, copy=True) if mask is None else np.where(mask, operand, 0)
-                    bound = op_bound
-                    nonneg = op_nonneg
                 case StepKind.MULTIPLY | StepKind.DISCOUNT:
                     if mask is not None:
                         operand = np.where(mask, operand, cs.align_total)
-                        op_bound = max(op_bound, cs.align_total)
-                    if bound * op_bound >= LIMIT and not is_exact_object(v):
+                    if after >= LIMIT and not is_exact_object(v):
                         v = np.asarray(v).astype(object)
                         operand = np.asarray(operand).astype(object)
                     if v.dtype == operand.dtype and v.dtype != object:
                         np.multiply(v, operand, out=v)
                     else:
                         v = v * operand
-                    bound *= op_bound
-                    nonneg = nonneg and op_nonneg
                 case StepKind.ADD | StepKind.MINIMUM | StepKind.MAXIMUM:
                     a = safe_mul(v, cs.align_total)
                     b = safe_mul(operand, cs.align_operand)
@@ -198,16 +196,14 @@ class Runner:
                     else:
                         new = np.minimum(a, b)
                     v = new if mask is None else np.where(mask, new, a)
-                    bound = bound * cs.align_total + op_bound * cs.align_operand
-                    nonneg = nonneg and (op_nonneg or kind == StepKind.MINIMUM)
                 case StepKind.ROUND:
                     pass  # only the rounding below
                 case _:
                     assert_never(kind)
+            bound, nonneg = after, after_nonneg
             if cs.round_to is not None:
                 v = round_half_up_v(v, cs.mid_scale, cs.round_to, nonneg, in_place=True)
-                bound *= cs.round_mul
-                bound = bound // cs.round_div + 1
+                bound = cs.bound_rounded(bound)
             nested = self.take_missing()
             if nested is not None:
                 failed |= nested

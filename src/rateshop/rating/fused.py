@@ -44,7 +44,6 @@ import numpy as np
 from rateshop.config import settings
 from rateshop.manual.model import StepKind
 from rateshop.manual.types import Bool
-from rateshop.money import POW10
 from rateshop.rating.batch import (
     LIMIT,
     BatchResult,
@@ -410,54 +409,37 @@ class _FusedRunner(_Runner):
             if nested is not None:
                 failed |= nested
             # the bounds the batch path keeps: past int64, it computes with Python ints
+            bound, nonneg = cs.bound_after(bound, nonneg, op_bound, op_nonneg, applies is not None)
+            if bound >= LIMIT or cs.bound_rounded(bound) >= LIMIT:
+                FALLBACKS["a value may leave int64"] = (
+                    FALLBACKS.get("a value may leave int64", 0) + 1
+                )
+                return None
             match kind:
                 case StepKind.START:
-                    bound = op_bound
-                    nonneg = op_nonneg
                     lines.append("v = x" if applies is None else f"v = x if {applies}[i] else 0")
                 case StepKind.MULTIPLY | StepKind.DISCOUNT:
                     if applies is not None:
                         lines.append(f"if not {applies}[i]:")
                         lines.append(f"    x = {cs.align_total}")
-                        op_bound = max(op_bound, cs.align_total)
-                    if bound * op_bound >= LIMIT:
-                        FALLBACKS["a product may leave int64"] = (
-                            FALLBACKS.get("a product may leave int64", 0) + 1
-                        )
-                        return None
                     lines.append("v = v * x")
-                    bound *= op_bound
-                    nonneg = nonneg and op_nonneg
                 case StepKind.ADD | StepKind.MINIMUM | StepKind.MAXIMUM:
-                    if bound * cs.align_total >= LIMIT or op_bound * cs.align_operand >= LIMIT:
-                        FALLBACKS["a sum may leave int64"] = (
-                            FALLBACKS.get("a sum may leave int64", 0) + 1
-                        )
-                        return None
                     lines.append(f"a = v * {cs.align_total}")
                     lines.append(f"b = x * {cs.align_operand}")
                     new = _COMBINE[kind]
                     lines.append(
                         f"v = {new}" if applies is None else f"v = ({new}) if {applies}[i] else a"
                     )
-                    bound = bound * cs.align_total + op_bound * cs.align_operand
-                    nonneg = nonneg and (op_nonneg or kind == StepKind.MINIMUM)
                 case StepKind.ROUND:
                     pass  # only the rounding below
                 case _:
                     assert_never(kind)
             if cs.round_to is not None:
                 if cs.round_to < cs.mid_scale:
-                    lines += _round("v", POW10[cs.mid_scale - cs.round_to], nonneg)
+                    lines += _round("v", cs.round_div, nonneg)
                 elif cs.round_mul != 1:
                     lines.append(f"v = v * {cs.round_mul}")
-                bound *= cs.round_mul
-                bound = bound // POW10[max(0, cs.mid_scale - cs.round_to)] + 1
-            if bound >= LIMIT:
-                FALLBACKS["a value may leave int64"] = (
-                    FALLBACKS.get("a value may leave int64", 0) + 1
-                )
-                return None
+                bound = cs.bound_rounded(bound)
         words: dict[int, int] = {}
         for slot in plain:
             word, bit = _flag(slot)

@@ -7,13 +7,16 @@ what each kind does, in one :class:`KindSpec` per kind:
   total and the operand before they meet;
 * its **trace layout**: what a chain's flat trace holds for it (see :func:`decode_trace`);
 * its **words** on a worksheet read by people, and its meaning on exact decimals (how a stored
-  worksheet is replayed).
+  worksheet is replayed);
+* its **bound rule**: how large the running total can grow through it, which tells the batch
+  paths whether int64 still holds it (:meth:`CStep.bound_after`).
 
-The two places that run steps match on the kind exhaustively, so a new kind is refused by the
+The three places that run steps match on the kind exhaustively, so a new kind is refused by the
 type checker until it is written there too: the generated code of the single path
-(:meth:`rateshop.rating.codegen._Writer.chain`) and the column-wise path
-(:meth:`rateshop.rating.book_runner.Runner.chain`). :data:`SPECS` is made by an exhaustive match as
-well: adding a member to ``StepKind`` makes mypy point at each of the three.
+(:meth:`rateshop.rating.codegen._Writer.chain`), the column-wise path
+(:meth:`rateshop.rating.book_runner.Runner.chain`), and the fused kernel's builder
+(:mod:`rateshop.rating.fused`). :data:`SPECS` is made by an exhaustive match as well: adding a
+member to ``StepKind`` makes mypy point at each of the four.
 
 The compiled chains themselves (:class:`CStep`, :class:`CComponent`...) are here too, apart from
 the plan that holds them, so the code generator, the quote and the plan all read them without
@@ -59,6 +62,42 @@ def _total_scale(total: int, operand: int) -> tuple[int, int, int]:
     return total, 1, 1
 
 
+# (bound of the running total, whether it is >= 0, bound of the operand, whether it is >= 0,
+# alignment of the total, alignment of the operand) -> (bound after, whether it is >= 0 after)
+BoundRule = Callable[[int, bool, int, bool, int, int], tuple[int, bool]]
+
+
+def _operand_bound(
+    total: int, nonneg: bool, operand: int, op_nonneg: bool, align_t: int, align_o: int
+) -> tuple[int, bool]:
+    return operand, op_nonneg
+
+
+def _product_bound(
+    total: int, nonneg: bool, operand: int, op_nonneg: bool, align_t: int, align_o: int
+) -> tuple[int, bool]:
+    return total * operand, nonneg and op_nonneg
+
+
+def _sum_bound(
+    total: int, nonneg: bool, operand: int, op_nonneg: bool, align_t: int, align_o: int
+) -> tuple[int, bool]:
+    return total * align_t + operand * align_o, nonneg and op_nonneg
+
+
+def _floor_bound(
+    total: int, nonneg: bool, operand: int, op_nonneg: bool, align_t: int, align_o: int
+) -> tuple[int, bool]:
+    """At least the operand: never below a total that was >= 0."""
+    return total * align_t + operand * align_o, nonneg
+
+
+def _total_bound(
+    total: int, nonneg: bool, operand: int, op_nonneg: bool, align_t: int, align_o: int
+) -> tuple[int, bool]:
+    return total, nonneg
+
+
 @dataclass(frozen=True)
 class KindSpec:
     """What one step kind means to rating (see the module's docstring)."""
@@ -75,29 +114,34 @@ class KindSpec:
     # or an amount chosen by the shopper's answers, not a bound or the base rate)
     fact: bool
     replay: Callable[[Decimal, Decimal], Decimal]  # (total, operand) -> total, exactly
+    # the largest magnitude the total can reach, and its sign, before the step's rounding: the
+    # batch paths keep int64 while it stays below their limit
+    bounds: BoundRule
 
 
 def _spec(kind: StepKind) -> KindSpec:
     match kind:
         case StepKind.START:
             return KindSpec(kind, "starts at", _operand_scale, True, False, False, False,
-                            lambda total, operand: operand)  # fmt: skip
+                            lambda total, operand: operand, _operand_bound)  # fmt: skip
         case StepKind.MULTIPLY:
             return KindSpec(kind, "×", _product_scale, True, False, True, True,
-                            lambda total, operand: total * operand)  # fmt: skip
+                            lambda total, operand: total * operand, _product_bound)  # fmt: skip
         case StepKind.ADD:
             return KindSpec(kind, "+", _common_scale, True, False, False, True,
-                            lambda total, operand: total + operand)  # fmt: skip
+                            lambda total, operand: total + operand, _sum_bound)  # fmt: skip
         case StepKind.MINIMUM:
-            return KindSpec(kind, "at least", _common_scale, True, False, False, False, max)
+            return KindSpec(kind, "at least", _common_scale, True, False, False, False, max,
+                            _floor_bound)  # fmt: skip
         case StepKind.MAXIMUM:
-            return KindSpec(kind, "at most", _common_scale, True, False, False, False, min)
+            return KindSpec(kind, "at most", _common_scale, True, False, False, False, min,
+                            _sum_bound)  # fmt: skip
         case StepKind.DISCOUNT:
             return KindSpec(kind, "discount", _product_scale, True, True, True, True,
-                            lambda total, factor: total * factor)  # fmt: skip
+                            lambda total, factor: total * factor, _product_bound)  # fmt: skip
         case StepKind.ROUND:
             return KindSpec(kind, "rounded", _total_scale, False, False, False, False,
-                            lambda total, operand: total)  # fmt: skip
+                            lambda total, operand: total, _total_bound)  # fmt: skip
         case _:
             assert_never(kind)
 
@@ -169,6 +213,25 @@ class CStep:
     @property
     def kind(self) -> StepKind:
         return self.step.kind
+
+    def bound_after(
+        self, bound: int, nonneg: bool, op_bound: int, op_nonneg: bool, masked: bool
+    ) -> tuple[int, bool]:
+        """The running total's bound and sign after the step, before its rounding.
+
+        ``masked``: the step applies to some rows only; a factor the others skip counts as the
+        total's alignment (a multiplication by 1 at the operand's scale)."""
+        if masked and self.spec.multiplies:
+            op_bound = max(op_bound, self.align_total)
+        return self.spec.bounds(
+            bound, nonneg, op_bound, op_nonneg, self.align_total, self.align_operand
+        )
+
+    def bound_rounded(self, bound: int) -> int:
+        """The bound after the step's rounding (half-up may carry one more unit)."""
+        if self.round_to is None:
+            return bound
+        return bound * self.round_mul // self.round_div + 1
 
 
 @dataclass
