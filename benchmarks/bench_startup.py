@@ -228,6 +228,11 @@ def main() -> None:
     parser.add_argument("--only-generated", action="store_true")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    # An installed package carries its bytecode (pip compiles it); a checkout whose Python may
+    # not write it (PYTHONDONTWRITEBYTECODE) would compile every module at each start instead.
+    sources = args.pythonpath or str(ROOT / "src")
+    subprocess.run([sys.executable, "-m", "compileall", "-q", sources], check=True)
+    print(f"sources compiled to bytecode first, as an installed package's are: {sources}")
     with tempfile.TemporaryDirectory(prefix="rateshop-startup-") as tmp:
         work = Path(tmp)
         if not args.only_generated:
