@@ -84,6 +84,8 @@ def serve(host: str, port: int, workers: int, settings: Settings) -> None:
         access_log=False,
         log_config=log_config(),
         proxy_headers=False,
+        # No route speaks WebSocket: uvicorn need not import a WebSocket library to find one.
+        ws="none",
         # Past this many open connections and tasks a worker answers 503 at once rather than
         # letting slow clients hold it; slow header senders are a reverse proxy's to buffer.
         limit_concurrency=settings.max_connections,
