@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -384,6 +385,9 @@ def serve(
     RATESHOP_SECRET_KEY (or RATESHOP_DEV_MODE=1 said explicitly). Behind a reverse proxy, set
     RATESHOP_TRUSTED_PROXIES to its address: X-Forwarded-For/-Proto are believed from it alone.
     """
+    # Held off while the app starts, which builds objects that live as long as the process; its
+    # start-up freezes them out of the collector's passes, then switches it back on.
+    gc.disable()
     from rateshop.api.server import DEV_WARNING, settings_for, uses_dev_key
     from rateshop.api.server import serve as run
     from rateshop.store.errors import SecretKeyMissing

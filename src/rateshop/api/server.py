@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import ipaddress
 import logging
 import os
@@ -75,6 +76,8 @@ def serve(host: str, port: int, workers: int, settings: Settings) -> None:
     # reference (a secret): rateshop.api.guards.AccessLog logs the route's template instead.
     # uvicorn would believe X-Forwarded-For from any local peer by default; the app reads it from
     # RATESHOP_TRUSTED_PROXIES only (rateshop.api.security), the one setting for it.
+    if workers > 1:
+        gc.enable()  # this process only watches the workers, which start with it on
     uvicorn.run(
         APP,
         factory=True,
