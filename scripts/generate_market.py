@@ -133,7 +133,8 @@ def generate(source: Path, target: Path, versions: int) -> int:
     for original in originals:
         text = (original / "manual.yaml").read_text(encoding="utf-8")
         line = re.search(r"^  line:\s*(\S+)", text, re.M)
-        if line is None:
+        effective = re.search(r"^  effective:\s*(\d{4}-\d{2}-\d{2})", text, re.M)
+        if line is None or effective is None:
             continue
         # Each original of a carrier's line lands its copies a week apart from the others'.
         nth = seen.setdefault((original.parent.name, line.group(1)), 0)
@@ -145,7 +146,9 @@ def generate(source: Path, target: Path, versions: int) -> int:
             # states first (a carrier writing more states), then earlier versions of each
             state = STATES[k % len(STATES)]
             delta = STEP * (1 + k // len(STATES)) + dt.timedelta(weeks=nth)
-            name = f"{line.group(1)}-{state.lower()}-copy{n}"
+            # named as an upload is installed: <line>-<state>-<effective date>
+            day = dt.date.fromisoformat(effective.group(1)) - delta
+            name = f"{line.group(1)}-{state.lower()}-{day.isoformat()}"
             _copy(original, text, state, delta, n, target / original.parent.name / name)
             made += 1
     return made
