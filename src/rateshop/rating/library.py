@@ -95,6 +95,13 @@ def named_version(relative: str) -> Named | None:
     return Named(found["carrier"], found["line"], found["state"].upper(), effective)
 
 
+def index_part(named: Named | None) -> str:
+    """The part of a manuals folder's index that holds a version: one per line and state for the
+    versions named by their folders (read when the line and state are first used), and ``""``
+    for the others (read while listing)."""
+    return "" if named is None else f"{named.line}-{named.state}"
+
+
 def name_problems(folder: Path, named: Named, identity: Identity) -> list[Problem]:
     """Where the header of the manual in ``folder`` disagrees with the version its folder's name
     says it holds: each field's file, line and reason (empty when they agree)."""
@@ -141,7 +148,7 @@ class Entry:
         *,
         named: Named | None = None,
         library: Library | None = None,
-        indexed: tuple[Path, str] | None = None,
+        indexed: tuple[Path, str, str] | None = None,
     ) -> None:
         if identity is not None:
             named = Named(identity.carrier, identity.line, identity.state, identity.effective)
@@ -155,7 +162,7 @@ class Entry:
         self.problems: list[Problem] | None = None  # found when it was compiled or read
         self.stamps: dict[str, list[int]] = {}  # content files -> stamp
         self._library = library  # which reads the header when asked for
-        self.indexed = indexed  # (the folder of its index, its name there)
+        self.indexed = indexed  # (the folder of its index, the index's part, its name there)
         # asked for of every version as a market is listed: made once
         self.key = f"{named.carrier}/{named.line}/{named.state}@{named.effective.isoformat()}"
         self.group = (named.carrier, named.line, named.state)
@@ -237,9 +244,11 @@ class Library:
         self._pending: dict[tuple[str, str], list[Entry]] = {}
         self._held: OrderedDict[Entry, Plan] = OrderedDict()
         self._lock = threading.RLock()
-        self._indexes: dict[Path, dict[str, Any]] = {}  # read on first need
-        self._listed: dict[Path, set[str]] = {}  # the manual folders found under each
-        self._index_dirty: set[Path] = set()
+        # The index of each manuals folder, in parts (see :func:`index_part`), each read on
+        # first need; the manual folders found for each part.
+        self._indexes: dict[tuple[Path, str], dict[str, Any]] = {}
+        self._listed: dict[tuple[Path, str], set[str]] = {}
+        self._index_dirty: set[tuple[Path, str]] = set()
         for plan in plans:
             self.add(plan)
 
@@ -276,22 +285,22 @@ class Library:
         """List the manuals under ``root``: by their folders' names where they are named after
         their versions, from their headers (or the index, where still true) otherwise."""
         base = root.parent if root.name == MANIFEST else root
-        listed = self._listed.setdefault(base, set())
         prefix = os.path.join(str(base), "")
         for text in manual_folders(root):
             rel = text[len(prefix) :] if text.startswith(prefix) else os.path.relpath(text, base)
-            listed.add(rel)
             folder = Path(text)
             named = named_version(rel)
+            where = (base, index_part(named))
+            self._listed.setdefault(where, set()).add(rel)
             if named is not None:
-                entry = Entry(None, folder, named=named, library=self, indexed=(base, rel))
+                entry = Entry(None, folder, named=named, library=self, indexed=(*where, rel))
             else:
                 try:
-                    identity, found_hash, stamps = self._read_header(folder, base, rel)
+                    identity, found_hash, stamps = self._read_header(folder, where, rel)
                 except ManualError as exc:
                     self.failures[text] = exc.problems
                     continue
-                entry = Entry(identity, folder, found_hash, indexed=(base, rel))
+                entry = Entry(identity, folder, found_hash, indexed=(*where, rel))
                 entry.stamps = stamps
             try:
                 self._insert(entry, ordered=False)
@@ -301,24 +310,24 @@ class Library:
             if named is not None:
                 self._pending.setdefault((named.line, named.state), []).append(entry)
         self._order()
-        if base in self._index_dirty:
+        if self._index_dirty:
             self.save_index()
 
-    def _index(self, base: Path) -> dict[str, Any]:
-        """The index of the manuals under ``base``, read from the store on first need."""
-        index = self._indexes.get(base)
+    def _index(self, where: tuple[Path, str]) -> dict[str, Any]:
+        """A part of the index of the manuals under a folder, read from the store on first need."""
+        index = self._indexes.get(where)
         if index is None:
-            index = self.store.read_index(base) if self.store is not None else {}
-            self._indexes[base] = index
+            index = self.store.read_index(*where) if self.store is not None else {}
+            self._indexes[where] = index
         return index
 
     def _read_header(
-        self, folder: Path, base: Path, rel: str
+        self, folder: Path, where: tuple[Path, str], rel: str
     ) -> tuple[Identity, str | None, dict[str, list[int]]]:
         """The identity of the manual in ``folder`` with its content hash and its files' stamps
         (None and {} when not known): from the index while the files are as it says, else read
         from the header. Raises :class:`ManualError` when the header cannot be read."""
-        index = self._index(base)
+        index = self._index(where)
         prev = index.get(rel)
         manifest = _stamp_or_none(folder / MANIFEST)
         if manifest is not None and isinstance(prev, dict) and prev.get("manifest") == manifest:
@@ -336,7 +345,7 @@ class Library:
                     return identity, prev.get("hash"), files
                 # the tables changed: the hash is learnt again when needed
                 prev["hash"], prev["files"] = None, {}
-                self._mark(base)
+                self._mark(where)
                 return identity, None, {}
         identity = read_identity(folder)
         index[rel] = {
@@ -345,12 +354,12 @@ class Library:
             "hash": None,
             "files": {},
         }
-        self._mark(base)
+        self._mark(where)
         return identity, None, {}
 
-    def _mark(self, base: Path) -> None:
+    def _mark(self, where: tuple[Path, str]) -> None:
         if self.store is not None:
-            self._index_dirty.add(base)
+            self._index_dirty.add(where)
 
     def _resolve(self, line: str, state: str) -> None:
         """Read the headers of the versions of ``line`` in ``state`` not read yet, leaving out
@@ -364,8 +373,11 @@ class Library:
                 return
             for entry in pending:
                 assert entry.indexed is not None  # listed by name, so under an indexed folder
+                base, part, rel = entry.indexed
                 try:
-                    identity, found_hash, stamps = self._read_header(entry.folder, *entry.indexed)
+                    identity, found_hash, stamps = self._read_header(
+                        entry.folder, (base, part), rel
+                    )
                     problems = name_problems(entry.folder, entry.named, identity)
                 except ManualError as exc:
                     problems = exc.problems
@@ -448,12 +460,12 @@ class Library:
         if self.store is None:
             return
         with self._lock:
-            for base in sorted(self._index_dirty):
-                listed = self._listed.get(base, set())
+            for where in sorted(self._index_dirty):
+                listed = self._listed.get(where, set())
                 # folders gone since the index was written are left out of it
-                kept = {rel: known for rel, known in self._indexes[base].items() if rel in listed}
+                kept = {rel: known for rel, known in self._indexes[where].items() if rel in listed}
                 try:
-                    self.store.write_index(base, kept)
+                    self.store.write_index(*where, kept)
                 except OSError as exc:  # a read-only cache slows the next start, nothing more
                     log.warning("cannot write the manual index: %s", exc)
             self._index_dirty.clear()
@@ -475,14 +487,14 @@ class Library:
     def _remember(self, entry: Entry) -> None:
         if entry.indexed is None:
             return
-        base, rel = entry.indexed
-        known = self._indexes.get(base, {}).get(rel)
+        base, part, rel = entry.indexed
+        known = self._indexes.get((base, part), {}).get(rel)
         if known is not None and (known["hash"], known["files"]) != (
             entry.content_hash,
             entry.stamps,
         ):
             known["hash"], known["files"] = entry.content_hash, entry.stamps
-            self._mark(base)
+            self._mark((base, part))
 
     def _usable(self, entry: Entry) -> None:
         """Read the entry's header if not yet; raise :class:`ManualError` when it is left out."""
