@@ -214,3 +214,29 @@ def test_two_threads_asking_at_once_read_each_header_once(
     assert len(found[0]) == 5  # one with two versions
     read = [path for kind, path in seen if kind == "read"]
     assert len(read) == len(set(read)) == len(list(market.glob("*/auto-tx-*")))
+
+
+@pytest.mark.parametrize("damage", ["tampered", "another part"])
+def test_a_part_of_the_index_not_authentic_or_of_another_line_and_state_is_not_trusted(
+    market: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    want = _eager(market)
+    store = ManualStore(tmp_path / "cache")
+    Library.load(market, store=store).entries()
+    assert set(store.read_index(market, "auto-TX")) == {
+        f.parent.relative_to(market).as_posix() for f in market.glob("*/auto-tx-*/manual.yaml")
+    }
+    [part] = (store.directory / "index").glob("*-auto-TX.json")
+    if damage == "tampered":
+        part.write_bytes(part.read_bytes().replace(b"2026-01-01", b"2025-01-01"))
+    else:  # signed, but for California's versions
+        [other] = (store.directory / "index").glob("*-auto-CA.json")
+        part.write_bytes(other.read_bytes())
+    assert store.read_index(market, "auto-TX") == {}
+    seen = _reads(monkeypatch)
+    lib = Library.load(market, store=store)
+    assert _answers(lib) == want
+    assert len([path for kind, path in seen if kind == "read"]) == len(
+        list(market.glob("*/auto-tx-*"))
+    )
+    assert lib.failures == {}
