@@ -4,7 +4,8 @@
 For measuring start-up against the market's size; never commit what it writes. Each shipped
 carrier manual (``manuals/<carrier>/<line>-<state>-<date>``, the reference manuals aside) is kept
 as it is, and copied into other states and to earlier effective dates until the market holds
-``--versions`` versions. A copy differs from its original in its identity (state, effective and
+``--versions`` versions, each copy in a folder named after its version as an upload is installed
+(``<carrier>/<line>-<state>-<date>``). A copy differs from its original in its identity (state, effective and
 expiry dates), its title and a comment naming the copy, so every version has a content hash of
 its own; its tables are hard links to the original's (same bytes, no extra disk), its stored
 cases are left out (they are written for the original's state). Quotes for the shipped states and
