@@ -4,7 +4,8 @@
 For measuring start-up against the market's size; never commit what it writes. Each shipped
 carrier manual (``manuals/<carrier>/<line>-<state>-<date>``, the reference manuals aside) is kept
 as it is, and copied into other states and to earlier effective dates until the market holds
-``--versions`` versions. A copy differs from its original in its identity (state, effective and
+``--versions`` versions, each copy in a folder named after its version as an upload is installed
+(``<carrier>/<line>-<state>-<date>``). A copy differs from its original in its identity (state, effective and
 expiry dates), its title and a comment naming the copy, so every version has a content hash of
 its own; its tables are hard links to the original's (same bytes, no extra disk), its stored
 cases are left out (they are written for the original's state). Quotes for the shipped states and
@@ -133,7 +134,8 @@ def generate(source: Path, target: Path, versions: int) -> int:
     for original in originals:
         text = (original / "manual.yaml").read_text(encoding="utf-8")
         line = re.search(r"^  line:\s*(\S+)", text, re.M)
-        if line is None:
+        effective = re.search(r"^  effective:\s*(\d{4}-\d{2}-\d{2})", text, re.M)
+        if line is None or effective is None:
             continue
         # Each original of a carrier's line lands its copies a week apart from the others'.
         nth = seen.setdefault((original.parent.name, line.group(1)), 0)
@@ -145,7 +147,9 @@ def generate(source: Path, target: Path, versions: int) -> int:
             # states first (a carrier writing more states), then earlier versions of each
             state = STATES[k % len(STATES)]
             delta = STEP * (1 + k // len(STATES)) + dt.timedelta(weeks=nth)
-            name = f"{line.group(1)}-{state.lower()}-copy{n}"
+            # named as an upload is installed: <line>-<state>-<effective date>
+            day = dt.date.fromisoformat(effective.group(1)) - delta
+            name = f"{line.group(1)}-{state.lower()}-{day.isoformat()}"
             _copy(original, text, state, delta, n, target / original.parent.name / name)
             made += 1
     return made

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -11,12 +12,13 @@ from rich.console import Console
 from rich.text import Text
 
 from rateshop.errors import ManualError
-from rateshop.manual.folders import display_path, find_manuals
+from rateshop.manual.folders import MANIFEST, display_path, find_manuals
 from rateshop.manual.schema import schema_text
 from rateshop.rating.cache import ManualStore, configured_store
 from rateshop.rating.checks import run_cases
 from rateshop.rating.emit import generated_sources
-from rateshop.rating.library import Library, load_plan
+from rateshop.rating.library import Library, load_plan, name_problems, named_version
+from rateshop.rating.plan import Plan
 
 manual_app = typer.Typer(help="Work with rate manuals.", no_args_is_help=True)
 
@@ -34,7 +36,8 @@ def manual_check(
     paths: Annotated[list[Path], typer.Argument(help="Manual folders, or folders of manuals.")],
 ) -> None:
     """Validate manuals and run the test cases stored beside them."""
-    folders = [f for path in paths for f in find_manuals(path)]
+    # each folder with the folder it was found in: a version's folder is named after it there
+    folders = [(path, f) for path in paths for f in find_manuals(path)]
     if not folders:
         _fail(f"no manual.yaml found at or below {' '.join(map(str, paths))}")
         raise typer.Exit(2)
@@ -42,10 +45,11 @@ def manual_check(
     lib = Library()
     # Every manual checked is kept compiled for the processes that serve it next.
     store = configured_store()
-    for folder in folders:
+    for path, folder in folders:
         shown = display_path(folder)
         try:
             plan = load_plan(folder)
+            _check_name(path, folder, plan)
         except ManualError as exc:
             broken += 1
             console.print(Text.assemble(("✗", "red"), f" {shown}: {len(exc.problems)} problem(s)"))
@@ -82,6 +86,17 @@ def manual_check(
     console.print(f"{ok}/{len(folders)} manuals load; {cases - failed}/{cases} stored cases pass")
     if broken or failed:
         raise typer.Exit(1)
+
+
+def _check_name(path: Path, folder: Path, plan: Plan) -> None:
+    """Raise :class:`ManualError` when ``folder``, found in ``path``, is named after another
+    version than its header says (a server would leave it out)."""
+    base = path.parent if path.name == MANIFEST else path
+    named = named_version(os.path.relpath(folder, base))
+    if named is not None:
+        problems = name_problems(folder, named, plan.manual.identity)
+        if problems:
+            raise ManualError(problems)
 
 
 def _index(paths: list[Path], store: ManualStore) -> None:

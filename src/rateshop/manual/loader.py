@@ -143,6 +143,19 @@ def read_identity(path: Path | str) -> Identity:
         return _identity(_Loader(root, with_tests=False))
 
 
+def header_lines(path: Path | str) -> dict[str, int]:
+    """The line of each key of the ``manual:`` section of the manual in folder ``path``, and of
+    the section itself (as ``manual``): where a problem with the header is reported.
+    """
+    root = Path(path)
+    doc = read_section(root, "manual", display_path(root / MANIFEST))
+    lines = {"manual": doc.line_of("manual")}
+    raw = doc.get("manual")
+    if isinstance(raw, Node):
+        lines.update(raw.key_lines)
+    return lines
+
+
 def _identity(loader: _Loader) -> Identity:
     identity = loader.identity(read_section(loader.root, "manual", loader.file))
     if loader.problems:

@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import pickle
+import re
 import secrets
 import sys
 import tempfile
@@ -176,14 +177,17 @@ class ManualStore:
         _write_atomic(path, MAGIC + self.fingerprint + mac + payload)
 
     # ------------------------------------------------------------------ the index of a folder
-    def _index_path(self, root: Path) -> Path:
+    def _index_path(self, root: Path, part: str) -> Path:
+        if not re.fullmatch(r"[A-Za-z0-9-]*", part):
+            raise ValueError(f"{part!r} is not a part of an index")
         name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]
-        return self.directory / "index" / f"{name}.json"
+        return self.directory / "index" / (f"{name}-{part}.json" if part else f"{name}.json")
 
-    def read_index(self, root: Path) -> dict[str, Any]:
-        """What :meth:`write_index` kept for the manuals under ``root`` ({} when none or not authentic)."""
+    def read_index(self, root: Path, part: str = "") -> dict[str, Any]:
+        """What :meth:`write_index` kept for the manuals under ``root`` in ``part`` of its index
+        ({} when none or not authentic)."""
         try:
-            data = self._index_path(root).read_bytes()
+            data = self._index_path(root, part).read_bytes()
         except OSError:
             return {}
         mac, _, payload = data.partition(b"\n")
@@ -193,16 +197,21 @@ class ManualStore:
             doc = json.loads(payload)
         except ValueError:
             return {}
-        if not isinstance(doc, dict) or doc.get("root") != str(root.resolve()):
+        if not isinstance(doc, dict) or (doc.get("root"), doc.get("part", "")) != (
+            str(root.resolve()),
+            part,
+        ):
             return {}
         manuals = doc.get("manuals")
         return manuals if isinstance(manuals, dict) else {}
 
-    def write_index(self, root: Path, manuals: Mapping[str, Any]) -> None:
-        """Keep the identities and file stamps of the manuals under ``root`` (JSON, signed)."""
+    def write_index(self, root: Path, part: str, manuals: Mapping[str, Any]) -> None:
+        """Keep the identities and file stamps of the manuals under ``root`` in ``part`` of its
+        index (JSON, signed; each part a file of its own, so a process reads only the parts it
+        needs)."""
         payload = json.dumps(
-            {"root": str(root.resolve()), "manuals": manuals}, separators=(",", ":")
+            {"root": str(root.resolve()), "part": part, "manuals": manuals}, separators=(",", ":")
         ).encode()
-        path = self._index_path(root)
+        path = self._index_path(root, part)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         _write_atomic(path, self._sign(payload).hex().encode() + b"\n" + payload)
