@@ -187,11 +187,16 @@ def bench_market(name: str, manuals: Path, args: argparse.Namespace, work: Path)
         print(f"  rateshop quote examples/auto.json, {kind} cache: {median:.2f} s median, "
               f"{worst:.2f} s worst of {args.runs} (CPU {statistics.median(CPU):.2f} s; "
               "target < 1 s)")  # fmt: skip
-    for kind in ("cold", "warm"):
+    # A new database (the first start: its schema made by the migrations), then the same
+    # database again (a restart: the schema found at the newest revision).
+    for kind, database in (("cold", "new"), ("warm", "new"), ("warm", "kept")):
         firsts, comps, cpus, rss = [], [], [], []
         for n in range(args.runs):
             cache = fresh() if kind == "cold" else warm
             db = work / f"serve-{kind}-{n}.db"
+            if database == "new":
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{db}{suffix}").unlink(missing_ok=True)
             first, compared, cpu, mb = serve_seconds(
                 _env(manuals, cache, args.pythonpath, db), args.port, work
             )
@@ -199,8 +204,8 @@ def bench_market(name: str, manuals: Path, args: argparse.Namespace, work: Path)
             firsts.append(first)
             comps.append(compared)
             rss.append(mb)
-        print(f"  rateshop serve, {kind} cache: first answer {statistics.median(firsts):.2f} s "
-              f"(CPU {statistics.median(cpus):.2f} s), "
+        print(f"  rateshop serve, {kind} cache, {database} database: first answer "
+              f"{statistics.median(firsts):.2f} s (CPU {statistics.median(cpus):.2f} s), "
               f"first auto comparison {statistics.median(comps):.2f} s (median of {args.runs}; "
               f"target <= 1 s); RSS then {statistics.median(rss):.0f} MB")  # fmt: skip
     if not args.pythonpath:

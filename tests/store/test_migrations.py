@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -9,7 +10,14 @@ from storekit import raw
 
 from rateshop.store import accounts, agency_models, upgrade
 from rateshop.store.database import connect
-from rateshop.store.migrate import HEAD, MIGRATIONS, current, downgrade, head
+from rateshop.store.migrate import (
+    HEAD,
+    MIGRATIONS,
+    current,
+    downgrade,
+    head,
+    upgrade_with_migrations,
+)
 from rateshop.store.models import Base
 
 TABLES = {"comparisons", "answers", "manual_versions", "manual_uploads", "contacts"}
@@ -43,8 +51,16 @@ def test_upgrade_brings_an_empty_database_to_head(empty_url: str) -> None:
     assert upgrade(empty_url) == head(), "upgrading a database at head changes nothing"
 
 
-def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
-    engine = connect(database_url)
+@pytest.fixture
+def migrated_url(empty_url: str) -> str:
+    """A database brought to head by running the migrations (a new SQLite file would otherwise
+    be given the shipped schema script, held to the migrations by test_sqlite_schema)."""
+    upgrade_with_migrations(empty_url)
+    return empty_url
+
+
+def test_the_migrated_schema_matches_the_models(migrated_url: str) -> None:
+    engine = connect(migrated_url)
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -55,12 +71,12 @@ def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
         engine.dispose()
 
 
-def test_downgrade_to_base_removes_the_store(database_url: str) -> None:
-    downgrade(database_url, "base")
-    assert _tables(database_url) <= {"alembic_version"}
-    assert current(database_url) is None
-    upgrade(database_url)
-    assert raw(database_url, "SELECT count(*) FROM comparisons") == [(0,)]
+def test_downgrade_to_base_removes_the_store(migrated_url: str) -> None:
+    downgrade(migrated_url, "base")
+    assert _tables(migrated_url) <= {"alembic_version"}
+    assert current(migrated_url) is None
+    upgrade(migrated_url)
+    assert raw(migrated_url, "SELECT count(*) FROM comparisons") == [(0,)]
 
 
 def test_the_migrations_ship_inside_the_package() -> None:

@@ -12,10 +12,11 @@ root (``alembic upgrade head``, ``alembic revision --autogenerate -m "..."``).
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from rateshop.config import settings
@@ -65,10 +66,36 @@ def current(url: str) -> str | None:
 def upgrade(url: str, revision: str = "head") -> str:
     """Bring the database at ``url`` to ``revision`` (the newest by default); returns it.
 
-    Safe to run on every start: a database already there is left as it is.
+    Safe to run on every start: a database already there is left as it is. A new SQLite
+    database is given the newest schema in one transaction, as the migrations make it
+    (:mod:`rateshop.store.sqlite_schema`).
     """
-    if revision == "head" and _at_head(url):
+    if revision == "head" and (_at_head(url) or _new_sqlite(url)):
         return HEAD
+    return upgrade_with_migrations(url, revision)
+
+
+def _new_sqlite(url: str) -> bool:
+    """Whether ``url`` is a SQLite database that held no table and now holds the newest schema."""
+    if make_url(url).get_backend_name() != "sqlite":
+        return False
+    from rateshop.store.sqlite_schema import create_if_new
+
+    engine = connect(url)
+    try:
+        raw = engine.raw_connection()
+        try:
+            database = raw.driver_connection
+            assert isinstance(database, sqlite3.Connection)
+            return create_if_new(database, HEAD)
+        finally:
+            raw.close()
+    finally:
+        engine.dispose()
+
+
+def upgrade_with_migrations(url: str, revision: str = "head") -> str:
+    """Bring the database at ``url`` to ``revision`` by running the migrations; returns it."""
     from alembic import command
 
     engine = connect(url)
