@@ -23,7 +23,7 @@ def test_the_shipped_script_is_what_the_migrations_make(tmp_path: Path) -> None:
     upgrade_with_migrations(f"sqlite:///{path}")
     shipped = sqlite_schema.statements(HEAD)
     assert shipped == _schema(path), (
-        "the migrations changed: write the script again with python -m rateshop.store.sqlite_schema"
+        "the migrations changed: write the script again with python scripts/write_sqlite_schema.py"
     )
 
 

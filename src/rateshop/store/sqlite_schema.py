@@ -4,15 +4,14 @@ A first start on a new SQLite file (``make run``, a laptop, a test) would otherw
 Alembic and run every migration to make a schema known in advance: about a sixth of a second of
 the start. The statements the migrations leave in a SQLite database (its ``sqlite_master``, in
 the order they were made) ship in ``sqlite_schema.sql``, with the revision they reach; a test
-makes a database with the migrations and holds the file to it (``python -m
-rateshop.store.sqlite_schema`` writes it again). A database with any table in it is never
+makes a database with the migrations and holds the file to it (``python
+scripts/write_sqlite_schema.py`` writes it again). A database with any table in it is never
 touched here: the migrations bring it to the newest revision as before.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import sys
 from pathlib import Path
 
 SCRIPT = Path(__file__).resolve().parent / "sqlite_schema.sql"
@@ -66,25 +65,3 @@ def create_if_new(database: sqlite3.Connection, revision: str) -> bool:
         database.rollback()
         raise
     return True
-
-
-def main(argv: list[str]) -> int:
-    """Write ``sqlite_schema.sql`` from a new database brought to the newest revision by the
-    migrations."""
-    import tempfile
-
-    from rateshop.store.migrate import upgrade_with_migrations
-
-    with tempfile.TemporaryDirectory() as work:
-        path = Path(work) / "schema.db"
-        upgrade_with_migrations(f"sqlite:///{path}")
-        with sqlite3.connect(path) as database:
-            made = statements_of(database)
-        database.close()
-    SCRIPT.write_text(SEPARATOR.join(made) + "\n", encoding="utf-8")
-    print(f"wrote {len(made)} statements to {SCRIPT}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
