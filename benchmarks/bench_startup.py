@@ -222,6 +222,18 @@ def bench_market(name: str, manuals: Path, args: argparse.Namespace, work: Path)
               f"({held:.0f} held, limit {limit:.0f})")  # fmt: skip
 
 
+def reference_seconds() -> float:
+    """CPU seconds of a fixed pure-Python loop (ten million additions, best of 3): how fast this
+    machine runs Python now, so runs on different days can be set side by side."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.process_time(), 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.process_time() - started)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--versions", type=int, default=5000, help="generated market (0: none)")
@@ -232,7 +244,9 @@ def main() -> None:
     parser.add_argument("--pythonpath", help="run another checkout's src (for 'before' figures)")
     parser.add_argument("--only-generated", action="store_true")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
+          f"reference loop {reference_seconds():.3f} s (this machine's speed varies from hour "
+          "to hour, and every figure below with it: compare runs by it)")  # fmt: skip
     # An installed package carries its bytecode (pip compiles it); a checkout whose Python may
     # not write it (PYTHONDONTWRITEBYTECODE) would compile every module at each start instead.
     sources = args.pythonpath or str(ROOT / "src")
