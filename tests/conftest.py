@@ -17,8 +17,9 @@ from paths import POSTGRES_URL, ROOT
 # kernels compiled for the tests (below) never serve a real run; it persists between local runs.
 os.environ.setdefault("RATESHOP_PLAN_CACHE", str(ROOT / ".cache" / "tests" / "plans"))
 # The fused kernels are compiled without LLVM's optimisation passes: seconds less per kernel, and
-# the same integers (exact int64 arithmetic has one answer at any optimisation level). The
-# benchmarks measure the optimised kernels a real run compiles. Set before numba is imported.
+# the same integers (exact int64 arithmetic has one answer at any optimisation level). Two plans'
+# kernels are also tested as a real run compiles them, optimised (rating/test_fused_optimised.py),
+# and the benchmarks measure the optimised ones. Set before numba is imported.
 os.environ.setdefault("NUMBA_OPT", "0")
 # Parallel workers are started with COLUMNS=80 in their environment, which the command line's
 # consoles would take as their width for good when imported; a test that wants a width says so.

@@ -27,41 +27,21 @@ if TYPE_CHECKING:
     )
     from rateshop.compare.service import (
         Answer as Answer,
-    )
-    from rateshop.compare.service import (
         Comparison as Comparison,
     )
     from rateshop.errors import (
         CarrierError as CarrierError,
-    )
-    from rateshop.errors import (
         CarrierTimeout as CarrierTimeout,
-    )
-    from rateshop.errors import (
         FieldProblem as FieldProblem,
-    )
-    from rateshop.errors import (
         ManualError as ManualError,
-    )
-    from rateshop.errors import (
         ManualNotFound as ManualNotFound,
-    )
-    from rateshop.errors import (
         Problem as Problem,
-    )
-    from rateshop.errors import (
         RateshopError as RateshopError,
-    )
-    from rateshop.errors import (
         RiskError as RiskError,
-    )
-    from rateshop.errors import (
         WorksheetUnavailable as WorksheetUnavailable,
     )
     from rateshop.rating.library import (
         Library as Library,
-    )
-    from rateshop.rating.library import (
         load_plan as load_plan,
     )
     from rateshop.rating.plan import (
@@ -69,8 +49,6 @@ if TYPE_CHECKING:
     )
     from rateshop.rating.quote import (
         Decline as Decline,
-    )
-    from rateshop.rating.quote import (
         Quote as Quote,
     )
     from rateshop.rating.single import (

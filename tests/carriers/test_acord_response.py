@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from rateshop.carriers.acord import AcordError, build_response, parse_response
 from rateshop.carriers.reply import CarrierReply, CoverageAmount

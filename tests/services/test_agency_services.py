@@ -15,8 +15,7 @@ from sqlalchemy.engine import Engine
 from api.apikit import example, postgres_schema, server_settings
 from rateshop.compare.default import market_registry
 from rateshop.errors import RiskError
-from rateshop.services.agency import Desk, leads
-from rateshop.services.agency import clients as client_service
+from rateshop.services.agency import Desk, clients as client_service, leads
 from rateshop.services.agency.answers import answers, changed
 from rateshop.services.agency.differences import differences, factor_moves
 from rateshop.services.agency.renewals import check_renewals, judge

@@ -25,8 +25,7 @@ from webkit import app_settings, as_served, make_user, run, shot, watched_page
 from api.apikit import ROOT, Server
 from rateshop.app import create_app
 from rateshop.carriers.demo import DEMO, SECRET, URL_VARIABLES
-from rateshop.carriers.sandbox import Sandbox, SandboxConfig
-from rateshop.carriers.sandbox import start as start_sandbox
+from rateshop.carriers.sandbox import Sandbox, SandboxConfig, start as start_sandbox
 
 DEADLINE = 6.0  # the comparison's (as the demo's); the silent carrier is reported timed out then
 PASSWORD = "admin password 1"

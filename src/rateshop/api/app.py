@@ -46,7 +46,7 @@ def tune_collector() -> None:
     longer walks it while requests wait (measured: auto comparisons 202/s → 345/s per worker,
     p99 228 → 67 ms). Objects are still freed as soon as nothing refers to them.
     """
-    # A start-up that held the collector off (`rateshop serve`, see rateshop.console) leaves about
+    # A start-up that held the collector off (`rateshop serve`, rateshop.cli.serve) leaves about
     # a thousand objects of garbage among the hundreds of thousands that live on: frozen with
     # them, they weigh less than the full pass that would find them costs.
     if gc.isenabled():
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.runtime = runtime
         if config.gc_tuning:
             tune_collector()
-        gc.enable()  # held off while `rateshop serve` started (rateshop.console)
+        gc.enable()  # held off while `rateshop serve` started (rateshop.cli.serve)
         try:
             yield
         finally:

@@ -17,8 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rateshop.answers import KIND, ErrorBody, FieldError, body_of
 from rateshop.errors import CarrierKeyRejected, RateshopError
-from rateshop.risk.problems import PATTERNS as RISK_PATTERNS
-from rateshop.risk.problems import field_problem
+from rateshop.risk.problems import PATTERNS as RISK_PATTERNS, field_problem
 from rateshop.services.contact import PATTERNS as CONTACT_PATTERNS
 
 # Seconds a client should wait before trying again after a 503: long enough for a database

@@ -32,10 +32,13 @@ from typing import Any, cast
 
 import yaml
 
-from rateshop.carriers.answer import AnswerError as AnswerError  # re-exported: part of this API
-from rateshop.carriers.answer import AnswerSpec as AnswerSpec  # re-exported, as above
-from rateshop.carriers.answer import ListSpec as ListSpec
-from rateshop.carriers.answer import Reader, compile_reader
+from rateshop.carriers.answer import (
+    AnswerError as AnswerError,  # re-exported: part of this API
+    AnswerSpec as AnswerSpec,  # re-exported, as above
+    ListSpec as ListSpec,
+    Reader,
+    compile_reader,
+)
 from rateshop.carriers.reply import CarrierReply, ReplyStatus
 from rateshop.errors import FieldProblem, MappingError, Problem, RiskError
 

@@ -28,8 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
-from rateshop.carriers import acord
-from rateshop.carriers import sandbox_wire as wire
+from rateshop.carriers import acord, sandbox_wire as wire
 from rateshop.carriers.sandbox_options import (
     BIG_BYTES,
     EXPIRED_AFTER,

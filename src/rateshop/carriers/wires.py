@@ -11,8 +11,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from rateshop.carriers import acord
-from rateshop.carriers import mapping as wire
+from rateshop.carriers import acord, mapping as wire
 from rateshop.carriers.reply import CarrierReply
 from rateshop.errors import (
     CarrierBadResponse,

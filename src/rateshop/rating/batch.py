@@ -14,11 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from rateshop.rating.book import Book, book_from_risks
-from rateshop.rating.book import chunks as _chunks
-from rateshop.rating.book_runner import DECLINE, ERROR, QUOTE, BatchResult
-from rateshop.rating.book_runner import Runner as _Runner
-from rateshop.rating.book_runner import VStep as _VStep
+from rateshop.rating.book import Book, book_from_risks, chunks as _chunks
+from rateshop.rating.book_runner import (
+    DECLINE,
+    ERROR,
+    QUOTE,
+    BatchResult,
+    Runner as _Runner,
+    VStep as _VStep,
+)
 from rateshop.rating.columns import LIMIT
 from rateshop.rating.plan import Plan
 

@@ -34,8 +34,10 @@ from rateshop.manual.expr import (
 from rateshop.manual.tables import Table
 from rateshop.manual.types import Num
 from rateshop.money import POW10, div_half_up, round_half_up
-from rateshop.rating.keys import KeyConv as KeyConv  # re-exported: how lookups match keys
-from rateshop.rating.keys import scale_of as scale_of
+from rateshop.rating.keys import (
+    KeyConv as KeyConv,  # re-exported: how lookups match keys
+    scale_of as scale_of,
+)
 
 Env = dict[str, Any]
 Fn = Callable[[Env], Any]

@@ -410,7 +410,8 @@ class _FusedRunner(_Runner):
                 failed |= nested
             # the bounds the batch path keeps: past int64, it computes with Python ints
             bound, nonneg = cs.bound_after(bound, nonneg, op_bound, op_nonneg, applies is not None)
-            if bound >= LIMIT or cs.bound_rounded(bound) >= LIMIT:
+            rounded = cs.bound_rounded(bound)
+            if max(bound, rounded) >= LIMIT:
                 FALLBACKS["a value may leave int64"] = (
                     FALLBACKS.get("a value may leave int64", 0) + 1
                 )
@@ -439,7 +440,7 @@ class _FusedRunner(_Runner):
                     lines += _round("v", cs.round_div, nonneg)
                 elif cs.round_mul != 1:
                     lines.append(f"v = v * {cs.round_mul}")
-                bound = cs.bound_rounded(bound)
+            bound = rounded
         words: dict[int, int] = {}
         for slot in plain:
             word, bit = _flag(slot)

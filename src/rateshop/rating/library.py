@@ -169,19 +169,18 @@ class Entry:
 
     @property
     def identity(self) -> Identity:
-        """The manual's header; raises :class:`ManualError` when it cannot be read or disagrees
-        with its folder's name."""
+        """The manual's header (see :meth:`read`)."""
+        return self.read()
+
+    def read(self) -> Identity:
+        """The manual's header, read with its line and state's on first use; raises
+        :class:`ManualError` when it cannot be read or disagrees with its folder's name."""
         if self._identity is None and self._library is not None:
             self._library._resolve(self.named.line, self.named.state)
         if self._identity is None:
             shown = display_path(self.folder / MANIFEST)
             raise ManualError(self.problems or [Problem(shown, None, "the header was not read")])
         return self._identity
-
-    @property
-    def resolved(self) -> bool:
-        """Whether the header has been read (and agrees with the folder's name)."""
-        return self._identity is not None
 
     def __repr__(self) -> str:
         return f"Entry({self.key}, {self.folder})"
@@ -496,17 +495,9 @@ class Library:
             known["hash"], known["files"] = entry.content_hash, entry.stamps
             self._mark((base, part))
 
-    def _usable(self, entry: Entry) -> None:
-        """Read the entry's header if not yet; raise :class:`ManualError` when it is left out."""
-        if not entry.resolved:
-            self._resolve(entry.named.line, entry.named.state)
-            if not entry.resolved:  # left out: its header is wrong
-                shown = display_path(entry.folder / MANIFEST)
-                raise ManualError(entry.problems or [Problem(shown, None, "header not read")])
-
     def hash_of(self, entry: Entry) -> str:
         """The content hash of ``entry``'s manual, read from its files without compiling it."""
-        self._usable(entry)
+        entry.read()  # its header read, or ManualError when it is left out
         with self._lock:
             return self._learn_hash(entry)
 
@@ -517,7 +508,7 @@ class Library:
         """
         if entry.plan is not None:
             return entry.plan
-        self._usable(entry)
+        entry.read()  # its header read, or ManualError when it is left out
         with self._lock:
             held = self._held.get(entry)
             if held is not None:

@@ -29,14 +29,21 @@ from rateshop.manual.expr import (
 from rateshop.manual.tables import Table
 from rateshop.manual.types import Num, Text
 from rateshop.money import POW10
-from rateshop.rating.columns import LIMIT as LIMIT  # re-exported: the fused kernels read these
-from rateshop.rating.columns import Cat as Cat
-from rateshop.rating.columns import Column as Column
-from rateshop.rating.columns import Frame as Frame
-from rateshop.rating.columns import MissingColumn as MissingColumn
-from rateshop.rating.columns import VFn as VFn
-from rateshop.rating.columns import as_cat, half_up_div, merge_cats, round_half_up_v, rows, safe_mul
-from rateshop.rating.columns import magnitude as magnitude
+from rateshop.rating.columns import (
+    LIMIT as LIMIT,  # re-exported: the fused kernels read these
+    Cat as Cat,
+    Column as Column,
+    Frame as Frame,
+    MissingColumn as MissingColumn,
+    VFn as VFn,
+    as_cat,
+    half_up_div,
+    magnitude as magnitude,
+    merge_cats,
+    round_half_up_v,
+    rows,
+    safe_mul,
+)
 from rateshop.rating.keys import scale_of
 from rateshop.rating.vlookup import VLookup
 

@@ -15,8 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from rateshop.errors import FieldProblem
-from rateshop.risk import consistency as check
-from rateshop.risk import places
+from rateshop.risk import consistency as check, places
 from rateshop.risk.questions import Date, Driver, Member, StateCode, Vehicle, Zip, household
 
 Part = TypeVar("Part", bound=BaseModel)

@@ -37,8 +37,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from rateshop.errors import FieldProblem, RiskError
-from rateshop.risk import consistency as check
-from rateshop.risk import homes, licences, places, vehicles
+from rateshop.risk import consistency as check, homes, licences, places, vehicles
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 ZIP_PATTERN = r"^[0-9]{5}$"

@@ -19,51 +19,25 @@ if TYPE_CHECKING:
     from rateshop.store.accounts import Accounts as Accounts
     from rateshop.store.errors import (
         CarrierNotInComparison as CarrierNotInComparison,
-    )
-    from rateshop.store.errors import (
         ComparisonNotFound as ComparisonNotFound,
-    )
-    from rateshop.store.errors import (
         ContactUnreadable as ContactUnreadable,
-    )
-    from rateshop.store.errors import (
         InvalidContact as InvalidContact,
-    )
-    from rateshop.store.errors import (
         OwnerKeyRejected as OwnerKeyRejected,
-    )
-    from rateshop.store.errors import (
         SecretKeyMissing as SecretKeyMissing,
-    )
-    from rateshop.store.errors import (
         StoreError as StoreError,
-    )
-    from rateshop.store.errors import (
         StoreFailure as StoreFailure,
-    )
-    from rateshop.store.errors import (
         UnstorableComparison as UnstorableComparison,
     )
     from rateshop.store.migrate import upgrade as upgrade
     from rateshop.store.records import (
         ComparisonSummary as ComparisonSummary,
-    )
-    from rateshop.store.records import (
         ConsentRecord as ConsentRecord,
-    )
-    from rateshop.store.records import (
         StoredAnswer as StoredAnswer,
-    )
-    from rateshop.store.records import (
         StoredComparison as StoredComparison,
     )
     from rateshop.store.repository import (
         Store as Store,
-    )
-    from rateshop.store.repository import (
         new_owner_key as new_owner_key,
-    )
-    from rateshop.store.repository import (
         new_ref as new_ref,
     )
 

@@ -16,8 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from rateshop.errors import RiskError
-from rateshop.services.agency import Desk, documents, leads, renewals
-from rateshop.services.agency import clients as client_service
+from rateshop.services.agency import Desk, clients as client_service, documents, leads, renewals
 from rateshop.services.agency.answers import answers
 from rateshop.services.agency.rerate import explain, rerate
 from rateshop.services.runtime import DeskDep, Runtime, RuntimeDep

@@ -17,11 +17,9 @@ from pydantic import ValidationError
 from rateshop.risk import places, vehicles
 from rateshop.risk.problems import field_problem, read_risk
 from rateshop.risk.questions import LINES, STATE_PATTERN, ZIP_PATTERN, Risk
-from rateshop.services import catalog, consent
-from rateshop.services import comparisons as service
+from rateshop.services import catalog, comparisons as service, consent
 from rateshop.services.comparisons import Event
-from rateshop.services.contact import PATTERNS as CONTACT_PATTERNS
-from rateshop.services.contact import ContactDetails, ContactRequest
+from rateshop.services.contact import PATTERNS as CONTACT_PATTERNS, ContactDetails, ContactRequest
 from rateshop.services.runtime import Keys, Runtime, RuntimeDep
 from rateshop.store.errors import CarrierNotInComparison, ComparisonNotFound, OwnerKeyRejected
 from rateshop.store.records import StoredComparison
