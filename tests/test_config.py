@@ -23,3 +23,13 @@ def test_a_setting_that_would_weaken_the_service_is_refused(
     with pytest.raises(ValidationError) as caught:
         Settings(**values)  # type: ignore[arg-type]
     assert caught.value.errors()[0]["loc"] == (field,)
+
+
+def test_the_default_rates_are_rates() -> None:
+    # Defaults are not parsed when settings are read (that would import the rate library for
+    # every command); they must still be what the limiter can read.
+    from limits import parse
+
+    defaults = Settings()
+    for value in (defaults.rate_limit_compare, defaults.rate_limit_read):
+        assert parse(value).amount > 0

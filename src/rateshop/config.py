@@ -53,8 +53,9 @@ class Settings(BaseSettings):
     # Request bodies: a comparison is a few kilobytes (manual uploads have their own limit).
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # Per client address: comparisons made, and every other request (see rateshop.api.guards).
-    rate_limit_compare: str = "30/minute"
-    rate_limit_read: str = "600/minute"
+    # (A default is not parsed: the library that parses rates is imported only when one is set.)
+    rate_limit_compare: str = Field(default="30/minute", validate_default=False)
+    rate_limit_read: str = Field(default="600/minute", validate_default=False)
     # Where the rate counters live: memory:// (per process) or async+redis://HOST:PORT (shared).
     rate_limit_storage: str = "memory://"
     # Prefix of the counters' keys there, so services sharing one Redis keep apart.
@@ -73,7 +74,7 @@ class Settings(BaseSettings):
     @field_validator("rate_limit_compare", "rate_limit_read")
     @classmethod
     def _rate(cls, value: str) -> str:
-        # Imported here: the library costs a tenth of a second, and only a set rate needs it.
+        # Imported here: the library costs a twentieth of a second, and only a set rate needs it.
         from limits import parse
 
         try:

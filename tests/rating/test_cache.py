@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import marshal
 import os
 import pickle
 import subprocess
@@ -17,6 +19,7 @@ from builders import BASE_MANIFEST, write_manual
 from rateshop.manual.loader import load_manual
 from rateshop.manual.model import Manual
 from rateshop.rating.cache import MAGIC, ManualStore
+from rateshop.rating.emit import Source
 from rateshop.rating.library import Library
 from rateshop.rating.plan import Plan
 from rateshop.rating.single import rate
@@ -224,3 +227,68 @@ def test_plans_compiled_from_the_cache_name_their_files_from_here(
     plan: Plan = Library.load(market, store=store).plans[0]
     assert plan.manual.file == "manual/manual.yaml"
     assert plan.manual.root == market / "manual"
+
+
+def _code_files(store: ManualStore) -> list[Path]:
+    return sorted(store.directory.glob("code-*/*/*"))
+
+
+def _parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every generated function checked and compiled (not taken from the code store)."""
+    parsed: list[str] = []
+    real = Source._check
+
+    def recording(self: Source, tree: ast.Module, name: str) -> None:
+        parsed.append(self.label)
+        real(self, tree, name)
+
+    monkeypatch.setattr(Source, "_check", recording)
+    return parsed
+
+
+def test_generated_code_is_kept_and_a_second_process_compiles_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    market = tmp_path / "market"
+    write_manual(market)
+    parsed = _parses(monkeypatch)
+    first = _premium(Library.load(market, store=ManualStore(tmp_path / "cache")))
+    store = ManualStore(tmp_path / "cache")
+    assert len(_code_files(store)) == len(parsed) > 0
+    parsed.clear()
+    assert _premium(Library.load(market, store=store)) == first
+    assert parsed == []
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "other-key", "forged"])
+def test_damaged_generated_code_is_compiled_again_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    market = tmp_path / "market"
+    write_manual(market)
+    _premium(Library.load(market, store=ManualStore(tmp_path / "cache")))
+    store = ManualStore(tmp_path / "cache")
+    files = _code_files(store)
+    for path in files:
+        data = path.read_bytes()
+        if damage == "flip":
+            data = data[:-3] + bytes([data[-3] ^ 1]) + data[-2:]
+        elif damage == "truncate":
+            data = data[: len(data) // 2]
+        elif damage == "other-key":
+            other = ManualStore(tmp_path / "other", key=b"k" * 32)
+            code = store.get_code(bytes.fromhex(path.name))
+            assert code is not None
+            other.put_code(bytes.fromhex(path.name), code)
+            data = next((tmp_path / "other").glob(f"code-*/*/{path.name}")).read_bytes()
+        else:  # the header kept, the code replaced with some that would leave a trace
+            evil = compile("open('pwned', 'w')", "<evil>", "exec")
+            data = data[:40] + marshal.dumps(evil)
+        path.write_bytes(data)
+        assert store.get_code(bytes.fromhex(path.name)) is None
+    parsed = _parses(monkeypatch)
+    assert _premium(Library.load(market, store=store)) == "110.00"
+    assert len(parsed) == len(files)  # every function compiled again from its source
+    assert all(store.get_code(bytes.fromhex(p.name)) is not None for p in files)  # and kept
+    assert not (tmp_path / "pwned").exists()

@@ -186,5 +186,5 @@ def test_the_shipped_zip_table_is_the_zipcodes_package_s() -> None:
         for z in zipcodes.list_all()  # type: ignore[no-untyped-call]
         if z["active"]
     }
-    shipped = {z: (p.state, p.town, p.county) for z, p in places._table().items()}
+    shipped = {z: (p.state, p.town, p.county) for z, p in places.places().items()}
     assert shipped == expected

@@ -15,6 +15,11 @@ classes the pickle holds, so an entry written by other code is a miss, not a wro
 go to a temporary file renamed into place, so two processes filling the cache at once each leave
 a whole entry or none; the same content gives the same entry either way.
 
+The same directory keeps the compiled code of the functions a plan's compile generates
+(:func:`rateshop.rating.emit.keeping_code`), one file per function under ``code-<Python bytecode
+magic>/``: ``CODE_MAGIC | HMAC-SHA256 | marshal of the code``, authenticated the same way before
+it is unmarshalled.
+
 The key is ``RATESHOP_PLAN_CACHE_KEY`` when set; otherwise a random key kept in the directory
 (``key``, readable by its owner only). Anyone who can read that key can forge entries, so the
 directory must be the service's own (it is created private); set the key from a secret store
@@ -26,8 +31,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import importlib.util
 import json
 import logging
+import marshal
 import os
 import pickle
 import re
@@ -36,6 +43,7 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import rateshop
@@ -45,6 +53,7 @@ from rateshop.manual.model import Manual
 log = logging.getLogger(__name__)
 
 MAGIC = b"RSMAN\x00\x01\n"
+CODE_MAGIC = b"RSCODE\x01\n"
 KEY_BYTES = 32
 _HEADER = len(MAGIC) + 32 + 32
 # The modules whose classes a pickled Manual holds (and the loader that fills them).
@@ -175,6 +184,43 @@ class ManualStore:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         mac = self._sign(self.fingerprint, manual.content_hash.encode(), payload)
         _write_atomic(path, MAGIC + self.fingerprint + mac + payload)
+
+    # ------------------------------------------------------------------ generated code
+    def _code_entry(self, digest: bytes) -> Path:
+        name = digest.hex()
+        if len(digest) != 32:
+            raise ValueError(f"{name!r} is not a code digest")
+        return self.directory / f"code-{importlib.util.MAGIC_NUMBER.hex()}" / name[:2] / name
+
+    def get_code(self, digest: bytes) -> CodeType | None:
+        """The code kept under ``digest``, or None (absent, or not authentic)."""
+        try:
+            data = self._code_entry(digest).read_bytes()
+        except OSError:
+            return None
+        header = len(CODE_MAGIC) + 32
+        if len(data) < header or not data.startswith(CODE_MAGIC):
+            return None
+        mac, payload = data[len(CODE_MAGIC) : header], data[header:]
+        if not hmac.compare_digest(mac, self._sign(importlib.util.MAGIC_NUMBER, digest, payload)):
+            return None
+        try:
+            code = marshal.loads(payload)  # authenticated above: written by a holder of the key
+        except (EOFError, ValueError, TypeError):
+            return None
+        return code if isinstance(code, CodeType) else None
+
+    def put_code(self, digest: bytes, code: CodeType) -> None:
+        """Keep ``code`` under ``digest`` (a cache that cannot be written only slows the next
+        start)."""
+        payload = marshal.dumps(code)
+        path = self._code_entry(digest)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            mac = self._sign(importlib.util.MAGIC_NUMBER, digest, payload)
+            _write_atomic(path, CODE_MAGIC + mac + payload)
+        except OSError as exc:
+            log.warning("cannot keep generated code in %s: %s", path.parent, exc)
 
     # ------------------------------------------------------------------ the index of a folder
     def _index_path(self, root: Path, part: str) -> Path:

@@ -15,17 +15,27 @@ when the plan is compiled instead of running.
 Each generated function's source is registered with :mod:`linecache` under a descriptive file
 name (``<rating plan acme/auto/TX@2025-01-01 units>``), so tracebacks and debuggers show its
 lines; :func:`generated_sources` gives the texts back (``rateshop manual code``).
+
+Parsing, checking and compiling the source is most of a plan's compile time (about 60 ms of a
+75 ms auto plan), the same work in every process. Inside :func:`keeping_code`, a function's code
+object is looked up in a :class:`CodeStore` by a hash of everything its check read (the source,
+its file name and the names the builder made) and kept there after a passing check, so a later
+process skips all three and only runs the builder; the store is the plan cache's, which
+authenticates what it gives back.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
+import hashlib
 import itertools
 import linecache
 import weakref
 from collections.abc import Callable, Iterator
-from types import FunctionType
-from typing import Any
+from contextvars import ContextVar
+from types import CodeType, FunctionType
+from typing import Any, Protocol
 
 _LITERAL_TYPES = (int, str, bool, type(None))
 # The only built-in names generated code may use.
@@ -52,6 +62,29 @@ _FORMS = (
 
 class UnsafeSource(ValueError):
     """Generated source holds something the builder did not make (a bug in the generator)."""
+
+
+class CodeStore(Protocol):
+    """Where compiled generated code is kept between processes, by the hash of its source."""
+
+    def get_code(self, digest: bytes) -> CodeType | None:
+        """The code kept under ``digest``, or None."""
+
+    def put_code(self, digest: bytes, code: CodeType) -> None:
+        """Keep ``code``, whose source passed the check, under ``digest``."""
+
+
+_code_store: ContextVar[CodeStore | None] = ContextVar("rateshop_code_store", default=None)
+
+
+@contextlib.contextmanager
+def keeping_code(store: CodeStore | None) -> Iterator[None]:
+    """Within the block, functions built in this context are looked up in and kept in ``store``."""
+    token = _code_store.set(store)
+    try:
+        yield
+    finally:
+        _code_store.reset(token)
 
 
 class Source:
@@ -102,14 +135,33 @@ class Source:
     def function(self, name: str) -> Callable[..., Any]:
         """Check and compile the lines (one ``def name(...)``) and return the function."""
         text = "\n".join(self.lines) + "\n"
-        tree = ast.parse(text)
-        self._check(tree, name)
         filename = f"<{self.label}>"
-        code = compile(tree, filename, "exec")
+        store = _code_store.get()
+        digest = b""
+        code = None
+        if store is not None:
+            digest = self._digest(name, filename, text)
+            code = store.get_code(digest)
+        if code is None:
+            tree = ast.parse(text)
+            self._check(tree, name)
+            code = compile(tree, filename, "exec")
+            if store is not None:
+                store.put_code(digest, code)
         exec(code, self.namespace)
         fn: Callable[..., Any] = self.namespace[name]
         _register(fn, filename, text)
         return fn
+
+    def _digest(self, name: str, filename: str, text: str) -> bytes:
+        """A hash of all that :meth:`_check` and :func:`compile` read: the same digest, the same
+        verdict and the same code."""
+        digest = hashlib.sha256()
+        for part in (name, filename, text, *sorted(self._names)):
+            data = part.encode()
+            digest.update(len(data).to_bytes(8, "big"))
+            digest.update(data)
+        return digest.digest()
 
     def _check(self, tree: ast.Module, name: str) -> None:
         """Refuse a tree with a name, attribute or form the builder did not make."""

@@ -52,6 +52,7 @@ from rateshop.manual.folders import (
 from rateshop.manual.loader import header_lines, load_manual, read_identity
 from rateshop.manual.model import Identity
 from rateshop.rating.cache import ManualStore, configured_store
+from rateshop.rating.emit import keeping_code
 from rateshop.rating.plan import Plan, compile_manual
 
 log = logging.getLogger(__name__)
@@ -536,9 +537,11 @@ class Library:
         if manual is not None:
             # Kept by another process, perhaps from another working directory: name it from here.
             manual.root, manual.file = entry.folder, display_path(entry.folder / MANIFEST)
-            return compile_manual(manual)
+            with keeping_code(self.store):
+                return compile_manual(manual)
         manual = load_manual(entry.folder, tests=False)
-        plan = compile_manual(manual)
+        with keeping_code(self.store):
+            plan = compile_manual(manual)
         if manual.content_hash != wanted:  # the files changed since the hash was taken
             entry.content_hash = manual.content_hash
             self._remember(entry)

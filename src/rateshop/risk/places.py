@@ -111,26 +111,37 @@ def state_name(code: str) -> str:
 
 
 @cache
-def _table() -> dict[str, Place]:
-    # Read once per process: about 42,000 ZIPs in 300 KB.
-    with gzip.open(TABLE, "rt", encoding="utf-8", newline="\n") as source:
-        next(source)  # the header
-        table = {}
-        for line in source:
-            zip_code, state, town, county = line.rstrip("\n").split("\t")
-            table[zip_code] = Place(zip_code, town, county, state)
-    return table
+def _rows() -> dict[str, str]:
+    """Each ZIP's row of the table as text (ZIP, state, town and county, tab-separated), read
+    once per process.
+
+    Rows become :class:`Place` objects only when asked for: a process checks a few ZIPs, and
+    making all 42,000 at start took most of a quote's ZIP check.
+    """
+    lines = gzip.decompress(TABLE.read_bytes()).decode("utf-8").split("\n")
+    return {line[:5]: line for line in lines[1:] if line}
+
+
+def _place(row: str) -> Place:
+    zip_code, state, town, county = row.split("\t")
+    return Place(zip_code, town, county, state)
+
+
+def places() -> dict[str, Place]:
+    """Every ZIP code in use, with its place."""
+    return {zip_code: _place(row) for zip_code, row in _rows().items()}
 
 
 def place(zip_code: str) -> Place | None:
     """The place of a five-digit ZIP code in use today, or None when there is no such ZIP."""
-    return _table().get(zip_code)
+    row = _rows().get(zip_code)
+    return None if row is None else _place(row)
 
 
 def zips_of(state: str) -> list[str]:
     """Every ZIP code in use in ``state``, in order."""
     wanted = state.upper()
-    return sorted(z for z, p in _table().items() if p.state == wanted)
+    return sorted(z for z, row in _rows().items() if row[6:8] == wanted)
 
 
 def in_state(field: str, zip_code: str, state: str) -> list[FieldProblem]:
