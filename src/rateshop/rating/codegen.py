@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any, assert_never
 
 from rateshop.manual.expr import Const, Name
-from rateshop.manual.model import StepKind
+from rateshop.manual.model import DiscountGroup, StepKind
 from rateshop.money import POW10, to_decimal
 from rateshop.rating.emit import Source, literal
 from rateshop.rating.expressions import LookupFn
@@ -118,6 +118,9 @@ class _Writer:
     def __init__(self, src: Source) -> None:
         self.src = src
         self.positions: dict[str, str] = {}
+        # discount steps of the same groups (a manual gives every coverage the same discounts)
+        # give the same answer on a unit: each is worked out once, at its first use
+        self.discounts: list[tuple[list[DiscountGroup], str]] = []
         # positions matched in code that always runs, so later uses need no memo test
         self.known: set[str] = set()
         self.branches = 0  # how many conditional blocks the code being written is inside
@@ -254,8 +257,8 @@ class _Writer:
                         nonneg = nonneg and (kind == StepKind.MINIMUM or op_nonneg)
                 case StepKind.DISCOUNT:
                     op, note, items = src.fresh("o"), src.fresh("n"), src.fresh("i")
-                    factor = src.bind(discount_factor, "discount")
-                    src.line(f"{op}, {items}, {note} = {factor}({src.bind(cs, 'S')}, env, trace)")
+                    memo = self.discount(cs)
+                    src.line(f"{op}, {items}, {note} = {memo}")
                     if component is not None:
                         record = src.bind(record_discounts, "record")
                         src.line(f"if {items}:")
@@ -304,11 +307,28 @@ class _Writer:
         elif value is not None:
             src.line(f"{total} = {value}")
 
+    def discount(self, cs: CStep) -> str:
+        """The local holding the discount step's answer, worked out here if not yet on this unit.
+
+        Steps whose groups are equal (the same items, rates, conditions and caps) share it: what
+        :func:`discount_factor` answers depends only on the groups and the unit's record.
+        """
+        models = [g.model for g in cs.groups]
+        var = next((v for known, v in self.discounts if known == models), None)
+        if var is None:
+            var = self.src.fresh("d")
+            self.discounts.append((models, var))
+        factor = self.src.bind(discount_factor, "discount")
+        self.src.line(f"if {var} is None:")
+        self.src.line(f"    {var} = {factor}({self.src.bind(cs, 'S')}, env, trace)")
+        return var
+
     def declare_positions(self, at: int) -> None:
-        """Start every memoised position as unmatched, at line ``at`` of the function."""
-        if self.positions:
-            names = " = ".join(self.positions.values())
-            self.src.lines.insert(at, f"    {names} = None")
+        """Start every memoised position and discount as not yet worked out, at line ``at`` of
+        the function."""
+        names = [*self.positions.values(), *(v for _, v in self.discounts)]
+        if names:
+            self.src.lines.insert(at, f"    {' = '.join(names)} = None")
 
 
 def _scaled(value: str, factor: int) -> str:
