@@ -12,7 +12,6 @@ started as they are needed, up to a bound, like the executor's.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -68,8 +67,11 @@ class Threads:
                     result, error = work(), None
                 except BaseException as exc:  # the caller's to see, in its own task
                     result, error = None, exc
-                with contextlib.suppress(RuntimeError):  # a closed loop: nobody left to tell
+                # Not contextlib.suppress: a context manager in Python code for every call.
+                try:  # noqa: SIM105
                     loop.call_soon_threadsafe(_settle, future, result, error)
+                except RuntimeError:  # a closed loop: nobody is left to tell
+                    pass
                 # Not kept alive while this thread waits for its next call.
                 del result, error
             del loop, future, work
