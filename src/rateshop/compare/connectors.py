@@ -63,7 +63,7 @@ T = TypeVar("T")
 # carrier, which the comparison's deadline bounds, while the server keeps answering everyone else.
 # A pool of its own, so slow ratings never hold the loop's default executor (DNS look-ups, files).
 # Handed over without an executor's futures (see rateshop.threads): a comparison hands over every
-# carrier, and the executor's hand-over cost about a quarter of a carrier's rating.
+# carrier, and the executor's hand-over code took about a seventh of the time of the ratings.
 _RATING = Threads(min(32, (os.cpu_count() or 1) + 4), "rateshop-rating")
 
 
