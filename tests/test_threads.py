@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
 
 import pytest
@@ -55,3 +57,14 @@ def test_a_held_call_holds_only_its_own_thread_and_a_call_given_up_is_skipped() 
 
     asyncio.run(main())
     assert made == ["quick", "held", "held", "after"]
+
+
+def test_a_child_made_by_fork_starts_threads_of_its_own() -> None:
+    threads = Threads(1, "test-fork")
+    assert asyncio.run(threads.call(pow, 3, 2)) == 9  # the parent's thread is started, and free
+    child = os.fork()
+    if child == 0:  # the child: answered by a thread of its own, or it fails at the time limit
+        signal.alarm(20)
+        os._exit(0 if asyncio.run(threads.call(pow, 2, 5)) == 32 else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -13,8 +13,10 @@ executor's.
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -29,7 +31,8 @@ class Threads:
 
     A call whose caller stopped waiting before a thread took it up is skipped; one under way runs
     to its end (cancelling the wait leaves the thread to finish). The threads are daemons: a call
-    under way does not hold up the process's exit.
+    under way does not hold up the process's exit. A child made by fork starts threads of its own
+    (calls queued in the parent are the parent's).
     """
 
     def __init__(self, most: int, name: str) -> None:
@@ -41,6 +44,13 @@ class Threads:
         # Threads done with their last call and not yet promised another: one is promised each
         # call handed over, and a new thread is started only when none is free.
         self._free = 0
+        # A child made by fork has none of the parent's threads: it starts its own.
+        os.register_at_fork(after_in_child=partial(_after_fork, weakref.WeakMethod(self._forget)))
+
+    def _forget(self) -> None:
+        self._calls = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._started = self._free = 0
 
     async def call(self, work: Callable[..., T], *args: Any) -> T:
         """``work(*args)`` in one of the threads, awaited."""
@@ -78,6 +88,12 @@ class Threads:
             del loop, future, work
             with self._lock:
                 self._free += 1
+
+
+def _after_fork(forget: weakref.WeakMethod[Callable[[], None]]) -> None:
+    method = forget()
+    if method is not None:
+        method()
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
