@@ -24,11 +24,13 @@ import logging
 import math
 import re
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -150,7 +152,14 @@ def json_problem(body: bytes) -> FieldError | None:
     Beyond what the parser refuses: nesting deeper than :data:`MAX_DEPTH`, and strings holding a
     lone surrogate (``"\\ud800"``, which no UTF-8 text can carry, so no answer could echo it) or a
     NUL (which PostgreSQL cannot store in text); those name the string's field.
+
+    A request that is fine (nearly every one) is answered by orjson's parser alone: it refuses
+    what is not UTF-8 and lone surrogates itself, a NUL can only come from its ``\\u0000``
+    escape, and a body with no more than :data:`MAX_DEPTH` brackets cannot nest deeper. Anything
+    else goes on to the standard parser and the walk below, which name the problem.
     """
+    if _plainly_readable(body):
+        return None
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -186,6 +195,18 @@ def json_problem(body: bytes) -> FieldError | None:
             if problem is not None:
                 return FieldError(field=field_path(where) or "body", problem=problem)
     return None
+
+
+def _plainly_readable(body: bytes) -> bool:
+    """Whether ``body`` is surely a readable request's JSON, seen at a glance (see
+    :func:`json_problem`); False says only that a closer look is needed."""
+    if b"\\u0000" in body or body.count(b"{") + body.count(b"[") > MAX_DEPTH:
+        return False
+    try:
+        orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 def _text_problem(value: str) -> str | None:
@@ -232,16 +253,64 @@ class Limits:
         return cls(parse(settings.rate_limit_compare), parse(settings.rate_limit_read))
 
 
+class LocalWindow:
+    """Moving-window counters kept in this process: the time of each hit let through, per key,
+    for as long as its window lasts.
+
+    The same rule as the shared store's moving window (a hit goes ahead when fewer than the
+    limit's amount were let through in the window before it; a refused hit is not counted), at the
+    cost of a few list operations: no task, no thread, no copy of the window per request.
+    """
+
+    def __init__(self) -> None:
+        self._hits: dict[tuple[str, str], deque[float]] = {}
+        self._swept = time.monotonic()
+        # The longest window seen: a key none of whose hits is younger than it holds nothing.
+        self._longest = 0.0
+
+    def hit(self, item: RateLimitItem, kind: str, who: str) -> int | None:
+        """Count a hit of ``who`` against ``item``: None when it may go ahead, else the whole
+        seconds until the oldest hit of its window leaves it."""
+        now = time.monotonic()
+        window = float(item.get_expiry())
+        if now - self._swept > max(window, self._longest):
+            self._sweep(now)
+        self._longest = max(self._longest, window)
+        key = (kind, who)
+        hits = self._hits.get(key)
+        if hits is None:
+            hits = self._hits[key] = deque()
+        start = now - window
+        while hits and hits[0] <= start:
+            hits.popleft()
+        if len(hits) >= item.amount:
+            return max(1, math.ceil(hits[0] + window - now))
+        hits.append(now)
+        return None
+
+    def _sweep(self, now: float) -> None:
+        # Addresses that stopped asking are dropped, so the table holds only the recent ones.
+        start = now - self._longest
+        self._hits = {key: hits for key, hits in self._hits.items() if hits and hits[-1] > start}
+        self._swept = now
+
+
 class RateLimit:
     """Hold each client address to its rates; 429 with ``Retry-After`` past them."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.limits = Limits.of(settings)
-        shared = _storage(settings.rate_limit_storage, settings.rate_limit_prefix)
-        self.shared = MovingWindowRateLimiter(shared)
-        # Used while the shared store is unreachable: limits per process rather than none.
-        self.local = MovingWindowRateLimiter(MemoryStorage())
+        # Counted in this process: the embedded default, and the fallback while the shared store
+        # is unreachable (limits per process rather than none).
+        self.local = LocalWindow()
+        self.shared = (
+            None
+            if settings.rate_limit_storage.startswith("memory://")
+            else MovingWindowRateLimiter(
+                _storage(settings.rate_limit_storage, settings.rate_limit_prefix)
+            )
+        )
         self._failing_since: float | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -252,7 +321,10 @@ class RateLimit:
         who = client[0] if client else "unknown"
         kind = "compare" if RATING.fullmatch(f"{scope['method']} {scope['path']}") else "read"
         item = self.limits.compare if kind == "compare" else self.limits.read
-        wait = await self._wait(item, kind, who)
+        if self.shared is None:
+            wait = self.local.hit(item, kind, who)
+        else:
+            wait = await self._wait(self.shared, item, kind, who)
         if wait is not None:
             body = ErrorBody(
                 error="rate_limited",
@@ -263,11 +335,13 @@ class RateLimit:
             return
         await self.app(scope, receive, send)
 
-    async def _wait(self, item: RateLimitItem, kind: str, who: str) -> int | None:
-        """None when the request may go ahead, else the whole seconds to wait."""
-        limiter = self.shared
+    async def _wait(
+        self, shared: MovingWindowRateLimiter, item: RateLimitItem, kind: str, who: str
+    ) -> int | None:
+        """None when the request may go ahead, else the whole seconds to wait (the shared store's
+        count, or this process's while that store fails)."""
         try:
-            allowed = await limiter.hit(item, kind, who)
+            allowed = await shared.hit(item, kind, who)
             if self._failing_since is not None:
                 log.warning("rate-limit store is back after %.0f s", self._since())
                 self._failing_since = None
@@ -277,11 +351,10 @@ class RateLimit:
                 log.error(
                     "rate-limit store failed (%s); counting per process until it is back", exc
                 )
-            limiter = self.local
-            allowed = await limiter.hit(item, kind, who)
+            return self.local.hit(item, kind, who)
         if allowed:
             return None
-        stats = await limiter.get_window_stats(item, kind, who)
+        stats = await shared.get_window_stats(item, kind, who)
         return max(1, math.ceil(stats.reset_time - time.time()))
 
     def _since(self) -> float:
@@ -289,8 +362,6 @@ class RateLimit:
 
 
 def _storage(uri: str, prefix: str) -> Storage:
-    if uri.startswith("memory://"):
-        return MemoryStorage()
     # A store that does not answer within a second is treated as down (see RateLimit._wait).
     storage = storage_from_string(
         uri, wrap_exceptions=True, key_prefix=prefix, stream_timeout=1, connect_timeout=1

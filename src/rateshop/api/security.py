@@ -33,7 +33,6 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import MutableHeaders
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -57,6 +56,11 @@ HEADERS = {
 }
 # Browsers ignore HSTS over plain http; sending it only over https keeps a local http run usable.
 HSTS = "max-age=31536000; includeSubDomains"
+# The same as they go on the wire (ASGI headers are lower-case latin-1 bytes).
+_RAW_HEADERS = tuple(
+    (name.encode("latin-1"), value.encode("latin-1")) for name, value in HEADERS.items()
+)
+_HSTS = (b"strict-transport-security", HSTS.encode("latin-1"))
 
 DOCS_ASSETS = "/docs/assets"
 DOCS_PAGE = """<!doctype html>
@@ -107,11 +111,13 @@ class SecurityHeaders:
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    headers.setdefault(name, value)
-                if https:
-                    headers.setdefault("strict-transport-security", HSTS)
+                # Appended as raw pairs after the response's own, which win (as setdefault would
+                # have it): one pass over the names set, rather than one per header added.
+                raw = message["headers"] = list(message.get("headers", ()))
+                named = {name.lower() for name, _ in raw}
+                raw.extend(pair for pair in _RAW_HEADERS if pair[0] not in named)
+                if https and _HSTS[0] not in named:
+                    raw.append(_HSTS)
             await send(message)
 
         await self.app(scope, receive, sending)

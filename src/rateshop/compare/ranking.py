@@ -33,7 +33,9 @@ class Standing:
     def of(cls, answer: Mapping[str, Any]) -> Standing:
         """The standing of a quote answer given as JSON data (as comparisons serialise and store it)."""
         quote = answer["quote"]
-        yearly = Fraction(Decimal(quote["total"])) * 12 / int(quote["term_months"])
+        # One fraction made, rather than three (each of Fraction's operations is Python code).
+        numerator, denominator = Decimal(quote["total"]).as_integer_ratio()
+        yearly = Fraction(numerator * 12, denominator * int(quote["term_months"]))
         return cls(
             answer["carrier"],
             answer.get("group", ""),

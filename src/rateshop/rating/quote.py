@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from rateshop.money import MONEY_SCALE, decimal_text, to_decimal
@@ -34,6 +35,12 @@ class ManualRef:
     sample: bool
 
     def to_dict(self) -> dict[str, Any]:
+        # One per plan, given with every answer of it: its data is made once, and each answer
+        # given a copy of its own.
+        return self._data.copy()
+
+    @cached_property
+    def _data(self) -> dict[str, Any]:
         return {
             "carrier": self.carrier,
             "carrier_name": self.carrier_name,
@@ -88,6 +95,12 @@ class AppliedDiscount:
     unit: str | None
 
     def to_dict(self) -> dict[str, Any]:
+        # The same few are given in every comparison (rateshop.rating.codegen makes each once):
+        # its data is made once, and each quote given a copy of its own.
+        return self._data.copy()
+
+    @cached_property
+    def _data(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "label": self.label,

@@ -24,6 +24,11 @@ from rateshop.services.market import MarketSync
 from rateshop.services.states import StateRules, load_states
 from rateshop.store.migrate import upgrade
 from rateshop.store.repository import Save, Store, new_owner_key, new_ref
+from rateshop.threads import Threads
+
+# The threads that commit SQLite's batches (one at a time per store, see Runtime.save), handed
+# over without the thread pool's machinery around each batch (see rateshop.threads).
+_SAVING = Threads(4, "rateshop-save")
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,7 @@ class Runtime:
             batch, self._batch[:] = list(self._batch), []
             results: list[str | BaseException]
             try:
-                results = list(await run_in_threadpool(self.store.save_many, [s for s, _ in batch]))
+                results = list(await _SAVING.call(self.store.save_many, [s for s, _ in batch]))
             except Exception as exc:  # the store failed as a whole: every waiting save with it
                 results = [exc] * len(batch)
             for (_, done), result in zip(batch, results, strict=True):

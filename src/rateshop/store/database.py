@@ -33,7 +33,13 @@ def json_text(data: Any) -> str:
 
     orjson writes a stored comparison several times faster than the standard encoder; it refuses
     integers beyond 64 bits, which a shopper's risk could hold, so those go to the standard one.
+    Names other than text (rare) it writes only when asked to, which costs it three times the
+    time on every name: so only data that has such names is written that way.
     """
+    try:
+        return orjson.dumps(data).decode()
+    except orjson.JSONEncodeError:
+        pass
     try:
         return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
     except orjson.JSONEncodeError:

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from rateshop.errors import FieldProblem, RiskError
@@ -52,6 +53,12 @@ IDENTITY_KEYS = frozenset(
 )
 
 
+_SCALARS = (str, int, float, type(None))
+
+
+# Requests name the same few dozen fields again and again: each name is judged once (a bounded
+# cache, since a request may name anything).
+@lru_cache(maxsize=4096)
 def is_identity_key(key: str) -> bool:
     """Whether a field with this name identifies a person rather than describing a risk."""
     return "".join(ch for ch in key.lower() if ch.isalnum()) in IDENTITY_KEYS
@@ -59,6 +66,8 @@ def is_identity_key(key: str) -> bool:
 
 def without_identity(value: Any) -> Any:
     """``value`` with every identity field removed from every mapping inside it."""
+    if isinstance(value, _SCALARS):  # most values: answered before the costlier checks
+        return value
     if isinstance(value, Mapping):
         return {k: without_identity(v) for k, v in value.items() if not is_identity_key(str(k))}
     if isinstance(value, list | tuple):
