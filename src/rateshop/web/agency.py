@@ -18,8 +18,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from rateshop.errors import RiskError
 from rateshop.services.agency import Desk, clients as client_service, documents, leads, renewals
 from rateshop.services.agency.answers import answers
+from rateshop.services.agency.desk import DeskDep
 from rateshop.services.agency.rerate import explain, rerate
-from rateshop.services.runtime import DeskDep, Runtime, RuntimeDep
+from rateshop.services.runtime import Runtime, RuntimeDep
 from rateshop.store.accounts import Accounts
 from rateshop.store.agency_records import (
     AgencyStoreError,
