@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_routes(app, carrier_health)  # before the catalog: /carriers/health is not a carrier
     add_routes(app, catalog)
     add_routes(app, leads)
-    defer_routes(app, "/agencies", _agencies)  # an agency's own clients call these
+    defer_routes(app, "/agencies", _agencies)  # agencies' own systems only: loaded when first asked
     add_routes(app, echo.router)
     errors.install(app)
     # Added last, so they run first: the access log sees every answer, limits come before work.
