@@ -15,7 +15,7 @@ here and only here (the API's handlers, :mod:`rateshop.api.errors`, and the page
     │   ├── OwnerKeyRejected              403
     │   ├── CarrierNotInComparison        422  errors: the carrier field, the carriers allowed
     │   ├── InvalidContact                422
-    │   ├── AgencyStoreError (store.agency_records)
+    │   ├── AgencyStoreError
     │   │   ├── AgencyNotFound · LeadNotFound · ClientNotFound   404
     │   │   ├── NotAMember                403
     │   │   └── InvalidAgencyData         422
@@ -58,17 +58,15 @@ from rateshop.errors import (
     UnknownCarrier,
     WorksheetUnavailable,
 )
-from rateshop.store.agency_records import (
+from rateshop.store.errors import (
     AgencyNotFound,
+    CarrierNotInComparison,
     ClientNotFound,
+    ComparisonNotFound,
     InvalidAgencyData,
+    InvalidContact,
     LeadNotFound,
     NotAMember,
-)
-from rateshop.store.errors import (
-    CarrierNotInComparison,
-    ComparisonNotFound,
-    InvalidContact,
     OwnerKeyRejected,
     StoreFailure,
     StoreFull,

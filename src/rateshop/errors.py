@@ -28,7 +28,7 @@ class below and checks it has a status)::
     │   │   └── StoreFull      no room left
     │   ├── AccountError       log-ins and users                              (store.accounts)
     │   │   └── InvalidAccount, UserExists, BadCredentials, TooManyAttempts
-    │   └── AgencyStoreError   agencies, their leads and clients        (store.agency_records)
+    │   └── AgencyStoreError   agencies, their leads and clients
     │       └── AgencyNotFound, NotAMember, LeadNotFound, ClientNotFound, InvalidAgencyData
     ├── UnknownCarrier         no carrier of the market has this id (or none answered as asked)
     ├── InvalidParameter       a parameter names nothing usable (an unknown group, a date too early)

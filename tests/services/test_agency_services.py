@@ -22,7 +22,8 @@ from rateshop.services.agency.renewals import check_renewals, judge
 from rateshop.services.agency.rerate import explain, rate, rerate
 from rateshop.services.runtime import Keys, Runtime
 from rateshop.store.accounts import Accounts
-from rateshop.store.agency_records import ClientNotFound, Member, Scope
+from rateshop.store.agency_records import Member, Scope
+from rateshop.store.errors import ClientNotFound
 from rateshop.store.records import StoredAnswer, StoredComparison
 
 RISK: dict[str, Any] = {

@@ -12,19 +12,15 @@ from rateshop.store.accounts import Accounts, User
 from rateshop.store.agency import AgencyStore
 from rateshop.store.agency_book import AgencyBook
 from rateshop.store.agency_leads import AgencyLeads
-from rateshop.store.agency_records import (
+from rateshop.store.agency_records import ClientSearch, Identity, Member, RenewalCheck, Scope
+from rateshop.store.client_index import name_words, normal_phone
+from rateshop.store.errors import (
     ClientNotFound,
-    ClientSearch,
-    Identity,
     InvalidAgencyData,
     LeadNotFound,
-    Member,
     NotAMember,
-    RenewalCheck,
-    Scope,
+    OwnerKeyRejected,
 )
-from rateshop.store.client_index import name_words, normal_phone
-from rateshop.store.errors import OwnerKeyRejected
 
 OWNER = "owner-key-" + "o" * 30
 CONTACT = {

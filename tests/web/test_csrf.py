@@ -11,7 +11,7 @@ import pytest
 from webkit import run
 
 from api.apikit import Server
-from rateshop.web.app import ROUTERS
+from rateshop.web.app import routers
 from rateshop.web.csrf import guarded
 from rateshop.web.errors import CsrfRejected
 from rateshop.web.pages import CSRF_COOKIE
@@ -24,7 +24,7 @@ FILL = {"{ref}": "x" * 32, "{carrier}": "harborview", "{lead_id}": "1", "{client
 
 def form_routes() -> list[str]:
     """Every path of the pages that takes a POST the guard checks."""
-    routes = guarded(route for router in ROUTERS for route in router.routes)
+    routes = guarded(route for router in routers() for route in router.routes)
     return sorted({route.path for route in routes if "POST" in (route.methods or set())})
 
 

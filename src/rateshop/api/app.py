@@ -7,12 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 import rateshop
 from rateshop.api import echo, errors, security
-from rateshop.api.agency.endpoints import router as agencies
 from rateshop.api.carrier_health import router as carrier_health
 from rateshop.api.catalog.endpoints import router as catalog
 from rateshop.api.comparisons.endpoints import router as comparisons
@@ -21,6 +20,7 @@ from rateshop.api.guards import AccessLog, BodyGuard, RateLimit
 from rateshop.api.households.endpoints import router as households
 from rateshop.api.leads.endpoints import router as leads
 from rateshop.config import Settings
+from rateshop.deferred_routes import add_routes, defer_routes, load_deferred
 from rateshop.services.runtime import Runtime
 
 DESCRIPTION = """\
@@ -82,13 +82,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.include_router(comparisons)
-    app.include_router(households)
-    app.include_router(carrier_health)  # before the catalog: /carriers/health is not a carrier
-    app.include_router(catalog)
-    app.include_router(leads)
-    app.include_router(agencies)
-    app.include_router(echo.router)
+    add_routes(app, comparisons)
+    add_routes(app, households)
+    add_routes(app, carrier_health)  # before the catalog: /carriers/health is not a carrier
+    add_routes(app, catalog)
+    add_routes(app, leads)
+    defer_routes(app, "/agencies", _agencies)  # agencies' own systems only: loaded when first asked
+    add_routes(app, echo.router)
     errors.install(app)
     # Added last, so they run first: the access log sees every answer, limits come before work.
     app.add_middleware(BodyGuard, max_bytes=config.max_body_bytes)
@@ -100,12 +100,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _agencies() -> APIRouter:
+    from rateshop.api.agency.endpoints import router
+
+    return router
+
+
 def _document_events(app: FastAPI) -> None:
-    """Add the stream's ``done`` event to the OpenAPI components (no endpoint returns it as JSON)."""
+    """Describe every route in the OpenAPI document, those of routers not yet loaded too, and add
+    the stream's ``done`` event to its components (no endpoint returns it as JSON)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
+            load_deferred(app)
             schema = build()
             extra = StreamDone.model_json_schema(ref_template="#/components/schemas/{model}")
             components = schema.setdefault("components", {}).setdefault("schemas", {})

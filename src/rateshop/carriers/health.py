@@ -10,11 +10,11 @@ Memory stays bounded however many calls are recorded: the window is a ring of ti
 each bucket keeps latencies as counts in logarithmic bins (1 % wide) rather than every sample, so
 a percentile is exact to within 1 % and a flood of records only raises counts.
 
-The same calls feed Prometheus metrics, registered on a registry the application owns (never
-the process-wide default, so tests and several apps in one process do not clash);
-:func:`metrics_exposition` renders it for a ``/metrics`` route. The latency histogram and the
-outcome and failure counters are read from this module's own counts when the registry is scraped
-(a collector of its own), so counting a call feeds no metric object.
+The same calls feed Prometheus metrics (:mod:`rateshop.carriers.health_metrics`), registered on a
+registry the application owns (never the process-wide default, so tests and several apps in one
+process do not clash); :func:`metrics_exposition` renders it for a ``/metrics`` route. The latency
+histogram and the outcome and failure counters are read from this module's own counts when the
+registry is scraped (a collector of its own), so counting a call feeds no metric object.
 
 Recording only checks the call and keeps it; calls are counted in batches, under a lock, when a
 reader asks (a snapshot, a scrape of the metrics) or every :data:`FLUSH_AT` calls. It never
@@ -30,14 +30,10 @@ from bisect import bisect_left
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final, Literal, NoReturn, TypedDict, get_args
+from typing import TYPE_CHECKING, Final, Literal, NoReturn, TypedDict, get_args
 
-import prometheus_client.metrics
-from prometheus_client import CollectorRegistry, Gauge
-from prometheus_client.exposition import choose_encoder
-from prometheus_client.metrics_core import Metric
-from prometheus_client.registry import Collector
-from prometheus_client.utils import floatToGoString
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry, Gauge
 
 __all__ = [
     "BreakerState",
@@ -63,14 +59,6 @@ BREAKER_GAUGE: Final[dict[BreakerState, float]] = {"closed": 0.0, "half_open": 1
 DEFAULT_WINDOW_SECONDS: Final = 15 * 60.0
 # Seconds of latency: carriers answer in 3-12 s, some hang until the deadline.
 LATENCY_BUCKETS: Final = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0, 30.0, 60.0)
-# The metrics' names and help, and the histogram's bucket bounds as its ``le`` labels say them.
-_LATENCY: Final = "rateshop_carrier_request_seconds"
-_LATENCY_HELP: Final = "Seconds a live carrier took to answer, by carrier and outcome."
-_OUTCOMES: Final = "rateshop_carrier_outcomes"
-_OUTCOMES_HELP: Final = "Live carrier answers by carrier and outcome."
-_FAILURES: Final = "rateshop_carrier_failures"
-_FAILURES_HELP: Final = "Failed live carrier calls by carrier and kind."
-_BOUNDS: Final = (*map(floatToGoString, LATENCY_BUCKETS), "+Inf")
 
 # Latency bins for percentiles: bin i holds latencies up to _BIN_FLOOR * _BIN_RATIO**i.
 _BIN_FLOOR: Final = 1e-4
@@ -155,60 +143,6 @@ class _Totals:
         return made
 
 
-class _Exported(Collector):
-    """The Prometheus side, read from the health's own counts when the registry is scraped.
-
-    A latency histogram and an outcome counter by carrier and outcome, a failure counter by
-    carrier and kind: the samples, names and values prometheus-client's own ``Histogram`` and
-    ``Counter`` would give for the same calls, so counting a call is a few integer increments
-    rather than a dozen metric updates, each behind its lock.
-    """
-
-    def __init__(self, health: CarrierHealth) -> None:
-        self.health = health
-
-    def describe(self) -> list[Metric]:
-        return [
-            Metric(_LATENCY, _LATENCY_HELP, "histogram"),
-            Metric(_OUTCOMES, _OUTCOMES_HELP, "counter"),
-            Metric(_FAILURES, _FAILURES_HELP, "counter"),
-        ]
-
-    def collect(self) -> list[Metric]:
-        totals, failures = self.health.totals()
-        created = _created_series()
-        latency, outcomes, failed = self.describe()
-        for (carrier, outcome), counted in totals:
-            acc = 0.0
-            for bound, n in zip(_BOUNDS, counted.buckets, strict=True):
-                acc += n
-                latency.add_sample(
-                    _LATENCY + "_bucket", {"carrier": carrier, "outcome": outcome, "le": bound}, acc
-                )
-            labels = {"carrier": carrier, "outcome": outcome}
-            latency.add_sample(_LATENCY + "_count", labels, acc)
-            latency.add_sample(_LATENCY + "_sum", labels, counted.seconds)
-            if created:
-                latency.add_sample(_LATENCY + "_created", labels, counted.created)
-        for (carrier, outcome), counted in totals:
-            labels = {"carrier": carrier, "outcome": outcome}
-            outcomes.add_sample(_OUTCOMES + "_total", labels, float(sum(counted.buckets)))
-            if created:
-                outcomes.add_sample(_OUTCOMES + "_created", labels, counted.created)
-        for (carrier, kind), (count, made) in failures:
-            labels = {"carrier": carrier, "kind": kind}
-            failed.add_sample(_FAILURES + "_total", labels, float(count))
-            if created:
-                failed.add_sample(_FAILURES + "_created", labels, made)
-        return [latency, outcomes, failed]
-
-
-def _created_series() -> bool:
-    # Whether prometheus-client exports ``_created`` series (it may be told not to), read where
-    # its own metrics read it.
-    return bool(getattr(prometheus_client.metrics, "_use_created", True))
-
-
 class CarrierHealth:
     """Records live carrier calls and answers how each carrier did over a rolling window.
 
@@ -237,14 +171,26 @@ class CarrierHealth:
         # by carrier and kind (their count, and when the first was counted).
         self._totals: dict[tuple[str, str], _Totals] = {}
         self._failed: dict[tuple[str, str], list[float]] = {}
-        self.registry = registry if registry is not None else CollectorRegistry()
-        self.registry.register(_Exported(self))
-        self._breaker = Gauge(
-            "rateshop_carrier_breaker_state",
-            "Circuit breaker of each carrier: 0 closed, 1 half-open, 2 open.",
-            ("carrier",),
-            registry=self.registry,
-        )
+        # The Prometheus registry and the breaker's gauge on it: the registry given, else one of
+        # its own made when first asked for (a scrape, a breaker's change), so a process imports
+        # prometheus-client then rather than before its first answer.
+        self._metrics_lock = threading.Lock()
+        self._metrics: tuple[CollectorRegistry, Gauge] | None = None
+        if registry is not None:
+            self._metrics = _export(self, registry)
+
+    @property
+    def registry(self) -> CollectorRegistry:
+        """The Prometheus registry this health's metrics are on."""
+        return self._exported()[0]
+
+    def _exported(self) -> tuple[CollectorRegistry, Gauge]:
+        with self._metrics_lock:
+            if self._metrics is None:
+                from prometheus_client import CollectorRegistry
+
+                self._metrics = _export(self, CollectorRegistry())
+            return self._metrics
 
     def record(self, carrier: str, outcome: str, seconds: float, kind: str | None = None) -> None:
         """Count one call of ``carrier`` that ended in ``outcome`` after ``seconds``.
@@ -327,7 +273,7 @@ class CarrierHealth:
             raise ValueError(f"unknown breaker state {state!r}, expected one of {BREAKER_STATES}")
         with self._lock:
             self._carriers.setdefault(carrier, _Carrier()).breaker = state
-        self._breaker.labels(carrier).set(BREAKER_GAUGE[state])
+        self._exported()[1].labels(carrier).set(BREAKER_GAUGE[state])
 
     def snapshot(self, now: float | None = None) -> dict[str, CarrierStats]:
         """Each carrier's health over the window ending at ``now`` (the clock's time by default)."""
@@ -387,11 +333,21 @@ def _percentile(
     return slowest  # pragma: no cover - the bins always hold ``count`` latencies
 
 
+def _export(health: CarrierHealth, registry: CollectorRegistry) -> tuple[CollectorRegistry, Gauge]:
+    """``registry`` with ``health``'s metrics on it, and the breaker gauge among them."""
+    from rateshop.carriers.health_metrics import breaker_gauge, exported
+
+    registry.register(exported(health, LATENCY_BUCKETS))
+    return registry, breaker_gauge(registry)
+
+
 def metrics_exposition(registry: CollectorRegistry, accept: str | None = None) -> tuple[bytes, str]:
     """The body and content type of a ``/metrics`` answer for ``registry``.
 
     ``accept`` is the request's Accept header: OpenMetrics when the scraper asks for it, the
     Prometheus text format otherwise.
     """
+    from prometheus_client.exposition import choose_encoder
+
     encoder, content_type = choose_encoder(accept or "")
     return encoder(registry), content_type

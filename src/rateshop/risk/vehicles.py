@@ -15,8 +15,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from vininfo import Vin
-
 from rateshop.errors import FieldProblem
 
 VIN_PATTERN = r"^[A-HJ-NPR-Z0-9]{17}$"
@@ -68,6 +66,9 @@ def decode(vin: str, on: dt.date) -> VinFacts | FieldProblem:
     text = vin.strip().upper()
     if not _VIN.fullmatch(text):
         return FieldProblem("vin", "is not a VIN", "17 letters and digits, without I, O or Q")
+    # vininfo's tables of makers are loaded by the first VIN decoded, not by every process.
+    from vininfo import Vin
+
     decoded = Vin(text)
     if not decoded.verify_checksum():
         return FieldProblem(

@@ -19,7 +19,6 @@ from rateshop.compare.registry import Registry
 from rateshop.compare.service import Comparison
 from rateshop.config import Settings
 from rateshop.rating.library import Library
-from rateshop.services.agency import Desk
 from rateshop.services.market import MarketSync
 from rateshop.services.states import StateRules, load_states
 from rateshop.store.migrate import upgrade
@@ -171,16 +170,3 @@ async def runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
-
-
-def desk(request: Request) -> Desk:
-    """The agency's repositories over the serving app's store (made once per app)."""
-    found = getattr(request.app.state, "agency_desk", None)
-    if found is None:
-        rt = runtime_of(request)
-        found = Desk.over(rt.store.engine, rt.settings)
-        request.app.state.agency_desk = found
-    return cast(Desk, found)
-
-
-DeskDep = Annotated[Desk, Depends(desk)]

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -41,7 +42,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -51,6 +52,9 @@ from rateshop.store.database import transaction
 from rateshop.store.errors import ComparisonNotFound, StoreError, StoreFailure
 from rateshop.store.models import Base, ComparisonRow, Id, UTCDateTime
 from rateshop.store.records import ComparisonSummary
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql
 
 ROLES = ("agent", "admin")
 SESSION_HOURS = 12
@@ -243,7 +247,11 @@ def _take(
     row = LoginAttemptRow
     expired = row.window_start <= now - window
     connection = session.connection()
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    insert: Callable[[type[LoginAttemptRow]], sqlite.Insert | postgresql.Insert] = sqlite.insert
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # imported by a PostgreSQL store only
+
+        insert = postgresql.insert
     for _ in range(3):
         counted = connection.execute(
             update(row)

@@ -33,22 +33,24 @@ from rateshop.store.agency_models import (
 )
 from rateshop.store.agency_records import (
     Agency,
-    AgencyNotFound,
     Client,
     ClientComparison,
     ClientNote,
-    ClientNotFound,
     ClientSearch,
     Identity,
-    InvalidAgencyData,
     Member,
-    NotAMember,
     Scope,
 )
 from rateshop.store.cipher import ContactCipher, secret_from
 from rateshop.store.client_index import SearchIndex, index_key
 from rateshop.store.database import transaction
-from rateshop.store.errors import ComparisonNotFound
+from rateshop.store.errors import (
+    AgencyNotFound,
+    ClientNotFound,
+    ComparisonNotFound,
+    InvalidAgencyData,
+    NotAMember,
+)
 from rateshop.store.models import ComparisonRow
 from rateshop.store.repository import utcnow
 

@@ -19,13 +19,13 @@ from rateshop.store.agency_models import AuditRow, ClientRow, PolicyRow, Renewal
 from rateshop.store.agency_records import (
     AuditEntry,
     Client,
-    InvalidAgencyData,
     Member,
     Policy,
     Renewal,
     RenewalCheck,
     Scope,
 )
+from rateshop.store.errors import InvalidAgencyData
 from rateshop.store.models import ComparisonRow
 
 AUDIT_ACTIONS = (

@@ -15,8 +15,8 @@ from sqlalchemy import Select, func, select
 from rateshop.store.accounts import UserRow
 from rateshop.store.agency import AgencyStore
 from rateshop.store.agency_models import ClientComparisonRow, ClientRow, LeadRow
-from rateshop.store.agency_records import Client, Identity, Lead, LeadNotFound, Scope
-from rateshop.store.errors import ComparisonNotFound, OwnerKeyRejected
+from rateshop.store.agency_records import Client, Identity, Lead, Scope
+from rateshop.store.errors import ComparisonNotFound, LeadNotFound, OwnerKeyRejected
 from rateshop.store.models import ComparisonRow
 from rateshop.store.repository import key_hash
 

@@ -1,46 +1,13 @@
-"""What the agency's repository hands back (plain frozen records) and the errors it raises.
+"""What the agency's repository hands back: plain frozen records.
 
-::
-
-    StoreError
-    └── AgencyStoreError        the agency's data cannot be read or changed as asked
-        ├── AgencyNotFound      no agency has this id (or name)
-        ├── NotAMember          the user works for no agency, or for another one
-        ├── LeadNotFound        no lead of this agency has this id
-        ├── ClientNotFound      no client of this agency, visible to this user, has this id
-        └── InvalidAgencyData   a name, note, policy or contact that cannot be stored
+The errors it raises (``AgencyStoreError`` and its kinds) are in :mod:`rateshop.store.errors`
+with the rest of the store's, so answering them takes no import of these records.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-
-from rateshop.store.errors import StoreError
-
-
-class AgencyStoreError(StoreError):
-    """Base of the agency repository's errors."""
-
-
-class AgencyNotFound(AgencyStoreError):
-    """No agency has this id or name."""
-
-
-class NotAMember(AgencyStoreError):
-    """The user is not a member of the agency (or of any agency)."""
-
-
-class LeadNotFound(AgencyStoreError):
-    """No lead of the agency has this id (another agency's leads are never found)."""
-
-
-class ClientNotFound(AgencyStoreError):
-    """No client this user may see has this id: unknown, another agency's or another agent's."""
-
-
-class InvalidAgencyData(AgencyStoreError):
-    """A value that cannot be stored; the message says which rule it breaks."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,13 @@
         ├── InvalidContact       contact details are not a non-empty mapping of text to text
         ├── ContactUnreadable    stored contact details cannot be decrypted with the key in force
         ├── UnstorableComparison a comparison cannot be stored exactly (e.g. an amount below a cent)
+        ├── UploadExists         this manual version (or its folder) was uploaded already
+        ├── AgencyStoreError     the agency's data cannot be read or changed as asked
+        │   ├── AgencyNotFound   no agency has this id (or name)
+        │   ├── NotAMember       the user works for no agency, or for another one
+        │   ├── LeadNotFound     no lead of this agency has this id
+        │   ├── ClientNotFound   no client of this agency, visible to this user, has this id
+        │   └── InvalidAgencyData  a name, note, policy or contact that cannot be stored
         └── StoreFailure         the database failed; the failing call changed nothing
             └── StoreFull        the database's disk (or its size limit) is full
 """
@@ -88,3 +95,27 @@ class StoreFull(StoreFailure):
 
 class UploadExists(StoreError):
     """This manual version, or another in the same folder of the carrier, was uploaded already."""
+
+
+class AgencyStoreError(StoreError):
+    """Base of the agency repository's errors."""
+
+
+class AgencyNotFound(AgencyStoreError):
+    """No agency has this id or name."""
+
+
+class NotAMember(AgencyStoreError):
+    """The user is not a member of the agency (or of any agency)."""
+
+
+class LeadNotFound(AgencyStoreError):
+    """No lead of the agency has this id (another agency's leads are never found)."""
+
+
+class ClientNotFound(AgencyStoreError):
+    """No client this user may see has this id: unknown, another agency's or another agent's."""
+
+
+class InvalidAgencyData(AgencyStoreError):
+    """A value that cannot be stored; the message says which rule it breaks."""

@@ -34,8 +34,8 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeEngine
 
 # Constraint names are spelled out so that migrations can name what they alter on every backend.
 NAMING = {
@@ -48,8 +48,25 @@ NAMING = {
 
 ANSWER_KINDS = ("quote", "decline", "error")
 
-# JSONB on PostgreSQL (indexable, compact); SQLite's JSON text elsewhere.
-JSONData = JSON().with_variant(JSONB(), "postgresql")
+
+class JSONData(TypeDecorator[Any]):
+    """JSONB on PostgreSQL (indexable, compact); SQLite's JSON text elsewhere.
+
+    Chosen per dialect when a database is first used, so a process on SQLite never imports the
+    PostgreSQL dialect (a fiftieth of a server's start).
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -81,7 +98,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         dt.datetime: UTCDateTime(),
-        dict[str, Any]: JSONData,
+        dict[str, Any]: JSONData(),
     }
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from rateshop.compare.service import Comparison, request_facts
@@ -338,6 +338,8 @@ class Store:
         dialect = session.get_bind().dialect.name
         # Insert-or-ignore in one statement, so two saves citing a new manual at once don't clash.
         if dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql  # imported by a PostgreSQL store only
+
             pg = postgresql.insert(ManualVersionRow).values(values)
             session.execute(pg.on_conflict_do_nothing(index_elements=["content_hash"]))
         elif dialect == "sqlite":

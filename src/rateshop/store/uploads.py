@@ -73,8 +73,11 @@ class Uploads:
 
     def latest(self) -> int:
         """The highest upload id (0 when none): what a server that is up to date has seen."""
+        # Asked of the table, not of the mapped class: a server's start asks it before anything
+        # else of the store, and an ORM query would set up every mapped class first.
+        uploads = ManualUploadRow.__table__
         with transaction(self._sessions) as session:
-            return int(session.scalar(select(func.coalesce(func.max(ManualUploadRow.id), 0))) or 0)
+            return int(session.scalar(select(func.coalesce(func.max(uploads.c.id), 0))) or 0)
 
     def after(self, seen: int) -> list[Upload]:
         """Every upload after id ``seen``, oldest first."""

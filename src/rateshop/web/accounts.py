@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from rateshop.deferred_routes import add_routes
 from rateshop.services.comparisons import Event
 from rateshop.services.runtime import runtime_of
 from rateshop.store.accounts import Accounts, BadCredentials, LoginLimits, TooManyAttempts, User
@@ -189,7 +190,7 @@ async def _csrf(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Add the log-in pages and answer refused requests with pages, not JSON."""
-    app.include_router(router)
+    add_routes(app, router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(CsrfRejected, _csrf)

@@ -18,19 +18,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from rateshop.errors import RiskError
 from rateshop.services.agency import Desk, clients as client_service, documents, leads, renewals
 from rateshop.services.agency.answers import answers
+from rateshop.services.agency.desk import DeskDep
 from rateshop.services.agency.rerate import explain, rerate
-from rateshop.services.runtime import DeskDep, Runtime, RuntimeDep
+from rateshop.services.runtime import Runtime, RuntimeDep
 from rateshop.store.accounts import Accounts
-from rateshop.store.agency_records import (
+from rateshop.store.agency_records import ClientSearch, Identity, Member, Scope
+from rateshop.store.errors import (
     AgencyStoreError,
-    ClientSearch,
-    Identity,
+    ComparisonNotFound,
     InvalidAgencyData,
-    Member,
     NotAMember,
-    Scope,
 )
-from rateshop.store.errors import ComparisonNotFound
 from rateshop.web import views
 from rateshop.web.accounts import AccountsDep, Forbidden, StaffDep
 from rateshop.web.pages import render

@@ -13,9 +13,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from rateshop.errors import RiskError
 from rateshop.services.agency import leads
-from rateshop.services.runtime import DeskDep
-from rateshop.store.agency_records import AgencyNotFound
-from rateshop.store.errors import ComparisonNotFound, InvalidContact, OwnerKeyRejected
+from rateshop.services.agency.desk import DeskDep
+from rateshop.store.errors import (
+    AgencyNotFound,
+    ComparisonNotFound,
+    InvalidContact,
+    OwnerKeyRejected,
+)
 from rateshop.web.pages import render
 from rateshop.web.shop import OWNER_COOKIE, REACHABLE, contact_problems, not_found, not_owner
 

@@ -13,8 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from rateshop.errors import RateshopError
 from rateshop.risk.questions import LINES
 from rateshop.services import comparisons as service
+from rateshop.services.agency.desk import DeskDep
 from rateshop.services.agency.differences import differences
-from rateshop.services.runtime import DeskDep, RuntimeDep
+from rateshop.services.runtime import RuntimeDep
 from rateshop.store.accounts import InvalidAccount, Search, User
 from rateshop.store.errors import ComparisonNotFound
 from rateshop.web import views

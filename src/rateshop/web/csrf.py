@@ -25,6 +25,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rateshop.deferred_routes import DeferredRoutes
 from rateshop.web.errors import CsrfRejected
 from rateshop.web.pages import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, render
 
@@ -93,10 +94,17 @@ class CsrfGuard:
 
     def __init__(self, app: ASGIApp, routes: Iterable[BaseRoute]) -> None:
         self.app = app
+        routes = list(routes)
         self.routes = guarded(routes)
+        # Routers not loaded yet: looked into when a request comes under their paths.
+        self.deferred = [route for route in routes if isinstance(route, DeferredRoutes)]
 
     def _guards(self, scope: Scope) -> bool:
-        return any(route.matches(scope)[0] is Match.FULL for route in self.routes)
+        routes = [*self.routes]
+        for stand_in in self.deferred:
+            if stand_in.covers(scope):
+                routes += guarded(stand_in.routes)
+        return any(route.matches(scope)[0] is Match.FULL for route in routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS or not self._guards(scope):

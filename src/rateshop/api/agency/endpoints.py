@@ -19,7 +19,7 @@ from rateshop.api.agency.schemas import (
 from rateshop.api.errors import ERROR_RESPONSES, FORBIDDEN, NOT_FOUND
 from rateshop.api.responses import FastJSONResponse
 from rateshop.services.agency import leads
-from rateshop.services.runtime import DeskDep
+from rateshop.services.agency.desk import DeskDep
 
 router = APIRouter(prefix="/agencies", tags=["agencies"])
 

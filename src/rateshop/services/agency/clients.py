@@ -13,11 +13,11 @@ from rateshop.store.agency_records import (
     ClientNote,
     ClientSearch,
     Identity,
-    InvalidAgencyData,
     Member,
     Policy,
     Scope,
 )
+from rateshop.store.errors import InvalidAgencyData
 from rateshop.store.records import to_cents
 
 

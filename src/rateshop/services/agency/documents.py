@@ -17,7 +17,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from rateshop.services.agency.platform import Desk, Platform
-from rateshop.store.agency_records import InvalidAgencyData, Member, Scope
+from rateshop.store.agency_records import Member, Scope
+from rateshop.store.errors import InvalidAgencyData
 
 if TYPE_CHECKING:
     from jinja2 import Template

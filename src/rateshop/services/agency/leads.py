@@ -11,8 +11,9 @@ from collections.abc import Mapping
 
 from rateshop.errors import FieldProblem, RiskError
 from rateshop.services.agency.platform import Desk
-from rateshop.store.agency_records import Agency, Client, Lead, Member, NotAMember
+from rateshop.store.agency_records import Agency, Client, Lead, Member
 from rateshop.store.cipher import check_contact
+from rateshop.store.errors import NotAMember
 
 WORDINGS: Mapping[str, str] = {
     "agency-2026-12-01": (

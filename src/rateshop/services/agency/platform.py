@@ -18,7 +18,8 @@ from rateshop.compare.registry import Registry
 from rateshop.compare.service import Comparison
 from rateshop.config import Settings
 from rateshop.rating.library import Library
-from rateshop.store.agency_records import Member, NotAMember
+from rateshop.store.agency_records import Member
+from rateshop.store.errors import NotAMember
 from rateshop.store.repository import Store
 
 if TYPE_CHECKING:
