@@ -121,9 +121,11 @@ def manual_folders(path: Path | str) -> list[str]:
         return [str(root.parent)]
     if (root / MANIFEST).is_file():
         return [str(root)]
-    # Hidden folders are never manuals: an upload being checked is unpacked into one. Walked
-    # with os.scandir (a market may hold thousands of folders); links to folders are not
-    # followed, as Path.rglob does not.
+    # Hidden folders are never manuals: an upload being checked is unpacked into one. A manual's
+    # own folder (its tables, its notes) is not searched further, as a manual given as the path
+    # is not: listing every manual's tables was most of the walk of a large market. Walked with
+    # os.scandir (a market may hold thousands of folders); links to folders are not followed, as
+    # Path.rglob does not.
     found: list[tuple[str, ...]] = []
 
     def walk(folder: str, parts: tuple[str, ...]) -> None:
@@ -132,10 +134,11 @@ def manual_folders(path: Path | str) -> list[str]:
                 entries = list(listing)
         except OSError:
             return
+        if parts and any(entry.name == MANIFEST for entry in entries):
+            found.append(parts)
+            return
         for entry in entries:
-            if entry.name == MANIFEST and parts:
-                found.append(parts)
-            elif not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+            if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
                 walk(entry.path, (*parts, entry.name))
 
     top = str(root)
