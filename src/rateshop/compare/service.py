@@ -484,9 +484,19 @@ def compare(
 def run_blocking(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """``work()`` run to its end on a loop of its own: here, or in a worker thread when this
     thread already runs a loop (a notebook, an async test)."""
+    # The result is handed out through ``kept``, not as the main task's: when asyncio.run puts
+    # back the Ctrl-C handler it had set, the signal module builds the repr of that handler, and
+    # with it of the task and its result (a whole comparison's dataclasses: about a millisecond).
+    kept: list[T] = []
+
+    async def main() -> None:
+        kept.append(await work())
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(work())
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(work())).result()
+        asyncio.run(main())
+    else:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(lambda: asyncio.run(main())).result()
+    return kept[0]
