@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import signal
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import rateshop
 from gates import Held
 from paths import ROOT
 from rateshop.compare.connectors import ManualConnector, Offer, manual_connectors
-from rateshop.compare.service import compare, stream
+from rateshop.compare.service import Comparison, compare, stream
 from rateshop.errors import CarrierBadResponse, RiskError
 from rateshop.rating.quote import Decline, Quote
 from samples import sample_library, sample_market
@@ -100,3 +101,22 @@ def test_the_blocking_call_works_inside_a_running_event_loop() -> None:
         return len(rateshop.compare_risk(risk).quotes)
 
     assert asyncio.run(inside()) >= 2
+
+
+def test_the_blocking_call_never_writes_out_its_comparison(monkeypatch: pytest.MonkeyPatch) -> None:
+    # asyncio.run puts its Ctrl-C handler back at the end, and the signal module then builds the
+    # repr of the main task with its result: a whole comparison, about a millisecond of work.
+    written: list[object] = []
+
+    def counted(self: object) -> str:
+        written.append(self)  # (reprlib would swallow an error raised here)
+        return "Comparison(...)"
+
+    monkeypatch.setattr(Comparison, "__repr__", counted)
+    # as in a program of its own (a test runner may have set a handler of its own)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert compare(RISK, manual_connectors(LIBRARY, "auto", "TX"), MARKET).quotes
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert written == []
