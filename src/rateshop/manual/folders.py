@@ -134,12 +134,13 @@ def manual_folders(path: Path | str) -> list[str]:
                 entries = list(listing)
         except OSError:
             return
-        if parts and any(entry.name == MANIFEST for entry in entries):
-            found.append(parts)
-            return
         for entry in entries:
             if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
-                walk(entry.path, (*parts, entry.name))
+                # one look for the manifest, rather than listing a manual's folder
+                if os.path.isfile(os.path.join(entry.path, MANIFEST)):
+                    found.append((*parts, entry.name))
+                else:
+                    walk(entry.path, (*parts, entry.name))
 
     top = str(root)
     walk(top, ())
