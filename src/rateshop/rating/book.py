@@ -90,10 +90,23 @@ def _column(values: list[Any], t: Type) -> Column:
     if isinstance(t, Bool):
         return np.array(values, dtype=bool)
     if isinstance(t, Num):
-        if values and max(abs(v) for v in values) >= LIMIT:
+        try:
+            ints = np.array(values, dtype=np.int64)
+        except OverflowError:
             return np.array(values, dtype=object)
-        return np.array(values, dtype=np.int64)
+        if ints.size and ((ints >= LIMIT) | (ints <= -LIMIT)).any():
+            return np.array(values, dtype=object)
+        return ints
     raise TypeError(f"no column for {t}")
+
+
+def _values(rows: list[dict[str, Any]], key: str, filler: Mapping[str, Any]) -> list[Any]:
+    """Column ``key`` of ``rows``, ``filler``'s value where a row has none."""
+    try:
+        return [row[key] for row in rows]  # the common case: every row has every column
+    except KeyError:
+        missing = filler.get(key)
+        return [row.get(key, missing) for row in rows]
 
 
 def book_from_risks(plan: Plan, risks: Sequence[Mapping[str, Any]]) -> Book:
@@ -121,14 +134,12 @@ def book_from_risks(plan: Plan, risks: Sequence[Mapping[str, Any]]) -> Book:
     filler_unit = unit_rows[0] if unit_rows else {}
     filler_risk = next((r for r in risk_rows if r), {})
     units = {
-        k: _column([row.get(k, filler_unit.get(k)) for row in unit_rows], t)
+        k: _column(_values(unit_rows, k, filler_unit), t)
         for k, t in unit_types.items()
         if unit_rows
     }
     risk_frame = {
-        k: _column(
-            [row.get(k, filler_risk.get(k)) if row else filler_risk.get(k) for row in risk_rows], t
-        )
+        k: _column(_values(risk_rows, k, filler_risk), t)
         for k, t in risk_types.items()
         if filler_risk
     }

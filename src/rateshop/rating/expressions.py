@@ -34,6 +34,7 @@ from rateshop.manual.expr import (
 from rateshop.manual.tables import Table
 from rateshop.manual.types import Num
 from rateshop.money import POW10, div_half_up, round_half_up
+from rateshop.rating.emit import Source, literal
 from rateshop.rating.keys import (
     KeyConv as KeyConv,  # re-exported: how lookups match keys
     scale_of as scale_of,
@@ -105,10 +106,15 @@ class LookupFn:
         ]
         self.signature = f"{table.name}|{node.keys!r}"
         self.component: str | None = None  # the component whose step reads it, for messages
+        self._fast_position: Callable[..., int] | None = None  # made at its first use
 
     def locate(self, env: Env) -> tuple[int, Any, tuple[Any, ...]]:
         """Grid position (-1: no row), interpolation amount and the raw key values."""
         raw = tuple([fn(env) for fn, _, _ in self._located])
+        pos, x = self._position(raw)
+        return pos, x, raw
+
+    def _position(self, raw: tuple[Any, ...]) -> tuple[int, Any]:
         pos = 0
         x = None
         for (_, conv, stride), value in zip(self._located, raw, strict=True):
@@ -120,7 +126,55 @@ class LookupFn:
                 pos = -1
                 break
             pos += code * stride
-        return pos, x, raw
+        return pos, x
+
+    def _position_code(self) -> Callable[..., int]:
+        """A generated function of the key values giving the grid position (-1: no row), as
+        ``_position`` finds it, for a lookup without an interpolated key."""
+        src = Source(f"lookup {self.signature} #{id(self):x}")
+        names = [src.fresh("k") for _ in self.keys]
+        pos, code = src.local("pos"), src.local("code")
+        src.line(f"def position({', '.join(names)}):")
+        src.indent()
+        src.line(f"{pos} = 0")
+        for (_, conv, stride), name in zip(self._located, names, strict=True):
+            src.line(f"{code} = {conv.emit(src, name)}")
+            src.line(f"if {code} < 0:")
+            src.line("    return -1")
+            src.line(f"{pos} += {code} * {literal(stride)}")
+        src.line(f"return {pos}")
+        fn: Callable[..., int] = src.function("position")
+        return fn
+
+    def value_of(self, raw: tuple[Any, ...]) -> int:
+        """The value for the key values ``raw`` (computed by the caller, in the keys' order):
+        what calling the lookup gives, the same declines and problems included."""
+        if self.simple:
+            position = self._fast_position
+            if position is None:
+                position = self._fast_position = self._position_code()
+            pos, x = position(*raw), None
+            if pos >= 0:
+                found = self.values[pos]
+                if found is not None:
+                    return found
+        else:
+            pos, x = self._position(raw)
+        value: int | None = None
+        if pos >= 0:
+            if self.simple:
+                value = self.values[pos]
+            elif x is not None:
+                value = self.table.interpolate(self.column, pos, x)
+        if value is None:
+            if pos >= 0 and not self.table.offers(self.column, pos, x):
+                raise self._refused(raw)
+            if self.default is not None:
+                return self.default
+            if pos >= 0 and self.simple:
+                raise self.empty_cell(None, pos)
+            raise self._no_match(raw)
+        return value
 
     def value_at(self, env: Env, pos: int, x: Any) -> int:
         value: int | None = None
@@ -165,16 +219,19 @@ class LookupFn:
 
     def refused(self, env: Env) -> Ineligible:
         """The risk landed on a cell the filing does not offer: a decline, with its reason."""
+        return self._refused(tuple(fn(env) for fn in self.key_fns))
+
+    def _refused(self, raw: tuple[Any, ...]) -> Ineligible:
         reason = self.table.not_offered_reason
         if reason is None:
             given = ", ".join(
-                f"{conv.key} {_show(fn(env), conv.expr)}"
-                for conv, fn in zip(self.keys, self.key_fns, strict=True)
+                f"{conv.key} {_show(value, conv.expr)}"
+                for conv, value in zip(self.keys, raw, strict=True)
             )
             reason = f"not offered: {self.table.name} for {given}"
         return Ineligible([reason])
 
-    def empty_cell(self, env: Env, pos: int) -> NoMatch:
+    def empty_cell(self, env: Env | None, pos: int) -> NoMatch:
         """The row exists but this column's cell is empty: say which table, row, column, component."""
         for_whom = "" if self.component is None else f" for component {self.component}"
         return NoMatch(
@@ -192,10 +249,13 @@ class LookupFn:
         return ", ".join(c.expr.key if isinstance(c.expr, Name) else c.key for c in self.keys)
 
     def no_match(self, env: Env) -> NoMatch:
+        return self._no_match(tuple(fn(env) for fn in self.key_fns))
+
+    def _no_match(self, raw: tuple[Any, ...]) -> NoMatch:
         given = []
         allowed = []
-        for conv, fn in zip(self.keys, self.key_fns, strict=True):
-            given.append(f"{conv.key}={_show(fn(env), conv.expr)}")
+        for conv, value in zip(self.keys, raw, strict=True):
+            given.append(f"{conv.key}={_show(value, conv.expr)}")
             if conv.dim is not None:
                 allowed.append(f"{conv.key}: {', '.join(conv.dim.labels)}")
             elif self.table.interp is not None:
@@ -231,9 +291,8 @@ def _show(value: Any, expr: Expr) -> str:
 class Occurrences:
     """A compiled ``occurrence()``: the value for every item of one list at once, in n log n.
 
-    Called with one environment per item of a list (in list order), it returns each item's
-    1 + the number of items with an equal ``same`` and a strictly earlier ``by`` where ``where``
-    holds; exactly what ``1 + count(o for o in list if o.same == i.same and o.by < i.by and
+    Given the items of one list (:meth:`over`), it returns each item's 1 + the number of items
+    with an equal ``same`` and a strictly earlier ``by`` where ``where`` holds; exactly what ``1 + count(o for o in list if o.same == i.same and o.by < i.by and
     o.where)`` gives for each item ``i``, without comparing every pair.
     """
 
@@ -242,12 +301,21 @@ class Occurrences:
         self.same = None if node.same is None else compile_fn(node.same)
         self.where = None if node.where is None else compile_fn(node.where)
 
-    def __call__(self, envs: list[Env]) -> list[int]:
-        same, where = self.same, self.where
-        keys = [None if same is None else same(env) for env in envs]
-        order = [self.by(env) for env in envs]
+    def over(self, env: Env, item: str, elements: list[Any]) -> list[int]:
+        """The values for ``elements``, each read with ``env`` holding it as ``item``: what
+        calling this with one environment per element gives (``env`` is changed)."""
+        same, by, where = self.same, self.by, self.where
+        keys: list[Any] = []
+        for element in elements:
+            env[item] = element
+            keys.append(None if same is None else same(env))
+        order: list[Any] = []
+        for element in elements:
+            env[item] = element
+            order.append(by(env))
         counted: dict[Any, list[Any]] = {}
-        for env, key, at in zip(envs, keys, order, strict=True):
+        for element, key, at in zip(elements, keys, order, strict=True):
+            env[item] = element
             if where is None or where(env):
                 counted.setdefault(key, []).append(at)
         for values in counted.values():
@@ -448,12 +516,15 @@ class Compiler:
         elt = None if e.elt is None else self.compile(e.elt)
 
         def items(env: Env, depth: int = 0) -> Any:
+            # One environment per loop level, its variable rebound item by item: every consumer
+            # reads a yielded environment before asking for the next one.
             var, src, conds = loops[depth]
+            inner = dict(env)
+            last = depth + 1 == len(loops)
             for item in src(env):
-                inner = dict(env)
                 inner[var] = item
                 if all(c(inner) for c in conds):
-                    if depth + 1 == len(loops):
+                    if last:
                         yield inner
                     else:
                         yield from items(inner, depth + 1)

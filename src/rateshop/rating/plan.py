@@ -14,10 +14,11 @@ from functools import cached_property
 from rateshop.errors import ManualError, Problem
 from rateshop.manual.expr import Expr, Lookup, Occurrence, not_vectorizable
 from rateshop.manual.limits import MAX_RUNNING_DECIMALS
-from rateshop.manual.model import DiscountGroup, Manual, Step, StepKind
+from rateshop.manual.model import RISK, DiscountGroup, Manual, Step, StepKind
 from rateshop.money import MONEY_SCALE, POW10
 from rateshop.rating.codegen import PolicyFn, UnitFn, policy_function, unit_function
 from rateshop.rating.expressions import Compiler, Fn, LookupFn, Occurrences, scale_of
+from rateshop.rating.nestedcode import nested_function
 from rateshop.rating.quote import ManualRef
 from rateshop.rating.riskcode import CheckFn, FlattenFn, check_function, flatten_function
 from rateshop.rating.steps import SPECS, CComponent, CFee, CGroup, CItem, CStep
@@ -55,6 +56,21 @@ class Plan:
         return self.manual.identity.key
 
     @cached_property
+    def chains(self) -> dict[str, tuple[str, ...]]:
+        """For each list item a derived value belongs to, the items from the risk down to it
+        (``("driver", "incident")`` for an incident), worked out once."""
+        items = self.manual.items
+        out: dict[str, tuple[str, ...]] = {}
+        for record, _, _ in self.derived:
+            if record == RISK or record in out:
+                continue
+            chain = [record]
+            while items[chain[0]][0] != RISK:
+                chain.insert(0, items[chain[0]][0])
+            out[record] = tuple(chain)
+        return out
+
+    @cached_property
     def ref(self) -> ManualRef:
         """The identity of the manual version behind this plan, as quotes carry it (made once)."""
         ident = self.manual.identity
@@ -80,6 +96,18 @@ class _PlanBuilder:
 
     def bad(self, line: int, reason: str) -> None:
         self.problems.append(Problem(self.manual.file, line, reason))
+
+    def nested_fn(self, e: Expr, what: str) -> Fn:
+        """``e`` on the nested risk: generated code, or the closures for a form it leaves."""
+        ident = self.manual.identity
+        label = f"rating plan {ident.key} #{self.manual.content_hash[:8]} {what}"
+        fn = nested_function(self.nested, e, label)
+        return fn if fn is not None else self.nested.compile(e)
+
+    def occurrences(self, node: Occurrence, what: str) -> Occurrences:
+        """``occurrence()`` over whole lists, its parts read on each item as generated code."""
+        parts = {id(node.by): "by", id(node.same): "same", id(node.where): "where"}
+        return Occurrences(node, lambda e: self.nested_fn(e, f"{what} {parts[id(e)]}"))
 
     def flat_fn(self, e: Expr, line: int, what: str) -> Fn:
         why = not_vectorizable(e)
@@ -149,23 +177,23 @@ class _PlanBuilder:
 
     def build(self) -> Plan:
         m = self.manual
-        derived: list[tuple[str, str, Fn | Occurrences]] = [
-            (
-                d.record,
-                d.field,
-                self.nested.occurrences(d.expr)
-                if isinstance(d.expr, Occurrence)
-                else self.nested.compile(d.expr),
-            )
-            for d in m.derived
+        derived: list[tuple[str, str, Fn | Occurrences]] = []
+        for d in m.derived:
+            what = f"derived {d.record}.{d.field}"
+            if isinstance(d.expr, Occurrence):
+                derived.append((d.record, d.field, self.occurrences(d.expr, what)))
+            else:
+                derived.append((d.record, d.field, self.nested_fn(d.expr, what)))
+        rules = [
+            (r.reason, self.nested_fn(r.when, f"eligibility {i + 1}"))
+            for i, r in enumerate(m.eligibility)
         ]
-        rules = [(r.reason, self.nested.compile(r.when)) for r in m.eligibility]
         ranks: dict[str, tuple[Fn | None, Fn | None]] = {}
         if m.unit is not None:
             for a in m.unit.assignments:
                 ranks[a.name] = (
-                    None if a.rank_from is None else self.nested.compile(a.rank_from),
-                    None if a.rank_to is None else self.nested.compile(a.rank_to),
+                    None if a.rank_from is None else self.nested_fn(a.rank_from, f"rank {a.name}"),
+                    None if a.rank_to is None else self.nested_fn(a.rank_to, f"unit rank {a.name}"),
                 )
         components: list[CComponent] = []
         for comp in m.components:

@@ -7,6 +7,7 @@ member, or the whole policy), keyed by dotted paths such as ``driver.age``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from rateshop.errors import FieldProblem, Ineligible, RiskError
 from rateshop.manual.inputs import validate
 from rateshop.manual.model import RISK
-from rateshop.rating.expressions import Occurrences
+from rateshop.rating.expressions import Fn, Occurrences
 from rateshop.rating.plan import Plan
 from rateshop.rating.riskcode import unchosen_record
 
@@ -31,11 +32,18 @@ class Prepared:
     declined: list[str]
 
 
+# The values a validated record holds that are neither a list nor a record: tested first, as
+# they are nearly all of them.
+_PLAIN = frozenset({int, str, bool, type(None), dt.date})
+
+
 def _flatten(record: Mapping[str, Any], prefix: str, out: Flat) -> None:
     for key, value in record.items():
-        if isinstance(value, list):
+        if type(value) in _PLAIN:
+            out[prefix + key] = value
+        elif isinstance(value, list):
             continue
-        if isinstance(value, dict):
+        elif isinstance(value, dict):
             _flatten(value, f"{prefix}{key}.", out)
         else:
             out[prefix + key] = value
@@ -150,31 +158,35 @@ def _derive(plan: Plan, top: dict[str, Any]) -> None:
             assert not isinstance(fn, Occurrences)
             top[fname] = fn(top)
             continue
-        chain = [record]
-        while items[chain[0]][0] != RISK:
-            chain.insert(0, items[chain[0]][0])
-        # one environment per item, grouped by the list holding the items (their siblings)
-        envs: list[dict[str, Any]] = [top]
-        groups: list[list[dict[str, Any]]] = []
-        for item in chain:
-            list_field = items[item][1]
-            groups = []
-            for env in envs:
-                holder = env if items[item][0] == RISK else env[items[item][0]]
-                group = []
-                for element in holder[list_field]:
-                    inner = dict(env)
-                    inner[item] = element
-                    group.append(inner)
-                groups.append(group)
-            envs = [env for group in groups for env in group]
-        if isinstance(fn, Occurrences):
-            for group in groups:
-                for env, value in zip(group, fn(group), strict=True):
-                    env[record][fname] = value
-        else:
-            for env in envs:
-                env[record][fname] = fn(env)
+        # one environment for the whole walk, each level's variable rebound item by item (an
+        # expression reads its environment, never keeps it)
+        _derive_each(items, plan.chains[record], 0, dict(top), fname, fn)
+
+
+def _derive_each(
+    items: Mapping[str, tuple[str, str]],
+    chain: tuple[str, ...],
+    depth: int,
+    env: dict[str, Any],
+    fname: str,
+    fn: Fn | Occurrences,
+) -> None:
+    item = chain[depth]
+    owner, list_field = items[item]
+    holder = env if owner == RISK else env[owner]
+    elements: list[dict[str, Any]] = holder[list_field]
+    if depth + 1 < len(chain):
+        for element in elements:
+            env[item] = element
+            _derive_each(items, chain, depth + 1, env, fname, fn)
+    elif isinstance(fn, Occurrences):
+        # computed for the items of one list (siblings) at once
+        for element, value in zip(elements, fn.over(env, item, elements), strict=True):
+            element[fname] = value
+    else:
+        for element in elements:
+            env[item] = element
+            element[fname] = fn(env)
 
 
 def prepare(plan: Plan, risk: Mapping[str, Any]) -> Prepared:
@@ -222,11 +234,19 @@ def _prepare(plan: Plan, top: dict[str, Any]) -> Prepared:
         rank_from, rank_to = plan.ranks[a.name]
         assert rank_from is not None
         assert rank_to is not None
-        pool_ranked = sorted(pool, key=lambda p: (-rank_from({**top, a.name: p}), p["number"]))
-        unit_ranked = sorted(
-            range(len(elements)),
-            key=lambda i: (-rank_to({**top, unit.name: elements[i]}), elements[i]["number"]),
-        )
+        # one environment, the ranked item rebound in turn (ranks read it, never keep it)
+        env = dict(top)
+        pool_keys = []
+        for p in pool:
+            env[a.name] = p
+            pool_keys.append((-rank_from(env), p["number"]))
+        pool_ranked = [pool[k] for k in sorted(range(len(pool)), key=pool_keys.__getitem__)]
+        env = dict(top)
+        unit_keys = []
+        for element in elements:
+            env[unit.name] = element
+            unit_keys.append((-rank_to(env), element["number"]))
+        unit_ranked = sorted(range(len(elements)), key=unit_keys.__getitem__)
         for pos, i in enumerate(unit_ranked):
             if pos < len(pool_ranked):
                 bound[i][a.name] = (pool_ranked[pos], True)

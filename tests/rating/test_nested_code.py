@@ -1,0 +1,93 @@
+"""The generated code for derived values, eligibility rules and assignment ranks gives what the
+closures give: the same prepared units, the same declines, the same errors, for every manual."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from paths import ROOT
+from rateshop.errors import RiskError
+from rateshop.manual.expr import Occurrence
+from rateshop.manual.folders import find_manuals
+from rateshop.rating.expressions import Compiler, Fn, Occurrences
+from rateshop.rating.plan import Plan
+from rateshop.rating.prepare import prepare
+from risks import risk_strategy
+from samples import compiled
+
+MANUALS = (
+    find_manuals(ROOT / "manuals")
+    + find_manuals(ROOT / "tests" / "fixtures")
+    + find_manuals(ROOT / "benchmarks" / "manuals")
+)
+
+
+def interpreted(plan: Plan) -> Plan:
+    """``plan`` with its nested expressions compiled to closures only, as the reference."""
+    m = plan.manual
+    closures = Compiler(m.tables, flat=False, leap_birthday=m.identity.leap_birthday)
+    derived: list[tuple[str, str, Fn | Occurrences]] = [
+        (
+            d.record,
+            d.field,
+            Occurrences(d.expr, closures.compile)
+            if isinstance(d.expr, Occurrence)
+            else closures.compile(d.expr),
+        )
+        for d in m.derived
+    ]
+    ranks: dict[str, tuple[Fn | None, Fn | None]] = {}
+    for a in m.unit.assignments if m.unit is not None else []:
+        ranks[a.name] = (
+            None if a.rank_from is None else closures.compile(a.rank_from),
+            None if a.rank_to is None else closures.compile(a.rank_to),
+        )
+    return dataclasses.replace(
+        plan,
+        derived=derived,
+        rules=[(r.reason, closures.compile(r.when)) for r in m.eligibility],
+        ranks=ranks,
+    )
+
+
+def prepared(plan: Plan, risk: dict[str, Any]) -> tuple[Any, ...]:
+    try:
+        p = prepare(plan, risk)
+    except RiskError as exc:
+        return ("error", type(exc).__name__, str(exc))
+    return ("prepared", p.risk, p.units, p.unit_labels, p.declined)
+
+
+def test_every_shipped_expression_is_generated() -> None:
+    """The shipped manuals use only forms the writer takes: none is left to the closures."""
+    for folder in find_manuals(ROOT / "manuals"):
+        plan = compiled(folder)
+        fns: list[Any] = [fn for _, fn in plan.rules]
+        for _, _, fn in plan.derived:
+            fns.extend([fn.by, fn.same, fn.where] if isinstance(fn, Occurrences) else [fn])
+        fns.extend(f for pair in plan.ranks.values() for f in pair)
+        for fn in fns:
+            if fn is not None:
+                assert fn.__code__.co_filename.startswith("<rating plan"), (folder, fn)
+
+
+@pytest.mark.parametrize("folder", MANUALS, ids=[str(m.relative_to(ROOT)) for m in MANUALS])
+def test_generated_equals_closures(folder: Path) -> None:
+    plan = compiled(folder)
+    reference = interpreted(plan)
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(risk_strategy(plan.manual), st.randoms(use_true_random=False))
+    def check(risk: dict[str, Any], _: Any) -> None:
+        assert prepared(plan, risk) == prepared(reference, risk)
+
+    check()
