@@ -14,7 +14,7 @@ from functools import cached_property
 from rateshop.errors import ManualError, Problem
 from rateshop.manual.expr import Expr, Lookup, Occurrence, not_vectorizable
 from rateshop.manual.limits import MAX_RUNNING_DECIMALS
-from rateshop.manual.model import RISK, DiscountGroup, Manual, Step, StepKind
+from rateshop.manual.model import RISK, Coverage, DiscountGroup, Manual, Step, StepKind
 from rateshop.money import MONEY_SCALE, POW10
 from rateshop.rating.codegen import PolicyFn, UnitFn, policy_function, unit_function
 from rateshop.rating.expressions import Compiler, Fn, LookupFn, Occurrences, scale_of
@@ -69,6 +69,11 @@ class Plan:
                 chain.insert(0, items[chain[0]][0])
             out[record] = tuple(chain)
         return out
+
+    @cached_property
+    def own_covers(self) -> dict[str, Coverage]:
+        """The coverages each rating unit chooses for itself (``per:``), by id."""
+        return {cid: c for cid, c in self.manual.coverages.items() if c.per is not None}
 
     @cached_property
     def ref(self) -> ManualRef:

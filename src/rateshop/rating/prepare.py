@@ -59,7 +59,7 @@ def validate_risk(plan: Plan, risk: Mapping[str, Any]) -> dict[str, Any]:
     top = plan.code.check(risk)
     if top is None:
         top = _validate_fully(plan, risk)
-    if any(c.per is not None for c in plan.manual.coverages.values()):
+    if plan.own_covers:
         _unit_coverages(plan, risk, top)
     return top
 
@@ -73,18 +73,18 @@ def _unit_coverages(plan: Plan, risk: Mapping[str, Any], top: dict[str, Any]) ->
     manual = plan.manual
     unit = manual.unit
     assert unit is not None  # the loader allows per: only on the list rated item by item
-    own_covers = {cid: c for cid, c in manual.coverages.items() if c.per is not None}
+    own_covers = plan.own_covers
     allowed = ", ".join(own_covers)
     problems: list[FieldProblem] = []
     choices: list[dict[str, Any]] = []
     raw_items = risk.get(unit.source) or []
     for i, raw in enumerate(raw_items):
-        at = f"{unit.source}[{i}].coverages"
         asked = raw.get("coverages") if isinstance(raw, Mapping) else None
         own: dict[str, Any] = {}
         choices.append(own)
         if asked is None:
             continue
+        at = f"{unit.source}[{i}].coverages"
         if not isinstance(asked, Mapping):
             problems.append(
                 FieldProblem(at, "must be an object of coverage id to options", allowed)
