@@ -14,6 +14,7 @@ from paths import ROOT
 from rateshop.errors import RiskError
 from rateshop.manual.expr import Occurrence
 from rateshop.manual.folders import find_manuals
+from rateshop.manual.model import RISK
 from rateshop.rating.expressions import Compiler, Fn, Occurrences
 from rateshop.rating.plan import Plan
 from rateshop.rating.prepare import prepare
@@ -47,12 +48,48 @@ def interpreted(plan: Plan) -> Plan:
             None if a.rank_from is None else closures.compile(a.rank_from),
             None if a.rank_to is None else closures.compile(a.rank_to),
         )
-    return dataclasses.replace(
-        plan,
-        derived=derived,
-        rules=[(r.reason, closures.compile(r.when)) for r in m.eligibility],
-        ranks=ranks,
+    rules = [(r.reason, closures.compile(r.when)) for r in m.eligibility]
+    code = dataclasses.replace(
+        plan.code,
+        derive=lambda top: derive_reference(m.items, derived, top),
+        declined=lambda top: [reason for reason, rule in rules if rule(top)],
     )
+    return dataclasses.replace(plan, derived=derived, rules=rules, ranks=ranks, code=code)
+
+
+def derive_reference(
+    items: dict[str, tuple[str, str]],
+    derived: list[tuple[str, str, Fn | Occurrences]],
+    top: dict[str, Any],
+) -> None:
+    """Derived values the plain way: an environment (the risk, the items visited bound by name)
+    made for every item, and every value computed by its closure."""
+    for record, fname, fn in derived:
+        if record == RISK:
+            assert not isinstance(fn, Occurrences)
+            top[fname] = fn(top)
+            continue
+        chain = [record]
+        while items[chain[0]][0] != RISK:
+            chain.insert(0, items[chain[0]][0])
+        envs: list[dict[str, Any]] = [top]
+        groups: list[list[dict[str, Any]]] = []
+        for item in chain:
+            owner, list_field = items[item]
+            groups = []
+            for env in envs:
+                holder = env if owner == RISK else env[owner]
+                groups.append([{**env, item: element} for element in holder[list_field]])
+            envs = [env for group in groups for env in group]
+        for group in groups:
+            if isinstance(fn, Occurrences):
+                # the items' siblings share the outer items bound: any one's environment holds them
+                outer = dict(group[0]) if group else dict(top)
+                values = fn.over(outer, record, [env[record] for env in group])
+            else:
+                values = [fn(env) for env in group]
+            for env, value in zip(group, values, strict=True):
+                env[record][fname] = value
 
 
 def prepared(plan: Plan, risk: dict[str, Any]) -> tuple[Any, ...]:

@@ -39,7 +39,7 @@ _BUILTINS = {
     "len": len,
 }
 # The only methods generated code calls (on dicts, lists and sets it holds).
-_METHODS = frozenset({"get", "append", "copy", "issuperset", "value_of"})
+_METHODS = frozenset({"get", "append", "copy", "issuperset", "value_of", "over"})
 # The statement and expression forms generated code is made of.
 _FORMS = (
     ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Assign, ast.AugAssign, ast.If,

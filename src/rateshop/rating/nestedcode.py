@@ -38,12 +38,12 @@ from rateshop.money import POW10, div_half_up, round_half_up
 from rateshop.rating.emit import Source, literal
 from rateshop.rating.expressions import Compiler, Fn, scale_of
 
-__all__ = ["nested_function"]
+__all__ = ["ExprWriter", "Unsupported", "nested_function"]
 
 _COMPARE = frozenset({"==", "!=", "<", "<=", ">", ">="})
 
 
-class _Unsupported(Exception):
+class Unsupported(Exception):
     """A form the writer leaves to the closures."""
 
 
@@ -80,7 +80,7 @@ def _ceiling(dv: int, nv: int) -> int:
 _DIVIDE = {"half_up": _half_up, "floor": _floor}
 
 
-class _Writer:
+class ExprWriter:
     def __init__(self, compiler: Compiler, src: Source) -> None:
         self.compiler = compiler
         self.src = src
@@ -113,7 +113,7 @@ class _Writer:
             return f"(-{self.expr(e.operand, scope)})"
         if isinstance(e, Compare):
             if e.op not in _COMPARE:
-                raise _Unsupported(e.op)
+                raise Unsupported(e.op)
             s = max(scale_of(e.left), scale_of(e.right))
             left, right = self.aligned(e.left, s, scope), self.aligned(e.right, s, scope)
             return f"({left} {e.op} {right})"
@@ -141,7 +141,7 @@ class _Writer:
             lookup = self.bind(self.compiler.lookup(e), "lookup")
             keys = "".join(f"{self.expr(k, scope)}, " for _, k in e.keys)
             return f"{lookup}.value_of(({keys}))"
-        raise _Unsupported(type(e).__name__)
+        raise Unsupported(type(e).__name__)
 
     def name(self, e: Name, scope: dict[str, str]) -> str:
         first, *rest = e.path
@@ -167,7 +167,7 @@ class _Writer:
             fn = self.bind(min if e.name == "min" else max, e.name)
             return f"{fn}(({''.join(f'{a}, ' for a in args)}))"
         if len(args) != 3:
-            raise _Unsupported(e.name)
+            raise Unsupported(e.name)
         x, lo, hi = args
         return f"{self.bind(min, 'min')}({self.bind(max, 'max')}({x}, {lo}), {hi})"
 
@@ -206,7 +206,7 @@ class _Writer:
         if e.kind == "count":
             return f"{self.bind(sum, 'sum')}(1 {loops})"
         if e.elt is None:
-            raise _Unsupported(e.kind)
+            raise Unsupported(e.kind)
         elt = self.expr(e.elt, inner)
         if e.kind == "sum":
             return f"{self.bind(sum, 'sum')}({elt} {loops})"
@@ -221,8 +221,8 @@ def nested_function(compiler: Compiler, e: Expr, label: str) -> Fn | None:
     assert not compiler.flat
     src = Source(label)
     try:
-        code = _Writer(compiler, src).expr(e, {})
-    except _Unsupported:
+        code = ExprWriter(compiler, src).expr(e, {})
+    except Unsupported:
         return None
     src.line("def value(env):")
     src.line(f"    return {code}")

@@ -19,6 +19,7 @@ from rateshop.money import MONEY_SCALE, POW10
 from rateshop.rating.codegen import PolicyFn, UnitFn, policy_function, unit_function
 from rateshop.rating.expressions import Compiler, Fn, LookupFn, Occurrences, scale_of
 from rateshop.rating.nestedcode import nested_function
+from rateshop.rating.prepcode import DeclinedFn, DeriveFn, declined_function, derive_function
 from rateshop.rating.quote import ManualRef
 from rateshop.rating.riskcode import CheckFn, FlattenFn, check_function, flatten_function
 from rateshop.rating.steps import SPECS, CComponent, CFee, CGroup, CItem, CStep
@@ -34,6 +35,8 @@ class PlanCode:
     policy: PolicyFn | None
     check: CheckFn
     flatten: FlattenFn | None
+    derive: DeriveFn
+    declined: DeclinedFn
 
 
 @dataclass(eq=False)
@@ -248,6 +251,8 @@ class _PlanBuilder:
             policy_function(policy, label) if policy else None,
             check_function(m),
             flatten_function(m),
+            derive_function(self.nested, m, [fn for _, _, fn in derived], label),
+            declined_function(self.nested, m, [fn for _, fn in rules], label),
         )
         return Plan(m, derived, rules, ranks, components, policy, fees, code, details)
 

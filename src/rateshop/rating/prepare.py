@@ -14,8 +14,6 @@ from typing import Any
 
 from rateshop.errors import FieldProblem, Ineligible, RiskError
 from rateshop.manual.inputs import validate
-from rateshop.manual.model import RISK
-from rateshop.rating.expressions import Fn, Occurrences
 from rateshop.rating.plan import Plan
 from rateshop.rating.riskcode import unchosen_record
 
@@ -152,41 +150,7 @@ def _validate_fully(plan: Plan, risk: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _derive(plan: Plan, top: dict[str, Any]) -> None:
-    items = plan.manual.items
-    for record, fname, fn in plan.derived:
-        if record == RISK:
-            assert not isinstance(fn, Occurrences)
-            top[fname] = fn(top)
-            continue
-        # one environment for the whole walk, each level's variable rebound item by item (an
-        # expression reads its environment, never keeps it)
-        _derive_each(items, plan.chains[record], 0, dict(top), fname, fn)
-
-
-def _derive_each(
-    items: Mapping[str, tuple[str, str]],
-    chain: tuple[str, ...],
-    depth: int,
-    env: dict[str, Any],
-    fname: str,
-    fn: Fn | Occurrences,
-) -> None:
-    item = chain[depth]
-    owner, list_field = items[item]
-    holder = env if owner == RISK else env[owner]
-    elements: list[dict[str, Any]] = holder[list_field]
-    if depth + 1 < len(chain):
-        for element in elements:
-            env[item] = element
-            _derive_each(items, chain, depth + 1, env, fname, fn)
-    elif isinstance(fn, Occurrences):
-        # computed for the items of one list (siblings) at once
-        for element, value in zip(elements, fn.over(env, item, elements), strict=True):
-            element[fname] = value
-    else:
-        for element in elements:
-            env[item] = element
-            element[fname] = fn(env)
+    plan.code.derive(top)
 
 
 def prepare(plan: Plan, risk: Mapping[str, Any]) -> Prepared:
@@ -200,7 +164,7 @@ def prepare(plan: Plan, risk: Mapping[str, Any]) -> Prepared:
 
 def _prepare(plan: Plan, top: dict[str, Any]) -> Prepared:
     _derive(plan, top)
-    declined = [reason for reason, rule in plan.rules if rule(top)]
+    declined = plan.code.declined(top)
     flatten = plan.code.flatten
     if flatten is not None:
         flat = flatten(top)

@@ -1,0 +1,123 @@
+"""Generated code for a plan's derived values and eligibility rules, each as one function.
+
+Preparing a risk computes every derived value, item by item, then tests every eligibility rule.
+Calling one function per value and per item costs more than the values themselves, so this
+module writes, once per plan, one function that computes them all in the manual's order, the
+lists walked with plain loops and each expression written in place (see
+:mod:`rateshop.rating.nestedcode`), and one that gives the reasons a risk is declined.
+
+An item's name reads the item, other names read the risk, as they do in the environment the
+closures are given (the risk with the items being visited bound by name; nothing else changes
+the risk while the items' values are computed). A value with a form the writer does not take,
+and every ``occurrence()``, is computed by its compiled function, given such an environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rateshop.manual.expr import Expr
+from rateshop.manual.model import RISK, Manual
+from rateshop.rating.emit import Source, literal
+from rateshop.rating.expressions import Compiler, Fn, Occurrences
+from rateshop.rating.nestedcode import ExprWriter, Unsupported
+
+__all__ = ["DeclinedFn", "DeriveFn", "declined_function", "derive_function"]
+
+DeriveFn = Callable[[dict[str, Any]], None]
+DeclinedFn = Callable[[dict[str, Any]], list[str]]
+
+
+def _assign(elements: list[dict[str, Any]], name: str, values: list[Any]) -> None:
+    """Give each item of a list its value (one per item, in order)."""
+    for element, value in zip(elements, values, strict=True):
+        element[name] = value
+
+
+def derive_function(
+    compiler: Compiler, manual: Manual, fns: list[Fn | Occurrences], label: str
+) -> DeriveFn:
+    """One function computing every derived value of ``manual`` into the validated risk, as
+    calling ``fns`` (their compiled functions, in the manual's order) does."""
+    src = Source(f"{label} derived")
+    writer = ExprWriter(compiler, src)
+    items = manual.items
+    env = src.local("env")
+    src.line(f"def derive({env}):")
+    src.indent()
+    src.line("pass")  # a manual without derived values
+    for d, fn in zip(manual.derived, fns, strict=True):
+        if d.record == RISK:
+            assert not isinstance(fn, Occurrences)
+            src.line(f"{env}[{literal(d.field)}] = {_inline(writer, d.expr, fn, {})}")
+            continue
+        chain = [d.record]
+        while items[chain[0]][0] != RISK:
+            chain.insert(0, items[chain[0]][0])
+        inline = not isinstance(fn, Occurrences) and _writable(writer, d.expr, chain)
+        scope: dict[str, str] = {}
+        bound = None  # the environment a compiled function is given: the risk, items bound
+        if not inline:
+            bound = src.fresh("e")
+            src.line(f"{bound} = dict({env})")
+        depth = 0
+        for depth, item in enumerate(chain):
+            owner, list_field = items[item]
+            holder = env if owner == RISK else scope[owner]
+            elements = src.fresh("items")
+            src.line(f"{elements} = {holder}[{literal(list_field)}]")
+            last = depth + 1 == len(chain)
+            if last and isinstance(fn, Occurrences):
+                assert bound is not None
+                values = f"{src.bind(fn, 'occurrences')}.over({bound}, {literal(item)}, {elements})"
+                src.line(f"{src.bind(_assign, 'assign')}({elements}, {literal(d.field)}, {values})")
+                break
+            var = scope[item] = src.fresh("v")
+            src.line(f"for {var} in {elements}:")
+            src.indent()
+            if bound is not None:
+                src.line(f"{bound}[{literal(item)}] = {var}")
+            if last:
+                code = (
+                    writer.expr(d.expr, scope) if inline else f"{src.bind(fn, 'derived')}({bound})"
+                )
+                src.line(f"{var}[{literal(d.field)}] = {code}")
+        for _ in range(depth + (0 if isinstance(fn, Occurrences) else 1)):
+            src.dedent()
+    derive: DeriveFn = src.function("derive")
+    return derive
+
+
+def declined_function(compiler: Compiler, manual: Manual, fns: list[Fn], label: str) -> DeclinedFn:
+    """One function giving the reasons, in the manual's order, of every eligibility rule that
+    holds for the derived risk, as testing ``fns`` (the rules' compiled functions) does."""
+    src = Source(f"{label} eligibility")
+    writer = ExprWriter(compiler, src)
+    env, reasons = src.local("env"), src.local("reasons")
+    src.line(f"def declined({env}):")
+    src.indent()
+    src.line(f"{reasons} = []")
+    for rule, fn in zip(manual.eligibility, fns, strict=True):
+        src.line(f"if {_inline(writer, rule.when, fn, {})}:")
+        src.line(f"    {reasons}.append({literal(rule.reason)})")
+    src.line(f"return {reasons}")
+    declined: DeclinedFn = src.function("declined")
+    return declined
+
+
+def _writable(writer: ExprWriter, e: Expr, chain: list[str]) -> bool:
+    """Whether the writer takes every form of ``e`` (the items of ``chain`` being locals)."""
+    try:
+        writer.expr(e, dict.fromkeys(chain, "env"))
+    except Unsupported:
+        return False
+    return True
+
+
+def _inline(writer: ExprWriter, e: Expr, fn: Fn, scope: dict[str, str]) -> str:
+    """``e`` written in place, or a call of its compiled function on the environment."""
+    try:
+        return writer.expr(e, scope)
+    except Unsupported:
+        return f"{writer.src.bind(fn, 'compiled')}(env)"
