@@ -16,7 +16,7 @@ from paths import ROOT
 from rateshop.compare.bundle import household
 from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.market import RATING_ORDER, rating_rank
-from rateshop.compare.nearest import Substitution, fit, fit_many, nearest
+from rateshop.compare.nearest import Keys, Substitution, fit, fit_many, nearest
 from rateshop.compare.ranking import RANKINGS, present
 from rateshop.compare.replay import check_replay, requote
 from rateshop.compare.service import Comparison, compare
@@ -313,8 +313,9 @@ def test_fit_many_is_fit_of_each_risk() -> None:
     """Fitting once per distinct choice of cover gives each risk exactly its own fit."""
     cases = _fit_many_cases() * 2  # each choice again: the second fitted from the first's work
     for state in ("TX", "CA", "NY"):
+        keys: Keys = {}  # shared by the state's manuals, as a market analysis shares them
         for plan in LIBRARY.in_force("auto", state, TX):
-            many = fit_many(plan.manual, cases)
+            many = fit_many(plan.manual, cases, keys)
             for risk, got in zip(cases, many, strict=True):
                 want = fit(plan.manual, risk)
                 assert got.risk == want.risk

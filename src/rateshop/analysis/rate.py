@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from rateshop.analysis.book import BadRow, risks_of
 from rateshop.analysis.segments import segment_columns
-from rateshop.compare.nearest import Fitted, fit_many
+from rateshop.compare.nearest import Fitted, Keys, fit_many
 from rateshop.rating.batch import DECLINE, ERROR, QUOTE, BatchResult, book_from_risks, rate_book
 from rateshop.rating.plan import Plan
 
@@ -96,8 +96,9 @@ def rate_chunk(
     err_carrier: list[str | None] = [None] * len(err_rows)
     err_reason: list[str] = [bad[i] for i in err_rows]
     per_plan: list[_PlanRows] = []
+    keys: Keys = {}  # each risk's choice of cover, read once for every plan
     for plan in plans:
-        fitted = fit_many(plan.manual, good_risks)
+        fitted = fit_many(plan.manual, good_risks, keys)
         result = rate_book(plan, book_from_risks(plan, [f.risk for f in fitted]))
         rows_of = _plan_rows(plan, fitted, result)
         for j, reason in rows_of.errors:

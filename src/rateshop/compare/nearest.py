@@ -311,41 +311,49 @@ def _key(part: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(key)
 
 
-def fit_many(manual: Manual, risks: Sequence[Mapping[str, Any]]) -> list[Fitted]:
+# A risk's key, worked out for one set of fields and list of items (None: fitted on its own).
+Keys = dict[int, tuple[Mapping[str, Any], tuple[str, ...], str | None, tuple[Any, ...] | None]]
+
+
+def fit_many(
+    manual: Manual, risks: Sequence[Mapping[str, Any]], keys: Keys | None = None
+) -> list[Fitted]:
     """:func:`fit` of each risk, worked out once per distinct choice of cover.
 
     ``fit`` reads only the fields with offered values and the coverages chosen; a book has few
     distinct choices of them, so each is fitted once and its changes applied to every risk
     making it. A risk choosing cover item by item (or with a value no key holds) is fitted on
-    its own.
+    its own. ``keys``, shared by calls for several manuals with the same risks, keeps each
+    risk's key for the next manual reading the same fields.
     """
     chosen = [name for name, spec in manual.inputs.items() if spec.choices is not None]
     if manual.coverages:
         chosen.append("coverages")
+    names = tuple(chosen)
     source = None if manual.unit is None else manual.unit.source
+    keys = {} if keys is None else keys
     done: dict[Any, Fitted] = {}
     out: list[Fitted] = []
     for risk in risks:
-        items = None if source is None else risk.get(source)
-        if isinstance(items, list) and any(
-            isinstance(item, Mapping) and item.get("coverages") is not None for item in items
-        ):
-            out.append(fit(manual, risk))
-            continue
-        part = {name: risk[name] for name in chosen if name in risk}
-        try:
-            key = _key(part)
-        except _Uncached:
+        known = keys.get(id(risk))
+        if known is not None and known[0] is risk and known[1] == names and known[2] == source:
+            key = known[3]
+        else:
+            key = _risk_key(risk, names, source)
+            keys[id(risk)] = (risk, names, source, key)  # the risk kept: its id stays its own
+        if key is None:
             out.append(fit(manual, risk))
             continue
         fitted = done.get(key)
         if fitted is None:
-            fitted = done[key] = fit(manual, part)
+            fitted = done[key] = fit(manual, {name: risk[name] for name in names if name in risk})
         if not fitted.substitutions:
             out.append(Fitted(risk))
             continue
         whole = dict(risk)
-        for name in part:
+        for name in names:
+            if name not in risk:
+                continue
             if name in fitted.risk:
                 whole[name] = fitted.risk[name]
             else:
@@ -354,4 +362,20 @@ def fit_many(manual: Manual, risks: Sequence[Mapping[str, Any]]) -> list[Fitted]
     return out
 
 
-__all__ = ["Fitted", "Substitution", "fit", "fit_many", "nearest"]
+def _risk_key(
+    risk: Mapping[str, Any], names: tuple[str, ...], source: str | None
+) -> tuple[Any, ...] | None:
+    """The key of the fields ``names`` of ``risk``; None when the risk is fitted on its own (it
+    chooses cover for an item of the list ``source``, or holds a value no key holds)."""
+    items = None if source is None else risk.get(source)
+    if isinstance(items, list) and any(
+        isinstance(item, Mapping) and item.get("coverages") is not None for item in items
+    ):
+        return None
+    try:
+        return _key({name: risk[name] for name in names if name in risk})
+    except _Uncached:
+        return None
+
+
+__all__ = ["Fitted", "Keys", "Substitution", "fit", "fit_many", "nearest"]

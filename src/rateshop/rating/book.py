@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -82,7 +83,7 @@ def _step_exprs(cs: CStep) -> list[Expr]:
     return out
 
 
-def _column(values: list[Any], t: Type) -> Column:
+def _column(values: Sequence[Any], t: Type) -> Column:
     if isinstance(t, Text):
         return Cat.encode(values)
     if isinstance(t, Date):
@@ -100,13 +101,24 @@ def _column(values: list[Any], t: Type) -> Column:
     raise TypeError(f"no column for {t}")
 
 
-def _values(rows: list[dict[str, Any]], key: str, filler: Mapping[str, Any]) -> list[Any]:
-    """Column ``key`` of ``rows``, ``filler``'s value where a row has none."""
+def _frame(
+    rows: list[dict[str, Any]], types: Mapping[str, Type], filler: Mapping[str, Any]
+) -> Frame:
+    """The columns ``types`` of ``rows``, ``filler``'s value where a row has none."""
+    keys = list(types)
+    if not keys:
+        return {}
+    values: list[Sequence[Any]]
     try:
-        return [row[key] for row in rows]  # the common case: every row has every column
+        # the common case, every row having every column: read and turned into columns in C
+        if len(keys) == 1:
+            values = [list(map(itemgetter(keys[0]), rows))]
+        else:
+            values = list(zip(*map(itemgetter(*keys), rows), strict=True)) if rows else []
+            values = values or [[] for _ in keys]
     except KeyError:
-        missing = filler.get(key)
-        return [row.get(key, missing) for row in rows]
+        values = [[row.get(k, filler.get(k)) for row in rows] for k in keys]
+    return {k: _column(v, types[k]) for k, v in zip(keys, values, strict=True)}
 
 
 def book_from_risks(plan: Plan, risks: Sequence[Mapping[str, Any]]) -> Book:
@@ -133,16 +145,8 @@ def book_from_risks(plan: Plan, risks: Sequence[Mapping[str, Any]]) -> Book:
     # rows that could not be prepared still need a value in every column; they are never used
     filler_unit = unit_rows[0] if unit_rows else {}
     filler_risk = next((r for r in risk_rows if r), {})
-    units = {
-        k: _column(_values(unit_rows, k, filler_unit), t)
-        for k, t in unit_types.items()
-        if unit_rows
-    }
-    risk_frame = {
-        k: _column(_values(risk_rows, k, filler_risk), t)
-        for k, t in risk_types.items()
-        if filler_risk
-    }
+    units = _frame(unit_rows, unit_types, filler_unit) if unit_rows else {}
+    risk_frame = _frame(risk_rows, risk_types, filler_risk) if filler_risk else {}
     return Book(
         n_risks=len(risks),
         units=units,
