@@ -15,9 +15,10 @@ from rateshop.errors import RiskError
 from rateshop.manual.expr import Occurrence
 from rateshop.manual.folders import find_manuals
 from rateshop.manual.model import RISK
-from rateshop.rating.expressions import Compiler, Fn, Occurrences
+from rateshop.rating.expressions import Compiler, Fn
 from rateshop.rating.plan import Plan
 from rateshop.rating.prepare import prepare
+from rateshop.rating.prepcode import Occurrences
 from risks import risk_strategy
 from samples import compiled
 

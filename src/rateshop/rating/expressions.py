@@ -7,7 +7,6 @@ paths such as ``driver.age``, used by the rating steps). The same typed tree com
 
 from __future__ import annotations
 
-import bisect
 import calendar
 import datetime as dt
 from collections.abc import Callable
@@ -160,23 +159,14 @@ class LookupFn:
                     return found
         else:
             pos, x = self._position(raw)
-        value: int | None = None
-        if pos >= 0:
-            if self.simple:
-                value = self.values[pos]
-            elif x is not None:
-                value = self.table.interpolate(self.column, pos, x)
-        if value is None:
-            if pos >= 0 and not self.table.offers(self.column, pos, x):
-                raise self._refused(raw)
-            if self.default is not None:
-                return self.default
-            if pos >= 0 and self.simple:
-                raise self.empty_cell(None, pos)
-            raise self._no_match(raw)
-        return value
+        return self._value(pos, x, None, raw)
 
     def value_at(self, env: Env, pos: int, x: Any) -> int:
+        return self._value(pos, x, env, None)
+
+    def _value(self, pos: int, x: Any, env: Env | None, raw: tuple[Any, ...] | None) -> int:
+        """The value at a grid position, or the default, the decline or the problem; the key
+        values, for the messages, are ``raw`` or read again from ``env``."""
         value: int | None = None
         if pos >= 0:
             if self.simple:
@@ -185,13 +175,18 @@ class LookupFn:
                 value = self.table.interpolate(self.column, pos, x)
         if value is None:
             if pos >= 0 and not self.table.offers(self.column, pos, x):
-                raise self.refused(env)
+                raise self._refused(self._raw(env) if raw is None else raw)
             if self.default is not None:
                 return self.default
             if pos >= 0 and self.simple:
-                raise self.empty_cell(env, pos)
-            raise self.no_match(env)
+                raise self.empty_cell(pos)
+            raise self._no_match(self._raw(env) if raw is None else raw)
         return value
+
+    def _raw(self, env: Env | None) -> tuple[Any, ...]:
+        """The key values read from ``env`` again (for a message)."""
+        assert env is not None
+        return tuple(fn(env) for fn in self.key_fns)
 
     def __call__(self, env: Env) -> int:
         pos, x, _ = self.locate(env)
@@ -219,7 +214,7 @@ class LookupFn:
 
     def refused(self, env: Env) -> Ineligible:
         """The risk landed on a cell the filing does not offer: a decline, with its reason."""
-        return self._refused(tuple(fn(env) for fn in self.key_fns))
+        return self._refused(self._raw(env))
 
     def _refused(self, raw: tuple[Any, ...]) -> Ineligible:
         reason = self.table.not_offered_reason
@@ -231,7 +226,7 @@ class LookupFn:
             reason = f"not offered: {self.table.name} for {given}"
         return Ineligible([reason])
 
-    def empty_cell(self, env: Env | None, pos: int) -> NoMatch:
+    def empty_cell(self, pos: int) -> NoMatch:
         """The row exists but this column's cell is empty: say which table, row, column, component."""
         for_whom = "" if self.component is None else f" for component {self.component}"
         return NoMatch(
@@ -249,7 +244,7 @@ class LookupFn:
         return ", ".join(c.expr.key if isinstance(c.expr, Name) else c.key for c in self.keys)
 
     def no_match(self, env: Env) -> NoMatch:
-        return self._no_match(tuple(fn(env) for fn in self.key_fns))
+        return self._no_match(self._raw(env))
 
     def _no_match(self, raw: tuple[Any, ...]) -> NoMatch:
         given = []
@@ -286,45 +281,6 @@ def _show(value: Any, expr: Expr) -> str:
             else str(value)
         )
     return str(value)
-
-
-class Occurrences:
-    """A compiled ``occurrence()``: the value for every item of one list at once, in n log n.
-
-    Given the items of one list (:meth:`over`), it returns each item's 1 + the number of items
-    with an equal ``same`` and a strictly earlier ``by`` where ``where`` holds; exactly what ``1 + count(o for o in list if o.same == i.same and o.by < i.by and
-    o.where)`` gives for each item ``i``, without comparing every pair.
-    """
-
-    def __init__(self, node: Occurrence, compile_fn: Callable[[Expr], Fn]) -> None:
-        self.by = compile_fn(node.by)
-        self.same = None if node.same is None else compile_fn(node.same)
-        self.where = None if node.where is None else compile_fn(node.where)
-
-    def over(self, env: Env, item: str, elements: list[Any]) -> list[int]:
-        """The values for ``elements``, each read with ``env`` holding it as ``item``: what
-        calling this with one environment per element gives (``env`` is changed)."""
-        same, by, where = self.same, self.by, self.where
-        keys: list[Any] = []
-        for element in elements:
-            env[item] = element
-            keys.append(None if same is None else same(env))
-        order: list[Any] = []
-        for element in elements:
-            env[item] = element
-            order.append(by(env))
-        counted: dict[Any, list[Any]] = {}
-        for element, key, at in zip(elements, keys, order, strict=True):
-            env[item] = element
-            if where is None or where(env):
-                counted.setdefault(key, []).append(at)
-        for values in counted.values():
-            values.sort()
-        none: list[Any] = []
-        return [
-            1 + bisect.bisect_left(counted.get(key, none), at)
-            for key, at in zip(keys, order, strict=True)
-        ]
 
 
 class Compiler:
@@ -387,12 +343,6 @@ class Compiler:
                 "occurrence() is computed for a whole list; compile it with occurrences()"
             )
         raise TypeError(f"cannot compile {type(e).__name__}")
-
-    def occurrences(self, e: Occurrence) -> Occurrences:
-        """Compile ``occurrence()`` for whole lists (nested environments only)."""
-        if self.flat:
-            raise TypeError("occurrence() only runs on the nested risk")
-        return Occurrences(e, self.compile)
 
     def aligned(self, e: Expr, scale: int) -> Fn:
         """Compile a numeric expression brought to ``scale`` (other types unchanged)."""

@@ -14,12 +14,18 @@ from functools import cached_property
 from rateshop.errors import ManualError, Problem
 from rateshop.manual.expr import Expr, Lookup, Occurrence, not_vectorizable
 from rateshop.manual.limits import MAX_RUNNING_DECIMALS
-from rateshop.manual.model import RISK, Coverage, DiscountGroup, Manual, Step, StepKind
+from rateshop.manual.model import Coverage, DiscountGroup, Manual, Step, StepKind
 from rateshop.money import MONEY_SCALE, POW10
 from rateshop.rating.codegen import PolicyFn, UnitFn, policy_function, unit_function
-from rateshop.rating.expressions import Compiler, Fn, LookupFn, Occurrences, scale_of
+from rateshop.rating.expressions import Compiler, Fn, LookupFn, scale_of
 from rateshop.rating.nestedcode import nested_function
-from rateshop.rating.prepcode import DeclinedFn, DeriveFn, declined_function, derive_function
+from rateshop.rating.prepcode import (
+    DeclinedFn,
+    DeriveFn,
+    Occurrences,
+    declined_function,
+    derive_function,
+)
 from rateshop.rating.quote import ManualRef
 from rateshop.rating.riskcode import CheckFn, FlattenFn, check_function, flatten_function
 from rateshop.rating.steps import SPECS, CComponent, CFee, CGroup, CItem, CStep
@@ -57,21 +63,6 @@ class Plan:
     @property
     def key(self) -> str:
         return self.manual.identity.key
-
-    @cached_property
-    def chains(self) -> dict[str, tuple[str, ...]]:
-        """For each list item a derived value belongs to, the items from the risk down to it
-        (``("driver", "incident")`` for an incident), worked out once."""
-        items = self.manual.items
-        out: dict[str, tuple[str, ...]] = {}
-        for record, _, _ in self.derived:
-            if record == RISK or record in out:
-                continue
-            chain = [record]
-            while items[chain[0]][0] != RISK:
-                chain.insert(0, items[chain[0]][0])
-            out[record] = tuple(chain)
-        return out
 
     @cached_property
     def own_covers(self) -> dict[str, Coverage]:

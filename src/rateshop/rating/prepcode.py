@@ -14,19 +14,60 @@ and every ``occurrence()``, is computed by its compiled function, given such an 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from typing import Any
 
-from rateshop.manual.expr import Expr
+from rateshop.manual.expr import Expr, Occurrence
 from rateshop.manual.model import RISK, Manual
 from rateshop.rating.emit import Source, literal
-from rateshop.rating.expressions import Compiler, Fn, Occurrences
+from rateshop.rating.expressions import Compiler, Env, Fn
 from rateshop.rating.nestedcode import ExprWriter, Unsupported
 
-__all__ = ["DeclinedFn", "DeriveFn", "declined_function", "derive_function"]
+__all__ = ["DeclinedFn", "DeriveFn", "Occurrences", "declined_function", "derive_function"]
 
 DeriveFn = Callable[[dict[str, Any]], None]
 DeclinedFn = Callable[[dict[str, Any]], list[str]]
+
+
+class Occurrences:
+    """A compiled ``occurrence()``: the value for every item of one list at once, in n log n.
+
+    Given the items of one list (:meth:`over`), it returns each item's 1 + the number of items
+    with an equal ``same`` and a strictly earlier ``by`` where ``where`` holds; exactly what
+    ``1 + count(o for o in list if o.same == i.same and o.by < i.by and o.where)`` gives for
+    each item ``i``, without comparing every pair.
+    """
+
+    def __init__(self, node: Occurrence, compile_fn: Callable[[Expr], Fn]) -> None:
+        self.by = compile_fn(node.by)
+        self.same = None if node.same is None else compile_fn(node.same)
+        self.where = None if node.where is None else compile_fn(node.where)
+
+    def over(self, env: Env, item: str, elements: list[Any]) -> list[int]:
+        """The values for ``elements``, each read with ``env`` holding it as ``item`` (``env``
+        is left holding the last): ``same`` of every item, then ``by``, then ``where``."""
+        same, by, where = self.same, self.by, self.where
+        keys: list[Any] = []
+        for element in elements:
+            env[item] = element
+            keys.append(None if same is None else same(env))
+        order: list[Any] = []
+        for element in elements:
+            env[item] = element
+            order.append(by(env))
+        counted: dict[Any, list[Any]] = {}
+        for element, key, at in zip(elements, keys, order, strict=True):
+            env[item] = element
+            if where is None or where(env):
+                counted.setdefault(key, []).append(at)
+        for values in counted.values():
+            values.sort()
+        none: list[Any] = []
+        return [
+            1 + bisect.bisect_left(counted.get(key, none), at)
+            for key, at in zip(keys, order, strict=True)
+        ]
 
 
 def _assign(elements: list[dict[str, Any]], name: str, values: list[Any]) -> None:
