@@ -217,15 +217,21 @@ def _prepare(plan: Plan, top: dict[str, Any]) -> Prepared:
             else:
                 bound[i][a.name] = (pool_ranked[0], False)
     own_covers: list[dict[str, Any]] = top.get(UNIT_COVERAGES) or [{} for _ in elements]
+    prefix = f"{unit.name}."
+    people: dict[tuple[str, int], Flat] = {}  # each person flattened once, however many units
     for i, element in enumerate(elements):
         u: Flat = dict(flat)
-        _flatten(element, f"{unit.name}.", u)
+        _flatten(element, prefix, u)
         for cid, record in own_covers[i].items():  # this unit's own choice beats the policy's
             for key, value in record.items():
                 u[f"coverages.{cid}.{key}"] = value
         assigned = True
         for name, (person, own) in bound[i].items():
-            _flatten(person, f"{name}.", u)
+            person_flat = people.get((name, id(person)))
+            if person_flat is None:
+                person_flat = people[name, id(person)] = {}
+                _flatten(person, f"{name}.", person_flat)
+            u.update(person_flat)
             assigned = assigned and own
         if unit.assignments:
             u["assigned"] = assigned
