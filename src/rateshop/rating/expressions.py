@@ -77,6 +77,11 @@ DATE_FUNCS: dict[str, Callable[[dt.date, dt.date], int]] = {
 }
 
 
+# The kinds of key value an interpolated lookup's values are remembered for, and how many.
+_PLAIN_KEYS = frozenset({int, str})
+_MEMO_LIMIT = 1024
+
+
 class NoMatch(RiskError):
     """A table has no row for the values a risk gave it (and declares no default)."""
 
@@ -106,6 +111,7 @@ class LookupFn:
         self.signature = f"{table.name}|{node.keys!r}"
         self.component: str | None = None  # the component whose step reads it, for messages
         self._fast_position: Callable[..., int] | None = None  # made at its first use
+        self._interpolated: dict[tuple[Any, ...], int] = {}  # values worked out, by key values
 
     def locate(self, env: Env) -> tuple[int, Any, tuple[Any, ...]]:
         """Grid position (-1: no row), interpolation amount and the raw key values."""
@@ -157,9 +163,20 @@ class LookupFn:
                 found = self.values[pos]
                 if found is not None:
                     return found
-        else:
-            pos, x = self._position(raw)
-        return self._value(pos, x, None, raw)
+            return self._value(pos, x, None, raw)
+        # Interpolating costs more than remembering: each value is kept for its key values
+        # (while few), when they are plain numbers or text (so 1, 1.0 and True never meet).
+        memo = self._interpolated
+        plain = _PLAIN_KEYS.issuperset(map(type, raw))
+        if plain:
+            found = memo.get(raw)
+            if found is not None:
+                return found
+        pos, x = self._position(raw)
+        value = self._value(pos, x, None, raw)
+        if plain and len(memo) < _MEMO_LIMIT:
+            memo[raw] = value
+        return value
 
     def value_at(self, env: Env, pos: int, x: Any) -> int:
         return self._value(pos, x, env, None)
