@@ -77,7 +77,7 @@ def _unit_coverages(plan: Plan, risk: Mapping[str, Any], top: dict[str, Any]) ->
     choices: list[dict[str, Any]] = []
     raw_items = risk.get(unit.source) or []
     for i, raw in enumerate(raw_items):
-        asked = raw.get("coverages") if isinstance(raw, Mapping) else None
+        asked = raw.get("coverages") if type(raw) is dict or isinstance(raw, Mapping) else None
         own: dict[str, Any] = {}
         choices.append(own)
         if asked is None:

@@ -47,6 +47,8 @@ class Occurrences:
     def over(self, env: Env, item: str, elements: list[Any]) -> list[int]:
         """The values for ``elements``, each read with ``env`` holding it as ``item`` (``env``
         is left holding the last): ``same`` of every item, then ``by``, then ``where``."""
+        if not elements:
+            return []  # most lists of incidents
         same, by, where = self.same, self.by, self.where
         keys: list[Any] = []
         for element in elements:
