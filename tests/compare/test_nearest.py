@@ -16,7 +16,7 @@ from paths import ROOT
 from rateshop.compare.bundle import household
 from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.market import RATING_ORDER, rating_rank
-from rateshop.compare.nearest import Keys, Substitution, fit, fit_many, nearest
+from rateshop.compare.nearest import Fitted, Keys, Substitution, fit, fit_many, nearest
 from rateshop.compare.ranking import RANKINGS, present
 from rateshop.compare.replay import check_replay, requote
 from rateshop.compare.service import Comparison, compare
@@ -315,7 +315,9 @@ def test_fit_many_is_fit_of_each_risk() -> None:
     for state in ("TX", "CA", "NY"):
         keys: Keys = {}  # shared by the state's manuals, as a market analysis shares them
         for plan in LIBRARY.in_force("auto", state, TX):
-            many = fit_many(plan.manual, cases, keys)
+            done: dict[Any, Fitted] = {}  # kept from one call to the next, as chunks keep it
+            fit_many(plan.manual, cases[::-1], None, done)
+            many = fit_many(plan.manual, cases, keys, done)
             for risk, got in zip(cases, many, strict=True):
                 want = fit(plan.manual, risk)
                 assert got.risk == want.risk

@@ -8,6 +8,7 @@ nothing here raises for a bad row.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,7 +99,7 @@ def rate_chunk(
     per_plan: list[_PlanRows] = []
     keys: Keys = {}  # each risk's choice of cover, read once for every plan
     for plan in plans:
-        fitted = fit_many(plan.manual, good_risks, keys)
+        fitted = fit_many(plan.manual, good_risks, keys, _fitted(plan))
         result = rate_book(plan, book_from_risks(plan, [f.risk for f in fitted]))
         rows_of = _plan_rows(plan, fitted, result)
         for j, reason in rows_of.errors:
@@ -118,6 +119,19 @@ def rate_chunk(
         schema=ERRORS_SCHEMA,
     )
     return Rated(results, errors)
+
+
+# Each plan's choices of cover fitted so far, for the chunks to come (a book has few; a plan let
+# go takes its own with it).
+_FITTED: weakref.WeakKeyDictionary[Plan, dict[Any, Fitted]] = weakref.WeakKeyDictionary()
+_FITTED_LIMIT = 100_000
+
+
+def _fitted(plan: Plan) -> dict[Any, Fitted]:
+    done = _FITTED.get(plan)
+    if done is None or len(done) > _FITTED_LIMIT:
+        done = _FITTED[plan] = {}
+    return done
 
 
 @dataclass

@@ -316,7 +316,10 @@ Keys = dict[int, tuple[Mapping[str, Any], tuple[str, ...], str | None, tuple[Any
 
 
 def fit_many(
-    manual: Manual, risks: Sequence[Mapping[str, Any]], keys: Keys | None = None
+    manual: Manual,
+    risks: Sequence[Mapping[str, Any]],
+    keys: Keys | None = None,
+    done: dict[Any, Fitted] | None = None,
 ) -> list[Fitted]:
     """:func:`fit` of each risk, worked out once per distinct choice of cover.
 
@@ -324,7 +327,8 @@ def fit_many(
     distinct choices of them, so each is fitted once and its changes applied to every risk
     making it. A risk choosing cover item by item (or with a value no key holds) is fitted on
     its own. ``keys``, shared by calls for several manuals with the same risks, keeps each
-    risk's key for the next manual reading the same fields.
+    risk's key for the next manual reading the same fields; ``done``, shared by calls for this
+    manual only, keeps each choice fitted for the next call.
     """
     chosen = [name for name, spec in manual.inputs.items() if spec.choices is not None]
     if manual.coverages:
@@ -332,7 +336,7 @@ def fit_many(
     names = tuple(chosen)
     source = None if manual.unit is None else manual.unit.source
     keys = {} if keys is None else keys
-    done: dict[Any, Fitted] = {}
+    done = {} if done is None else done
     out: list[Fitted] = []
     for risk in risks:
         known = keys.get(id(risk))
