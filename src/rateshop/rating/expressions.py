@@ -110,7 +110,7 @@ class LookupFn:
         ]
         self.signature = f"{table.name}|{node.keys!r}"
         self.component: str | None = None  # the component whose step reads it, for messages
-        self._fast_position: Callable[..., int] | None = None  # made at its first use
+        self._fast_position: Callable[..., int] | None = None  # see generate_position
         self._interpolated: dict[tuple[Any, ...], int] = {}  # values worked out, by key values
 
     def locate(self, env: Env) -> tuple[int, Any, tuple[Any, ...]]:
@@ -133,9 +133,15 @@ class LookupFn:
             pos += code * stride
         return pos, x
 
+    def generate_position(self) -> None:
+        """Generate, for :meth:`value_of`, the function of the key values giving the grid
+        position (-1: no row) as ``_position`` finds it, for a lookup without an interpolated
+        key. Done when the plan is compiled: generated code is parsed then, never while rating
+        (``ast.parse`` is not safe in several threads at once in this Python)."""
+        if self.simple:
+            self._fast_position = self._position_code()
+
     def _position_code(self) -> Callable[..., int]:
-        """A generated function of the key values giving the grid position (-1: no row), as
-        ``_position`` finds it, for a lookup without an interpolated key."""
         src = Source(f"lookup {self.signature} #{id(self):x}")
         names = [src.fresh("k") for _ in self.keys]
         pos, code = src.local("pos"), src.local("code")
@@ -154,10 +160,8 @@ class LookupFn:
     def value_of(self, raw: tuple[Any, ...]) -> int:
         """The value for the key values ``raw`` (computed by the caller, in the keys' order):
         what calling the lookup gives, the same declines and problems included."""
-        if self.simple:
-            position = self._fast_position
-            if position is None:
-                position = self._fast_position = self._position_code()
+        position = self._fast_position
+        if position is not None:
             pos, x = position(*raw), None
             if pos >= 0:
                 found = self.values[pos]

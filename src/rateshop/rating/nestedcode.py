@@ -138,7 +138,9 @@ class ExprWriter:
         if isinstance(e, Agg):
             return self.agg(e, scope)
         if isinstance(e, Lookup):
-            lookup = self.bind(self.compiler.lookup(e), "lookup")
+            compiled = self.compiler.lookup(e)
+            compiled.generate_position()
+            lookup = self.bind(compiled, "lookup")
             keys = "".join(f"{self.expr(k, scope)}, " for _, k in e.keys)
             return f"{lookup}.value_of(({keys}))"
         raise Unsupported(type(e).__name__)

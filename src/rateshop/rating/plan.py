@@ -182,11 +182,9 @@ class _PlanBuilder:
             if isinstance(d.expr, Occurrence):
                 derived.append((d.record, d.field, self.occurrences(d.expr, what)))
             else:
-                derived.append((d.record, d.field, self.nested_fn(d.expr, what)))
-        rules = [
-            (r.reason, self.nested_fn(r.when, f"eligibility {i + 1}"))
-            for i, r in enumerate(m.eligibility)
-        ]
+                # written in place in the plan's derive function; the closure for what it leaves
+                derived.append((d.record, d.field, self.nested.compile(d.expr)))
+        rules = [(r.reason, self.nested.compile(r.when)) for r in m.eligibility]
         ranks: dict[str, tuple[Fn | None, Fn | None]] = {}
         if m.unit is not None:
             for a in m.unit.assignments:

@@ -98,10 +98,16 @@ def derive_function(
         chain = [d.record]
         while items[chain[0]][0] != RISK:
             chain.insert(0, items[chain[0]][0])
-        inline = not isinstance(fn, Occurrences) and _writable(writer, d.expr, chain)
-        scope: dict[str, str] = {}
+        # each item a local named now, so the value is written (or found unwritable) once
+        scope = {item: src.fresh("v") for item in chain}
+        code = None
+        if not isinstance(fn, Occurrences):
+            try:
+                code = writer.expr(d.expr, scope)
+            except Unsupported:
+                code = None
         bound = None  # the environment a compiled function is given: the risk, items bound
-        if not inline:
+        if code is None:
             bound = src.fresh("e")
             src.line(f"{bound} = dict({env})")
         depth = 0
@@ -116,15 +122,14 @@ def derive_function(
                 values = f"{src.bind(fn, 'occurrences')}.over({bound}, {literal(item)}, {elements})"
                 src.line(f"{src.bind(_assign, 'assign')}({elements}, {literal(d.field)}, {values})")
                 break
-            var = scope[item] = src.fresh("v")
+            var = scope[item]
             src.line(f"for {var} in {elements}:")
             src.indent()
             if bound is not None:
                 src.line(f"{bound}[{literal(item)}] = {var}")
             if last:
-                code = (
-                    writer.expr(d.expr, scope) if inline else f"{src.bind(fn, 'derived')}({bound})"
-                )
+                if code is None:
+                    code = f"{src.bind(fn, 'derived')}({bound})"
                 src.line(f"{var}[{literal(d.field)}] = {code}")
         for _ in range(depth + (0 if isinstance(fn, Occurrences) else 1)):
             src.dedent()
@@ -147,15 +152,6 @@ def declined_function(compiler: Compiler, manual: Manual, fns: list[Fn], label: 
     src.line(f"return {reasons}")
     declined: DeclinedFn = src.function("declined")
     return declined
-
-
-def _writable(writer: ExprWriter, e: Expr, chain: list[str]) -> bool:
-    """Whether the writer takes every form of ``e`` (the items of ``chain`` being locals)."""
-    try:
-        writer.expr(e, dict.fromkeys(chain, "env"))
-    except Unsupported:
-        return False
-    return True
 
 
 def _inline(writer: ExprWriter, e: Expr, fn: Fn, scope: dict[str, str]) -> str:
