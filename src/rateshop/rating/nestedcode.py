@@ -2,9 +2,9 @@
 rules and assignment ranks.
 
 They run once per risk for every carrier, so interpreting them through a tree of closures (see
-:class:`rateshop.rating.expressions.Compiler`), which copies an environment for every item an
-aggregation visits, costs more than rating the risk. Here each expression becomes one Python
-function of the environment, written with the checked builder (:mod:`rateshop.rating.emit`):
+:class:`rateshop.rating.expressions.Compiler`), a call per node and an environment per
+aggregation, costs more than rating the risk. Here each expression becomes one Python function
+of the environment (or is written in place, see :mod:`rateshop.rating.prepcode`), written with the checked builder (:mod:`rateshop.rating.emit`):
 names read the environment as the closures do, an aggregation is a generator expression whose
 loop variables are locals, a table lookup computes its keys in place.
 
@@ -81,6 +81,8 @@ _DIVIDE = {"half_up": _half_up, "floor": _floor}
 
 
 class ExprWriter:
+    """Writes expressions on the nested risk as Python source into one generated function."""
+
     def __init__(self, compiler: Compiler, src: Source) -> None:
         self.compiler = compiler
         self.src = src
