@@ -16,7 +16,7 @@ from paths import ROOT
 from rateshop.compare.bundle import household
 from rateshop.compare.connectors import manual_connectors
 from rateshop.compare.market import RATING_ORDER, rating_rank
-from rateshop.compare.nearest import Substitution, fit, nearest
+from rateshop.compare.nearest import Fitted, Keys, Substitution, fit, fit_many, nearest
 from rateshop.compare.ranking import RANKINGS, present
 from rateshop.compare.replay import check_replay, requote
 from rateshop.compare.service import Comparison, compare
@@ -275,3 +275,52 @@ def test_a_strict_quote_still_refuses_an_option_not_offered() -> None:
     plan = LIBRARY.select("harborview", "auto", "TX", TX)
     with pytest.raises(RiskError, match="not offered"):
         rate(plan, auto_tx(PD={"limit": 15}))
+
+
+def _fit_many_cases() -> list[dict[str, Any]]:
+    """Risks whose cover the manuals offer, or not, in every form ``fit`` tells apart."""
+    base = example("auto")
+    covers: list[Any] = [
+        None,
+        {},
+        {"BI": {"limit": "40/80"}, "PD": {"limit": 30}},
+        {"BI": {"limit": "50/100"}, "PD": {"limit": 1}},
+        {"BI": {"limit": "50/100"}, "PD": {"limit": "1"}},
+        {"BI": {"limit": "50/100"}, "PD": {"limit": True}},
+        {"BI": True, "PD": {"limit": 50}, "COLL": False, "COMP": None},
+        {"BI": {"limit": "50/100"}, "PD": {"limit": 50}, "GAP": {"limit": 1}},
+        {"BI": {"limit": "50/100"}, "PD": {"limit": 50}, "MED": {"limit": 1.5}},
+        {"BI": {"limit": "20/40"}, "PD": {"limit": 10}, "PIP": {"limit": 2500}},
+        {"PD": {"limit": 50}, "BI": {"limit": "50/100"}},
+    ]
+    out: list[dict[str, Any]] = []
+    for cover in covers:
+        for plan in ("installments", "paid_in_full", "weekly", 1):
+            risk = copy.deepcopy(base)
+            risk["payment_plan"] = plan
+            if cover is None:
+                risk.pop("coverages", None)
+            else:
+                risk["coverages"] = copy.deepcopy(cover)
+            out.append(risk)
+    own = copy.deepcopy(base)
+    own["vehicles"][0]["coverages"] = {"COLL": {"deductible": 750}, "BI": {"limit": "50/100"}}
+    out.append(own)
+    return out
+
+
+def test_fit_many_is_fit_of_each_risk() -> None:
+    """Fitting once per distinct choice of cover gives each risk exactly its own fit."""
+    cases = _fit_many_cases() * 2  # each choice again: the second fitted from the first's work
+    for state in ("TX", "CA", "NY"):
+        keys: Keys = {}  # shared by the state's manuals, as a market analysis shares them
+        for plan in LIBRARY.in_force("auto", state, TX):
+            done: dict[Any, Fitted] = {}  # kept from one call to the next, as chunks keep it
+            fit_many(plan.manual, cases[::-1], None, done)
+            many = fit_many(plan.manual, cases, keys, done)
+            for risk, got in zip(cases, many, strict=True):
+                want = fit(plan.manual, risk)
+                assert got.risk == want.risk
+                assert got.substitutions == want.substitutions
+                if not want.substitutions:
+                    assert got.risk is risk

@@ -209,13 +209,18 @@ class _Bad(Exception):
     pass
 
 
+# Each driver's and vehicle's column names, by the field they hold (made once, not per row).
+_DRIVER_COLUMNS = [(i, {name: f"d{i}_{name}" for name, _ in DRIVER_FIELDS}) for i in (1, 2)]
+_VEHICLE_COLUMNS = [(i, {name: f"v{i}_{name}" for name, _ in VEHICLE_FIELDS}) for i in (1, 2)]
+
+
 def _risk(row: dict[str, Any], known_zips: set[str]) -> dict[str, Any]:
     eff = row.get("effective_date")
     if not isinstance(eff, dt.date):
         raise _Bad("no effective date")
     drivers = []
-    for i in (1, 2):
-        birth = row.get(f"d{i}_birth_date")
+    for i, col in _DRIVER_COLUMNS:
+        birth = row.get(col["birth_date"])
         if birth is None:
             continue
         age = (eff - birth).days / 365.25
@@ -226,29 +231,29 @@ def _risk(row: dict[str, Any], known_zips: set[str]) -> dict[str, Any]:
         drivers.append(
             {
                 "birth_date": birth.isoformat(),
-                "gender": row.get(f"d{i}_gender"),
-                "marital_status": row.get(f"d{i}_marital_status"),
-                "licensed_date": _iso(row.get(f"d{i}_licensed_date")),
-                "licence_status": row.get(f"d{i}_licence_status") or "valid",
-                "good_student": bool(row.get(f"d{i}_good_student")),
-                "defensive_driving": bool(row.get(f"d{i}_defensive_driving")),
-                "incidents": _incident_list(row.get(f"d{i}_incidents")),
+                "gender": row.get(col["gender"]),
+                "marital_status": row.get(col["marital_status"]),
+                "licensed_date": _iso(row.get(col["licensed_date"])),
+                "licence_status": row.get(col["licence_status"]) or "valid",
+                "good_student": bool(row.get(col["good_student"])),
+                "defensive_driving": bool(row.get(col["defensive_driving"])),
+                "incidents": _incident_list(row.get(col["incidents"])),
             }
         )
     vehicles = []
-    for i in (1, 2):
-        year = row.get(f"v{i}_model_year")
+    for i, col in _VEHICLE_COLUMNS:
+        year = row.get(col["model_year"])
         if year is None:
             continue
-        zip_code = row.get(f"v{i}_garaging_zip")
+        zip_code = row.get(col["garaging_zip"])
         if zip_code not in known_zips:
             raise _Bad(f"vehicle {i}: ZIP {zip_code!r} is not a ZIP of {row.get('state')}")
         vehicles.append(
             {
                 "model_year": year,
-                "symbol": row.get(f"v{i}_symbol"),
-                "use": row.get(f"v{i}_use"),
-                "annual_miles": row.get(f"v{i}_annual_miles"),
+                "symbol": row.get(col["symbol"]),
+                "use": row.get(col["use"]),
+                "annual_miles": row.get(col["annual_miles"]),
                 "garaging_zip": zip_code,
             }
         )

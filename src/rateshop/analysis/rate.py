@@ -8,22 +8,27 @@ nothing here raises for a bad row.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from rateshop.analysis.book import BadRow, risks_of
 from rateshop.analysis.segments import segment_columns
-from rateshop.compare.nearest import fit
-from rateshop.rating.batch import DECLINE, ERROR, QUOTE, book_from_risks, rate_book
+from rateshop.compare.nearest import Fitted, Keys, fit_many
+from rateshop.rating.batch import DECLINE, ERROR, QUOTE, BatchResult, book_from_risks, rate_book
 from rateshop.rating.plan import Plan
 
 __all__ = ["ERRORS_SCHEMA", "RESULT_SCHEMA", "Rated", "rate_chunk"]
 
 STATUS = {QUOTE: "quote", DECLINE: "decline", ERROR: "error"}
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -91,63 +96,18 @@ def rate_chunk(
     err_rows: list[int] = sorted(bad)
     err_carrier: list[str | None] = [None] * len(err_rows)
     err_reason: list[str] = [bad[i] for i in err_rows]
-    cols: dict[str, list[Any]] = {name: [] for name in RESULT_SCHEMA.names}
-    per_plan: list[tuple[Plan, dict[str, list[Any]]]] = []
+    per_plan: list[_PlanRows] = []
+    keys: Keys = {}  # each risk's choice of cover, read once for every plan
     for plan in plans:
-        fitted = [fit(plan.manual, r) for r in good_risks]
+        fitted = fit_many(plan.manual, good_risks, keys, _fitted(plan))
         result = rate_book(plan, book_from_risks(plan, [f.risk for f in fitted]))
-        months = plan.manual.identity.term_months
-        status = result.status.tolist()
-        totals = result.total.tolist()
-        premiums = result.premium.tolist()
-        out: dict[str, list[Any]] = {k: [] for k in ("i", "status", "premium", "total", "annual",
-                                                     "like", "subs", "reason")}  # fmt: skip
-        for j, i in enumerate(good):
-            st = status[j]
-            subs = fitted[j].substitutions
-            reason = None
-            if st == DECLINE:
-                reason = "; ".join(result.declined.get(j, []))
-            elif st == ERROR:
-                reason = result.errors.get(j, "could not be rated")
-                err_rows.append(i)
-                err_carrier.append(plan.manual.identity.carrier)
-                err_reason.append(reason)
-            quoted = st == QUOTE
-            out["i"].append(i)
-            out["status"].append(STATUS[st])
-            out["premium"].append(premiums[j] if quoted else None)
-            out["total"].append(totals[j] if quoted else None)
-            out["annual"].append(_annual(totals[j], months) if quoted else None)
-            out["like"].append(not subs)
-            out["subs"].append(
-                "; ".join(f"{s.field}: {s.asked} → {s.quoted}" for s in subs) or None
-            )
-            out["reason"].append(reason)
-        per_plan.append((plan, out))
-    ranks = _ranks(len(good), [o for _, o in per_plan])
-    position = {i: j for j, i in enumerate(good)}
-    # row-major: every carrier's answer for a row together, carriers in the plans' order
-    for i in good:
-        j = position[i]
-        for k, (plan, out) in enumerate(per_plan):
-            ident = plan.manual.identity
-            cols["row"].append(int(rows[i]))
-            cols["policy_id"].append(int(policy[i]))
-            cols["carrier"].append(ident.carrier)
-            cols["manual_version"].append(ident.version)
-            cols["status"].append(out["status"][j])
-            cols["premium_cents"].append(out["premium"][j])
-            cols["total_cents"].append(out["total"][j])
-            cols["term_months"].append(ident.term_months)
-            cols["annual_cents"].append(out["annual"][j])
-            cols["rank"].append(ranks[k][j])
-            cols["like_for_like"].append(out["like"][j])
-            cols["substitutions"].append(out["subs"][j])
-            cols["reason"].append(out["reason"][j])
-            for name, values in segments.items():
-                cols[name].append(values[i])
-    results = pa.table(cols, schema=RESULT_SCHEMA)
+        rows_of = _plan_rows(plan, fitted, result)
+        for j, reason in rows_of.errors:
+            err_rows.append(good[j])
+            err_carrier.append(plan.manual.identity.carrier)
+            err_reason.append(reason)
+        per_plan.append(rows_of)
+    results = _results(plans, per_plan, np.array(good, dtype=np.int64), rows, policy, segments)
     order = sorted(range(len(err_rows)), key=lambda k: (err_rows[k], err_carrier[k] or ""))
     errors = pa.table(
         {
@@ -161,24 +121,146 @@ def rate_chunk(
     return Rated(results, errors)
 
 
-def _ranks(n: int, outs: list[dict[str, list[Any]]]) -> list[list[int | None]]:
-    """Each carrier's rank in each row among the row's quotes: like-for-like first, then price,
-    then the carriers' order (so ties rank the same way every run)."""
-    ranks: list[list[int | None]] = [[None] * n for _ in outs]
-    if not outs or n == 0:
-        return ranks
-    big = np.iinfo(np.int64).max
-    annual = np.array(
-        [[big if a is None else a for a in o["annual"]] for o in outs], dtype=np.int64
+# Each plan's choices of cover fitted so far, for the chunks to come (a book has few; a plan let
+# go takes its own with it).
+_FITTED: weakref.WeakKeyDictionary[Plan, dict[Any, Fitted]] = weakref.WeakKeyDictionary()
+_FITTED_LIMIT = 100_000
+
+
+def _fitted(plan: Plan) -> dict[Any, Fitted]:
+    done = _FITTED.get(plan)
+    if done is None or len(done) > _FITTED_LIMIT:
+        done = _FITTED[plan] = {}
+    return done
+
+
+@dataclass
+class _PlanRows:
+    """One plan's answer for each good row of a chunk, as columns."""
+
+    status: list[str]
+    premium: pa.Array
+    total: pa.Array
+    annual: IntArray  # _UNQUOTED where there is no quote
+    like: BoolArray
+    subs: list[str | None]
+    reason: list[str | None]
+    errors: list[tuple[int, str]]  # (good row, why) of the rows that could not be rated
+
+
+_UNQUOTED = np.iinfo(np.int64).max
+
+
+def _plan_rows(plan: Plan, fitted: Sequence[Fitted], result: BatchResult) -> _PlanRows:
+    """A plan's rated rows as columns: the quotes' prices, the substitutions, the reasons."""
+    n = len(fitted)
+    months = plan.manual.identity.term_months
+    status = result.status
+    quoted = status == QUOTE
+    totals = result.total.tolist()
+    annual = np.full(n, _UNQUOTED, dtype=np.int64)
+    for j in np.flatnonzero(quoted).tolist():
+        annual[j] = _annual(totals[j], months)
+    reason: list[str | None] = [None] * n
+    errors: list[tuple[int, str]] = []
+    for j in np.flatnonzero(status != QUOTE).tolist():
+        if status[j] == DECLINE:
+            reason[j] = "; ".join(result.declined.get(j, []))
+        elif status[j] == ERROR:
+            why = result.errors.get(j, "could not be rated")
+            reason[j] = why
+            errors.append((j, why))
+    # rows fitted alike share their substitutions: each written out once
+    written: dict[int, str | None] = {}
+    subs: list[str | None] = []
+    for f in fitted:
+        text = written.get(id(f.substitutions), _NOT_YET)
+        if text is _NOT_YET:
+            text = written[id(f.substitutions)] = (
+                "; ".join(f"{s.field}: {s.asked} → {s.quoted}" for s in f.substitutions) or None
+            )
+        subs.append(text)
+    names = np.array([STATUS[k] for k in (QUOTE, DECLINE, ERROR)], dtype=object)
+    codes = np.select([status == DECLINE, status == ERROR], [1, 2], 0)
+    return _PlanRows(
+        status=names[codes].tolist(),
+        premium=pa.array(result.premium, type=pa.int64(), mask=~quoted),
+        total=pa.array(result.total, type=pa.int64(), mask=~quoted),
+        annual=annual,
+        like=np.array([not f.substitutions for f in fitted], dtype=bool),
+        subs=subs,
+        reason=reason,
+        errors=errors,
     )
-    unlike = np.array([[not like for like in o["like"]] for o in outs], dtype=np.int64)
-    quoted = annual != big
-    key = np.where(quoted, unlike, 2)
+
+
+_NOT_YET: Any = object()
+
+
+def _results(
+    plans: Sequence[Plan],
+    per_plan: list[_PlanRows],
+    good: IntArray,
+    rows: IntArray,
+    policy: IntArray,
+    segments: Mapping[str, list[str | None]],
+) -> pa.Table:
+    """The result rows, row-major: every carrier's answer for a row together, carriers in the
+    plans' order."""
+    k, m = len(per_plan), len(good)
+    # plan-major columns (all of plan 0's rows, then plan 1's…) taken row-major
+    take = pa.array((np.arange(k)[None, :] * m + np.arange(m)[:, None]).ravel())
+    ranks = _ranks([o.annual for o in per_plan], [o.like for o in per_plan], m)
+
+    def joined(parts: Sequence[Any], t: pa.DataType) -> pa.Array:
+        if not parts:
+            return pa.array([], type=t)
+        arrays = [p if isinstance(p, pa.Array) else pa.array(p, type=t) for p in parts]
+        return pa.concat_arrays(arrays).take(take)
+
+    def each_plan(value: Any, t: pa.DataType) -> pa.Array:
+        return pa.array([value(p) for p in plans], type=t).take(pa.array(np.tile(np.arange(k), m)))
+
+    quoted = [o.annual != _UNQUOTED for o in per_plan]
+    cols: dict[str, pa.Array] = {
+        "row": pa.array(np.repeat(rows[good], k), type=pa.int64()),
+        "policy_id": pa.array(np.repeat(policy[good], k), type=pa.int64()),
+        "carrier": each_plan(lambda p: p.manual.identity.carrier, pa.string()),
+        "manual_version": each_plan(lambda p: p.manual.identity.version, pa.string()),
+        "status": joined([o.status for o in per_plan], pa.string()),
+        "premium_cents": joined([o.premium for o in per_plan], pa.int64()),
+        "total_cents": joined([o.total for o in per_plan], pa.int64()),
+        "term_months": each_plan(lambda p: p.manual.identity.term_months, pa.int8()),
+        "annual_cents": joined(
+            [pa.array(o.annual, mask=~q) for o, q in zip(per_plan, quoted, strict=True)],
+            pa.int64(),
+        ),
+        "rank": joined(
+            [pa.array(r, type=pa.int16(), mask=~q) for r, q in zip(ranks, quoted, strict=True)],
+            pa.int16(),
+        ),
+        "like_for_like": joined([pa.array(o.like) for o in per_plan], pa.bool_()),
+        "substitutions": joined([o.subs for o in per_plan], pa.string()),
+        "reason": joined([o.reason for o in per_plan], pa.string()),
+    }
+    by_row = pa.array(np.repeat(good, k))
+    for name, values in segments.items():
+        cols[name] = pa.array(values, type=pa.string()).take(by_row)
+    return pa.table(cols, schema=RESULT_SCHEMA)
+
+
+def _ranks(annual: list[IntArray], like: list[BoolArray], n: int) -> list[IntArray]:
+    """Each carrier's rank in each row among the row's quotes (where unquoted, a number that
+    means nothing): like-for-like first, then price, then the carriers' order (so ties rank the
+    same way every run)."""
+    if not annual or n == 0:
+        return [np.zeros(n, dtype=np.int64) for _ in annual]
+    prices = np.stack(annual)
+    unlike = (~np.stack(like)).astype(np.int64)
+    key = np.where(prices != _UNQUOTED, unlike, 2)
     # lexsort per column (row of the book): last key is primary
-    carrier_idx = np.broadcast_to(np.arange(len(outs))[:, None], annual.shape)
-    order = np.lexsort((carrier_idx, annual, key), axis=0)
+    carrier_idx = np.broadcast_to(np.arange(len(annual))[:, None], prices.shape)
+    order = np.lexsort((carrier_idx, prices, key), axis=0)
     rank_of = np.empty_like(order)
-    np.put_along_axis(rank_of, order, np.arange(1, len(outs) + 1)[:, None], axis=0)
-    for k in range(len(outs)):
-        ranks[k] = [int(r) if q else None for r, q in zip(rank_of[k], quoted[k], strict=True)]
-    return ranks
+    np.put_along_axis(rank_of, order, np.arange(1, len(annual) + 1)[:, None], axis=0)
+    return list(rank_of)

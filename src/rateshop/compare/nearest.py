@@ -22,7 +22,7 @@ UM), which is added at its minimum ("required in NY; quoted at the minimum").
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -267,4 +267,119 @@ def fit(manual: Manual, risk: Mapping[str, Any]) -> Fitted:
     return Fitted(out, (*(sub for _, sub in changes), *added))
 
 
-__all__ = ["Fitted", "Substitution", "fit", "nearest"]
+class _Uncached(Exception):
+    """A value that cannot be part of a cache key (so the risk is fitted on its own)."""
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _key(part: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The fields ``fit`` reads as a hashable key that tells apart what ``fit`` tells apart
+    (``1``, ``True`` and ``"1"`` differ; a mapping's order is kept, as substitutions follow it).
+    Values are plain scalars, or coverages of scalar options: anything else is :class:`_Uncached`.
+    """
+    # flat, one tuple per value, each shape its own length: (field, type, value) for a field,
+    # (field,) opening a mapping (so an empty one is not an absent one), (field, coverage)
+    # opening a coverage's options, (field, coverage, type, value) for a coverage chosen by a
+    # scalar, (coverage, option, type, value, None) for an option
+    key: list[Any] = []
+    append = key.append
+    for name, value in part.items():
+        kind = type(value)
+        if kind in _SCALARS:
+            append((name, kind, value))
+            continue
+        if kind is not dict:
+            raise _Uncached
+        append((name,))
+        for cid, options in value.items():
+            kind = type(options)
+            if type(cid) is not str:
+                raise _Uncached
+            if kind is dict:
+                append((name, cid))
+                for option, v in options.items():
+                    kind = type(v)
+                    if kind not in _SCALARS or type(option) is not str:
+                        raise _Uncached
+                    append((cid, option, kind, v, None))
+            elif kind in _SCALARS:
+                append((name, cid, kind, options))
+            else:
+                raise _Uncached
+    return tuple(key)
+
+
+# A risk's key, worked out for one set of fields and list of items (None: fitted on its own).
+Keys = dict[int, tuple[Mapping[str, Any], tuple[str, ...], str | None, tuple[Any, ...] | None]]
+
+
+def fit_many(
+    manual: Manual,
+    risks: Sequence[Mapping[str, Any]],
+    keys: Keys | None = None,
+    done: dict[Any, Fitted] | None = None,
+) -> list[Fitted]:
+    """:func:`fit` of each risk, worked out once per distinct choice of cover.
+
+    ``fit`` reads only the fields with offered values and the coverages chosen; a book has few
+    distinct choices of them, so each is fitted once and its changes applied to every risk
+    making it. A risk choosing cover item by item (or with a value no key holds) is fitted on
+    its own. ``keys``, shared by calls for several manuals with the same risks, keeps each
+    risk's key for the next manual reading the same fields; ``done``, shared by calls for this
+    manual only, keeps each choice fitted for the next call.
+    """
+    chosen = [name for name, spec in manual.inputs.items() if spec.choices is not None]
+    if manual.coverages:
+        chosen.append("coverages")
+    names = tuple(chosen)
+    source = None if manual.unit is None else manual.unit.source
+    keys = {} if keys is None else keys
+    done = {} if done is None else done
+    out: list[Fitted] = []
+    for risk in risks:
+        known = keys.get(id(risk))
+        if known is not None and known[0] is risk and known[1] == names and known[2] == source:
+            key = known[3]
+        else:
+            key = _risk_key(risk, names, source)
+            keys[id(risk)] = (risk, names, source, key)  # the risk kept: its id stays its own
+        if key is None:
+            out.append(fit(manual, risk))
+            continue
+        fitted = done.get(key)
+        if fitted is None:
+            fitted = done[key] = fit(manual, {name: risk[name] for name in names if name in risk})
+        if not fitted.substitutions:
+            out.append(Fitted(risk))
+            continue
+        whole = dict(risk)
+        for name in names:
+            if name not in risk:
+                continue
+            if name in fitted.risk:
+                whole[name] = fitted.risk[name]
+            else:
+                del whole[name]
+        out.append(Fitted(whole, fitted.substitutions))
+    return out
+
+
+def _risk_key(
+    risk: Mapping[str, Any], names: tuple[str, ...], source: str | None
+) -> tuple[Any, ...] | None:
+    """The key of the fields ``names`` of ``risk``; None when the risk is fitted on its own (it
+    chooses cover for an item of the list ``source``, or holds a value no key holds)."""
+    items = None if source is None else risk.get(source)
+    if isinstance(items, list) and any(
+        isinstance(item, Mapping) and item.get("coverages") is not None for item in items
+    ):
+        return None
+    try:
+        return _key({name: risk[name] for name in names if name in risk})
+    except _Uncached:
+        return None
+
+
+__all__ = ["Fitted", "Keys", "Substitution", "fit", "fit_many", "nearest"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -82,7 +83,7 @@ def _step_exprs(cs: CStep) -> list[Expr]:
     return out
 
 
-def _column(values: list[Any], t: Type) -> Column:
+def _column(values: Sequence[Any], t: Type) -> Column:
     if isinstance(t, Text):
         return Cat.encode(values)
     if isinstance(t, Date):
@@ -90,10 +91,34 @@ def _column(values: list[Any], t: Type) -> Column:
     if isinstance(t, Bool):
         return np.array(values, dtype=bool)
     if isinstance(t, Num):
-        if values and max(abs(v) for v in values) >= LIMIT:
+        try:
+            ints = np.array(values, dtype=np.int64)
+        except OverflowError:
             return np.array(values, dtype=object)
-        return np.array(values, dtype=np.int64)
+        if ints.size and ((ints >= LIMIT) | (ints <= -LIMIT)).any():
+            return np.array(values, dtype=object)
+        return ints
     raise TypeError(f"no column for {t}")
+
+
+def _frame(
+    rows: list[dict[str, Any]], types: Mapping[str, Type], filler: Mapping[str, Any]
+) -> Frame:
+    """The columns ``types`` of ``rows``, ``filler``'s value where a row has none."""
+    keys = list(types)
+    if not keys:
+        return {}
+    values: list[Sequence[Any]]
+    try:
+        # the common case, every row having every column: read and turned into columns in C
+        if len(keys) == 1:
+            values = [list(map(itemgetter(keys[0]), rows))]
+        else:
+            values = list(zip(*map(itemgetter(*keys), rows), strict=True)) if rows else []
+            values = values or [[] for _ in keys]
+    except KeyError:
+        values = [[row.get(k, filler.get(k)) for row in rows] for k in keys]
+    return {k: _column(v, types[k]) for k, v in zip(keys, values, strict=True)}
 
 
 def book_from_risks(plan: Plan, risks: Sequence[Mapping[str, Any]]) -> Book:
@@ -120,18 +145,8 @@ def book_from_risks(plan: Plan, risks: Sequence[Mapping[str, Any]]) -> Book:
     # rows that could not be prepared still need a value in every column; they are never used
     filler_unit = unit_rows[0] if unit_rows else {}
     filler_risk = next((r for r in risk_rows if r), {})
-    units = {
-        k: _column([row.get(k, filler_unit.get(k)) for row in unit_rows], t)
-        for k, t in unit_types.items()
-        if unit_rows
-    }
-    risk_frame = {
-        k: _column(
-            [row.get(k, filler_risk.get(k)) if row else filler_risk.get(k) for row in risk_rows], t
-        )
-        for k, t in risk_types.items()
-        if filler_risk
-    }
+    units = _frame(unit_rows, unit_types, filler_unit) if unit_rows else {}
+    risk_frame = _frame(risk_rows, risk_types, filler_risk) if filler_risk else {}
     return Book(
         n_risks=len(risks),
         units=units,

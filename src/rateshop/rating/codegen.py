@@ -107,7 +107,7 @@ def _empty(lookup: LookupFn) -> Callable[[Env, int], int]:
             raise lookup.refused(env)
         if default is not None:
             return default
-        raise lookup.empty_cell(env, pos)
+        raise lookup.empty_cell(pos)
 
     return empty
 

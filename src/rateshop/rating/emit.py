@@ -49,14 +49,14 @@ _BUILTINS = {
     "len": len,
 }
 # The only methods generated code calls (on dicts, lists and sets it holds).
-_METHODS = frozenset({"get", "append", "copy", "issuperset"})
+_METHODS = frozenset({"get", "append", "copy", "issuperset", "value_of", "over"})
 # The statement and expression forms generated code is made of.
 _FORMS = (
     ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Assign, ast.AugAssign, ast.If,
     ast.For, ast.Try, ast.ExceptHandler, ast.Return, ast.Pass, ast.Expr, ast.Name, ast.Constant,
     ast.Attribute, ast.Subscript, ast.Call, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare,
     ast.IfExp, ast.Tuple, ast.List, ast.Dict, ast.expr_context, ast.operator, ast.unaryop,
-    ast.boolop, ast.cmpop,
+    ast.boolop, ast.cmpop, ast.GeneratorExp, ast.comprehension,
 )  # fmt: skip
 
 

@@ -7,7 +7,6 @@ paths such as ``driver.age``, used by the rating steps). The same typed tree com
 
 from __future__ import annotations
 
-import bisect
 import calendar
 import datetime as dt
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from rateshop.manual.expr import (
 from rateshop.manual.tables import Table
 from rateshop.manual.types import Num
 from rateshop.money import POW10, div_half_up, round_half_up
+from rateshop.rating.emit import Source, literal
 from rateshop.rating.keys import (
     KeyConv as KeyConv,  # re-exported: how lookups match keys
     scale_of as scale_of,
@@ -77,6 +77,11 @@ DATE_FUNCS: dict[str, Callable[[dt.date, dt.date], int]] = {
 }
 
 
+# The kinds of key value an interpolated lookup's values are remembered for, and how many.
+_PLAIN_KEYS = frozenset({int, str})
+_MEMO_LIMIT = 1024
+
+
 class NoMatch(RiskError):
     """A table has no row for the values a risk gave it (and declares no default)."""
 
@@ -105,10 +110,16 @@ class LookupFn:
         ]
         self.signature = f"{table.name}|{node.keys!r}"
         self.component: str | None = None  # the component whose step reads it, for messages
+        self._fast_position: Callable[..., int] | None = None  # see generate_position
+        self._interpolated: dict[tuple[Any, ...], int] = {}  # values worked out, by key values
 
     def locate(self, env: Env) -> tuple[int, Any, tuple[Any, ...]]:
         """Grid position (-1: no row), interpolation amount and the raw key values."""
         raw = tuple([fn(env) for fn, _, _ in self._located])
+        pos, x = self._position(raw)
+        return pos, x, raw
+
+    def _position(self, raw: tuple[Any, ...]) -> tuple[int, Any]:
         pos = 0
         x = None
         for (_, conv, stride), value in zip(self._located, raw, strict=True):
@@ -120,9 +131,63 @@ class LookupFn:
                 pos = -1
                 break
             pos += code * stride
-        return pos, x, raw
+        return pos, x
+
+    def generate_position(self) -> None:
+        """Generate, for :meth:`value_of`, the function of the key values giving the grid
+        position (-1: no row) as ``_position`` finds it, for a lookup without an interpolated
+        key. Done when the plan is compiled: generated code is parsed then, never while rating
+        (``ast.parse`` is not safe in several threads at once in this Python)."""
+        if self.simple:
+            self._fast_position = self._position_code()
+
+    def _position_code(self) -> Callable[..., int]:
+        src = Source(f"lookup {self.signature} #{id(self):x}")
+        names = [src.fresh("k") for _ in self.keys]
+        pos, code = src.local("pos"), src.local("code")
+        src.line(f"def position({', '.join(names)}):")
+        src.indent()
+        src.line(f"{pos} = 0")
+        for (_, conv, stride), name in zip(self._located, names, strict=True):
+            src.line(f"{code} = {conv.emit(src, name)}")
+            src.line(f"if {code} < 0:")
+            src.line("    return -1")
+            src.line(f"{pos} += {code} * {literal(stride)}")
+        src.line(f"return {pos}")
+        fn: Callable[..., int] = src.function("position")
+        return fn
+
+    def value_of(self, raw: tuple[Any, ...]) -> int:
+        """The value for the key values ``raw`` (computed by the caller, in the keys' order):
+        what calling the lookup gives, the same declines and problems included."""
+        position = self._fast_position
+        if position is not None:
+            pos, x = position(*raw), None
+            if pos >= 0:
+                found = self.values[pos]
+                if found is not None:
+                    return found
+            return self._value(pos, x, None, raw)
+        # Interpolating costs more than remembering: each value is kept for its key values
+        # (while few), when they are plain numbers or text (so 1, 1.0 and True never meet).
+        memo = self._interpolated
+        plain = _PLAIN_KEYS.issuperset(map(type, raw))
+        if plain:
+            found = memo.get(raw)
+            if found is not None:
+                return found
+        pos, x = self._position(raw)
+        value = self._value(pos, x, None, raw)
+        if plain and len(memo) < _MEMO_LIMIT:
+            memo[raw] = value
+        return value
 
     def value_at(self, env: Env, pos: int, x: Any) -> int:
+        return self._value(pos, x, env, None)
+
+    def _value(self, pos: int, x: Any, env: Env | None, raw: tuple[Any, ...] | None) -> int:
+        """The value at a grid position, or the default, the decline or the problem; the key
+        values, for the messages, are ``raw`` or read again from ``env``."""
         value: int | None = None
         if pos >= 0:
             if self.simple:
@@ -131,13 +196,18 @@ class LookupFn:
                 value = self.table.interpolate(self.column, pos, x)
         if value is None:
             if pos >= 0 and not self.table.offers(self.column, pos, x):
-                raise self.refused(env)
+                raise self._refused(self._raw(env) if raw is None else raw)
             if self.default is not None:
                 return self.default
             if pos >= 0 and self.simple:
-                raise self.empty_cell(env, pos)
-            raise self.no_match(env)
+                raise self.empty_cell(pos)
+            raise self._no_match(self._raw(env) if raw is None else raw)
         return value
+
+    def _raw(self, env: Env | None) -> tuple[Any, ...]:
+        """The key values read from ``env`` again (for a message)."""
+        assert env is not None
+        return tuple(fn(env) for fn in self.key_fns)
 
     def __call__(self, env: Env) -> int:
         pos, x, _ = self.locate(env)
@@ -165,16 +235,19 @@ class LookupFn:
 
     def refused(self, env: Env) -> Ineligible:
         """The risk landed on a cell the filing does not offer: a decline, with its reason."""
+        return self._refused(self._raw(env))
+
+    def _refused(self, raw: tuple[Any, ...]) -> Ineligible:
         reason = self.table.not_offered_reason
         if reason is None:
             given = ", ".join(
-                f"{conv.key} {_show(fn(env), conv.expr)}"
-                for conv, fn in zip(self.keys, self.key_fns, strict=True)
+                f"{conv.key} {_show(value, conv.expr)}"
+                for conv, value in zip(self.keys, raw, strict=True)
             )
             reason = f"not offered: {self.table.name} for {given}"
         return Ineligible([reason])
 
-    def empty_cell(self, env: Env, pos: int) -> NoMatch:
+    def empty_cell(self, pos: int) -> NoMatch:
         """The row exists but this column's cell is empty: say which table, row, column, component."""
         for_whom = "" if self.component is None else f" for component {self.component}"
         return NoMatch(
@@ -192,10 +265,13 @@ class LookupFn:
         return ", ".join(c.expr.key if isinstance(c.expr, Name) else c.key for c in self.keys)
 
     def no_match(self, env: Env) -> NoMatch:
+        return self._no_match(self._raw(env))
+
+    def _no_match(self, raw: tuple[Any, ...]) -> NoMatch:
         given = []
         allowed = []
-        for conv, fn in zip(self.keys, self.key_fns, strict=True):
-            given.append(f"{conv.key}={_show(fn(env), conv.expr)}")
+        for conv, value in zip(self.keys, raw, strict=True):
+            given.append(f"{conv.key}={_show(value, conv.expr)}")
             if conv.dim is not None:
                 allowed.append(f"{conv.key}: {', '.join(conv.dim.labels)}")
             elif self.table.interp is not None:
@@ -226,37 +302,6 @@ def _show(value: Any, expr: Expr) -> str:
             else str(value)
         )
     return str(value)
-
-
-class Occurrences:
-    """A compiled ``occurrence()``: the value for every item of one list at once, in n log n.
-
-    Called with one environment per item of a list (in list order), it returns each item's
-    1 + the number of items with an equal ``same`` and a strictly earlier ``by`` where ``where``
-    holds; exactly what ``1 + count(o for o in list if o.same == i.same and o.by < i.by and
-    o.where)`` gives for each item ``i``, without comparing every pair.
-    """
-
-    def __init__(self, node: Occurrence, compile_fn: Callable[[Expr], Fn]) -> None:
-        self.by = compile_fn(node.by)
-        self.same = None if node.same is None else compile_fn(node.same)
-        self.where = None if node.where is None else compile_fn(node.where)
-
-    def __call__(self, envs: list[Env]) -> list[int]:
-        same, where = self.same, self.where
-        keys = [None if same is None else same(env) for env in envs]
-        order = [self.by(env) for env in envs]
-        counted: dict[Any, list[Any]] = {}
-        for env, key, at in zip(envs, keys, order, strict=True):
-            if where is None or where(env):
-                counted.setdefault(key, []).append(at)
-        for values in counted.values():
-            values.sort()
-        none: list[Any] = []
-        return [
-            1 + bisect.bisect_left(counted.get(key, none), at)
-            for key, at in zip(keys, order, strict=True)
-        ]
 
 
 class Compiler:
@@ -319,12 +364,6 @@ class Compiler:
                 "occurrence() is computed for a whole list; compile it with occurrences()"
             )
         raise TypeError(f"cannot compile {type(e).__name__}")
-
-    def occurrences(self, e: Occurrence) -> Occurrences:
-        """Compile ``occurrence()`` for whole lists (nested environments only)."""
-        if self.flat:
-            raise TypeError("occurrence() only runs on the nested risk")
-        return Occurrences(e, self.compile)
 
     def aligned(self, e: Expr, scale: int) -> Fn:
         """Compile a numeric expression brought to ``scale`` (other types unchanged)."""
@@ -448,12 +487,15 @@ class Compiler:
         elt = None if e.elt is None else self.compile(e.elt)
 
         def items(env: Env, depth: int = 0) -> Any:
+            # One environment per loop level, its variable rebound item by item: every consumer
+            # reads a yielded environment before asking for the next one.
             var, src, conds = loops[depth]
+            inner = dict(env)
+            last = depth + 1 == len(loops)
             for item in src(env):
-                inner = dict(env)
                 inner[var] = item
                 if all(c(inner) for c in conds):
-                    if depth + 1 == len(loops):
+                    if last:
                         yield inner
                     else:
                         yield from items(inner, depth + 1)

@@ -14,10 +14,18 @@ from functools import cached_property
 from rateshop.errors import ManualError, Problem
 from rateshop.manual.expr import Expr, Lookup, Occurrence, not_vectorizable
 from rateshop.manual.limits import MAX_RUNNING_DECIMALS
-from rateshop.manual.model import DiscountGroup, Manual, Step, StepKind
+from rateshop.manual.model import Coverage, DiscountGroup, Manual, Step, StepKind
 from rateshop.money import MONEY_SCALE, POW10
 from rateshop.rating.codegen import PolicyFn, UnitFn, policy_function, unit_function
-from rateshop.rating.expressions import Compiler, Fn, LookupFn, Occurrences, scale_of
+from rateshop.rating.expressions import Compiler, Fn, LookupFn, scale_of
+from rateshop.rating.nestedcode import nested_function
+from rateshop.rating.prepcode import (
+    DeclinedFn,
+    DeriveFn,
+    Occurrences,
+    declined_function,
+    derive_function,
+)
 from rateshop.rating.quote import ManualRef
 from rateshop.rating.riskcode import CheckFn, FlattenFn, check_function, flatten_function
 from rateshop.rating.steps import SPECS, CComponent, CFee, CGroup, CItem, CStep
@@ -33,6 +41,8 @@ class PlanCode:
     policy: PolicyFn | None
     check: CheckFn
     flatten: FlattenFn | None
+    derive: DeriveFn
+    declined: DeclinedFn
 
 
 @dataclass(eq=False)
@@ -53,6 +63,11 @@ class Plan:
     @property
     def key(self) -> str:
         return self.manual.identity.key
+
+    @cached_property
+    def own_covers(self) -> dict[str, Coverage]:
+        """The coverages each rating unit chooses for itself (``per:``), by id."""
+        return {cid: c for cid, c in self.manual.coverages.items() if c.per is not None}
 
     @cached_property
     def ref(self) -> ManualRef:
@@ -80,6 +95,18 @@ class _PlanBuilder:
 
     def bad(self, line: int, reason: str) -> None:
         self.problems.append(Problem(self.manual.file, line, reason))
+
+    def nested_fn(self, e: Expr, what: str) -> Fn:
+        """``e`` on the nested risk: generated code, or the closures for a form it leaves."""
+        ident = self.manual.identity
+        label = f"rating plan {ident.key} #{self.manual.content_hash[:8]} {what}"
+        fn = nested_function(self.nested, e, label)
+        return fn if fn is not None else self.nested.compile(e)
+
+    def occurrences(self, node: Occurrence, what: str) -> Occurrences:
+        """``occurrence()`` over whole lists, its parts read on each item as generated code."""
+        parts = {id(node.by): "by", id(node.same): "same", id(node.where): "where"}
+        return Occurrences(node, lambda e: self.nested_fn(e, f"{what} {parts[id(e)]}"))
 
     def flat_fn(self, e: Expr, line: int, what: str) -> Fn:
         why = not_vectorizable(e)
@@ -149,23 +176,21 @@ class _PlanBuilder:
 
     def build(self) -> Plan:
         m = self.manual
-        derived: list[tuple[str, str, Fn | Occurrences]] = [
-            (
-                d.record,
-                d.field,
-                self.nested.occurrences(d.expr)
-                if isinstance(d.expr, Occurrence)
-                else self.nested.compile(d.expr),
-            )
-            for d in m.derived
-        ]
+        derived: list[tuple[str, str, Fn | Occurrences]] = []
+        for d in m.derived:
+            what = f"derived {d.record}.{d.field}"
+            if isinstance(d.expr, Occurrence):
+                derived.append((d.record, d.field, self.occurrences(d.expr, what)))
+            else:
+                # written in place in the plan's derive function; the closure for what it leaves
+                derived.append((d.record, d.field, self.nested.compile(d.expr)))
         rules = [(r.reason, self.nested.compile(r.when)) for r in m.eligibility]
         ranks: dict[str, tuple[Fn | None, Fn | None]] = {}
         if m.unit is not None:
             for a in m.unit.assignments:
                 ranks[a.name] = (
-                    None if a.rank_from is None else self.nested.compile(a.rank_from),
-                    None if a.rank_to is None else self.nested.compile(a.rank_to),
+                    None if a.rank_from is None else self.nested_fn(a.rank_from, f"rank {a.name}"),
+                    None if a.rank_to is None else self.nested_fn(a.rank_to, f"unit rank {a.name}"),
                 )
         components: list[CComponent] = []
         for comp in m.components:
@@ -215,6 +240,8 @@ class _PlanBuilder:
             policy_function(policy, label) if policy else None,
             check_function(m),
             flatten_function(m),
+            derive_function(self.nested, m, [fn for _, _, fn in derived], label),
+            declined_function(self.nested, m, [fn for _, fn in rules], label),
         )
         return Plan(m, derived, rules, ranks, components, policy, fees, code, details)
 

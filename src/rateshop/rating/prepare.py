@@ -7,14 +7,13 @@ member, or the whole policy), keyed by dotted paths such as ``driver.age``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from rateshop.errors import FieldProblem, Ineligible, RiskError
 from rateshop.manual.inputs import validate
-from rateshop.manual.model import RISK
-from rateshop.rating.expressions import Occurrences
 from rateshop.rating.plan import Plan
 from rateshop.rating.riskcode import unchosen_record
 
@@ -31,11 +30,18 @@ class Prepared:
     declined: list[str]
 
 
+# The values a validated record holds that are neither a list nor a record: tested first, as
+# they are nearly all of them.
+_PLAIN = frozenset({int, str, bool, type(None), dt.date})
+
+
 def _flatten(record: Mapping[str, Any], prefix: str, out: Flat) -> None:
     for key, value in record.items():
-        if isinstance(value, list):
+        if type(value) in _PLAIN:
+            out[prefix + key] = value
+        elif isinstance(value, list):
             continue
-        if isinstance(value, dict):
+        elif isinstance(value, dict):
             _flatten(value, f"{prefix}{key}.", out)
         else:
             out[prefix + key] = value
@@ -51,7 +57,7 @@ def validate_risk(plan: Plan, risk: Mapping[str, Any]) -> dict[str, Any]:
     top = plan.code.check(risk)
     if top is None:
         top = _validate_fully(plan, risk)
-    if any(c.per is not None for c in plan.manual.coverages.values()):
+    if plan.own_covers:
         _unit_coverages(plan, risk, top)
     return top
 
@@ -65,18 +71,18 @@ def _unit_coverages(plan: Plan, risk: Mapping[str, Any], top: dict[str, Any]) ->
     manual = plan.manual
     unit = manual.unit
     assert unit is not None  # the loader allows per: only on the list rated item by item
-    own_covers = {cid: c for cid, c in manual.coverages.items() if c.per is not None}
+    own_covers = plan.own_covers
     allowed = ", ".join(own_covers)
     problems: list[FieldProblem] = []
     choices: list[dict[str, Any]] = []
     raw_items = risk.get(unit.source) or []
     for i, raw in enumerate(raw_items):
-        at = f"{unit.source}[{i}].coverages"
-        asked = raw.get("coverages") if isinstance(raw, Mapping) else None
+        asked = raw.get("coverages") if type(raw) is dict or isinstance(raw, Mapping) else None
         own: dict[str, Any] = {}
         choices.append(own)
         if asked is None:
             continue
+        at = f"{unit.source}[{i}].coverages"
         if not isinstance(asked, Mapping):
             problems.append(
                 FieldProblem(at, "must be an object of coverage id to options", allowed)
@@ -144,37 +150,7 @@ def _validate_fully(plan: Plan, risk: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _derive(plan: Plan, top: dict[str, Any]) -> None:
-    items = plan.manual.items
-    for record, fname, fn in plan.derived:
-        if record == RISK:
-            assert not isinstance(fn, Occurrences)
-            top[fname] = fn(top)
-            continue
-        chain = [record]
-        while items[chain[0]][0] != RISK:
-            chain.insert(0, items[chain[0]][0])
-        # one environment per item, grouped by the list holding the items (their siblings)
-        envs: list[dict[str, Any]] = [top]
-        groups: list[list[dict[str, Any]]] = []
-        for item in chain:
-            list_field = items[item][1]
-            groups = []
-            for env in envs:
-                holder = env if items[item][0] == RISK else env[items[item][0]]
-                group = []
-                for element in holder[list_field]:
-                    inner = dict(env)
-                    inner[item] = element
-                    group.append(inner)
-                groups.append(group)
-            envs = [env for group in groups for env in group]
-        if isinstance(fn, Occurrences):
-            for group in groups:
-                for env, value in zip(group, fn(group), strict=True):
-                    env[record][fname] = value
-        else:
-            for env in envs:
-                env[record][fname] = fn(env)
+    plan.code.derive(top)
 
 
 def prepare(plan: Plan, risk: Mapping[str, Any]) -> Prepared:
@@ -188,7 +164,7 @@ def prepare(plan: Plan, risk: Mapping[str, Any]) -> Prepared:
 
 def _prepare(plan: Plan, top: dict[str, Any]) -> Prepared:
     _derive(plan, top)
-    declined = [reason for reason, rule in plan.rules if rule(top)]
+    declined = plan.code.declined(top)
     flatten = plan.code.flatten
     if flatten is not None:
         flat = flatten(top)
@@ -222,26 +198,40 @@ def _prepare(plan: Plan, top: dict[str, Any]) -> Prepared:
         rank_from, rank_to = plan.ranks[a.name]
         assert rank_from is not None
         assert rank_to is not None
-        pool_ranked = sorted(pool, key=lambda p: (-rank_from({**top, a.name: p}), p["number"]))
-        unit_ranked = sorted(
-            range(len(elements)),
-            key=lambda i: (-rank_to({**top, unit.name: elements[i]}), elements[i]["number"]),
-        )
+        # one environment, the ranked item rebound in turn (ranks read it, never keep it)
+        env = dict(top)
+        pool_keys = []
+        for p in pool:
+            env[a.name] = p
+            pool_keys.append((-rank_from(env), p["number"]))
+        pool_ranked = [pool[k] for k in sorted(range(len(pool)), key=pool_keys.__getitem__)]
+        env = dict(top)
+        unit_keys = []
+        for element in elements:
+            env[unit.name] = element
+            unit_keys.append((-rank_to(env), element["number"]))
+        unit_ranked = sorted(range(len(elements)), key=unit_keys.__getitem__)
         for pos, i in enumerate(unit_ranked):
             if pos < len(pool_ranked):
                 bound[i][a.name] = (pool_ranked[pos], True)
             else:
                 bound[i][a.name] = (pool_ranked[0], False)
     own_covers: list[dict[str, Any]] = top.get(UNIT_COVERAGES) or [{} for _ in elements]
+    prefix = f"{unit.name}."
+    people: dict[tuple[str, int], Flat] = {}  # each person flattened once, however many units
     for i, element in enumerate(elements):
         u: Flat = dict(flat)
-        _flatten(element, f"{unit.name}.", u)
+        _flatten(element, prefix, u)
         for cid, record in own_covers[i].items():  # this unit's own choice beats the policy's
             for key, value in record.items():
                 u[f"coverages.{cid}.{key}"] = value
         assigned = True
         for name, (person, own) in bound[i].items():
-            _flatten(person, f"{name}.", u)
+            person_flat = people.get((name, id(person)))
+            if person_flat is None:
+                person_flat = people[name, id(person)] = {}
+                _flatten(person, f"{name}.", person_flat)
+            u.update(person_flat)
             assigned = assigned and own
         if unit.assignments:
             u["assigned"] = assigned
