@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -29,7 +30,8 @@ def log_in(page: Page, name: str, password: str = PASSWORD) -> None:
 
 
 def quote_in_page(page: Page) -> str:
-    """Compare examples/auto.json through the shoppers' stream, as the form does; returns its ref."""
+    """Compare examples/auto.json, starting in a month, through the shoppers' stream, as the form
+    does; returns its ref."""
     body = page.evaluate(
         """async (risk) => {
             const token = document.querySelector('meta[name=csrf-token]').content;
@@ -37,7 +39,11 @@ def quote_in_page(page: Page) -> str:
                 headers: {'content-type': 'application/json', 'x-csrf-token': token}});
             return await r.text();
         }""",
-        example("auto"),
+        # a start date still ahead whatever the day, so that a re-quote keeps it
+        {
+            **example("auto"),
+            "effective_date": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        },
     )
     done = re.search(r"event: done\ndata: (.*)\n", body)
     assert done, body[-500:]

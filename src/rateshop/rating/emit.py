@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import itertools
 import linecache
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -73,6 +74,8 @@ class CodeStore(Protocol):
     def put_code(self, digest: bytes, code: CodeType) -> None:
         """Keep ``code``, whose source passed the check, under ``digest``."""
 
+
+_AST_LOCK = threading.Lock()
 
 _code_store: ContextVar[CodeStore | None] = ContextVar("rateshop_code_store", default=None)
 
@@ -143,9 +146,13 @@ class Source:
             digest = self._digest(name, filename, text)
             code = store.get_code(digest)
         if code is None:
-            tree = ast.parse(text)
-            self._check(tree, name)
-            code = compile(tree, filename, "exec")
+            # CPython 3.11 counts the depth of AST conversions in state every thread shares, so
+            # plans compiled in two threads at once can fail with "AST constructor recursion
+            # depth mismatch" (python/cpython#106905): one conversion at a time.
+            with _AST_LOCK:
+                tree = ast.parse(text)
+                self._check(tree, name)
+                code = compile(tree, filename, "exec")
             if store is not None:
                 store.put_code(digest, code)
         exec(code, self.namespace)
