@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
-from test_console import log_in, quote_in_page
+from test_console import ahead, log_in, quote_in_page
 from webkit import app_settings, as_served, run, shot, watched_page
 
 from api.apikit import Server, example
@@ -100,11 +100,12 @@ def logged_in(browser: Browser, office: Office, name: str) -> Iterator[Page]:
         yield page
 
 
-def shopper_asks_north(browser: Browser, office: Office) -> str:
-    """A shopper compares examples/auto.json and asks North to contact them; the comparison's ref."""
+def shopper_asks_north(browser: Browser, office: Office, start: str | None = None) -> str:
+    """A shopper compares examples/auto.json starting on ``start`` and asks North to contact
+    them; the comparison's ref."""
     with watched_page(browser, office.server.url, 20_000) as page:
         page.goto("/")
-        ref = quote_in_page(page)
+        ref = quote_in_page(page, start)
         page.goto(f"/c/{ref}")
         page.get_by_role("link", name="Ask an agency to contact me").click()
         expect(page.get_by_role("link", name="Southern Cross Brokers")).to_be_visible()
@@ -135,7 +136,8 @@ def download(page: Page, label: str, folder: Path) -> Path:
 def test_an_agency_works_a_lead_from_request_to_renewal(
     browser: Browser, office: Office, tmp_path: Path
 ) -> None:
-    ref = shopper_asks_north(browser, office)
+    start = ahead()
+    ref = shopper_asks_north(browser, office, start)
 
     # The admin sees the lead with its consent and gives it to an agent.
     with logged_in(browser, office, "north.boss") as boss:
@@ -179,7 +181,7 @@ def test_an_agency_works_a_lead_from_request_to_renewal(
         ann.get_by_role("link", name="Edit answers and re-rate").click()
         deductible = ann.get_by_label("coverages · COLL · deductible")
         expect(deductible).to_have_value("500")
-        expect(ann.get_by_label("effective date")).to_have_value("2026-12-01")
+        expect(ann.get_by_label("effective date")).to_have_value(start)
         deductible.fill("1000")
         ann.get_by_role("button", name="Re-rate").click()
         expect(
@@ -195,7 +197,7 @@ def test_an_agency_works_a_lead_from_request_to_renewal(
         cheaper = ann.locator("tr.carrier-change").filter(has_text=re.compile(r"-\$[0-9,.]+ \(-"))
         assert cheaper.count() >= 1, "a higher deductible lowers some carrier's price"
         expect(cheaper.first.locator("ul.moves")).to_contain_text(re.compile("COLL", re.I))
-        expect(ann.locator("h1")).to_contain_text("starting 2026-12-01")
+        expect(ann.locator("h1")).to_contain_text(f"starting {start}")
         shot(ann, "agency-rerated")
 
         # A proposal of two quotes, as a PDF whose text says who proposes what.

@@ -29,9 +29,14 @@ def log_in(page: Page, name: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
-def quote_in_page(page: Page) -> str:
-    """Compare examples/auto.json, starting in a month, through the shoppers' stream, as the form
-    does; returns its ref."""
+def ahead() -> str:
+    """A start date a month from today: still ahead whatever the day, so a re-quote keeps it."""
+    return (dt.date.today() + dt.timedelta(days=30)).isoformat()
+
+
+def quote_in_page(page: Page, start: str | None = None) -> str:
+    """Compare examples/auto.json, starting on ``start`` (default :func:`ahead`), through the
+    shoppers' stream, as the form does; returns its ref."""
     body = page.evaluate(
         """async (risk) => {
             const token = document.querySelector('meta[name=csrf-token]').content;
@@ -39,11 +44,7 @@ def quote_in_page(page: Page) -> str:
                 headers: {'content-type': 'application/json', 'x-csrf-token': token}});
             return await r.text();
         }""",
-        # a start date still ahead whatever the day, so that a re-quote keeps it
-        {
-            **example("auto"),
-            "effective_date": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
-        },
+        {**example("auto"), "effective_date": start or ahead()},
     )
     done = re.search(r"event: done\ndata: (.*)\n", body)
     assert done, body[-500:]

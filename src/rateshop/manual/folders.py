@@ -137,7 +137,7 @@ def manual_folders(path: Path | str) -> list[str]:
         for entry in entries:
             if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
                 # one look for the manifest, rather than listing a manual's folder
-                if os.path.isfile(os.path.join(entry.path, MANIFEST)):
+                if os.path.lexists(os.path.join(entry.path, MANIFEST)):
                     found.append((*parts, entry.name))
                 else:
                     walk(entry.path, (*parts, entry.name))
