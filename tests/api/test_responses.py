@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from rateshop.api.responses import FastJSONResponse, json_bytes
+from rateshop.api.responses import FastJSONResponse
+from rateshop.jsonwrite import json_bytes
 
 
 def test_json_bytes_are_compact_utf8_json_the_standard_decoder_reads() -> None:

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from storekit import Compared, raw
 
+from rateshop.jsonwrite import json_text
 from rateshop.rating.quote import WORKSHEET_COLUMNS
 from rateshop.store import Store
-from rateshop.store.database import json_text
 
 
 def _bodies(url: str) -> list[dict[str, object]]:

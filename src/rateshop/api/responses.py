@@ -4,28 +4,11 @@ JSON, which the standard encoder took about 3 ms to write and orjson writes in a
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import orjson
 from fastapi.responses import JSONResponse
 
-
-def json_bytes(data: Any) -> bytes:
-    """``data`` as compact UTF-8 JSON, as :class:`JSONResponse` of Starlette would write it.
-
-    orjson refuses integers beyond 64 bits, which a request may hold; the standard encoder,
-    Starlette's own, writes those. Names other than text are written only for data that has them
-    (asked for always, orjson takes three times as long over every name).
-    """
-    try:
-        return orjson.dumps(data)
-    except orjson.JSONEncodeError:
-        pass
-    try:
-        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
-    except orjson.JSONEncodeError:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+from rateshop.jsonwrite import json_bytes
 
 
 class FastJSONResponse(JSONResponse):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import orjson
 from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from rateshop.jsonwrite import json_text
 from rateshop.store.errors import StoreFailure, StoreFull
 
 # SQLite's result code and PostgreSQL's SQLSTATE for "no room left".
@@ -26,24 +25,6 @@ CONNECT_TIMEOUT_SECONDS = 5
 # ... and a statement at most this (the slowest, a save of every carrier's answer, takes
 # milliseconds; a statement waiting this long waits on a lock that will not be freed soon).
 STATEMENT_TIMEOUT_MS = 30_000
-
-
-def json_text(data: Any) -> str:
-    """``data`` as JSON text for a JSON column.
-
-    orjson writes a stored comparison several times faster than the standard encoder; it refuses
-    integers beyond 64 bits, which a shopper's risk could hold, so those go to the standard one.
-    Names other than text (rare) it writes only when asked to, which costs it three times the
-    time on every name: so only data that has such names is written that way.
-    """
-    try:
-        return orjson.dumps(data).decode()
-    except orjson.JSONEncodeError:
-        pass
-    try:
-        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(data)
 
 
 def connect(url: str) -> Engine:

@@ -29,9 +29,10 @@ from rateshop.api.errors import (
     WORKSHEET_GONE,
     as_json,
 )
-from rateshop.api.responses import FastJSONResponse, json_bytes
+from rateshop.api.responses import FastJSONResponse
 from rateshop.compare.market import RATING_ORDER
 from rateshop.compare.ranking import Ranking
+from rateshop.jsonwrite import json_text
 from rateshop.risk.questions import Date, Risk
 from rateshop.services import comparisons as service
 from rateshop.services.contact import ContactRequest
@@ -134,7 +135,7 @@ async def stream_comparison(
 ) -> AsyncIterator[ServerSentEvent]:
     async for name, data in events:
         # Compact JSON holds no raw newline: each event is one ``data`` line.
-        yield ServerSentEvent(event=name, raw_data=json_bytes(data).decode())
+        yield ServerSentEvent(event=name, raw_data=json_text(data))
 
 
 @router.get(
