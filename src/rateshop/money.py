@@ -133,3 +133,15 @@ def format_money(value: int, scale: int) -> str:
     if scale < 2:
         d = d.quantize(Decimal("0.01"))
     return f"{d:,}"
+
+
+def quotient(dv: int, nv: int, mode: str) -> int:
+    """``nv / dv`` (``dv`` not zero) rounded as ``mode`` says (``half_up``, ``floor``, else up),
+    the signs moved to the numerator first; the divisor comes first, as it is computed first."""
+    if dv < 0:
+        nv, dv = -nv, -dv
+    if mode == "half_up":
+        return div_half_up(nv, dv)
+    if mode == "floor":
+        return nv // dv
+    return -((-nv) // dv)

@@ -4,18 +4,22 @@ closures give: the same prepared units, the same declines, the same errors, for 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
 
 from paths import ROOT
 from rateshop.errors import RiskError
-from rateshop.manual.expr import Occurrence
+from rateshop.manual.expr import Occurrence, Scope
+from rateshop.manual.expr_check import parse
 from rateshop.manual.folders import find_manuals
 from rateshop.manual.model import RISK
+from rateshop.manual.types import INT
 from rateshop.rating.expressions import Compiler, Fn
+from rateshop.rating.nestedcode import nested_function
 from rateshop.rating.plan import Plan
 from rateshop.rating.prepare import prepare
 from rateshop.rating.prepcode import Occurrences
@@ -128,8 +132,21 @@ def test_generated_equals_closures(folder: Path) -> None:
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-    @given(risk_strategy(plan.manual), st.randoms(use_true_random=False))
-    def check(risk: dict[str, Any], _: Any) -> None:
+    @given(risk_strategy(plan.manual))
+    def check(risk: dict[str, Any]) -> None:
         assert prepared(plan, risk) == prepared(reference, risk)
 
     check()
+
+
+@pytest.mark.parametrize("text", ["round(n / m, 2)", "floor(n / m)", "ceil(n / m)"])
+def test_a_generated_division_rounds_and_refuses_as_the_closures_do(text: str) -> None:
+    scope = Scope({"n": INT, "m": INT})
+    closures = Compiler({}, flat=False)
+    e = parse(text, scope)
+    generated = nested_function(closures, e, f"test {text}")
+    assert generated is not None
+    for n, m in itertools.product((-251, -1, 0, 1, 250, 251), (-125, -3, 3, 125)):
+        assert generated({"n": n, "m": m}) == closures.compile(e)({"n": n, "m": m}), (n, m)
+    with pytest.raises(RiskError, match="division by zero"):
+        generated({"n": 1, "m": 0})

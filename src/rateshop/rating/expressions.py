@@ -32,7 +32,7 @@ from rateshop.manual.expr import (
 )
 from rateshop.manual.tables import Table
 from rateshop.manual.types import Num
-from rateshop.money import POW10, div_half_up, round_half_up
+from rateshop.money import POW10, quotient, round_half_up
 from rateshop.rating.emit import Source, literal
 from rateshop.rating.keys import (
     KeyConv as KeyConv,  # re-exported: how lookups match keys
@@ -464,14 +464,7 @@ class Compiler:
             dv: int = den(env) * down
             if dv == 0:
                 raise RiskError([FieldProblem(text, "division by zero", None)])
-            nv: int = num(env) * up
-            if dv < 0:
-                nv, dv = -nv, -dv
-            if mode == "half_up":
-                return div_half_up(nv, dv)
-            if mode == "floor":
-                return nv // dv
-            return -((-nv) // dv)
+            return quotient(dv, num(env) * up, mode)
 
         return divide
 

@@ -34,7 +34,7 @@ from rateshop.manual.expr import (
     Rounded,
 )
 from rateshop.manual.types import Num
-from rateshop.money import POW10, div_half_up, round_half_up
+from rateshop.money import POW10, quotient, round_half_up
 from rateshop.rating.emit import Source, literal
 from rateshop.rating.expressions import Compiler, Fn, scale_of
 
@@ -55,29 +55,6 @@ def _nonzero(dv: int) -> int:
     if dv == 0:
         raise RiskError([FieldProblem("division", "division by zero", None)])
     return dv
-
-
-# A division's rounding, as the closures do it: the signs moved to the numerator, then the
-# quotient rounded half up, down or up.
-def _half_up(dv: int, nv: int) -> int:
-    if dv < 0:
-        nv, dv = -nv, -dv
-    return div_half_up(nv, dv)
-
-
-def _floor(dv: int, nv: int) -> int:
-    if dv < 0:
-        nv, dv = -nv, -dv
-    return nv // dv
-
-
-def _ceiling(dv: int, nv: int) -> int:
-    if dv < 0:
-        nv, dv = -nv, -dv
-    return -((-nv) // dv)
-
-
-_DIVIDE = {"half_up": _half_up, "floor": _floor}
 
 
 class ExprWriter:
@@ -184,8 +161,8 @@ class ExprWriter:
             divisor = (
                 f"{self.bind(_nonzero, 'nonzero')}({self.expr(e.den, scope)} * {literal(down)})"
             )
-            divide = self.bind(_DIVIDE.get(e.mode, _ceiling), "divide")
-            return f"{divide}({divisor}, {num} * {literal(up)})"
+            divide = self.bind(quotient, "quotient")
+            return f"{divide}({divisor}, {num} * {literal(up)}, {literal(e.mode)})"
         if e.mode == "half_up":
             return f"{self.bind(round_half_up, 'half_up')}({num}, {literal(sn)}, {literal(d)})"
         if d >= sn:
