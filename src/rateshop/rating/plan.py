@@ -50,9 +50,6 @@ class Plan:
     """Everything needed to rate a risk against one manual, compiled once at load time."""
 
     manual: Manual
-    # record, field, and how the value is computed: per item, or for a whole list at once
-    derived: list[tuple[str, str, Fn | Occurrences]]
-    rules: list[tuple[str, Fn]]
     ranks: dict[str, tuple[Fn | None, Fn | None]]
     components: list[CComponent]
     policy_steps: list[CStep]
@@ -176,15 +173,15 @@ class _PlanBuilder:
 
     def build(self) -> Plan:
         m = self.manual
-        derived: list[tuple[str, str, Fn | Occurrences]] = []
-        for d in m.derived:
-            what = f"derived {d.record}.{d.field}"
-            if isinstance(d.expr, Occurrence):
-                derived.append((d.record, d.field, self.occurrences(d.expr, what)))
-            else:
-                # written in place in the plan's derive function; the closure for what it leaves
-                derived.append((d.record, d.field, self.nested.compile(d.expr)))
-        rules = [(r.reason, self.nested.compile(r.when)) for r in m.eligibility]
+        # how each derived value is computed where the plan's derive function does not write it
+        # in place: per item by a closure, or for a whole list at once
+        derived: list[Fn | Occurrences] = [
+            self.occurrences(d.expr, f"derived {d.record}.{d.field}")
+            if isinstance(d.expr, Occurrence)
+            else self.nested.compile(d.expr)
+            for d in m.derived
+        ]
+        rules = [self.nested.compile(r.when) for r in m.eligibility]
         ranks: dict[str, tuple[Fn | None, Fn | None]] = {}
         if m.unit is not None:
             for a in m.unit.assignments:
@@ -240,10 +237,10 @@ class _PlanBuilder:
             policy_function(policy, label) if policy else None,
             check_function(m),
             flatten_function(m),
-            derive_function(self.nested, m, [fn for _, _, fn in derived], label),
-            declined_function(self.nested, m, [fn for _, fn in rules], label),
+            derive_function(self.nested, m, derived, label),
+            declined_function(self.nested, m, rules, label),
         )
-        return Plan(m, derived, rules, ranks, components, policy, fees, code, details)
+        return Plan(m, ranks, components, policy, fees, code, details)
 
 
 def _too_fine(where: str | None, st: Step, scale: int, before: list[CStep]) -> str:

@@ -150,6 +150,7 @@ def _validate_fully(plan: Plan, risk: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _derive(plan: Plan, top: dict[str, Any]) -> None:
+    """Compute the manual's derived values into the validated risk (the plan's own function)."""
     plan.code.derive(top)
 
 
