@@ -534,14 +534,16 @@ class Library:
     def _compile(self, entry: Entry) -> Plan:
         wanted = self._learn_hash(entry)
         manual = self.store.get(wanted) if self.store is not None else None
+        kept = manual is not None
         if manual is not None:
             # Kept by another process, perhaps from another working directory: name it from here.
             manual.root, manual.file = entry.folder, display_path(entry.folder / MANIFEST)
-            with keeping_code(self.store):
-                return compile_manual(manual)
-        manual = load_manual(entry.folder, tests=False)
+        else:
+            manual = load_manual(entry.folder, tests=False)
         with keeping_code(self.store):
             plan = compile_manual(manual)
+        if kept:
+            return plan
         if manual.content_hash != wanted:  # the files changed since the hash was taken
             entry.content_hash = manual.content_hash
             self._remember(entry)
