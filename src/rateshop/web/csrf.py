@@ -100,11 +100,14 @@ class CsrfGuard:
         self.deferred = [route for route in routes if isinstance(route, DeferredRoutes)]
 
     def _guards(self, scope: Scope) -> bool:
-        routes = [*self.routes]
-        for stand_in in self.deferred:
-            if stand_in.covers(scope):
-                routes += guarded(stand_in.routes)
-        return any(route.matches(scope)[0] is Match.FULL for route in routes)
+        if any(route.matches(scope)[0] is Match.FULL for route in self.routes):
+            return True
+        return any(
+            route.matches(scope)[0] is Match.FULL
+            for stand_in in self.deferred
+            if stand_in.covers(scope)
+            for route in guarded(stand_in.routes)
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS or not self._guards(scope):
